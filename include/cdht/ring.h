@@ -1,0 +1,116 @@
+/*
+ * Ring membership and routing (SPEC §5): successors, predecessors, pings, loss detection,
+ * repair, departure, join, and where requests and stores go. A pure state machine: inputs are
+ * decoded messages, typed commands and "time is now"; outputs are actions in r->out.
+ */
+#ifndef CDHT_RING_H
+#define CDHT_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cdht/console.h"
+#include "cdht/wire.h"
+
+#define RING_MAX_ACTIONS	32	/* actions one input can produce, with room to spare */
+#define RING_LEAVE_WAIT_MS	2000	/* ms a departing peer waits for acknowledgements */
+#define RING_JOIN_WAIT_MS	10000	/* ms a joiner waits to be accepted */
+#define RING_QUERY_MAX_MS	8000	/* ms, cap of the successor-query retry backoff */
+#define RING_NEVER		UINT64_MAX
+
+enum ring_act_kind {
+	RING_ACT_UDP,		/* send msg to `to` over UDP */
+	RING_ACT_TCP,		/* send msg to `to` over a one-shot TCP connection */
+	RING_ACT_EVENT,		/* print ev */
+	RING_ACT_WARN,		/* print text on stderr */
+	RING_ACT_SERVE,		/* we own msg.u.route (a FILE_REQ): answer its origin */
+	RING_ACT_STORE,		/* we own msg.u.route (a STORE_REQ): expect its data */
+	RING_ACT_EXIT		/* end the process with status; text says why if non-zero */
+};
+
+struct ring_action {
+	enum ring_act_kind	kind;
+	struct contact		to;
+	struct wire_msg		msg;
+	struct console_ev	ev;
+	int			status;
+	char			text[160];
+};
+
+struct ring_cfg {
+	struct contact	self;
+	uint32_t	ping_interval_ms;
+	uint32_t	ping_timeout_ms;
+	unsigned	loss_threshold;
+	bool		quiet_pings;
+};
+
+/* One successor slot and the state of pinging it. */
+struct ring_succ {
+	struct contact	c;
+	bool		known;
+	bool		awaiting;	/* a ping is out, not yet answered */
+	uint32_t	seq_lo, seq_hi;	/* unanswered ping sequence numbers */
+	uint64_t	deadline;	/* when the outstanding ping counts as missed */
+	unsigned	misses;		/* consecutive */
+};
+
+struct ring_pred {
+	struct contact	c;
+	bool		known;
+	uint64_t	last_seen;
+};
+
+enum ring_state { RING_JOINING, RING_UP, RING_LEAVING, RING_GONE };
+
+/* A peer's view of the ring. Plain data, owned by the peer; no heap. */
+struct ring {
+	struct ring_cfg		cfg;
+	enum ring_state		state;
+	struct ring_succ	succ[2];
+	struct ring_pred	pred[2];
+	uint32_t		next_seq;
+	uint64_t		next_round;
+	/* repair after a death: the query to our first successor */
+	bool			repairing;
+	uint8_t			dead_id;
+	uint32_t		query_id;
+	uint64_t		query_at;
+	uint32_t		query_backoff_ms;
+	/* departure */
+	bool			ack_wait[2];
+	uint64_t		leave_deadline;
+	/* join */
+	struct contact		known;
+	uint64_t		join_deadline;
+	/* the outbox of the last inputs; the caller empties it */
+	struct ring_action	out[RING_MAX_ACTIONS];
+	size_t			nout;
+	size_t			overflow;	/* actions lost to a full outbox (a bug) */
+};
+
+void	 ring_init(struct ring *r, const struct ring_cfg *cfg);
+/* Start as a member with these successors; the first ping round is due now. */
+void	 ring_start(struct ring *r, const struct contact *s1, const struct contact *s2,
+	    uint64_t now);
+/* Start by asking `known` to let us in. */
+void	 ring_start_join(struct ring *r, const struct contact *known, uint64_t now);
+/* A decoded ring message (not DATA, ACK, FILE_RSP or STORE_DATA). */
+void	 ring_on_msg(struct ring *r, const struct wire_msg *m, uint64_t now);
+/* A one-shot TCP send of a message of this type to `to` failed. */
+void	 ring_on_send_failed(struct ring *r, const struct contact *to, int type, uint64_t now);
+/* Typed `request F` / `store F`: route it (or own it: SERVE/STORE to ourselves). */
+void	 ring_request(struct ring *r, int file, uint32_t id, uint8_t mode, uint64_t now);
+void	 ring_store(struct ring *r, int file, uint32_t id, uint64_t now);
+/* Typed `quit`. */
+void	 ring_quit(struct ring *r, uint64_t now);
+/* Time passed: rounds, misses, expiry, retries, give-ups. */
+void	 ring_tick(struct ring *r, uint64_t now);
+/* The earliest time ring_tick has something to do; RING_NEVER if none. */
+uint64_t ring_next_deadline(const struct ring *r);
+/* Do we own key, as far as we can tell (needs a known first predecessor)? */
+bool	 ring_owns(const struct ring *r, int key);
+void	 ring_clear_actions(struct ring *r);
+
+#endif

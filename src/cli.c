@@ -1,0 +1,2 @@
+/* placeholder: cli.c is being written */
+int cdht_placeholder_cli;

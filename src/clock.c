@@ -1,0 +1,2 @@
+/* placeholder: clock.c is being written */
+int cdht_placeholder_clock;

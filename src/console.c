@@ -1,0 +1,2 @@
+/* placeholder: console.c is being written */
+int cdht_placeholder_console;

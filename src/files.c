@@ -1,0 +1,2 @@
+/* placeholder: files.c is being written */
+int cdht_placeholder_files;

@@ -1,0 +1,2 @@
+/* placeholder: input.c is being written */
+int cdht_placeholder_input;

@@ -1,0 +1,2 @@
+/* placeholder: keys.c is being written */
+int cdht_placeholder_keys;

@@ -1,0 +1,2 @@
+/* placeholder: log.c is being written */
+int cdht_placeholder_log;

@@ -1,0 +1,2 @@
+/* placeholder: net.c is being written */
+int cdht_placeholder_net;

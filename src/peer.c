@@ -1,0 +1,2 @@
+/* placeholder: peer.c is being written */
+int cdht_placeholder_peer;

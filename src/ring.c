@@ -1,0 +1,2 @@
+/* placeholder: ring.c is being written */
+int cdht_placeholder_ring;

@@ -1,0 +1,2 @@
+/* placeholder: wire.c is being written */
+int cdht_placeholder_wire;

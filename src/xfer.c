@@ -1,0 +1,2 @@
+/* placeholder: xfer.c is being written */
+int cdht_placeholder_xfer;

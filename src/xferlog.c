@@ -1,0 +1,2 @@
+/* placeholder: xferlog.c is being written */
+int cdht_placeholder_xferlog;
