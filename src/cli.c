@@ -1,2 +1,509 @@
-/* placeholder: cli.c is being written */
-int cdht_placeholder_cli;
+/* The command line (SPEC §1): argv to a validated struct config, with no I/O. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdht/cli.h"
+#include "cdht/wire.h"
+
+#define CLI_MAX_ID		255	/* largest peer id */
+#define CLI_MAX_SECONDS		86400.0	/* seconds; longest interval or timeout accepted */
+#define CLI_MAX_THRESHOLD	100	/* consecutive misses */
+#define CLI_MAX_BASE_PORT	(65535 - CLI_MAX_ID)	/* port number; base + 255 fits */
+#define CLI_MAX_POSITIONAL	8	/* arguments kept; more are only counted */
+#define CLI_PING_TIMEOUT_CAP	1000	/* ms; the default ping timeout at most */
+
+/* Codes of the long-only options, above every short option character. */
+enum cli_opt {
+	OPT_PING_INTERVAL = 256,
+	OPT_PING_TIMEOUT,
+	OPT_LOSS_THRESHOLD,
+	OPT_BASE_PORT,
+	OPT_BIND,
+	OPT_DIR,
+	OPT_TRANSFER,
+	OPT_MSS,
+	OPT_DROP,
+	OPT_TIMEOUT,
+	OPT_DIALECT,
+	OPT_QUIET_PINGS,
+	OPT_SEED,
+	OPT_VERSION
+};
+
+static const struct option cli_longopts[] = {
+	{ "ping-interval",	required_argument,	NULL,	OPT_PING_INTERVAL },
+	{ "ping-timeout",	required_argument,	NULL,	OPT_PING_TIMEOUT },
+	{ "loss-threshold",	required_argument,	NULL,	OPT_LOSS_THRESHOLD },
+	{ "base-port",		required_argument,	NULL,	OPT_BASE_PORT },
+	{ "bind",		required_argument,	NULL,	OPT_BIND },
+	{ "dir",		required_argument,	NULL,	OPT_DIR },
+	{ "transfer",		required_argument,	NULL,	OPT_TRANSFER },
+	{ "mss",		required_argument,	NULL,	OPT_MSS },
+	{ "drop",		required_argument,	NULL,	OPT_DROP },
+	{ "timeout",		required_argument,	NULL,	OPT_TIMEOUT },
+	{ "dialect",		required_argument,	NULL,	OPT_DIALECT },
+	{ "quiet-pings",	no_argument,		NULL,	OPT_QUIET_PINGS },
+	{ "seed",		required_argument,	NULL,	OPT_SEED },
+	{ "help",		no_argument,		NULL,	'h' },
+	{ "version",		no_argument,		NULL,	OPT_VERSION },
+	{ NULL,			0,			NULL,	0 }
+};
+
+/*
+ * '-': hand back positionals in order as code 1, so the result does not depend on
+ * POSIXLY_CORRECT and argv is left unpermuted; ':': report a missing value as ':'.
+ */
+static const char cli_optstring[] = "-:h";
+
+static const char cli_usage_text[] =
+    "usage: cdht [options] <id> <succ1> <succ2> [<mss> <drop>]\n"
+    "usage: cdht [options] init <id> <succ1> <succ2> <ping-interval>\n"
+    "usage: cdht [options] join <id> <known-peer> <ping-interval>\n"
+    "options [default]:\n"
+    "  --ping-interval S     seconds between ping rounds [5, or the positional]\n"
+    "  --ping-timeout S      seconds before a ping is missed [min(1, interval)]\n"
+    "  --loss-threshold K    missed pings before a successor is dead [3]\n"
+    "  --base-port P         peer i uses UDP and TCP port P+i [50000]\n"
+    "  --bind ADDR           IPv4 address to bind and advertise [127.0.0.1]\n"
+    "  --dir DIR             files served and stored, copies, logs [.]\n"
+    "  --transfer udp|tcp    how files move [classic form: udp, else tcp]\n"
+    "  --mss N, --drop P     UDP segment bytes, drop probability [400, 0]\n"
+    "  --timeout S           stop-and-wait retransmission timeout [1]\n"
+    "  --dialect classic|p2p console wording [classic form: classic, else p2p]\n"
+    "  --quiet-pings         do not print the per-ping lines\n"
+    "  --seed N              seed of the drop generator [from the clock]\n"
+    "  -h, --help            print this help and exit\n"
+    "  --version             print the version and exit\n";
+
+/* Write one sentence into err (if there is room for any), and return -1. */
+static int __attribute__((format(printf, 3, 4)))
+cli_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Parse a non-empty string of decimal digits no greater than max into *out: 0 or -1. */
+static int
+cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t	v = 0;
+	unsigned	d;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		d = (unsigned)(*s - '0');
+		if (d > max || v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Parse a plain decimal number (digits, optional point and exponent) into *out: 0 or -1.
+ * Rejects what strtod would otherwise take: blanks, signs, hex, "inf", "nan", trailers.
+ */
+static int
+cli_parse_double(const char *s, double *out)
+{
+	char	*end;
+	double	 v;
+
+	if (s == NULL || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return -1;
+	if (strpbrk(s, "xX") != NULL)
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Parse a peer id (0..255, decimal) named `what` into *out: 0, or -1 with err set. */
+static int
+cli_parse_id(const char *s, const char *what, int *out, char *err, size_t errlen)
+{
+	uint64_t	v;
+
+	if (cli_parse_uint(s, CLI_MAX_ID, &v) != 0)
+		return cli_fail(err, errlen,
+		    "%s '%s' is not an integer from 0 to %d", what, s, CLI_MAX_ID);
+	*out = (int)v;
+	return 0;
+}
+
+/* Parse seconds (0 < S <= 86400) named `what` into ms, at least 1: 0, or -1 with err set. */
+static int
+cli_parse_ms(const char *s, const char *what, uint32_t *out, char *err, size_t errlen)
+{
+	double	v;
+	uint32_t ms;
+
+	if (cli_parse_double(s, &v) != 0 || !(v > 0.0) || v > CLI_MAX_SECONDS)
+		return cli_fail(err, errlen,
+		    "%s must be a number of seconds above 0 and at most %.0f, not '%s'",
+		    what, CLI_MAX_SECONDS, s);
+	/* Round to the nearest ms; v <= 86400 s keeps this well inside uint32_t. */
+	ms = (uint32_t)(v * 1000.0 + 0.5);
+	*out = ms < 1 ? 1 : ms;
+	return 0;
+}
+
+/* Parse an mss (1..WIRE_MAX_MSS bytes) into *out: 0, or -1 with err set. */
+static int
+cli_parse_mss(const char *s, unsigned *out, char *err, size_t errlen)
+{
+	uint64_t	v;
+
+	if (cli_parse_uint(s, WIRE_MAX_MSS, &v) != 0 || v < 1)
+		return cli_fail(err, errlen,
+		    "mss must be an integer from 1 to %d, not '%s'", WIRE_MAX_MSS, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Parse a drop probability in [0, 1] into *out: 0, or -1 with err set. */
+static int
+cli_parse_drop(const char *s, double *out, char *err, size_t errlen)
+{
+	double	v;
+
+	if (cli_parse_double(s, &v) != 0 || v < 0.0 || v > 1.0)
+		return cli_fail(err, errlen,
+		    "drop must be a probability in [0, 1], not '%s'", s);
+	*out = v;
+	return 0;
+}
+
+/* The long name of option code val, for messages ("--mss"). */
+static void
+cli_opt_name(int val, char *buf, size_t len)
+{
+	const struct option	*o;
+
+	for (o = cli_longopts; o->name != NULL; o++) {
+		if (o->val == val) {
+			snprintf(buf, len, "--%s", o->name);
+			return;
+		}
+	}
+	snprintf(buf, len, "-%c", val);
+}
+
+/* Apply one option and its value to cfg: 0, or -1 with err set. */
+static int
+cli_apply_option(int code, const char *arg, struct config *cfg, bool *transfer_set,
+    bool *dialect_set, char *err, size_t errlen)
+{
+	uint64_t	v;
+
+	switch (code) {
+	case OPT_PING_INTERVAL:
+		return cli_parse_ms(arg, "ping interval", &cfg->ping_interval_ms, err,
+		    errlen);
+	case OPT_PING_TIMEOUT:
+		return cli_parse_ms(arg, "ping timeout", &cfg->ping_timeout_ms, err,
+		    errlen);
+	case OPT_TIMEOUT:
+		return cli_parse_ms(arg, "timeout", &cfg->timeout_ms, err, errlen);
+	case OPT_LOSS_THRESHOLD:
+		if (cli_parse_uint(arg, CLI_MAX_THRESHOLD, &v) != 0 || v < 1)
+			return cli_fail(err, errlen,
+			    "loss threshold must be an integer from 1 to %d, not '%s'",
+			    CLI_MAX_THRESHOLD, arg);
+		cfg->loss_threshold = (unsigned)v;
+		return 0;
+	case OPT_BASE_PORT:
+		if (cli_parse_uint(arg, CLI_MAX_BASE_PORT, &v) != 0 || v < 1)
+			return cli_fail(err, errlen,
+			    "base port must be an integer from 1 to %d, not '%s'",
+			    CLI_MAX_BASE_PORT, arg);
+		cfg->base_port = (unsigned)v;
+		return 0;
+	case OPT_BIND: {
+		struct in_addr	a;
+
+		if (strlen(arg) >= sizeof cfg->bind_addr ||
+		    inet_pton(AF_INET, arg, &a) != 1)
+			return cli_fail(err, errlen,
+			    "bind address '%s' is not an IPv4 address", arg);
+		snprintf(cfg->bind_addr, sizeof cfg->bind_addr, "%s", arg);
+		return 0;
+	}
+	case OPT_DIR:
+		if (*arg == '\0')
+			return cli_fail(err, errlen, "dir must not be empty");
+		cfg->dir = arg;
+		return 0;
+	case OPT_TRANSFER:
+		if (strcmp(arg, "udp") == 0)
+			cfg->transfer_tcp = false;
+		else if (strcmp(arg, "tcp") == 0)
+			cfg->transfer_tcp = true;
+		else
+			return cli_fail(err, errlen,
+			    "transfer must be 'udp' or 'tcp', not '%s'", arg);
+		*transfer_set = true;
+		return 0;
+	case OPT_DIALECT:
+		if (strcmp(arg, "classic") == 0)
+			cfg->dialect = DIALECT_CLASSIC;
+		else if (strcmp(arg, "p2p") == 0)
+			cfg->dialect = DIALECT_P2P;
+		else
+			return cli_fail(err, errlen,
+			    "dialect must be 'classic' or 'p2p', not '%s'", arg);
+		*dialect_set = true;
+		return 0;
+	case OPT_MSS:
+		return cli_parse_mss(arg, &cfg->mss, err, errlen);
+	case OPT_DROP:
+		return cli_parse_drop(arg, &cfg->drop, err, errlen);
+	case OPT_SEED:
+		if (cli_parse_uint(arg, UINT64_MAX, &v) != 0)
+			return cli_fail(err, errlen,
+			    "seed must be an unsigned 64-bit integer, not '%s'", arg);
+		cfg->seed = v;
+		cfg->seed_set = true;
+		return 0;
+	case OPT_QUIET_PINGS:
+		cfg->quiet_pings = true;
+		return 0;
+	case 'h':
+		cfg->help = true;
+		return 0;
+	case OPT_VERSION:
+		cfg->version = true;
+		return 0;
+	default:
+		return cli_fail(err, errlen, "unhandled option code %d", code);
+	}
+}
+
+/* Say why getopt rejected an option (code '?' or ':'): always -1. */
+static int
+cli_option_error(int code, int opt, const char *elem, char *err, size_t errlen)
+{
+	char	name[64];
+	size_t	n;
+
+	if (code == ':') {
+		cli_opt_name(opt, name, sizeof name);
+		return cli_fail(err, errlen, "option '%s' needs a value", name);
+	}
+	if (opt == 0) {
+		/* An unknown or ambiguous long option: name it without any "=value". */
+		n = elem != NULL ? strcspn(elem, "=") : 0;
+		return cli_fail(err, errlen, "unknown option '%.*s'", (int)n,
+		    elem != NULL ? elem : "");
+	}
+	if (opt >= OPT_PING_INTERVAL || opt == 'h') {
+		/* A known option rejected: only a long one given "=value" gets here. */
+		cli_opt_name(opt, name, sizeof name);
+		return cli_fail(err, errlen, "option '%s' takes no value", name);
+	}
+	return cli_fail(err, errlen, "unknown option '-%c'", opt);
+}
+
+/* Fill cfg with the defaults every form shares. */
+static void
+cli_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->form = CLI_CLASSIC;
+	cfg->id = cfg->succ1 = cfg->succ2 = cfg->known = -1;
+	cfg->ping_interval_ms = CLI_DEFAULT_INTERVAL_MS;
+	cfg->loss_threshold = CLI_DEFAULT_THRESHOLD;
+	cfg->base_port = CLI_DEFAULT_BASE_PORT;
+	snprintf(cfg->bind_addr, sizeof cfg->bind_addr, "%s", "127.0.0.1");
+	cfg->dir = ".";
+	cfg->transfer_tcp = false;
+	cfg->mss = CLI_DEFAULT_MSS;
+	cfg->drop = 0.0;
+	cfg->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
+	cfg->dialect = DIALECT_CLASSIC;
+}
+
+/* Check that id, succ1 and succ2 are three different peers: 0, or -1 with err set. */
+static int
+cli_check_successors(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->id == cfg->succ1 || cfg->id == cfg->succ2)
+		return cli_fail(err, errlen, "peer %d cannot be its own successor",
+		    cfg->id);
+	if (cfg->succ1 == cfg->succ2)
+		return cli_fail(err, errlen,
+		    "the two successors must differ (both %d)", cfg->succ1);
+	return 0;
+}
+
+/* The classic form: <id> <succ1> <succ2> [<mss> <drop>]. */
+static int
+cli_parse_classic(int n, char **pos, struct config *cfg, char *err, size_t errlen)
+{
+	if (n != 3 && n != 5)
+		return cli_fail(err, errlen,
+		    "expected <id> <succ1> <succ2> [<mss> <drop>], got %d argument%s",
+		    n, n == 1 ? "" : "s");
+	if (cli_parse_id(pos[0], "peer id", &cfg->id, err, errlen) != 0 ||
+	    cli_parse_id(pos[1], "successor", &cfg->succ1, err, errlen) != 0 ||
+	    cli_parse_id(pos[2], "successor", &cfg->succ2, err, errlen) != 0 ||
+	    cli_check_successors(cfg, err, errlen) != 0)
+		return -1;
+	/* Positional mss and drop win over --mss and --drop: they are the form's own. */
+	if (n == 5 && (cli_parse_mss(pos[3], &cfg->mss, err, errlen) != 0 ||
+	    cli_parse_drop(pos[4], &cfg->drop, err, errlen) != 0))
+		return -1;
+	return 0;
+}
+
+/* The init form: init <id> <succ1> <succ2> <ping-interval> (pos[0] is "init"). */
+static int
+cli_parse_init(int n, char **pos, bool interval_set, struct config *cfg, char *err,
+    size_t errlen)
+{
+	uint32_t	ms;
+
+	if (n != 5)
+		return cli_fail(err, errlen,
+		    "expected init <id> <succ1> <succ2> <ping-interval>, got %d argument%s"
+		    " after 'init'", n - 1, n - 1 == 1 ? "" : "s");
+	if (cli_parse_id(pos[1], "peer id", &cfg->id, err, errlen) != 0 ||
+	    cli_parse_id(pos[2], "successor", &cfg->succ1, err, errlen) != 0 ||
+	    cli_parse_id(pos[3], "successor", &cfg->succ2, err, errlen) != 0 ||
+	    cli_check_successors(cfg, err, errlen) != 0 ||
+	    cli_parse_ms(pos[4], "ping interval", &ms, err, errlen) != 0)
+		return -1;
+	/* Options override the form's values, the positional interval included. */
+	if (!interval_set)
+		cfg->ping_interval_ms = ms;
+	return 0;
+}
+
+/* The join form: join <id> <known-peer> <ping-interval> (pos[0] is "join"). */
+static int
+cli_parse_join(int n, char **pos, bool interval_set, struct config *cfg, char *err,
+    size_t errlen)
+{
+	uint32_t	ms;
+
+	if (n != 4)
+		return cli_fail(err, errlen,
+		    "expected join <id> <known-peer> <ping-interval>, got %d argument%s"
+		    " after 'join'", n - 1, n - 1 == 1 ? "" : "s");
+	if (cli_parse_id(pos[1], "peer id", &cfg->id, err, errlen) != 0 ||
+	    cli_parse_id(pos[2], "known peer", &cfg->known, err, errlen) != 0)
+		return -1;
+	if (cfg->id == cfg->known)
+		return cli_fail(err, errlen, "peer %d cannot join through itself", cfg->id);
+	if (cli_parse_ms(pos[3], "ping interval", &ms, err, errlen) != 0)
+		return -1;
+	if (!interval_set)
+		cfg->ping_interval_ms = ms;
+	return 0;
+}
+
+/*
+ * Parse argv into cfg: 0, or -1 with one sentence in err. Every option is read before
+ * anything is judged final, so --help or --version anywhere wins over any error.
+ */
+int
+cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+{
+	char	*pos[CLI_MAX_POSITIONAL];
+	int	 npos = 0, code, rc = 0;
+	bool	 interval_set = false, timeout_set = false;
+	bool	 transfer_set = false, dialect_set = false;
+	char	*elem;
+	int	 i;
+
+	cli_defaults(cfg);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+
+	/* optind = 0 makes GNU getopt start afresh: tests parse many times a process. */
+	optind = 0;
+	opterr = 0;
+	while (argc > 0 && (code = getopt_long(argc, argv, cli_optstring, cli_longopts,
+	    NULL)) != -1) {
+		if (code == 1) {
+			if (npos < CLI_MAX_POSITIONAL)
+				pos[npos] = optarg;
+			npos++;
+			continue;
+		}
+		if (code == '?' || code == ':') {
+			elem = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
+			if (rc == 0)
+				rc = cli_option_error(code, optopt, elem, err, errlen);
+			continue;
+		}
+		if (code == OPT_PING_INTERVAL)
+			interval_set = true;
+		if (code == OPT_PING_TIMEOUT)
+			timeout_set = true;
+		if (cli_apply_option(code, optarg, cfg, &transfer_set, &dialect_set,
+		    rc == 0 ? err : NULL, errlen) != 0 && rc == 0)
+			rc = -1;
+	}
+	/* After "--" the rest are positionals. */
+	for (i = optind; argc > 0 && i < argc; i++) {
+		if (npos < CLI_MAX_POSITIONAL)
+			pos[npos] = argv[i];
+		npos++;
+	}
+
+	if (cfg->help || cfg->version) {
+		if (err != NULL && errlen > 0)
+			err[0] = '\0';
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (npos == 0)
+		return cli_fail(err, errlen, "missing arguments");
+
+	if (strcmp(pos[0], "init") == 0 || strcmp(pos[0], "join") == 0) {
+		cfg->form = pos[0][0] == 'i' ? CLI_INIT : CLI_JOIN;
+		if (!transfer_set)
+			cfg->transfer_tcp = true;
+		if (!dialect_set)
+			cfg->dialect = DIALECT_P2P;
+		rc = cfg->form == CLI_INIT ?
+		    cli_parse_init(npos, pos, interval_set, cfg, err, errlen) :
+		    cli_parse_join(npos, pos, interval_set, cfg, err, errlen);
+	} else
+		rc = cli_parse_classic(npos, pos, cfg, err, errlen);
+	if (rc != 0)
+		return rc;
+
+	if (!timeout_set)
+		cfg->ping_timeout_ms = cfg->ping_interval_ms < CLI_PING_TIMEOUT_CAP ?
+		    cfg->ping_interval_ms : CLI_PING_TIMEOUT_CAP;
+	return 0;
+}
+
+/* The usage text: one "usage:" line per form, then the options with their defaults. */
+const char *
+cli_usage(void)
+{
+	return cli_usage_text;
+}

@@ -1,2 +1,117 @@
-/* placeholder: files.c is being written */
-int cdht_placeholder_files;
+/* The peer's directory: names built from validated numbers only, atomic replacement. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cdht/keys.h"
+#include "files.h"
+
+/* dir/name-of-kind-for-F into buf. */
+static void
+files_path(char *buf, size_t cap, const char *dir, enum files_kind kind, int file)
+{
+	snprintf(buf, cap, "%s/%s%04d.pdf", dir, kind == FILES_RECEIVED ? "received_" : "",
+	    file);
+}
+
+/* Open F.pdf for reading. */
+int
+files_open(const char *dir, int file, int *fd, uint32_t *size, char *err, size_t errlen)
+{
+	char		path[FILES_PATH_MAX];
+	struct stat	st;
+	int		f;
+
+	files_path(path, sizeof path, dir, FILES_OWN, file);
+	if ((f = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(f, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size > (off_t)FILES_MAX_SIZE) {
+		snprintf(err, errlen, "%s is not a regular file of at most 4 GiB", path);
+		close(f);
+		return -1;
+	}
+	*fd = f;
+	*size = (uint32_t)st.st_size;
+	return 0;
+}
+
+/* Create a temporary file next to the final name. */
+int
+files_create_tmp(const char *dir, enum files_kind kind, int file, uint32_t id, int *fd,
+    char *tmp, size_t tmplen, char *err, size_t errlen)
+{
+	char	path[FILES_PATH_MAX];
+	int	f;
+
+	files_path(path, sizeof path, dir, kind, file);
+	snprintf(tmp, tmplen, "%s.part.%u", path, id);
+	if ((f = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1) {
+		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	*fd = f;
+	return 0;
+}
+
+/* Move a complete temporary file to its final name. */
+int
+files_commit(const char *dir, const char *tmp, enum files_kind kind, int file, char *err,
+    size_t errlen)
+{
+	char	path[FILES_PATH_MAX];
+
+	files_path(path, sizeof path, dir, kind, file);
+	if (rename(tmp, path) == -1) {
+		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove a temporary file that will not be completed. */
+void
+files_discard(const char *tmp)
+{
+	unlink(tmp);
+}
+
+static int
+files_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The four-digit F of every F.pdf in dir, ascending. */
+size_t
+files_list(const char *dir, int *out, size_t max)
+{
+	DIR		*d;
+	struct dirent	*e;
+	size_t		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL && n < max) {
+		char	digits[5];
+		int	f;
+
+		if (strlen(e->d_name) != 8 || strcmp(e->d_name + 4, ".pdf") != 0)
+			continue;
+		memcpy(digits, e->d_name, 4);
+		digits[4] = '\0';
+		if (keys_parse_file(digits, &f) == 0)
+			out[n++] = f;
+	}
+	closedir(d);
+	qsort(out, n, sizeof *out, files_cmp);
+	return n;
+}

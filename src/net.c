@@ -1,2 +1,571 @@
-/* placeholder: net.c is being written */
-int cdht_placeholder_net;
+/* The transport: UDP socket, TCP listener, framed connections, file bodies and the timer. */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "clock.h"
+#include "log.h"
+#include "net.h"
+
+#define NET_UDP_BURST		64		/* datagrams read per readiness */
+#define NET_UDP_BUF		(1 << 20)	/* bytes of socket buffer asked for */
+#define NET_BODY_CHUNK		(256 * 1024)	/* bytes read from a connection per callback */
+
+enum net_conn_state {
+	NET_CONN_CONNECTING,	/* ours, connect in progress */
+	NET_CONN_OPEN,		/* frames flow */
+	NET_CONN_DEAD		/* unlinked; freed on the next loop turn */
+};
+
+/* One TCP connection. Owned by the net's list; freed a loop turn after it dies. */
+struct net_conn {
+	struct net		*net;
+	struct net_conn		*next;
+	struct bufferevent	*bev;
+	enum net_conn_state	 state;
+	char			 peer[48];	/* "a.b.c.d:port" */
+	/* ours: who and what, for send_failed */
+	bool			 outgoing;
+	struct contact		 to;
+	int			 type;
+	bool			 delivered;	/* our output drained at least once */
+	bool			 read_eof;
+	/* a body we send */
+	void			*send_ctx;
+	/* a body we receive */
+	void			*body_ctx;
+	int			 body_fd;
+	uint32_t		 body_left;
+};
+
+/* The transport. Owned by the peer. */
+struct net {
+	struct event_base	*base;
+	struct contact		 self;
+	const struct net_ops	*ops;
+	void			*arg;
+	int			 udp_fd;
+	struct event		*udp_ev;
+	struct evconnlistener	*listener;
+	struct event		*timer;
+	struct net_conn		*conns;
+	size_t			 nconns;
+	uint8_t			 udp_buf[WIRE_MAX_FRAME + 1];
+};
+
+static void	net_conn_read_cb(struct bufferevent *bev, void *arg);
+static void	net_conn_write_cb(struct bufferevent *bev, void *arg);
+static void	net_conn_event_cb(struct bufferevent *bev, short what, void *arg);
+
+/* sockaddr of a contact. */
+static void
+net_sockaddr(const struct contact *c, struct sockaddr_in *sin)
+{
+	memset(sin, 0, sizeof *sin);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = c->addr;
+	sin->sin_port = htons(c->port);
+}
+
+/* "a.b.c.d:port" of a sockaddr. */
+static void
+net_format(const struct sockaddr_in *sin, char *buf, size_t cap)
+{
+	char	a[INET_ADDRSTRLEN];
+
+	if (inet_ntop(AF_INET, &sin->sin_addr, a, sizeof a) == NULL)
+		snprintf(a, sizeof a, "?");
+	snprintf(buf, cap, "%s:%u", a, ntohs(sin->sin_port));
+}
+
+/* Free a dead connection, a loop turn after it died. */
+static void
+net_conn_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* Tear a connection down: report what it leaves undone, unlink it, free it later. */
+static void
+net_conn_close(struct net_conn *c, const char *why)
+{
+	struct net	*n = c->net;
+	struct net_conn	**pp;
+	struct timeval	 zero = { 0, 0 };
+	uint64_t	 now = clock_now_ms();
+
+	if (c->state == NET_CONN_DEAD)
+		return;
+	if (why != NULL)
+		log_warn("connection with %s closed: %s", c->peer, why);
+	c->state = NET_CONN_DEAD;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	for (pp = &n->conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			n->nconns--;
+			break;
+		}
+	if (c->outgoing && !c->delivered)
+		n->ops->send_failed(n->arg, &c->to, c->type, now);
+	if (c->send_ctx != NULL) {
+		void *ctx = c->send_ctx;
+
+		c->send_ctx = NULL;
+		n->ops->file_sent(n->arg, ctx, false, now);
+	}
+	if (c->body_ctx != NULL) {
+		void *ctx = c->body_ctx;
+
+		c->body_ctx = NULL;
+		n->ops->body_done(n->arg, ctx, false, now);
+	}
+	if (event_base_once(n->base, -1, EV_TIMEOUT, net_conn_free_cb, c, &zero) != 0) {
+		bufferevent_free(c->bev);	/* cannot defer: no callback of c is running here */
+		free(c);
+	}
+}
+
+/* Wrap a bufferevent in a connection and link it. */
+static struct net_conn *
+net_conn_new(struct net *n, struct bufferevent *bev, const struct sockaddr_in *sin)
+{
+	struct net_conn	*c;
+	struct timeval	 idle = { NET_IDLE_MS / 1000, (NET_IDLE_MS % 1000) * 1000 };
+
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		bufferevent_free(bev);
+		return NULL;
+	}
+	c->net = n;
+	c->bev = bev;
+	c->body_fd = -1;
+	c->state = NET_CONN_OPEN;
+	net_format(sin, c->peer, sizeof c->peer);
+	bufferevent_setcb(bev, net_conn_read_cb, net_conn_write_cb, net_conn_event_cb, c);
+	bufferevent_set_timeouts(bev, &idle, &idle);
+	bufferevent_setwatermark(bev, EV_READ, 0, NET_BODY_CHUNK);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	c->next = n->conns;
+	n->conns = c;
+	n->nconns++;
+	return c;
+}
+
+/* Close when there is nothing left to do: the other side is done and our output is out. */
+static void
+net_conn_maybe_done(struct net_conn *c)
+{
+	if (c->state == NET_CONN_DEAD || !c->read_eof || c->send_ctx != NULL ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return;
+	if (c->body_ctx != NULL) {
+		net_conn_close(c, "it ended in the middle of a file");
+		return;
+	}
+	net_conn_close(c, NULL);
+}
+
+/* Write what has arrived of an expected body to its file. */
+static int
+net_conn_body(struct net_conn *c, struct evbuffer *in)
+{
+	while (c->body_left > 0 && evbuffer_get_length(in) > 0) {
+		size_t	want = evbuffer_get_length(in);
+		int	w;
+
+		if (want > c->body_left)
+			want = c->body_left;
+		w = evbuffer_write_atmost(in, c->body_fd, (ev_ssize_t)want);
+		if (w <= 0) {
+			net_conn_close(c, "cannot write the received file");
+			return -1;
+		}
+		c->body_left -= (uint32_t)w;
+	}
+	if (c->body_left == 0 && c->body_ctx != NULL) {
+		void *ctx = c->body_ctx;
+
+		c->body_ctx = NULL;
+		c->body_fd = -1;
+		c->net->ops->body_done(c->net->arg, ctx, true, clock_now_ms());
+	}
+	return 0;
+}
+
+/* Bytes arrived: bodies to files, whole frames decoded and handed on. */
+static void
+net_conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct net_conn	*c = arg;
+	struct net	*n = c->net;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	while (c->state != NET_CONN_DEAD) {
+		struct wire_msg	 m;
+		const char	*why;
+		size_t		 avail, flen;
+		uint8_t		*p;
+		int		 rc;
+
+		if (c->body_ctx != NULL) {
+			if (net_conn_body(c, in) != 0 || c->body_ctx != NULL)
+				return;
+			continue;
+		}
+		if ((avail = evbuffer_get_length(in)) == 0)
+			break;
+		if (avail > WIRE_HEADER_LEN)
+			avail = WIRE_HEADER_LEN;
+		p = evbuffer_pullup(in, (ev_ssize_t)avail);
+		rc = wire_frame_len(p, avail, &flen, &why);
+		if (rc < 0) {
+			net_conn_close(c, why);
+			return;
+		}
+		if (rc > 0 || evbuffer_get_length(in) < flen)
+			break;
+		p = evbuffer_pullup(in, (ev_ssize_t)flen);
+		if (wire_decode(p, flen, &m, &why) != 0) {
+			net_conn_close(c, why);
+			return;
+		}
+		n->ops->frame(n->arg, c, &m, clock_now_ms());
+		if (c->state != NET_CONN_DEAD)
+			evbuffer_drain(in, flen);
+	}
+}
+
+/* Our output drained: a queued file is out; a one-shot message is delivered. */
+static void
+net_conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct net_conn	*c = arg;
+
+	(void)bev;
+	c->delivered = true;
+	if (c->send_ctx != NULL) {
+		void *ctx = c->send_ctx;
+
+		c->send_ctx = NULL;
+		c->net->ops->file_sent(c->net->arg, ctx, true, clock_now_ms());
+	}
+	if (c->state != NET_CONN_DEAD) {
+		/* Tell the other side we are done talking; it closes after reading. */
+		shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+		net_conn_maybe_done(c);
+	}
+}
+
+/* Connected, end of input, error or timeout. */
+static void
+net_conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct net_conn	*c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		c->state = NET_CONN_OPEN;
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		c->read_eof = true;
+		bufferevent_disable(c->bev, EV_READ);
+		net_conn_maybe_done(c);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		net_conn_close(c, "idle for too long");
+		return;
+	}
+	net_conn_close(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+/* A connection came in on the listener. */
+static void
+net_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+    void *arg)
+{
+	struct net		*n = arg;
+	struct bufferevent	*bev;
+	struct sockaddr_in	 sin;
+
+	(void)l;
+	memset(&sin, 0, sizeof sin);
+	if (sa->sa_family == AF_INET && (size_t)salen >= sizeof sin)
+		memcpy(&sin, sa, sizeof sin);
+	if (n->nconns >= NET_MAX_CONNS) {
+		log_warn("refused a connection: %d already open", NET_MAX_CONNS);
+		evutil_closesocket(fd);
+		return;
+	}
+	bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	net_conn_new(n, bev, &sin);
+}
+
+/* Datagrams are waiting on the UDP socket. */
+static void
+net_udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net	*n = arg;
+	int		 i;
+
+	(void)what;
+	for (i = 0; i < NET_UDP_BURST; i++) {
+		struct sockaddr_in	 sin;
+		socklen_t		 slen = sizeof sin;
+		struct wire_msg		 m;
+		const char		*why;
+		char			 from[48];
+		ssize_t			 len;
+
+		len = recvfrom(fd, n->udp_buf, sizeof n->udp_buf, 0, (struct sockaddr *)&sin,
+		    &slen);
+		if (len < 0)
+			break;
+		if (wire_decode(n->udp_buf, (size_t)len, &m, &why) != 0) {
+			net_format(&sin, from, sizeof from);
+			log_warn("dropped a %zd-byte datagram from %s: %s", len, from, why);
+			continue;
+		}
+		n->ops->udp(n->arg, &m, clock_now_ms());
+	}
+}
+
+/* The deadline came. */
+static void
+net_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net *n = arg;
+
+	(void)fd;
+	(void)what;
+	n->ops->timer(n->arg, clock_now_ms());
+}
+
+/* One sentence for a failed setup step. */
+static void
+net_fail(char *err, size_t errlen, const char *what, const struct contact *c)
+{
+	struct sockaddr_in	sin;
+	char			addr[48];
+	int			e = errno;
+
+	net_sockaddr(c, &sin);
+	net_format(&sin, addr, sizeof addr);
+	snprintf(err, errlen, "cannot %s %s (port %u): %s", what, addr, c->port, strerror(e));
+}
+
+/* Bind UDP and TCP at self's address and port. */
+struct net *
+net_new(struct event_base *base, const struct contact *self, const struct net_ops *ops,
+    void *arg, char *err, size_t errlen)
+{
+	struct net		*n;
+	struct sockaddr_in	 sin;
+	int			 fd, one = 1, size = NET_UDP_BUF;
+
+	if ((n = calloc(1, sizeof *n)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n->base = base;
+	n->self = *self;
+	n->ops = ops;
+	n->arg = arg;
+	n->udp_fd = -1;
+	net_sockaddr(self, &sin);
+
+	if ((n->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(n->udp_fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
+		net_fail(err, errlen, "bind UDP", self);
+		net_free(n);
+		return NULL;
+	}
+	setsockopt(n->udp_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	setsockopt(n->udp_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		net_fail(err, errlen, "open TCP socket for", self);
+		net_free(n);
+		return NULL;
+	}
+	/* Rebinding right after a restart must not wait for TIME_WAIT to pass. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 || listen(fd, 128) == -1) {
+		net_fail(err, errlen, "bind TCP", self);
+		close(fd);
+		net_free(n);
+		return NULL;
+	}
+	n->listener = evconnlistener_new(base, net_accept_cb, n,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	n->udp_ev = event_new(base, n->udp_fd, EV_READ | EV_PERSIST, net_udp_read_cb, n);
+	n->timer = evtimer_new(base, net_timer_cb, n);
+	if (n->listener == NULL || n->udp_ev == NULL || n->timer == NULL ||
+	    event_add(n->udp_ev, NULL) != 0) {
+		if (n->listener == NULL)
+			close(fd);
+		snprintf(err, errlen, "cannot set up the event loop");
+		net_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* Close everything. */
+void
+net_free(struct net *n)
+{
+	if (n == NULL)
+		return;
+	while (n->conns != NULL) {
+		struct net_conn *c = n->conns;
+
+		n->conns = c->next;
+		bufferevent_free(c->bev);
+		free(c);
+	}
+	if (n->listener != NULL)
+		evconnlistener_free(n->listener);
+	if (n->udp_ev != NULL)
+		event_free(n->udp_ev);
+	if (n->timer != NULL)
+		event_free(n->timer);
+	if (n->udp_fd != -1)
+		close(n->udp_fd);
+	free(n);
+}
+
+/* Send one datagram. */
+void
+net_udp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
+{
+	struct sockaddr_in	sin;
+	size_t			len;
+
+	if ((len = wire_encode(m, n->udp_buf, sizeof n->udp_buf)) == 0) {
+		log_warn("cannot encode %s", wire_type_name(m->type));
+		return;
+	}
+	net_sockaddr(to, &sin);
+	if (sendto(n->udp_fd, n->udp_buf, len, 0, (struct sockaddr *)&sin, sizeof sin) == -1 &&
+	    errno != EAGAIN && errno != ECONNREFUSED)
+		log_warn("cannot send %s to peer %u: %s", wire_type_name(m->type), to->id,
+		    strerror(errno));
+}
+
+/* Queue one encoded frame on a connection. */
+static int
+net_conn_queue(struct net_conn *c, const struct wire_msg *m)
+{
+	uint8_t	buf[WIRE_HEADER_LEN + 64];
+	size_t	len;
+
+	if ((len = wire_encode(m, buf, sizeof buf)) == 0) {
+		log_warn("cannot encode %s", wire_type_name(m->type));
+		return -1;
+	}
+	return bufferevent_write(c->bev, buf, len);
+}
+
+/* Open a connection to `to` carrying m. */
+struct net_conn *
+net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
+{
+	struct bufferevent	*bev;
+	struct net_conn		*c;
+	struct sockaddr_in	 sin;
+
+	net_sockaddr(to, &sin);
+	if (n->nconns >= NET_MAX_CONNS ||
+	    (bev = bufferevent_socket_new(n->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    (c = net_conn_new(n, bev, &sin)) == NULL) {
+		log_warn("cannot open a connection to peer %u", to->id);
+		n->ops->send_failed(n->arg, to, m->type, clock_now_ms());
+		return NULL;
+	}
+	c->outgoing = true;
+	c->to = *to;
+	c->type = m->type;
+	c->state = NET_CONN_CONNECTING;
+	if (net_conn_queue(c, m) != 0 ||
+	    bufferevent_socket_connect(bev, (struct sockaddr *)&sin, sizeof sin) != 0) {
+		net_conn_close(c, "cannot connect");
+		return NULL;
+	}
+	return c;
+}
+
+/* Queue m (unless NULL), then size bytes of fd on c. */
+void
+net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd, uint32_t size,
+    void *ctx)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	c->send_ctx = ctx;
+	if ((m != NULL && net_conn_queue(c, m) != 0) ||
+	    (size > 0 && evbuffer_add_file(out, fd, 0, (ev_off_t)size) != 0)) {
+		close(fd);
+		net_conn_close(c, "cannot queue the file");
+		return;
+	}
+	if (size == 0)
+		close(fd);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/* The next size bytes on c are a file body for fd. */
+void
+net_conn_expect_body(struct net_conn *c, int fd, uint32_t size, void *ctx)
+{
+	c->body_ctx = ctx;
+	c->body_fd = fd;
+	c->body_left = size;
+	/* The bytes may already be waiting behind the frame being handled. */
+}
+
+/* Call ops.timer at this time. */
+void
+net_timer_at(struct net *n, uint64_t when)
+{
+	uint64_t	now = clock_now_ms(), ms = when > now ? when - now : 0;
+	struct timeval	tv;
+
+	if (when == UINT64_MAX) {
+		evtimer_del(n->timer);
+		return;
+	}
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	evtimer_add(n->timer, &tv);
+}
+
+/* The connection's remote address. */
+const char *
+net_conn_peer(const struct net_conn *c)
+{
+	return c->peer;
+}

@@ -1,2 +1,525 @@
-/* placeholder: wire.c is being written */
-int cdht_placeholder_wire;
+/* The wire codec: big-endian, exact-length, strictly validated messages (docs/PROTOCOL.md). */
+#include <string.h>
+
+#include "cdht/wire.h"
+
+#define WIRE_FILE_MAX		9999	/* largest file number a message may name */
+#define WIRE_DATA_FIXED		11	/* bytes of a DATA payload before its file bytes */
+#define WIRE_LEN_VARIABLE	(-1)	/* table marker: payload length depends on a field */
+
+/* Offsets into the header, in bytes. */
+#define WIRE_OFF_MAGIC		0
+#define WIRE_OFF_VERSION	1
+#define WIRE_OFF_TYPE		2
+#define WIRE_OFF_LENGTH		3
+#define WIRE_OFF_SENDER		5
+
+/* What every type looks like on the wire: its name, its mismatch reason, its payload length. */
+struct wire_type_info {
+	const char	*name;
+	const char	*mismatch;
+	int		 len;		/* bytes, or WIRE_LEN_VARIABLE */
+};
+
+#define WIRE_T(n, l)	{ #n, "length mismatch for " #n, (l) }
+
+static const struct wire_type_info wire_types[WIRE_TYPE_END] = {
+	[WIRE_PING_REQ] =	WIRE_T(PING_REQ, 5),
+	[WIRE_PING_RSP] =	WIRE_T(PING_RSP, 4),
+	[WIRE_FILE_REQ] =	WIRE_T(FILE_REQ, 16),
+	[WIRE_FILE_RSP] =	WIRE_T(FILE_RSP, 12),
+	[WIRE_STORE_REQ] =	WIRE_T(STORE_REQ, 16),
+	[WIRE_STORE_DATA] =	WIRE_T(STORE_DATA, 10),
+	[WIRE_DATA] =		WIRE_T(DATA, WIRE_LEN_VARIABLE),
+	[WIRE_ACK] =		WIRE_T(ACK, 8),
+	[WIRE_DEPART] =		WIRE_T(DEPART, 14),
+	[WIRE_DEPART_ACK] =	WIRE_T(DEPART_ACK, 0),
+	[WIRE_SUCC_QUERY] =	WIRE_T(SUCC_QUERY, 4),
+	[WIRE_SUCC_REPLY] =	WIRE_T(SUCC_REPLY, 18),
+	[WIRE_JOIN_REQ] =	WIRE_T(JOIN_REQ, 8),
+	[WIRE_JOIN_ACCEPT] =	WIRE_T(JOIN_ACCEPT, 14),
+	[WIRE_JOIN_REJECT] =	WIRE_T(JOIN_REJECT, 1),
+	[WIRE_SUCC_CHANGE] =	WIRE_T(SUCC_CHANGE, 15),
+};
+
+/*
+ * Reasons naming a byte value must outlive the call without a buffer, so every value of
+ * the version and type bytes has its own string: p "0" ... p "255".
+ */
+#define WIRE_D10(p, s)	p s "0", p s "1", p s "2", p s "3", p s "4", \
+			p s "5", p s "6", p s "7", p s "8", p s "9"
+#define WIRE_N256(p)	WIRE_D10(p, ""), \
+	WIRE_D10(p, "1"), WIRE_D10(p, "2"), WIRE_D10(p, "3"), WIRE_D10(p, "4"), \
+	WIRE_D10(p, "5"), WIRE_D10(p, "6"), WIRE_D10(p, "7"), WIRE_D10(p, "8"), \
+	WIRE_D10(p, "9"), WIRE_D10(p, "10"), WIRE_D10(p, "11"), WIRE_D10(p, "12"), \
+	WIRE_D10(p, "13"), WIRE_D10(p, "14"), WIRE_D10(p, "15"), WIRE_D10(p, "16"), \
+	WIRE_D10(p, "17"), WIRE_D10(p, "18"), WIRE_D10(p, "19"), WIRE_D10(p, "20"), \
+	WIRE_D10(p, "21"), WIRE_D10(p, "22"), WIRE_D10(p, "23"), WIRE_D10(p, "24"), \
+	p "250", p "251", p "252", p "253", p "254", p "255"
+
+static const char *const wire_bad_version[] = { WIRE_N256("unsupported version ") };
+static const char *const wire_bad_type[] = { WIRE_N256("unknown type ") };
+
+_Static_assert(sizeof wire_bad_version / sizeof wire_bad_version[0] == 256,
+    "one version reason per byte value");
+_Static_assert(sizeof wire_bad_type / sizeof wire_bad_type[0] == 256,
+    "one type reason per byte value");
+_Static_assert(WIRE_DATA_FIXED + WIRE_MAX_MSS <= WIRE_MAX_PAYLOAD,
+    "the largest DATA payload fits WIRE_MAX_PAYLOAD");
+_Static_assert(WIRE_DATA_FIXED + WIRE_MAX_MSS <= UINT16_MAX,
+    "the payload length of the largest DATA fits in 16 bits");
+
+/* Read a big-endian u16 at *p and step past it. */
+static uint16_t
+wire_get16(const uint8_t **p)
+{
+	const uint8_t	*b = *p;
+
+	*p += 2;
+	return (uint16_t)((uint16_t)b[0] << 8 | b[1]);
+}
+
+/* Read a big-endian u32 at *p and step past it. */
+static uint32_t
+wire_get32(const uint8_t **p)
+{
+	const uint8_t	*b = *p;
+
+	*p += 4;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Read a contact at *p (address copied as-is, it is network order on both sides). */
+static void
+wire_get_contact(const uint8_t **p, struct contact *c)
+{
+	c->id = *(*p)++;
+	memcpy(&c->addr, *p, 4);
+	*p += 4;
+	c->port = wire_get16(p);
+}
+
+/* Write a big-endian u16 at *p and step past it. */
+static void
+wire_put16(uint8_t **p, uint16_t v)
+{
+	(*p)[0] = (uint8_t)(v >> 8);
+	(*p)[1] = (uint8_t)v;
+	*p += 2;
+}
+
+/* Write a big-endian u32 at *p and step past it. */
+static void
+wire_put32(uint8_t **p, uint32_t v)
+{
+	(*p)[0] = (uint8_t)(v >> 24);
+	(*p)[1] = (uint8_t)(v >> 16);
+	(*p)[2] = (uint8_t)(v >> 8);
+	(*p)[3] = (uint8_t)v;
+	*p += 4;
+}
+
+/* Write a contact at *p. */
+static void
+wire_put_contact(uint8_t **p, const struct contact *c)
+{
+	*(*p)++ = c->id;
+	memcpy(*p, &c->addr, 4);
+	*p += 4;
+	wire_put16(p, c->port);
+}
+
+/* Is c a reachable peer: an address and a port? */
+static bool
+wire_contact_valid(const struct contact *c)
+{
+	return c->addr != 0 && c->port != 0;
+}
+
+/* Is c either reachable or exactly the all-zero "none"? */
+static bool
+wire_contact_valid_or_none(const struct contact *c)
+{
+	return wire_contact_valid(c) || (c->id == 0 && c->addr == 0 && c->port == 0);
+}
+
+/* Is type a message type this version knows? */
+static bool
+wire_type_known(unsigned type)
+{
+	return type >= WIRE_PING_REQ && type < WIRE_TYPE_END;
+}
+
+/* Check a routed request or store; NULL if valid, else the reason. */
+static const char *
+wire_check_route(const struct wire_route *r)
+{
+	if (r->file > WIRE_FILE_MAX)
+		return "bad file number";
+	if (!wire_contact_valid(&r->origin))
+		return "bad origin contact";
+	if ((r->flags & ~WIRE_ROUTE_OWNER) != 0)
+		return "unknown route flags";
+	if (r->mode != WIRE_MODE_UDP && r->mode != WIRE_MODE_TCP)
+		return "bad mode";
+	return NULL;
+}
+
+/* Check every field of a message, header and payload; NULL if valid, else the reason. */
+static const char *
+wire_check(const struct wire_msg *m)
+{
+	if (!wire_type_known(m->type))
+		return wire_bad_type[m->type];
+	if (!wire_contact_valid(&m->from))
+		return "bad sender contact";
+
+	switch (m->type) {
+	case WIRE_PING_REQ:
+		if (m->u.ping_req.role != 1 && m->u.ping_req.role != 2)
+			return "bad role";
+		break;
+	case WIRE_PING_RSP:
+	case WIRE_DEPART_ACK:
+	case WIRE_SUCC_QUERY:
+		break;
+	case WIRE_FILE_REQ:
+	case WIRE_STORE_REQ:
+		return wire_check_route(&m->u.route);
+	case WIRE_FILE_RSP:
+		if (m->u.file_rsp.file > WIRE_FILE_MAX)
+			return "bad file number";
+		if (m->u.file_rsp.status != WIRE_STATUS_HAVE &&
+		    m->u.file_rsp.status != WIRE_STATUS_ABSENT)
+			return "bad status";
+		if (m->u.file_rsp.mode != WIRE_MODE_UDP && m->u.file_rsp.mode != WIRE_MODE_TCP)
+			return "bad mode";
+		break;
+	case WIRE_STORE_DATA:
+		if (m->u.store_data.file > WIRE_FILE_MAX)
+			return "bad file number";
+		break;
+	case WIRE_DATA:
+		/* Sequence numbers count bytes from 1, so 0 names nothing. */
+		if (m->u.data.seq == 0)
+			return "bad sequence number";
+		if ((m->u.data.flags & ~WIRE_DATA_LAST) != 0)
+			return "unknown data flags";
+		if (m->u.data.len > WIRE_MAX_MSS)
+			return "segment too long";
+		if (m->u.data.len > 0 && m->u.data.data == NULL)
+			return "missing segment data";
+		break;
+	case WIRE_ACK:
+		if (m->u.ack.ack == 0)
+			return "bad ack";
+		break;
+	case WIRE_DEPART:
+	case WIRE_JOIN_ACCEPT:
+		if (!wire_contact_valid(&m->u.succs.s1) || !wire_contact_valid(&m->u.succs.s2))
+			return "bad successor contact";
+		break;
+	case WIRE_SUCC_REPLY:
+		if (!wire_contact_valid_or_none(&m->u.reply.s1) ||
+		    !wire_contact_valid_or_none(&m->u.reply.s2))
+			return "bad successor contact";
+		break;
+	case WIRE_JOIN_REQ:
+		if (!wire_contact_valid(&m->u.join.joiner))
+			return "bad joiner contact";
+		break;
+	case WIRE_JOIN_REJECT:
+		if (m->u.reject.reason != WIRE_REJECT_ID_TAKEN &&
+		    m->u.reject.reason != WIRE_REJECT_NOT_READY)
+			return "bad reject reason";
+		break;
+	case WIRE_SUCC_CHANGE:
+		if (!wire_contact_valid(&m->u.change.s1) || !wire_contact_valid(&m->u.change.s2))
+			return "bad successor contact";
+		break;
+	}
+	return NULL;
+}
+
+/* Can a message of this known type have a payload of plen bytes? */
+static bool
+wire_length_possible(unsigned type, size_t plen)
+{
+	if (wire_types[type].len == WIRE_LEN_VARIABLE)
+		return plen >= WIRE_DATA_FIXED && plen <= WIRE_DATA_FIXED + WIRE_MAX_MSS;
+	return plen == (size_t)wire_types[type].len;
+}
+
+/* Encode m into buf; the length, or 0 if it does not fit in cap or m is not encodable. */
+size_t
+wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
+{
+	size_t		 plen;
+	uint8_t		*p = buf;
+
+	if (wire_check(m) != NULL)
+		return 0;
+	if (m->type == WIRE_DATA)
+		plen = WIRE_DATA_FIXED + (size_t)m->u.data.len;
+	else
+		plen = (size_t)wire_types[m->type].len;
+	if (buf == NULL || cap < WIRE_HEADER_LEN + plen)
+		return 0;
+
+	*p++ = WIRE_MAGIC;
+	*p++ = WIRE_VERSION;
+	*p++ = m->type;
+	wire_put16(&p, (uint16_t)plen);
+	wire_put_contact(&p, &m->from);
+
+	switch (m->type) {
+	case WIRE_PING_REQ:
+		wire_put32(&p, m->u.ping_req.seq);
+		*p++ = m->u.ping_req.role;
+		break;
+	case WIRE_PING_RSP:
+		wire_put32(&p, m->u.ping_rsp.seq);
+		break;
+	case WIRE_FILE_REQ:
+	case WIRE_STORE_REQ:
+		wire_put16(&p, m->u.route.file);
+		wire_put32(&p, m->u.route.id);
+		wire_put_contact(&p, &m->u.route.origin);
+		*p++ = m->u.route.ttl;
+		*p++ = m->u.route.flags;
+		*p++ = m->u.route.mode;
+		break;
+	case WIRE_FILE_RSP:
+		wire_put16(&p, m->u.file_rsp.file);
+		wire_put32(&p, m->u.file_rsp.id);
+		*p++ = m->u.file_rsp.status;
+		*p++ = m->u.file_rsp.mode;
+		wire_put32(&p, m->u.file_rsp.size);
+		break;
+	case WIRE_STORE_DATA:
+		wire_put16(&p, m->u.store_data.file);
+		wire_put32(&p, m->u.store_data.id);
+		wire_put32(&p, m->u.store_data.size);
+		break;
+	case WIRE_DATA:
+		wire_put32(&p, m->u.data.xfer);
+		wire_put32(&p, m->u.data.seq);
+		*p++ = m->u.data.flags;
+		wire_put16(&p, m->u.data.len);
+		if (m->u.data.len > 0)
+			memcpy(p, m->u.data.data, m->u.data.len);
+		p += m->u.data.len;
+		break;
+	case WIRE_ACK:
+		wire_put32(&p, m->u.ack.xfer);
+		wire_put32(&p, m->u.ack.ack);
+		break;
+	case WIRE_DEPART:
+	case WIRE_JOIN_ACCEPT:
+		wire_put_contact(&p, &m->u.succs.s1);
+		wire_put_contact(&p, &m->u.succs.s2);
+		break;
+	case WIRE_DEPART_ACK:
+		break;
+	case WIRE_SUCC_QUERY:
+		wire_put32(&p, m->u.query.qid);
+		break;
+	case WIRE_SUCC_REPLY:
+		wire_put32(&p, m->u.reply.qid);
+		wire_put_contact(&p, &m->u.reply.s1);
+		wire_put_contact(&p, &m->u.reply.s2);
+		break;
+	case WIRE_JOIN_REQ:
+		wire_put_contact(&p, &m->u.join.joiner);
+		*p++ = m->u.join.ttl;
+		break;
+	case WIRE_JOIN_REJECT:
+		*p++ = m->u.reject.reason;
+		break;
+	case WIRE_SUCC_CHANGE:
+		wire_put_contact(&p, &m->u.change.s1);
+		wire_put_contact(&p, &m->u.change.s2);
+		*p++ = m->u.change.ttl;
+		break;
+	}
+	return (size_t)(p - buf);
+}
+
+/* Read the payload of a message whose type and exact length are already checked. */
+static const char *
+wire_decode_payload(const uint8_t *p, size_t plen, struct wire_msg *t)
+{
+	switch (t->type) {
+	case WIRE_PING_REQ:
+		t->u.ping_req.seq = wire_get32(&p);
+		t->u.ping_req.role = *p++;
+		break;
+	case WIRE_PING_RSP:
+		t->u.ping_rsp.seq = wire_get32(&p);
+		break;
+	case WIRE_FILE_REQ:
+	case WIRE_STORE_REQ:
+		t->u.route.file = wire_get16(&p);
+		t->u.route.id = wire_get32(&p);
+		wire_get_contact(&p, &t->u.route.origin);
+		t->u.route.ttl = *p++;
+		t->u.route.flags = *p++;
+		t->u.route.mode = *p++;
+		break;
+	case WIRE_FILE_RSP:
+		t->u.file_rsp.file = wire_get16(&p);
+		t->u.file_rsp.id = wire_get32(&p);
+		t->u.file_rsp.status = *p++;
+		t->u.file_rsp.mode = *p++;
+		t->u.file_rsp.size = wire_get32(&p);
+		break;
+	case WIRE_STORE_DATA:
+		t->u.store_data.file = wire_get16(&p);
+		t->u.store_data.id = wire_get32(&p);
+		t->u.store_data.size = wire_get32(&p);
+		break;
+	case WIRE_DATA:
+		t->u.data.xfer = wire_get32(&p);
+		t->u.data.seq = wire_get32(&p);
+		t->u.data.flags = *p++;
+		t->u.data.len = wire_get16(&p);
+		if (t->u.data.len > WIRE_MAX_MSS)
+			return "segment too long";
+		if (plen != WIRE_DATA_FIXED + (size_t)t->u.data.len)
+			return "data length mismatch";
+		t->u.data.data = p;
+		break;
+	case WIRE_ACK:
+		t->u.ack.xfer = wire_get32(&p);
+		t->u.ack.ack = wire_get32(&p);
+		break;
+	case WIRE_DEPART:
+	case WIRE_JOIN_ACCEPT:
+		wire_get_contact(&p, &t->u.succs.s1);
+		wire_get_contact(&p, &t->u.succs.s2);
+		break;
+	case WIRE_DEPART_ACK:
+		break;
+	case WIRE_SUCC_QUERY:
+		t->u.query.qid = wire_get32(&p);
+		break;
+	case WIRE_SUCC_REPLY:
+		t->u.reply.qid = wire_get32(&p);
+		wire_get_contact(&p, &t->u.reply.s1);
+		wire_get_contact(&p, &t->u.reply.s2);
+		break;
+	case WIRE_JOIN_REQ:
+		wire_get_contact(&p, &t->u.join.joiner);
+		t->u.join.ttl = *p++;
+		break;
+	case WIRE_JOIN_REJECT:
+		t->u.reject.reason = *p++;
+		break;
+	case WIRE_SUCC_CHANGE:
+		wire_get_contact(&p, &t->u.change.s1);
+		wire_get_contact(&p, &t->u.change.s2);
+		t->u.change.ttl = *p++;
+		break;
+	}
+	return NULL;
+}
+
+/* Decode exactly one message of len bytes; 0, or -1 with *why set to a reason. */
+int
+wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m, const char **why)
+{
+	struct wire_msg	 t;
+	const uint8_t	*p;
+	const char	*reason = NULL;
+	size_t		 flen;
+
+	memset(&t, 0, sizeof t);
+	switch (wire_frame_len(buf, len, &flen, &reason)) {
+	case -1:
+		goto fail;
+	case 1:
+		reason = "truncated";
+		goto fail;
+	}
+	if (len < flen) {
+		reason = "truncated";
+		goto fail;
+	}
+	if (len > flen) {
+		reason = "trailing bytes";
+		goto fail;
+	}
+
+	t.type = buf[WIRE_OFF_TYPE];
+	p = buf + WIRE_OFF_SENDER;
+	wire_get_contact(&p, &t.from);
+	if ((reason = wire_decode_payload(buf + WIRE_HEADER_LEN, flen - WIRE_HEADER_LEN,
+	    &t)) != NULL)
+		goto fail;
+	if ((reason = wire_check(&t)) != NULL)
+		goto fail;
+	*m = t;
+	return 0;
+
+fail:
+	/* Leave nothing the caller could mistake for a message. */
+	memset(m, 0, sizeof *m);
+	if (why != NULL)
+		*why = reason;
+	return -1;
+}
+
+/* Look at the start of a TCP stream and say whether a frame is there, coming, or garbage. */
+int
+wire_frame_len(const uint8_t *buf, size_t avail, size_t *frame_len, const char **why)
+{
+	const char	*reason;
+	size_t		 plen;
+
+	/* Each byte is judged as soon as it arrives, so garbage is refused early. */
+	if (avail > WIRE_OFF_MAGIC && buf[WIRE_OFF_MAGIC] != WIRE_MAGIC) {
+		reason = "bad magic";
+		goto fail;
+	}
+	if (avail > WIRE_OFF_VERSION && buf[WIRE_OFF_VERSION] != WIRE_VERSION) {
+		reason = wire_bad_version[buf[WIRE_OFF_VERSION]];
+		goto fail;
+	}
+	if (avail > WIRE_OFF_TYPE && !wire_type_known(buf[WIRE_OFF_TYPE])) {
+		reason = wire_bad_type[buf[WIRE_OFF_TYPE]];
+		goto fail;
+	}
+	if (avail < WIRE_OFF_LENGTH + 2)
+		return 1;
+	plen = (size_t)buf[WIRE_OFF_LENGTH] << 8 | buf[WIRE_OFF_LENGTH + 1];
+	if (!wire_length_possible(buf[WIRE_OFF_TYPE], plen)) {
+		reason = wire_types[buf[WIRE_OFF_TYPE]].mismatch;
+		goto fail;
+	}
+	if (avail < WIRE_HEADER_LEN)
+		return 1;
+	if (frame_len != NULL)
+		*frame_len = WIRE_HEADER_LEN + plen;
+	return 0;
+
+fail:
+	if (why != NULL)
+		*why = reason;
+	return -1;
+}
+
+/* The name of a message type, "UNKNOWN" for anything else. */
+const char *
+wire_type_name(int type)
+{
+	if (type < WIRE_PING_REQ || type >= WIRE_TYPE_END)
+		return "UNKNOWN";
+	return wire_types[type].name;
+}
+
+/* A contact with port 0 stands for "none". */
+bool
+wire_contact_none(const struct contact *c)
+{
+	return c->port == 0;
+}

@@ -79,7 +79,8 @@ struct ring {
 	uint64_t		query_at;
 	uint32_t		query_backoff_ms;
 	/* departure */
-	bool			ack_wait[2];
+	bool			ack_wait[2];	/* waiting for DEPART_ACK from ack_id[i] */
+	uint8_t			ack_id[2];
 	uint64_t		leave_deadline;
 	/* join */
 	struct contact		known;
@@ -88,6 +89,7 @@ struct ring {
 	struct ring_action	out[RING_MAX_ACTIONS];
 	size_t			nout;
 	size_t			overflow;	/* actions lost to a full outbox (a bug) */
+	struct ring_action	spare;		/* where they went */
 };
 
 void	 ring_init(struct ring *r, const struct ring_cfg *cfg);

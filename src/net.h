@@ -1,0 +1,56 @@
+/*
+ * The transport: the one owner of the event base's sockets and timer. UDP datagrams and TCP
+ * frames come in decoded through net_ops; file bodies stream through bufferevents.
+ */
+#ifndef CDHT_NET_H
+#define CDHT_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "cdht/wire.h"
+
+#define NET_MAX_CONNS	512	/* TCP connections at once; more are refused */
+#define NET_IDLE_MS	10000	/* ms a connection may stay silent before it is dropped */
+
+struct net;
+struct net_conn;
+
+/* What the transport reports; arg is net_new's arg. */
+struct net_ops {
+	/* A valid datagram. */
+	void	(*udp)(void *arg, const struct wire_msg *m, uint64_t now);
+	/* A valid frame on connection c (c lives at least until the callback returns). */
+	void	(*frame)(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now);
+	/* A connection we opened died before its frame of this type was delivered. */
+	void	(*send_failed)(void *arg, const struct contact *to, int type, uint64_t now);
+	/* A file body we queued is fully written (ok) or cannot be (!ok). Once per ctx. */
+	void	(*file_sent)(void *arg, void *ctx, bool ok, uint64_t now);
+	/* A file body we expected is fully received (ok) or cannot be (!ok). Once per ctx. */
+	void	(*body_done)(void *arg, void *ctx, bool ok, uint64_t now);
+	/* The deadline set with net_timer_at has come. */
+	void	(*timer)(void *arg, uint64_t now);
+};
+
+/* Bind UDP and TCP at self's address and port: the transport, or NULL with err set. */
+struct net	*net_new(struct event_base *base, const struct contact *self,
+		    const struct net_ops *ops, void *arg, char *err, size_t errlen);
+void		 net_free(struct net *n);
+/* Send one datagram (best effort; failures are warned about). */
+void		 net_udp_send(struct net *n, const struct contact *to, const struct wire_msg *m);
+/* Open a connection to `to` carrying m; replies on it come through ops.frame. */
+struct net_conn	*net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m);
+/* Queue m (unless NULL), then size bytes of fd (taken over) on c; ops.file_sent says. */
+void		 net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd,
+		    uint32_t size, void *ctx);
+/* The next size bytes on c are a file body: written to fd (not taken over); ops.body_done. */
+void		 net_conn_expect_body(struct net_conn *c, int fd, uint32_t size, void *ctx);
+/* Call ops.timer at this time (ms on clock_now_ms's clock); replaces the previous one. */
+void		 net_timer_at(struct net *n, uint64_t when);
+/* The connection's remote address, for messages. */
+const char	*net_conn_peer(const struct net_conn *c);
+
+#endif
