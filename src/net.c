@@ -40,7 +40,8 @@ struct net_conn {
 	bool			 outgoing;
 	struct contact		 to;
 	int			 type;
-	bool			 delivered;	/* our output drained at least once */
+	bool			 queued;	/* we have written something on it */
+	bool			 delivered;	/* and it all drained at least once */
 	bool			 read_eof;
 	/* a body we send */
 	void			*send_ctx;
@@ -260,6 +261,8 @@ net_conn_write_cb(struct bufferevent *bev, void *arg)
 	struct net_conn	*c = arg;
 
 	(void)bev;
+	if (!c->queued)
+		return;		/* writable, but we have said nothing yet */
 	c->delivered = true;
 	if (c->send_ctx != NULL) {
 		void *ctx = c->send_ctx;
@@ -487,6 +490,7 @@ net_conn_queue(struct net_conn *c, const struct wire_msg *m)
 		log_warn("cannot encode %s", wire_type_name(m->type));
 		return -1;
 	}
+	c->queued = true;
 	return bufferevent_write(c->bev, buf, len);
 }
 
@@ -526,6 +530,7 @@ net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd, uint32_
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
 	c->send_ctx = ctx;
+	c->queued = true;
 	if ((m != NULL && net_conn_queue(c, m) != 0) ||
 	    (size > 0 && evbuffer_add_file(out, fd, 0, (ev_off_t)size) != 0)) {
 		close(fd);
