@@ -106,7 +106,7 @@ int		 wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m, const char
 int		 wire_frame_len(const uint8_t *buf, size_t avail, size_t *frame_len,
 		     const char **why);
 const char	*wire_type_name(int type);
-/* A contact with port 0 stands for "none". */
+/* A contact with port 0 stands for "none"; build one by zeroing all of it. */
 bool		 wire_contact_none(const struct contact *c);
 
 #endif
