@@ -63,7 +63,10 @@ struct net {
 	struct event		*timer;
 	struct net_conn		*conns;
 	size_t			 nconns;
-	uint8_t			 udp_buf[WIRE_MAX_FRAME + 1];
+	struct net_conn		*dead;		/* closed, freed by the reaper next turn */
+	struct event		*reaper;
+	uint8_t			 udp_in[WIRE_MAX_FRAME + 1];
+	uint8_t			 udp_out[WIRE_MAX_FRAME];
 };
 
 static void	net_conn_read_cb(struct bufferevent *bev, void *arg);
@@ -91,16 +94,30 @@ net_format(const struct sockaddr_in *sin, char *buf, size_t cap)
 	snprintf(buf, cap, "%s:%u", a, ntohs(sin->sin_port));
 }
 
-/* Free a dead connection, a loop turn after it died. */
+/* Free a list of connections. */
 static void
-net_conn_free_cb(evutil_socket_t fd, short what, void *arg)
+net_conn_free_all(struct net_conn *c)
 {
-	struct net_conn *c = arg;
+	while (c != NULL) {
+		struct net_conn *next = c->next;
+
+		bufferevent_free(c->bev);
+		free(c);
+		c = next;
+	}
+}
+
+/* Free the connections that died, a loop turn after (none of their callbacks is running). */
+static void
+net_reaper_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net	*n = arg;
+	struct net_conn	*dead = n->dead;
 
 	(void)fd;
 	(void)what;
-	bufferevent_free(c->bev);
-	free(c);
+	n->dead = NULL;
+	net_conn_free_all(dead);
 }
 
 /* Tear a connection down: report what it leaves undone, unlink it, free it later. */
@@ -111,10 +128,12 @@ net_conn_close(struct net_conn *c, const char *why)
 	struct net_conn	**pp;
 	struct timeval	 zero = { 0, 0 };
 	uint64_t	 now = clock_now_ms();
+	bool		 failed = c->outgoing && !c->delivered;
 
 	if (c->state == NET_CONN_DEAD)
 		return;
-	if (why != NULL)
+	/* A message that never got out is reported by whoever sent it (send_failed). */
+	if (why != NULL && !failed)
 		log_warn("connection with %s closed: %s", c->peer, why);
 	c->state = NET_CONN_DEAD;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
@@ -124,7 +143,10 @@ net_conn_close(struct net_conn *c, const char *why)
 			n->nconns--;
 			break;
 		}
-	if (c->outgoing && !c->delivered)
+	c->next = n->dead;
+	n->dead = c;
+	evtimer_add(n->reaper, &zero);
+	if (failed)
 		n->ops->send_failed(n->arg, &c->to, c->type, now);
 	if (c->send_ctx != NULL) {
 		void *ctx = c->send_ctx;
@@ -137,10 +159,6 @@ net_conn_close(struct net_conn *c, const char *why)
 
 		c->body_ctx = NULL;
 		n->ops->body_done(n->arg, ctx, false, now);
-	}
-	if (event_base_once(n->base, -1, EV_TIMEOUT, net_conn_free_cb, c, &zero) != 0) {
-		bufferevent_free(c->bev);	/* cannot defer: no callback of c is running here */
-		free(c);
 	}
 }
 
@@ -343,11 +361,11 @@ net_udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		char			 from[48];
 		ssize_t			 len;
 
-		len = recvfrom(fd, n->udp_buf, sizeof n->udp_buf, 0, (struct sockaddr *)&sin,
+		len = recvfrom(fd, n->udp_in, sizeof n->udp_in, 0, (struct sockaddr *)&sin,
 		    &slen);
 		if (len < 0)
 			break;
-		if (wire_decode(n->udp_buf, (size_t)len, &m, &why) != 0) {
+		if (wire_decode(n->udp_in, (size_t)len, &m, &why) != 0) {
 			net_format(&sin, from, sizeof from);
 			log_warn("dropped a %zd-byte datagram from %s: %s", len, from, why);
 			continue;
@@ -426,7 +444,8 @@ net_new(struct event_base *base, const struct contact *self, const struct net_op
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	n->udp_ev = event_new(base, n->udp_fd, EV_READ | EV_PERSIST, net_udp_read_cb, n);
 	n->timer = evtimer_new(base, net_timer_cb, n);
-	if (n->listener == NULL || n->udp_ev == NULL || n->timer == NULL ||
+	n->reaper = evtimer_new(base, net_reaper_cb, n);
+	if (n->listener == NULL || n->udp_ev == NULL || n->timer == NULL || n->reaper == NULL ||
 	    event_add(n->udp_ev, NULL) != 0) {
 		if (n->listener == NULL)
 			close(fd);
@@ -443,13 +462,10 @@ net_free(struct net *n)
 {
 	if (n == NULL)
 		return;
-	while (n->conns != NULL) {
-		struct net_conn *c = n->conns;
-
-		n->conns = c->next;
-		bufferevent_free(c->bev);
-		free(c);
-	}
+	net_conn_free_all(n->conns);
+	net_conn_free_all(n->dead);
+	if (n->reaper != NULL)
+		event_free(n->reaper);
 	if (n->listener != NULL)
 		evconnlistener_free(n->listener);
 	if (n->udp_ev != NULL)
@@ -468,12 +484,12 @@ net_udp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
 	struct sockaddr_in	sin;
 	size_t			len;
 
-	if ((len = wire_encode(m, n->udp_buf, sizeof n->udp_buf)) == 0) {
+	if ((len = wire_encode(m, n->udp_out, sizeof n->udp_out)) == 0) {
 		log_warn("cannot encode %s", wire_type_name(m->type));
 		return;
 	}
 	net_sockaddr(to, &sin);
-	if (sendto(n->udp_fd, n->udp_buf, len, 0, (struct sockaddr *)&sin, sizeof sin) == -1 &&
+	if (sendto(n->udp_fd, n->udp_out, len, 0, (struct sockaddr *)&sin, sizeof sin) == -1 &&
 	    errno != EAGAIN && errno != ECONNREFUSED)
 		log_warn("cannot send %s to peer %u: %s", wire_type_name(m->type), to->id,
 		    strerror(errno));

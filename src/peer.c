@@ -584,8 +584,6 @@ peer_on_store_data(struct peer *p, struct net_conn *c, const struct wire_msg *m,
 	}
 	in->receiving = true;
 	if (m->u.store_data.size == 0) {
-		p->applying = false;
-		net_conn_expect_body(c, in->fd, 0, NULL);
 		close(in->fd);
 		in->fd = -1;
 		if (files_commit(p->cfg.dir, in->tmp, FILES_OWN, in->file, err, sizeof err) != 0)
