@@ -388,6 +388,8 @@ peer_on_answer(struct peer *p, struct net_conn *c, struct peer_req *r,
 {
 	const uint32_t size = m->u.file_rsp.size;
 
+	if (r->state == REQ_DONE && m->from.id == r->owner)
+		return;		/* a small file's data overtook its answer and is already in */
 	if (r->state == REQ_TCP || r->state == REQ_DONE || m->u.file_rsp.file != r->file) {
 		log_warn("ignored a second answer for file %04d from peer %u", r->file,
 		    m->from.id);

@@ -178,6 +178,18 @@ ring_query(struct ring *r, uint64_t now)
 		r->query_backoff_ms = RING_QUERY_MAX_MS;
 }
 
+/* Our second successor is unknown (dead_id is gone): ask the first for its successors. */
+static void
+ring_start_repair(struct ring *r, uint8_t dead_id, uint64_t now)
+{
+	r->repairing = true;
+	r->dead_id = dead_id;
+	r->query_backoff_ms = 2 * r->cfg.ping_timeout_ms;
+	if (r->query_backoff_ms < RING_QUERY_MIN_MS)
+		r->query_backoff_ms = RING_QUERY_MIN_MS;
+	ring_query(r, now);
+}
+
 /* Successor slot i missed loss_threshold pings in a row: it is dead; start the repair. */
 static void
 ring_declare_dead(struct ring *r, int i, uint64_t now)
@@ -201,12 +213,7 @@ ring_declare_dead(struct ring *r, int i, uint64_t now)
 		ring_warn(r, "no other peer is left in the ring");
 		return;
 	}
-	r->repairing = true;
-	r->dead_id = dead;
-	r->query_backoff_ms = 2 * r->cfg.ping_timeout_ms;
-	if (r->query_backoff_ms < RING_QUERY_MIN_MS)
-		r->query_backoff_ms = RING_QUERY_MIN_MS;
-	ring_query(r, now);
+	ring_start_repair(r, dead, now);
 }
 
 /* Remember who pings us as which predecessor. */
@@ -252,7 +259,6 @@ ring_on_ping_rsp(struct ring *r, const struct wire_msg *m)
 			s->misses = 0;
 			ring_event(r, CON_PING_RSP_RCVD, m->from.id, 0, 0);
 		}
-		return;
 	}
 }
 
@@ -355,6 +361,12 @@ ring_on_depart(struct ring *r, const struct wire_msg *m, uint64_t now)
 		ring_set_succs(r, &r->succ[0].c, &m->u.succs.s1, now);
 	} else
 		ring_warn(r, "peer %u departs, but it is not one of my successors", d->id);
+	/* A peer leaving mid-repair names its first successor twice: find the real second. */
+	if (r->state == RING_UP && r->succ[1].known && r->succ[0].known &&
+	    r->succ[1].c.id == r->succ[0].c.id && r->succ[0].c.id != r->cfg.self.id) {
+		ring_succ_clear(&r->succ[1]);
+		ring_start_repair(r, d->id, now);
+	}
 	for (i = 0; i < 2; i++)
 		if (r->pred[i].known && r->pred[i].c.id == d->id)
 			r->pred[i].known = false;
@@ -589,9 +601,13 @@ ring_on_send_failed(struct ring *r, const struct contact *to, int type, uint64_t
 	(void)now;
 	switch (type) {
 	case WIRE_JOIN_REQ:
-		if (r->state == RING_JOINING)
+		if (r->state == RING_JOINING) {
 			ring_exit(r, 1, "cannot reach peer %u at %s to join", to->id,
 			    ring_addr(to, addr, sizeof addr));
+			break;
+		}
+		ring_warn(r, "could not pass a join request on to peer %u at %s", to->id,
+		    ring_addr(to, addr, sizeof addr));
 		break;
 	case WIRE_DEPART:
 		ring_departure_noted(r, to->id);

@@ -1,0 +1,365 @@
+/* Unit tests of ring arithmetic: intervals, file keys, key ownership, file-name parsing. */
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdht/keys.h"
+
+#define RANDOM_RINGS	16	/* rings drawn from the fixed-seed generator */
+#define RANDOM_MAX_IDS	40	/* ids in the largest random ring */
+#define UNTOUCHED	-12345	/* what *file holds before a parse that must fail */
+
+/* A tiny deterministic PRNG (splitmix64), so every run tests the same rings. */
+static uint64_t	rng_state = 0x6b657973ULL;
+
+/* The next 64 pseudo-random bits. */
+static uint64_t
+rng_next(void)
+{
+	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Reference owner: walk forward from key, one id at a time, until a member is met. */
+static int
+owner_by_walking(const uint8_t *ids, size_t n, int key)
+{
+	bool	member[KEYS_RING_SIZE] = { false };
+	size_t	i;
+	int	step;
+
+	for (i = 0; i < n; i++)
+		member[ids[i]] = true;
+	for (step = 0; step < KEYS_RING_SIZE; step++) {
+		int id = (key + step) % KEYS_RING_SIZE;
+
+		if (member[id])
+			return id;
+	}
+	return -1;
+}
+
+/* Check keys_owner against the walk for every one of the 256 keys on this ring. */
+static void
+check_all_keys(const uint8_t *ids, size_t n)
+{
+	int	key;
+
+	for (key = 0; key < KEYS_RING_SIZE; key++) {
+		int want = owner_by_walking(ids, n, key), got = keys_owner(ids, n, key);
+
+		ck_assert_msg(got == want, "ring of %zu ids (first %d): key %d owned by %d, want %d",
+		    n, n > 0 ? ids[0] : -1, key, got, want);
+	}
+}
+
+/* Mark the ids strictly between a and b by walking forward from a (a == b: a full lap). */
+static void
+walk_open(int a, int b, bool *in)
+{
+	int	x = (a + 1) % KEYS_RING_SIZE;
+
+	memset(in, 0, KEYS_RING_SIZE * sizeof in[0]);
+	while (x != b && x != a) {
+		in[x] = true;
+		x = (x + 1) % KEYS_RING_SIZE;
+	}
+}
+
+/* ---- keys_in_open ---- */
+
+START_TEST(test_keys_in_open_inside_without_wrap)
+{
+	ck_assert(keys_in_open(1, 2, 5));
+	ck_assert(keys_in_open(1, 4, 5));
+	ck_assert(!keys_in_open(1, 6, 5));
+	ck_assert(!keys_in_open(1, 0, 5));
+}
+END_TEST
+
+START_TEST(test_keys_in_open_wraps_past_255)
+{
+	ck_assert(keys_in_open(250, 255, 5));
+	ck_assert(keys_in_open(250, 0, 5));
+	ck_assert(keys_in_open(250, 4, 5));
+	ck_assert(!keys_in_open(250, 249, 5));
+	ck_assert(!keys_in_open(250, 6, 5));
+	ck_assert(keys_in_open(255, 0, 1));
+}
+END_TEST
+
+START_TEST(test_keys_in_open_excludes_both_ends)
+{
+	ck_assert(!keys_in_open(1, 1, 5));
+	ck_assert(!keys_in_open(1, 5, 5));
+	ck_assert(!keys_in_open(250, 250, 5));
+	ck_assert(!keys_in_open(250, 5, 5));
+	ck_assert(!keys_in_open(4, 5, 5));	/* adjacent: nothing in between */
+	ck_assert(!keys_in_open(255, 0, 0));
+}
+END_TEST
+
+START_TEST(test_keys_in_open_equal_ends_is_all_but_a)
+{
+	int	x;
+
+	for (x = 0; x < KEYS_RING_SIZE; x++)
+		ck_assert_msg(keys_in_open(7, x, 7) == (x != 7), "x = %d", x);
+}
+END_TEST
+
+START_TEST(test_keys_in_open_matches_walk_everywhere)
+{
+	bool	in[KEYS_RING_SIZE];
+	int	a, b, x;
+
+	for (a = 0; a < KEYS_RING_SIZE; a++)
+		for (b = 0; b < KEYS_RING_SIZE; b++) {
+			walk_open(a, b, in);
+			for (x = 0; x < KEYS_RING_SIZE; x++)
+				if (keys_in_open(a, x, b) != in[x])
+					ck_abort_msg("keys_in_open(%d, %d, %d) = %d, want %d", a, x, b,
+					    keys_in_open(a, x, b), in[x]);
+		}
+}
+END_TEST
+
+/* ---- keys_in_half_open ---- */
+
+START_TEST(test_keys_in_half_open_includes_b_excludes_a)
+{
+	ck_assert(keys_in_half_open(1, 5, 5));
+	ck_assert(!keys_in_half_open(1, 1, 5));
+	ck_assert(keys_in_half_open(1, 3, 5));
+	ck_assert(!keys_in_half_open(1, 6, 5));
+	ck_assert(keys_in_half_open(4, 5, 5));
+}
+END_TEST
+
+START_TEST(test_keys_in_half_open_wraps_past_255)
+{
+	ck_assert(keys_in_half_open(15, 220, 1));
+	ck_assert(keys_in_half_open(15, 0, 1));
+	ck_assert(keys_in_half_open(15, 1, 1));
+	ck_assert(!keys_in_half_open(15, 15, 1));
+	ck_assert(!keys_in_half_open(15, 2, 1));
+	ck_assert(keys_in_half_open(255, 0, 0));
+}
+END_TEST
+
+START_TEST(test_keys_in_half_open_equal_ends_is_whole_ring)
+{
+	int	x;
+
+	for (x = 0; x < KEYS_RING_SIZE; x++)
+		ck_assert_msg(keys_in_half_open(9, x, 9), "x = %d", x);
+}
+END_TEST
+
+START_TEST(test_keys_in_half_open_matches_walk_everywhere)
+{
+	bool	in[KEYS_RING_SIZE];
+	int	a, b, x;
+
+	for (a = 0; a < KEYS_RING_SIZE; a++)
+		for (b = 0; b < KEYS_RING_SIZE; b++) {
+			walk_open(a, b, in);
+			if (a == b)
+				in[a] = true;	/* a full lap, a itself included */
+			else
+				in[b] = true;
+			for (x = 0; x < KEYS_RING_SIZE; x++)
+				if (keys_in_half_open(a, x, b) != in[x])
+					ck_abort_msg("keys_in_half_open(%d, %d, %d) = %d, want %d", a,
+					    x, b, keys_in_half_open(a, x, b), in[x]);
+		}
+}
+END_TEST
+
+/* ---- keys_owner ---- */
+
+START_TEST(test_keys_owner_classic_ring_all_keys)
+{
+	static const uint8_t ids[] = { 1, 3, 4, 5, 8, 10, 12, 15 };
+
+	check_all_keys(ids, sizeof ids);
+}
+END_TEST
+
+START_TEST(test_keys_owner_p2p_ring_all_keys)
+{
+	static const uint8_t ids[] = { 2, 4, 5, 8, 9, 14, 19 };
+
+	check_all_keys(ids, sizeof ids);
+}
+END_TEST
+
+START_TEST(test_keys_owner_order_of_ids_irrelevant)
+{
+	static const uint8_t ids[] = { 14, 2, 19, 8, 5, 9, 4 };
+
+	check_all_keys(ids, sizeof ids);
+	ck_assert_int_eq(keys_owner(ids, sizeof ids, 20), 2);
+	ck_assert_int_eq(keys_owner(ids, sizeof ids, 19), 19);
+}
+END_TEST
+
+START_TEST(test_keys_owner_single_peer_owns_everything)
+{
+	static const uint8_t zero[] = { 0 }, top[] = { 255 }, mid[] = { 100 };
+	int	key;
+
+	check_all_keys(zero, 1);
+	check_all_keys(top, 1);
+	check_all_keys(mid, 1);
+	for (key = 0; key < KEYS_RING_SIZE; key++)
+		ck_assert_int_eq(keys_owner(top, 1, key), 255);
+}
+END_TEST
+
+START_TEST(test_keys_owner_extreme_ids)
+{
+	static const uint8_t both[] = { 0, 255 }, far[] = { 7, 200 };
+
+	check_all_keys(both, sizeof both);
+	check_all_keys(far, sizeof far);
+	ck_assert_int_eq(keys_owner(both, 2, 0), 0);
+	ck_assert_int_eq(keys_owner(both, 2, 1), 255);
+	ck_assert_int_eq(keys_owner(both, 2, 255), 255);
+	ck_assert_int_eq(keys_owner(far, 2, 201), 7);
+	ck_assert_int_eq(keys_owner(far, 2, 8), 200);
+}
+END_TEST
+
+START_TEST(test_keys_owner_random_rings_all_keys)
+{
+	int	ring;
+
+	for (ring = 0; ring < RANDOM_RINGS; ring++) {
+		bool	used[KEYS_RING_SIZE] = { false };
+		uint8_t	ids[RANDOM_MAX_IDS];
+		size_t	n = 1 + (size_t)(rng_next() % RANDOM_MAX_IDS), k = 0;
+
+		while (k < n) {
+			uint8_t id = (uint8_t)(rng_next() % KEYS_RING_SIZE);
+
+			if (!used[id]) {
+				used[id] = true;
+				ids[k++] = id;
+			}
+		}
+		check_all_keys(ids, n);
+	}
+}
+END_TEST
+
+START_TEST(test_keys_owner_empty_ring_is_minus_one)
+{
+	static const uint8_t ids[] = { 3 };
+
+	ck_assert_int_eq(keys_owner(ids, 0, 3), -1);
+	ck_assert_int_eq(keys_owner(NULL, 0, 100), -1);
+}
+END_TEST
+
+/* ---- keys_of_file ---- */
+
+START_TEST(test_keys_of_file_is_mod_256)
+{
+	ck_assert_int_eq(keys_of_file(2012), 220);
+	ck_assert_int_eq(keys_of_file(4103), 7);
+	ck_assert_int_eq(keys_of_file(2067), 19);
+	ck_assert_int_eq(keys_of_file(0), 0);
+	ck_assert_int_eq(keys_of_file(255), 255);
+	ck_assert_int_eq(keys_of_file(256), 0);
+	ck_assert_int_eq(keys_of_file(9999), 15);
+}
+END_TEST
+
+/* ---- keys_parse_file ---- */
+
+START_TEST(test_keys_parse_file_accepts_four_digits)
+{
+	static const struct { const char *s; int v; } ok[] = {
+		{ "0000", 0 }, { "2012", 2012 }, { "9999", 9999 }, { "0007", 7 }, { "4103", 4103 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int file = UNTOUCHED;
+
+		ck_assert_msg(keys_parse_file(ok[i].s, &file) == 0, "'%s' rejected", ok[i].s);
+		ck_assert_int_eq(file, ok[i].v);
+	}
+}
+END_TEST
+
+START_TEST(test_keys_parse_file_rejects_everything_else)
+{
+	static const char *const bad[] = {
+		"a912", "32134", "12", "", "201a", " 2012", "2012 ", "+201", "-201", "20 2",
+		"2012\n", "0x12", "201", "99999",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int file = UNTOUCHED;
+
+		ck_assert_msg(keys_parse_file(bad[i], &file) == -1, "'%s' accepted", bad[i]);
+		ck_assert_msg(file == UNTOUCHED, "'%s' wrote %d", bad[i], file);
+	}
+}
+END_TEST
+
+static Suite *
+keys_suite(void)
+{
+	Suite	*s = suite_create("keys");
+	TCase	*tc;
+
+	tc = tcase_create("intervals");
+	tcase_add_test(tc, test_keys_in_open_inside_without_wrap);
+	tcase_add_test(tc, test_keys_in_open_wraps_past_255);
+	tcase_add_test(tc, test_keys_in_open_excludes_both_ends);
+	tcase_add_test(tc, test_keys_in_open_equal_ends_is_all_but_a);
+	tcase_add_test(tc, test_keys_in_open_matches_walk_everywhere);
+	tcase_add_test(tc, test_keys_in_half_open_includes_b_excludes_a);
+	tcase_add_test(tc, test_keys_in_half_open_wraps_past_255);
+	tcase_add_test(tc, test_keys_in_half_open_equal_ends_is_whole_ring);
+	tcase_add_test(tc, test_keys_in_half_open_matches_walk_everywhere);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("owner");
+	tcase_add_test(tc, test_keys_owner_classic_ring_all_keys);
+	tcase_add_test(tc, test_keys_owner_p2p_ring_all_keys);
+	tcase_add_test(tc, test_keys_owner_order_of_ids_irrelevant);
+	tcase_add_test(tc, test_keys_owner_single_peer_owns_everything);
+	tcase_add_test(tc, test_keys_owner_extreme_ids);
+	tcase_add_test(tc, test_keys_owner_random_rings_all_keys);
+	tcase_add_test(tc, test_keys_owner_empty_ring_is_minus_one);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_keys_of_file_is_mod_256);
+	tcase_add_test(tc, test_keys_parse_file_accepts_four_digits);
+	tcase_add_test(tc, test_keys_parse_file_rejects_everything_else);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(keys_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed;
+}

@@ -1,0 +1,494 @@
+/* Scenario tests of the foundation: pings on both dialects' rings, stdin, arguments, robustness. */
+#include "harness.h"
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PING_TAIL_CLASSIC	"400 0 --ping-interval 0.2"
+
+static const int classic_ids[] = { 1, 3, 4, 5, 8, 10, 12, 15 };
+static const int p2p_ids[] = { 2, 4, 5, 8, 9, 14, 19 };
+static const int small_ids[] = { 1, 3, 4 };
+#define NCLASSIC	(sizeof classic_ids / sizeof classic_ids[0])
+#define NP2P		(sizeof p2p_ids / sizeof p2p_ids[0])
+#define NSMALL		3
+
+/* Wait until peer ids[i] has printed every ping line of its place twice; nothing else. */
+static void
+expect_pinging(struct it_peer *p, const int *ids, size_t n, size_t i, enum it_form form)
+{
+	const char	*allowed[5];
+	char		 keep[5][128];
+	size_t		 na = 0;
+
+	snprintf(keep[na++], sizeof keep[0], "%s", it_ping_req_line(form, it_pred(ids, n, i, 1)));
+	snprintf(keep[na++], sizeof keep[0], "%s", it_ping_req_line(form, it_pred(ids, n, i, 2)));
+	snprintf(keep[na++], sizeof keep[0], "%s", it_ping_rsp_line(form, it_succ(ids, n, i, 1)));
+	snprintf(keep[na++], sizeof keep[0], "%s", it_ping_rsp_line(form, it_succ(ids, n, i, 2)));
+	if (form == IT_P2P)
+		snprintf(keep[na++], sizeof keep[0], "%s",
+		    it_ping_sent_line(it_succ(ids, n, i, 1), it_succ(ids, n, i, 2)));
+	for (size_t k = 0; k < na; k++) {
+		allowed[k] = keep[k];
+		it_wait_line(p, IT_OUT, 0, 2, keep[k], IT_DEADLINE_MS);
+	}
+	it_expect_only_v(p, IT_OUT, 0, allowed, na);
+}
+
+START_TEST(test_ring_classic_pings)
+{
+	struct it_peer *p[NCLASSIC];
+
+	it_ring(p, classic_ids, NCLASSIC, IT_CLASSIC, "400 0.1 --ping-interval 0.2");
+	for (size_t i = 0; i < NCLASSIC; i++)
+		expect_pinging(p[i], classic_ids, NCLASSIC, i, IT_CLASSIC);
+	/* Second pass: nothing else crept in while the others were checked. */
+	for (size_t i = 0; i < NCLASSIC; i++) {
+		expect_pinging(p[i], classic_ids, NCLASSIC, i, IT_CLASSIC);
+		it_expect_alive(p[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_ring_p2p_pings)
+{
+	struct it_peer *p[NP2P];
+
+	it_ring(p, p2p_ids, NP2P, IT_P2P, "0.2");
+	for (size_t i = 0; i < NP2P; i++)
+		expect_pinging(p[i], p2p_ids, NP2P, i, IT_P2P);
+	for (size_t i = 0; i < NP2P; i++) {
+		expect_pinging(p[i], p2p_ids, NP2P, i, IT_P2P);
+		it_expect_alive(p[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_ring_stdin_null_and_closed)
+{
+	struct it_peer	*p[NSMALL];
+	size_t		 m3, m4;
+
+	it_pick_base(small_ids, NSMALL);
+	p[0] = it_ring_peer(small_ids, NSMALL, 0, IT_CLASSIC, IT_STDIN_FIFO, PING_TAIL_CLASSIC);
+	p[1] = it_ring_peer(small_ids, NSMALL, 1, IT_CLASSIC, IT_STDIN_NULL, PING_TAIL_CLASSIC);
+	p[2] = it_ring_peer(small_ids, NSMALL, 2, IT_CLASSIC, IT_STDIN_CLOSED, PING_TAIL_CLASSIC);
+	it_wait_all_listening(p, NSMALL, IT_DEADLINE_MS);
+	for (size_t i = 0; i < NSMALL; i++)
+		expect_pinging(p[i], small_ids, NSMALL, i, IT_CLASSIC);
+	/* Still going a second later: five more rounds each way. */
+	m3 = it_mark(p[1], IT_OUT);
+	m4 = it_mark(p[2], IT_OUT);
+	it_wait_line(p[1], IT_OUT, m3, 5, it_ping_rsp_line(IT_CLASSIC, 4), IT_DEADLINE_MS);
+	it_wait_line(p[1], IT_OUT, m3, 5, it_ping_rsp_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
+	it_wait_line(p[1], IT_OUT, m3, 5, it_ping_req_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
+	it_wait_line(p[2], IT_OUT, m4, 5, it_ping_rsp_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
+	it_wait_line(p[2], IT_OUT, m4, 5, it_ping_rsp_line(IT_CLASSIC, 3), IT_DEADLINE_MS);
+	it_wait_line(p[2], IT_OUT, m4, 5, it_ping_req_line(IT_CLASSIC, 3), IT_DEADLINE_MS);
+	for (size_t i = 0; i < NSMALL; i++) {
+		expect_pinging(p[i], small_ids, NSMALL, i, IT_CLASSIC);
+		it_expect_alive(p[i]);
+	}
+}
+END_TEST
+
+/* ---- garbage on the wire */
+
+static uint64_t
+rng(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void
+fill(uint8_t *buf, size_t n, uint64_t *s)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)rng(s);
+}
+
+static void
+send_udp(int port, const uint8_t *buf, size_t n)
+{
+	struct sockaddr_in	sin;
+	int			fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	IT_ASSERT(fd >= 0, "socket: %s", strerror(errno));
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	(void)sendto(fd, buf, n, 0, (struct sockaddr *)&sin, sizeof sin);
+	close(fd);
+}
+
+/* Connect to port and send n bytes; return the fd (left open) or close it. */
+static int
+send_tcp(int port, const uint8_t *buf, size_t n, bool keep_open)
+{
+	struct sockaddr_in	sin;
+	int			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	size_t			off = 0;
+
+	IT_ASSERT(fd >= 0, "socket: %s", strerror(errno));
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	IT_ASSERT(connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0, "connect to %d: %s",
+	    port, strerror(errno));
+	while (off < n) {
+		ssize_t w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			break;	/* the peer may hang up on garbage: fine */
+		off += (size_t)w;
+	}
+	if (keep_open)
+		return fd;
+	close(fd);
+	return -1;
+}
+
+START_TEST(test_ring_garbage_on_udp_and_tcp)
+{
+	struct it_peer	*p[NSMALL];
+	static uint8_t	 buf[65000];
+	uint64_t	 s = 0x5EED5EEDULL;
+	int		 port, open_fd[3];
+	size_t		 m1, m3, e3;
+
+	it_ring(p, small_ids, NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
+	for (size_t i = 0; i < NSMALL; i++)
+		expect_pinging(p[i], small_ids, NSMALL, i, IT_CLASSIC);
+	port = it_base() + 3;
+	e3 = it_mark(p[1], IT_ERR);
+
+	/* UDP: random datagrams, a huge one, empty ones, valid-looking truncated headers. */
+	for (int i = 0; i < 200; i++) {
+		size_t n = (size_t)(rng(&s) % 1500);
+
+		fill(buf, n, &s);
+		if (i % 3 == 0 && n >= 2) {
+			buf[0] = 0xCD;
+			buf[1] = 0x01;
+			n = n % 14;	/* around the 12-byte header */
+		}
+		send_udp(port, buf, n);
+	}
+	fill(buf, sizeof buf, &s);
+	send_udp(port, buf, sizeof buf);
+	send_udp(port, buf, 0);
+	for (int type = 0; type < 20; type++) {
+		/* A whole header of every type with a lying length and too little payload. */
+		uint8_t h[16] = { 0xCD, 0x01, (uint8_t)type, 0x00, 0x04, 3, 127, 0, 0, 1, 0, 0,
+		    1, 2, 3, 4 };
+
+		send_udp(port, h, sizeof h - 3);
+		send_udp(port, h, sizeof h);
+		h[3] = 0xFF;
+		h[4] = 0xFF;
+		send_udp(port, h, sizeof h);
+	}
+
+	/* TCP: long garbage, truncated headers, lying lengths, idle and half-open connections. */
+	fill(buf, sizeof buf, &s);
+	(void)send_tcp(port, buf, sizeof buf, false);
+	(void)send_tcp(port, buf, 0, false);
+	{
+		const uint8_t trunc[] = { 0xCD, 0x01, 0x03, 0x00 };
+		const uint8_t huge[] = { 0xCD, 0x01, 0x03, 0xFF, 0xFF, 3, 127, 0, 0, 1, 0, 0,
+		    9, 9, 9 };
+		const uint8_t unknown[] = { 0xCD, 0x01, 0xEE, 0x00, 0x00, 3, 127, 0, 0, 1, 0, 0 };
+		const uint8_t badver[] = { 0xCD, 0x7F, 0x03, 0x00, 0x00, 3, 127, 0, 0, 1, 0, 0 };
+
+		(void)send_tcp(port, trunc, sizeof trunc, false);
+		(void)send_tcp(port, huge, sizeof huge, false);
+		(void)send_tcp(port, unknown, sizeof unknown, false);
+		(void)send_tcp(port, badver, sizeof badver, false);
+		open_fd[0] = send_tcp(port, trunc, sizeof trunc, true);
+		open_fd[1] = send_tcp(port, huge, sizeof huge, true);
+		open_fd[2] = send_tcp(port, buf, 0, true);
+	}
+	for (int i = 0; i < 10; i++) {
+		size_t n = (size_t)(rng(&s) % 3000) + 1;
+
+		fill(buf, n, &s);
+		if (i % 2 == 0) {
+			buf[0] = 0xCD;
+			buf[1] = 0x01;
+		}
+		(void)send_tcp(port, buf, n, false);
+	}
+
+	/* It complained, and it is still a working member of the ring. */
+	it_wait_nlines(p[1], IT_ERR, e3, 1, IT_DEADLINE_MS);
+	m1 = it_mark(p[0], IT_OUT);
+	m3 = it_mark(p[1], IT_OUT);
+	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_rsp_line(IT_CLASSIC, 4), IT_DEADLINE_MS);
+	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_rsp_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
+	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_req_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
+	it_wait_line(p[0], IT_OUT, m1, 3, it_ping_rsp_line(IT_CLASSIC, 3), IT_DEADLINE_MS);
+	for (size_t i = 0; i < NSMALL; i++) {
+		expect_pinging(p[i], small_ids, NSMALL, i, IT_CLASSIC);
+		it_expect_alive(p[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		close(open_fd[i]);
+}
+END_TEST
+
+/* Peer 1 of the small ring is quiet; the others show that it pings and answers. */
+static void
+quiet_pings(enum it_form form, const char *tail, const char *quiet_tail)
+{
+	struct it_peer *p[NSMALL];
+
+	it_pick_base(small_ids, NSMALL);
+	p[0] = it_ring_peer(small_ids, NSMALL, 0, form, IT_STDIN_FIFO, quiet_tail);
+	p[1] = it_ring_peer(small_ids, NSMALL, 1, form, IT_STDIN_FIFO, tail);
+	p[2] = it_ring_peer(small_ids, NSMALL, 2, form, IT_STDIN_FIFO, tail);
+	it_wait_all_listening(p, NSMALL, IT_DEADLINE_MS);
+	it_wait_line(p[2], IT_OUT, 0, 5, it_ping_rsp_line(form, 1), IT_DEADLINE_MS);
+	it_wait_line(p[1], IT_OUT, 0, 5, it_ping_rsp_line(form, 1), IT_DEADLINE_MS);
+	it_wait_line(p[1], IT_OUT, 0, 5, it_ping_req_line(form, 1), IT_DEADLINE_MS);
+	it_wait_line(p[2], IT_OUT, 0, 5, it_ping_req_line(form, 3), IT_DEADLINE_MS);
+	it_expect_empty(p[0], IT_OUT, 0);
+	expect_pinging(p[1], small_ids, NSMALL, 1, form);
+	expect_pinging(p[2], small_ids, NSMALL, 2, form);
+	it_expect_alive(p[0]);
+}
+
+START_TEST(test_ring_quiet_pings_classic)
+{
+	quiet_pings(IT_CLASSIC, PING_TAIL_CLASSIC, PING_TAIL_CLASSIC " --quiet-pings");
+}
+END_TEST
+
+START_TEST(test_ring_quiet_pings_p2p)
+{
+	quiet_pings(IT_P2P, "0.2", "0.2 --quiet-pings");
+}
+END_TEST
+
+START_TEST(test_ring_stdin_feedback)
+{
+	struct it_peer	*p[NSMALL], *q;
+	const char	*unknown = "cdht: unknown command 'frobnicate'; try help";
+	size_t		 e, m;
+	char		**lines;
+	size_t		 n;
+
+	it_pick_base(small_ids, NSMALL);
+	p[0] = it_ring_peer(small_ids, NSMALL, 0, IT_CLASSIC, IT_STDIN_FIFO,
+	    PING_TAIL_CLASSIC " --quiet-pings");
+	p[1] = it_ring_peer(small_ids, NSMALL, 1, IT_CLASSIC, IT_STDIN_FIFO, PING_TAIL_CLASSIC);
+	p[2] = it_ring_peer(small_ids, NSMALL, 2, IT_CLASSIC, IT_STDIN_FIFO, PING_TAIL_CLASSIC);
+	it_wait_all_listening(p, NSMALL, IT_DEADLINE_MS);
+	q = p[0];
+
+	/* Unknown command: exactly this line on stderr. */
+	it_send(q, "frobnicate");
+	it_wait_line(q, IT_ERR, 0, 1, unknown, IT_DEADLINE_MS);
+
+	/* Bad file names: one line each on stderr, nothing on stdout, nothing sent. */
+	e = it_mark(q, IT_ERR);
+	it_send(q, "request a912");
+	it_send(q, "request 32134");
+	it_send(q, "request 12");
+	it_send(q, "store 12");
+	it_send(q, "frobnicate");	/* a barrier: commands are handled in order */
+	it_wait_line(q, IT_ERR, e, 1, unknown, IT_DEADLINE_MS);
+	lines = it_lines(q, IT_ERR, e, &n);
+	IT_ASSERT(n == 5, "four bad commands and the barrier gave %zu stderr lines, not 5", n);
+	for (size_t i = 0; i < 4; i++)
+		IT_ASSERT(strcmp(lines[i], unknown) != 0 && lines[i][0] != '\0',
+		    "a bad file name gets its own error, not '%s'", lines[i]);
+	it_free_lines(lines);
+	it_expect_empty(q, IT_OUT, 0);
+	it_expect_only(p[1], IT_OUT, 0, it_ping_req_line(IT_CLASSIC, 1),
+	    it_ping_req_line(IT_CLASSIC, 4), it_ping_rsp_line(IT_CLASSIC, 4),
+	    it_ping_rsp_line(IT_CLASSIC, 1), NULL);
+
+	/* help and status print on stdout, keywords in any case, blanks around ignored. */
+	e = it_mark(q, IT_ERR);
+	it_send(q, "help");
+	it_wait_nlines(q, IT_OUT, 0, 1, IT_DEADLINE_MS);
+	m = it_mark(q, IT_OUT);
+	it_send(q, "status");
+	it_wait_nlines(q, IT_OUT, m, 1, IT_DEADLINE_MS);
+	m = it_mark(q, IT_OUT);
+	it_send(q, "STATUS");
+	it_wait_nlines(q, IT_OUT, m, 1, IT_DEADLINE_MS);
+	m = it_mark(q, IT_OUT);
+	it_send(q, "  Help  ");
+	it_wait_nlines(q, IT_OUT, m, 1, IT_DEADLINE_MS);
+	m = it_mark(q, IT_OUT);
+	it_send(q, "\tsTaTuS ");
+	it_wait_nlines(q, IT_OUT, m, 1, IT_DEADLINE_MS);
+	it_send(q, "frobnicate");
+	it_wait_line(q, IT_ERR, e, 1, unknown, IT_DEADLINE_MS);
+	it_expect_exactly(q, IT_ERR, e, unknown, NULL);
+	it_expect_alive(q);
+}
+END_TEST
+
+/* ---- the command line */
+
+static void
+expect_bad_args(const char *args)
+{
+	struct it_peer	*p = it_start(1, "%s", args);
+	int		 st = it_wait_exit(p, IT_DEADLINE_MS);
+	const char	*first;
+
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 2)
+		it_fail("'cdht %s': %s, expected exit status 2%s", args,
+		    WIFEXITED(st) ? it_s("exit status %d", WEXITSTATUS(st)) : "killed",
+		    WIFEXITED(st) && WEXITSTATUS(st) == 1 ?
+		    " (1 = a port in use: did it bind before checking its arguments?)" : "");
+	first = it_first_line(p, IT_ERR);
+	IT_ASSERT(first != NULL && strncmp(first, "cdht: ", 6) == 0,
+	    "'cdht %s': stderr's first line '%s' does not start with 'cdht: '", args,
+	    first ? first : "<none>");
+	it_expect_empty(p, IT_OUT, 0);
+}
+
+START_TEST(test_ring_bad_arguments)
+{
+	static const int ids[] = { 1, 3, 4, 5 };
+	static const char *const bad[] = {
+		"abc 3 4",
+		"1 256 4",
+		"1 -1 4",
+		"3 3 4",
+		"1 4 4",
+		"1 3 4 0 0.1",
+		"1 3 4 400 1.5",
+		"1 3 4 400 -0.1",
+		"1 3 4 400",
+		"1 3 4 abc 0.1",
+		"--frobnicate 1 3 4",
+		"1 3",
+		"1",
+		"",
+		"1 3 4 400 0.1 7",
+		"init 1 3 4",
+		"init 1 3 4 0",
+		"init 1 3 4 abc",
+		"init 300 3 4 0.2",
+		"join 5 300 0.2",
+		"join 5 3",
+		"--ping-interval 0 1 3 4",
+		"--transfer ftp 1 3 4",
+		"--dialect klingon 1 3 4",
+		"--mss 0 1 3 4",
+		"--drop 2 1 3 4",
+	};
+
+	it_pick_base(ids, 4);
+	/* Hold the ports a valid peer would take: binding before validating shows as exit 1. */
+	for (size_t i = 0; i < 4; i++) {
+		it_hold_port(it_base() + ids[i], false);
+		it_hold_port(it_base() + ids[i], true);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		expect_bad_args(bad[i]);
+}
+END_TEST
+
+static void
+expect_port_in_use(bool tcp)
+{
+	static const int ids[] = { 1, 3, 4 };
+	struct it_peer	*p;
+	int		 fd, port;
+
+	it_pick_base(ids, 3);
+	port = it_base() + 1;
+	fd = it_hold_port(port, tcp);
+	p = it_start(1, "1 3 4 400 0 --ping-interval 0.2");
+	it_expect_exit(p, 1, IT_DEADLINE_MS);
+	IT_ASSERT(it_contains(p, IT_ERR, it_s("%d", port)), "stderr names port %d (%s in use)",
+	    port, tcp ? "TCP" : "UDP");
+	IT_ASSERT(strncmp(it_first_line(p, IT_ERR), "cdht: ", 6) == 0,
+	    "stderr starts with 'cdht: '");
+	it_release_port(fd);
+}
+
+START_TEST(test_ring_udp_port_in_use)
+{
+	expect_port_in_use(false);
+}
+END_TEST
+
+START_TEST(test_ring_tcp_port_in_use)
+{
+	expect_port_in_use(true);
+}
+END_TEST
+
+START_TEST(test_ring_help_and_version)
+{
+	static const char *const args[] = { "--help", "-h", "--version" };
+
+	for (size_t i = 0; i < 3; i++) {
+		struct it_peer *p = it_start(1, "%s", args[i]);
+
+		it_expect_exit(p, 0, IT_DEADLINE_MS);
+		IT_ASSERT(it_first_line(p, IT_OUT) != NULL, "'cdht %s' prints on stdout", args[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_ring_sigint_ends_peer_at_once)
+{
+	struct it_peer	*p[NSMALL];
+	int		 st;
+	int64_t		 t0;
+
+	it_ring(p, small_ids, NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
+	expect_pinging(p[1], small_ids, NSMALL, 1, IT_CLASSIC);
+	t0 = it_now_ms();
+	it_signal(p[1], SIGINT);
+	st = it_wait_exit(p[1], 1000);
+	IT_ASSERT(WIFSIGNALED(st) || WIFEXITED(st), "ended (0x%x)", st);
+	IT_ASSERT(it_now_ms() - t0 <= 1000, "ended within 1 s");
+	it_expect_alive(p[0]);
+	it_expect_alive(p[2]);
+}
+END_TEST
+
+int
+main(int argc, char **argv)
+{
+	const struct it_test tests[] = {
+		IT_TEST(test_ring_classic_pings),
+		IT_TEST(test_ring_p2p_pings),
+		IT_TEST(test_ring_stdin_null_and_closed),
+		IT_TEST(test_ring_garbage_on_udp_and_tcp),
+		IT_TEST(test_ring_quiet_pings_classic),
+		IT_TEST(test_ring_quiet_pings_p2p),
+		IT_TEST(test_ring_stdin_feedback),
+		IT_TEST(test_ring_bad_arguments),
+		IT_TEST(test_ring_udp_port_in_use),
+		IT_TEST(test_ring_tcp_port_in_use),
+		IT_TEST(test_ring_help_and_version),
+		IT_TEST(test_ring_sigint_ends_peer_at_once),
+	};
+
+	return it_main(argc, argv, "ring", tests, sizeof tests / sizeof tests[0]);
+}
