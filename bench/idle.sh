@@ -11,10 +11,10 @@ pids=()
 cleanup() { kill -9 "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 for spec in "1 2 3" "2 3 1" "3 1 2"; do
-	set -- $spec
-	mkdir -p "$dir/$1"
-	"$bin" "$1" "$2" "$3" --ping-interval 1 --base-port "$base" --dir "$dir/$1" \
-	    </dev/null >"$dir/$1.out" 2>"$dir/$1.err" &
+	read -r id s1 s2 <<<"$spec"
+	mkdir -p "$dir/$id"
+	"$bin" "$id" "$s1" "$s2" --ping-interval 1 --base-port "$base" --dir "$dir/$id" \
+	    </dev/null >"$dir/$id.out" 2>"$dir/$id.err" &
 	pids+=($!)
 	disown
 done

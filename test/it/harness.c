@@ -966,7 +966,7 @@ it_startv(int id, enum it_stdin in, char *const *args)
 }
 
 /* Split a printf-formatted line on blanks into argv; storage in *store (caller frees). */
-static void
+static void __attribute__((format(printf, 3, 0)))
 it_start_split(char **store, char **argv, const char *fmt, va_list ap)
 {
 	size_t	k = 0;
