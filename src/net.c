@@ -21,7 +21,8 @@
 
 #define NET_UDP_BURST		64		/* datagrams read per readiness */
 #define NET_UDP_BUF		(1 << 20)	/* bytes of socket buffer asked for */
-#define NET_BODY_CHUNK		(256 * 1024)	/* bytes read from a connection per callback */
+#define NET_BODY_CHUNK		(256 * 1024)	/* bytes per direct read of a file body */
+#define NET_BODY_BURST		(16 * NET_BODY_CHUNK)	/* bytes of body read per callback */
 
 enum net_conn_state {
 	NET_CONN_CONNECTING,	/* ours, connect in progress */
@@ -65,6 +66,7 @@ struct net {
 	size_t			 nconns;
 	struct net_conn		*dead;		/* closed, freed by the reaper next turn */
 	struct event		*reaper;
+	uint8_t			 body_buf[NET_BODY_CHUNK];
 	uint8_t			 udp_in[WIRE_MAX_FRAME + 1];
 	uint8_t			 udp_out[WIRE_MAX_FRAME];
 };
@@ -202,10 +204,31 @@ net_conn_maybe_done(struct net_conn *c)
 	net_conn_close(c, NULL);
 }
 
+/* Write all of buf to a file: 0, or -1. */
+static int
+net_write_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 /* Write what has arrived of an expected body to its file. */
 static int
 net_conn_body(struct net_conn *c, struct evbuffer *in)
 {
+	struct net	*n = c->net;
+	size_t		 burst;
+	ssize_t		 got;
+
 	while (c->body_left > 0 && evbuffer_get_length(in) > 0) {
 		size_t	want = evbuffer_get_length(in);
 		int	w;
@@ -218,6 +241,29 @@ net_conn_body(struct net_conn *c, struct evbuffer *in)
 			return -1;
 		}
 		c->body_left -= (uint32_t)w;
+	}
+	/*
+	 * libevent 2.1 reads at most 4096 bytes a call (EVBUFFER_MAX_READ), so a body would
+	 * cost four syscalls per 4 KiB. Read the rest of it from the socket directly, never
+	 * past its last byte, so any frame after it is still the bufferevent's to read.
+	 */
+	for (burst = 0; c->body_left > 0 && burst < NET_BODY_BURST; burst += (size_t)got) {
+		size_t want = c->body_left < sizeof n->body_buf ? c->body_left :
+		    sizeof n->body_buf;
+
+		got = read(bufferevent_getfd(c->bev), n->body_buf, want);
+		if (got < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (got <= 0) {
+			net_conn_close(c, got == 0 ? "it ended in the middle of a file" :
+			    strerror(errno));
+			return -1;
+		}
+		if (net_write_all(c->body_fd, n->body_buf, (size_t)got) != 0) {
+			net_conn_close(c, "cannot write the received file");
+			return -1;
+		}
+		c->body_left -= (uint32_t)got;
 	}
 	if (c->body_left == 0 && c->body_ctx != NULL) {
 		void *ctx = c->body_ctx;

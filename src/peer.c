@@ -248,6 +248,7 @@ peer_on_ack(struct peer *p, const struct wire_msg *m, uint64_t now)
 			peer_tx_free(t);
 		break;
 	case XFER_DONE:
+		xferlog_flush(&p->rsp_log);
 		peer_print(p, CON_FILE_SENT, 0, 0, t->file);
 		peer_tx_free(t);
 		break;
@@ -458,8 +459,10 @@ peer_on_data(struct peer *p, const struct wire_msg *m, uint64_t now)
 	ack.u.ack.ack = next;
 	net_udp_send(p->net, &m->from, &ack);
 	xferlog_write(&p->req_log, XFER_LOG_SND, peer_clock(p, now), 0, 0, next);
-	if (res == XFER_RX_COMPLETE)
+	if (res == XFER_RX_COMPLETE) {
+		xferlog_flush(&p->req_log);
 		peer_req_finish(p, r, r->rx.expect - 1, now);
+	}
 }
 
 /* ---- stores ---- */
@@ -730,6 +733,9 @@ peer_timer(void *arg, uint64_t now)
 
 	ring_tick(&p->ring, now);
 	peer_apply(p, now);
+	/* Logs of transfers still running reach the disk at least once a ping interval. */
+	xferlog_flush(&p->req_log);
+	xferlog_flush(&p->rsp_log);
 	LIST_FOREACH_SAFE(t, &p->txs, link, tt)
 		switch (xfer_tx_on_timer(&t->tx, &p->rng, now, &seg)) {
 		case XFER_SEND:

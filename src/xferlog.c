@@ -25,11 +25,20 @@ xferlog_write(struct xferlog *l, enum xfer_log_event ev, uint64_t ms, uint32_t s
 			l->failed = 1;
 			return;
 		}
-		setvbuf(l->fp, NULL, _IOLBF, 0);
+		/* Buffered: a line per segment must not cost a write() per segment. */
+		setvbuf(l->fp, NULL, _IOFBF, XFERLOG_BUF);
 	}
 	if (l->fp != NULL)
 		fprintf(l->fp, "%s %llu.%03u %u %u %u\n", xferlog_names[ev],
 		    (unsigned long long)(ms / 1000), (unsigned)(ms % 1000), seq, bytes, ack);
+}
+
+/* Push buffered lines to the file (after a transfer ends, and now and then). */
+void
+xferlog_flush(struct xferlog *l)
+{
+	if (l->fp != NULL)
+		fflush(l->fp);
 }
 
 /* Close the file if it was opened. */

@@ -26,13 +26,17 @@
  * is removed on success and kept (its path printed) on failure.
  *
  * Failure and cleanup under Check: in fork mode (the default) each test runs in a child
- * process; a failed assertion there calls exit(1), so the checked teardown does NOT run.
- * The harness therefore also registers an atexit() handler that, if a test is still
- * active, dumps the peers' output, kills them and keeps the temp dir. Peers also get
- * PR_SET_PDEATHSIG(SIGKILL), and Check kills the test's process group after each test.
- * In CK_FORK=no mode the teardown runs after a failure too but cannot tell that the test
- * failed unless the failure came through it_fail() (all IT_ macros and it_* waits do);
- * set CDHT_IT_KEEP=1 to always keep the temp dir and dump the output.
+ * process, and a failed ck_assert ends it with _exit(1): no checked teardown, no atexit.
+ * So: (1) it_fail() itself dumps the output, kills and reaps the peers and keeps the dir
+ * before handing the failure to Check; (2) the temp dir is created by an unchecked fixture
+ * in Check's runner process, which after the test looks at it again: still there and not
+ * yet reported means the test died some other way (plain ck_assert, crash, Check's
+ * timeout), and the runner prints the peers' output from the files; (3) Check kills the
+ * test's process group after each test, peers get PR_SET_PDEATHSIG(SIGKILL), and the
+ * runner is a child subreaper that reaps orphaned peers; (4) an atexit() handler covers
+ * exit() during a test. In CK_FORK=no mode the teardown runs after a failure too but can
+ * only tell that the test failed if the failure came through it_fail() (IT_ASSERT and all
+ * it_* checks do); set CDHT_IT_KEEP=1 to always keep the temp dir and dump the output.
  *
  * Running: ctest -L scenario (each test is its own ctest entry, it.<group>.<name>), or a
  * binary directly: check_it_ring PATH-TO-CDHT [with CK_RUN_CASE=test_ring_... for one];
