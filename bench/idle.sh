@@ -6,7 +6,7 @@ secs=${1:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CDHT_BIN:-$root/build/cdht}
 dir=$(mktemp -d)
-base=$(( 30000 + RANDOM % 20000 ))
+base=$(( 20000 + RANDOM % 12000 ))	# below the ephemeral port range
 pids=()
 cleanup() { kill -9 "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
