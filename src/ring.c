@@ -109,6 +109,13 @@ ring_succ_set(struct ring_succ *s, const struct contact *c)
 	return true;
 }
 
+/* May a message make (s1, s2) our successors? Never ourselves first, never one peer twice. */
+static bool
+ring_succs_valid(const struct ring *r, const struct contact *s1, const struct contact *s2)
+{
+	return s1->id != r->cfg.self.id && s1->id != s2->id;
+}
+
 /* Take (s1, s2) as successors; print the successor lines if anything changed. */
 static void
 ring_set_succs(struct ring *r, const struct contact *s1, const struct contact *s2,
@@ -119,6 +126,8 @@ ring_set_succs(struct ring *r, const struct contact *s1, const struct contact *s
 
 	changed = ring_succ_set(&r->succ[0], &c1);
 	changed = ring_succ_set(&r->succ[1], &c2) || changed;
+	if (c1.id != c2.id)
+		r->repairing = false;	/* a departure or a join told us the second */
 	if (changed) {
 		ring_event(r, CON_SUCCESSORS, c1.id, c2.id, 0);
 		r->next_round = now;	/* greet the new neighbours at once */
@@ -309,11 +318,16 @@ ring_on_route(struct ring *r, const struct wire_msg *m)
 		    wire_type_name(m->type), rt->file, m->from.id);
 		return;
 	}
+	if (rt->ttl == 0) {
+		ring_warn(r, "dropped %s for %04u: too many hops", wire_type_name(m->type),
+		    rt->file);
+		return;
+	}
 	if (ring_route_ends_here(r, rt)) {
 		ring_own_route(r, m->type, rt);
 		return;
 	}
-	if (rt->origin.id == r->cfg.self.id || rt->ttl == 0) {
+	if (rt->origin.id == r->cfg.self.id) {
 		ring_warn(r, "dropped %s for %04u: it went round the ring without finding "
 		    "the owner", wire_type_name(m->type), rt->file);
 		return;
@@ -353,7 +367,11 @@ ring_on_depart(struct ring *r, const struct wire_msg *m, uint64_t now)
 	const struct contact	*d = &m->from;
 	int			 i;
 
-	if (r->state == RING_UP && r->succ[0].known && r->succ[0].c.id == d->id) {
+	if (m->u.succs.s1.id == d->id || m->u.succs.s2.id == d->id ||
+	    m->u.succs.s1.id == r->cfg.self.id)
+		ring_warn(r, "ignored the departure of peer %u: it names itself or us as "
+		    "successor", d->id);
+	else if (r->state == RING_UP && r->succ[0].known && r->succ[0].c.id == d->id) {
 		ring_event(r, CON_DEPART, d->id, 0, 0);
 		ring_set_succs(r, &m->u.succs.s1, &m->u.succs.s2, now);
 	} else if (r->state == RING_UP && r->succ[1].known && r->succ[1].c.id == d->id) {
@@ -414,12 +432,10 @@ ring_on_reply(struct ring *r, const struct wire_msg *m, uint64_t now)
 	/* SPEC §5: if the asked peer still names the dead peer, take its second successor. */
 	if (wire_contact_none(cand) || cand->id == r->dead_id)
 		cand = &m->u.reply.s2;
-	if (wire_contact_none(cand) || cand->id == r->dead_id)
+	if (wire_contact_none(cand) || cand->id == r->dead_id || cand->id == m->from.id)
 		return;		/* it is repairing too: ask again when the retry is due */
 	r->repairing = false;
-	ring_succ_set(&r->succ[1], cand);
-	ring_event(r, CON_SUCCESSORS, r->succ[0].c.id, cand->id, 0);
-	r->next_round = now;
+	ring_set_succs(r, &r->succ[0].c, cand, now);
 }
 
 static void
@@ -474,12 +490,18 @@ ring_on_succ_change(struct ring *r, const struct wire_msg *m, uint64_t now)
 
 	if (r->state != RING_UP || !r->succ[0].known)
 		return;
+	if (!ring_succs_valid(r, p, &m->u.change.s2) || m->u.change.s2.id == r->cfg.self.id) {
+		ring_warn(r, "ignored a successor change to (%u, %u) from peer %u", p->id,
+		    m->u.change.s2.id, m->from.id);
+		return;
+	}
 	if (r->succ[0].c.id == p->id) {
 		ring_event(r, CON_SUCC_CHANGE_RCVD, 0, 0, 0);
 		ring_set_succs(r, p, &m->u.change.s2, now);
 		return;
 	}
-	if (m->u.change.ttl == 0 || p->id == r->cfg.self.id) {
+	/* If p lies between us and our first successor, no peer further on has it first. */
+	if (m->u.change.ttl == 0 || keys_in_open(r->cfg.self.id, p->id, r->succ[0].c.id)) {
 		ring_warn(r, "dropped a successor change for peer %u: nobody has it as first "
 		    "successor", p->id);
 		return;
@@ -494,6 +516,11 @@ ring_on_join_accept(struct ring *r, const struct wire_msg *m, uint64_t now)
 {
 	if (r->state != RING_JOINING)
 		return;
+	if (!ring_succs_valid(r, &m->u.succs.s1, &m->u.succs.s2)) {
+		ring_warn(r, "ignored a join acceptance naming successors (%u, %u)",
+		    m->u.succs.s1.id, m->u.succs.s2.id);
+		return;
+	}
 	r->state = RING_UP;
 	ring_succ_set(&r->succ[0], &m->u.succs.s1);
 	ring_succ_set(&r->succ[1], &m->u.succs.s2);

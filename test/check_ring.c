@@ -1911,6 +1911,7 @@ START_TEST(test_ring_store_with_ttl_0_dropped_with_warning)
 }
 END_TEST
 
+/* PROTOCOL.md: a message that arrives with ttl 0 is neither forwarded nor served. */
 START_TEST(test_ring_route_flagged_for_owner_served_at_ttl_0)
 {
 	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 15, 8, 2012, 0, WIRE_ROUTE_OWNER);
@@ -1918,8 +1919,9 @@ START_TEST(test_ring_route_flagged_for_owner_served_at_ttl_0)
 	classic_up();
 	net_clear_logs();
 	net_inject(1, &m);
-	ck_assert_uint_eq(count_acts(1, RING_ACT_SERVE, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(1, RING_ACT_WARN, -1, -1), 0);
+	ck_assert_uint_eq(count_acts(1, RING_ACT_SERVE, -1, -1), 0);
+	ck_assert_uint_eq(count_acts(1, RING_ACT_WARN, -1, -1), 1);
+	ck_assert_uint_eq(count_acts(1, RING_ACT_TCP, -1, -1), 0);
 }
 END_TEST
 
@@ -2165,8 +2167,32 @@ START_TEST(test_ring_succ_change_for_unknown_peer_dies_out)
 	m.u.change.s2 = contact_of(201);
 	m.u.change.ttl = WIRE_TTL;
 	net_inject(1, &m);
+	/* It goes 1 -> 3 -> ... -> 15, where 200 lies between 15 and its successor 1: nobody
+	 * further on can have 200 as first successor, so 15 drops it (7 hops, not 255). */
 	ck_assert_uint_eq(total(RING_ACT_WARN), 1);
-	ck_assert_uint_eq(total(RING_ACT_TCP), WIRE_TTL);
+	ck_assert_uint_eq(count_acts(15, RING_ACT_WARN, -1, -1), 1);
+	ck_assert_uint_eq(total(RING_ACT_TCP), NCLASSIC - 1);
+	expect_consistent(classic_ids, NCLASSIC);
+}
+END_TEST
+
+/* A DEPART, SUCC_CHANGE or JOIN_ACCEPT naming ourselves as first successor is ignored. */
+START_TEST(test_ring_messages_naming_us_first_are_ignored)
+{
+	struct wire_msg	d = msg_from(WIRE_DEPART, 10);
+	struct wire_msg	c = msg_from(WIRE_SUCC_CHANGE, 10);
+
+	classic_up();
+	net_clear_logs();
+	d.u.succs.s1 = contact_of(8);		/* 10 tells 8: "take (8, 12)" */
+	d.u.succs.s2 = contact_of(12);
+	net_inject(8, &d);
+	c.u.change.s1 = contact_of(10);		/* "take (10, 8)" at 8 */
+	c.u.change.s2 = contact_of(8);
+	c.u.change.ttl = WIRE_TTL;
+	net_inject(8, &c);
+	ck_assert_uint_eq(count_events(8, CON_SUCCESSORS, -1), 0);
+	ck_assert_uint_eq(count_acts(8, RING_ACT_WARN, -1, -1), 2);
 	expect_consistent(classic_ids, NCLASSIC);
 }
 END_TEST
@@ -2515,6 +2541,7 @@ ring_suite(void)
 	tcase_set_timeout(tc, FUZZ_TIMEOUT);
 	tcase_add_test(tc, test_ring_nonsense_messages_leave_successors_alone);
 	tcase_add_test(tc, test_ring_succ_change_for_unknown_peer_dies_out);
+	tcase_add_test(tc, test_ring_messages_naming_us_first_are_ignored);
 	tcase_add_test(tc, test_ring_join_request_for_unplaceable_id_dies_out);
 	tcase_add_test(tc, test_ring_transfer_messages_ignored_with_warning);
 	tcase_add_test(tc, test_ring_messages_after_exit_change_nothing);
