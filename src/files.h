@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FILES_MAX_SIZE	UINT32_MAX	/* bytes: sizes travel as 32-bit numbers */
+#define FILES_MAX_SIZE	(UINT32_MAX - 1)	/* bytes: sizes and the last ACK are 32-bit */
 #define FILES_PATH_MAX	4096		/* bytes */
 
 enum files_kind { FILES_OWN, FILES_RECEIVED };	/* F.pdf, received_F.pdf */

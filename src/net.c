@@ -23,6 +23,8 @@
 #define NET_UDP_BUF		(1 << 20)	/* bytes of socket buffer asked for */
 #define NET_BODY_CHUNK		(256 * 1024)	/* bytes per direct read of a file body */
 #define NET_BODY_BURST		(16 * NET_BODY_CHUNK)	/* bytes of body read per callback */
+#define NET_FRAME_BURST		64		/* frames handled per callback, for fairness */
+#define NET_SWEEP_MS		1000		/* ms between checks for stalled connections */
 
 enum net_conn_state {
 	NET_CONN_CONNECTING,	/* ours, connect in progress */
@@ -36,6 +38,8 @@ struct net_conn {
 	struct net_conn		*next;
 	struct bufferevent	*bev;
 	enum net_conn_state	 state;
+	uint64_t		 id;
+	uint64_t		 frame_since;	/* when the frame being awaited was due to start */
 	char			 peer[48];	/* "a.b.c.d:port" */
 	/* ours: who and what, for send_failed */
 	bool			 outgoing;
@@ -63,7 +67,10 @@ struct net {
 	struct evconnlistener	*listener;
 	struct event		*timer;
 	struct net_conn		*conns;
-	size_t			 nconns;
+	size_t			 nconns;	/* open or dead-not-yet-reaped: each holds an fd */
+	size_t			 nin;		/* of which accepted (open ones only) */
+	uint64_t		 next_conn_id;
+	struct event		*sweeper;
 	struct net_conn		*dead;		/* closed, freed by the reaper next turn */
 	struct event		*reaper;
 	uint8_t			 body_buf[NET_BODY_CHUNK];
@@ -114,11 +121,13 @@ static void
 net_reaper_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct net	*n = arg;
-	struct net_conn	*dead = n->dead;
+	struct net_conn	*dead = n->dead, *c;
 
 	(void)fd;
 	(void)what;
 	n->dead = NULL;
+	for (c = dead; c != NULL; c = c->next)
+		n->nconns--;	/* their fds close now */
 	net_conn_free_all(dead);
 }
 
@@ -142,9 +151,10 @@ net_conn_close(struct net_conn *c, const char *why)
 	for (pp = &n->conns; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
-			n->nconns--;
 			break;
 		}
+	if (!c->outgoing)
+		n->nin--;
 	c->next = n->dead;
 	n->dead = c;
 	evtimer_add(n->reaper, &zero);
@@ -179,6 +189,8 @@ net_conn_new(struct net *n, struct bufferevent *bev, const struct sockaddr_in *s
 	c->bev = bev;
 	c->body_fd = -1;
 	c->state = NET_CONN_OPEN;
+	c->id = ++n->next_conn_id;
+	c->frame_since = clock_now_ms();
 	net_format(sin, c->peer, sizeof c->peer);
 	bufferevent_setcb(bev, net_conn_read_cb, net_conn_write_cb, net_conn_event_cb, c);
 	bufferevent_set_timeouts(bev, &idle, &idle);
@@ -187,6 +199,11 @@ net_conn_new(struct net *n, struct bufferevent *bev, const struct sockaddr_in *s
 	c->next = n->conns;
 	n->conns = c;
 	n->nconns++;
+	if (!evtimer_pending(n->sweeper, NULL)) {
+		struct timeval t = { NET_SWEEP_MS / 1000, (NET_SWEEP_MS % 1000) * 1000 };
+
+		evtimer_add(n->sweeper, &t);
+	}
 	return c;
 }
 
@@ -270,7 +287,8 @@ net_conn_body(struct net_conn *c, struct evbuffer *in)
 
 		c->body_ctx = NULL;
 		c->body_fd = -1;
-		c->net->ops->body_done(c->net->arg, ctx, true, clock_now_ms());
+		c->frame_since = clock_now_ms();
+		c->net->ops->body_done(c->net->arg, ctx, true, c->frame_since);
 	}
 	return 0;
 }
@@ -282,6 +300,7 @@ net_conn_read_cb(struct bufferevent *bev, void *arg)
 	struct net_conn	*c = arg;
 	struct net	*n = c->net;
 	struct evbuffer	*in = bufferevent_get_input(bev);
+	int		 frames = 0;
 
 	while (c->state != NET_CONN_DEAD) {
 		struct wire_msg	 m;
@@ -297,6 +316,12 @@ net_conn_read_cb(struct bufferevent *bev, void *arg)
 		}
 		if ((avail = evbuffer_get_length(in)) == 0)
 			break;
+		if (frames++ == NET_FRAME_BURST) {
+			/* Let the loop turn; come back for the rest at once. */
+			bufferevent_trigger(bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
+			    BEV_TRIG_DEFER_CALLBACKS);
+			break;
+		}
 		if (avail > WIRE_HEADER_LEN)
 			avail = WIRE_HEADER_LEN;
 		p = evbuffer_pullup(in, (ev_ssize_t)avail);
@@ -312,7 +337,8 @@ net_conn_read_cb(struct bufferevent *bev, void *arg)
 			net_conn_close(c, why);
 			return;
 		}
-		n->ops->frame(n->arg, c, &m, clock_now_ms());
+		c->frame_since = clock_now_ms();
+		n->ops->frame(n->arg, c, &m, c->frame_since);
 		if (c->state != NET_CONN_DEAD)
 			evbuffer_drain(in, flen);
 	}
@@ -378,8 +404,8 @@ net_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	memset(&sin, 0, sizeof sin);
 	if (sa->sa_family == AF_INET && (size_t)salen >= sizeof sin)
 		memcpy(&sin, sa, sizeof sin);
-	if (n->nconns >= NET_MAX_CONNS) {
-		log_warn("refused a connection: %d already open", NET_MAX_CONNS);
+	if (n->nconns >= NET_MAX_CONNS || n->nin >= NET_MAX_IN) {
+		log_warn("refused a connection: too many open");
 		evutil_closesocket(fd);
 		return;
 	}
@@ -388,7 +414,8 @@ net_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		evutil_closesocket(fd);
 		return;
 	}
-	net_conn_new(n, bev, &sin);
+	if (net_conn_new(n, bev, &sin) != NULL)
+		n->nin++;
 }
 
 /* Datagrams are waiting on the UDP socket. */
@@ -429,6 +456,27 @@ net_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	n->ops->timer(n->arg, clock_now_ms());
+}
+
+/* Close connections that take too long over a frame (a body in flight is exempt). */
+static void
+net_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net	*n = arg;
+	struct net_conn	*c, *next;
+	uint64_t	 now = clock_now_ms();
+	struct timeval	 t = { NET_SWEEP_MS / 1000, (NET_SWEEP_MS % 1000) * 1000 };
+
+	(void)fd;
+	(void)what;
+	for (c = n->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->body_ctx == NULL && c->send_ctx == NULL && !c->read_eof &&
+		    now - c->frame_since > NET_FRAME_MS)
+			net_conn_close(c, "too slow to send a whole message");
+	}
+	if (n->conns != NULL)
+		evtimer_add(n->sweeper, &t);
 }
 
 /* One sentence for a failed setup step. */
@@ -491,7 +539,9 @@ net_new(struct event_base *base, const struct contact *self, const struct net_op
 	n->udp_ev = event_new(base, n->udp_fd, EV_READ | EV_PERSIST, net_udp_read_cb, n);
 	n->timer = evtimer_new(base, net_timer_cb, n);
 	n->reaper = evtimer_new(base, net_reaper_cb, n);
+	n->sweeper = evtimer_new(base, net_sweep_cb, n);
 	if (n->listener == NULL || n->udp_ev == NULL || n->timer == NULL || n->reaper == NULL ||
+	    n->sweeper == NULL ||
 	    event_add(n->udp_ev, NULL) != 0) {
 		if (n->listener == NULL)
 			close(fd);
@@ -512,6 +562,8 @@ net_free(struct net *n)
 	net_conn_free_all(n->dead);
 	if (n->reaper != NULL)
 		event_free(n->reaper);
+	if (n->sweeper != NULL)
+		event_free(n->sweeper);
 	if (n->listener != NULL)
 		evconnlistener_free(n->listener);
 	if (n->udp_ev != NULL)
@@ -585,23 +637,28 @@ net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
 }
 
 /* Queue m (unless NULL), then size bytes of fd on c. */
-void
+int
 net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd, uint32_t size,
     void *ctx)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
+	if (c->send_ctx != NULL || c->state == NET_CONN_DEAD) {
+		close(fd);
+		return -1;
+	}
 	c->send_ctx = ctx;
 	c->queued = true;
 	if ((m != NULL && net_conn_queue(c, m) != 0) ||
 	    (size > 0 && evbuffer_add_file(out, fd, 0, (ev_off_t)size) != 0)) {
 		close(fd);
 		net_conn_close(c, "cannot queue the file");
-		return;
+		return 0;	/* file_sent(!ok) was called */
 	}
 	if (size == 0)
 		close(fd);
 	bufferevent_enable(c->bev, EV_WRITE);
+	return 0;
 }
 
 /* The next size bytes on c are a file body for fd. */
@@ -628,6 +685,13 @@ net_timer_at(struct net *n, uint64_t when)
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
 	evtimer_add(n->timer, &tv);
+}
+
+/* A number no other connection of this process has had. */
+uint64_t
+net_conn_id(const struct net_conn *c)
+{
+	return c->id;
 }
 
 /* The connection's remote address. */

@@ -13,8 +13,10 @@
 
 #include "cdht/wire.h"
 
-#define NET_MAX_CONNS	512	/* TCP connections at once; more are refused */
+#define NET_MAX_CONNS	512	/* TCP connections at once, open or closing */
+#define NET_MAX_IN	384	/* of which accepted ones: the rest stays for our own sends */
 #define NET_IDLE_MS	10000	/* ms a connection may stay silent before it is dropped */
+#define NET_FRAME_MS	10000	/* ms a connection may take to deliver each whole frame */
 
 struct net;
 struct net_conn;
@@ -43,8 +45,11 @@ void		 net_free(struct net *n);
 void		 net_udp_send(struct net *n, const struct contact *to, const struct wire_msg *m);
 /* Open a connection to `to` carrying m; replies on it come through ops.frame. */
 struct net_conn	*net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m);
-/* Queue m (unless NULL), then size bytes of fd (taken over) on c; ops.file_sent says. */
-void		 net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd,
+/*
+ * Queue m (unless NULL), then size bytes of fd (taken over) on c; ops.file_sent says how it
+ * ends. -1 (fd closed, ctx not taken, no callback) if c already carries a file.
+ */
+int		 net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd,
 		    uint32_t size, void *ctx);
 /* The next size bytes on c are a file body: written to fd (not taken over); ops.body_done. */
 void		 net_conn_expect_body(struct net_conn *c, int fd, uint32_t size, void *ctx);
@@ -52,5 +57,7 @@ void		 net_conn_expect_body(struct net_conn *c, int fd, uint32_t size, void *ctx
 void		 net_timer_at(struct net *n, uint64_t when);
 /* The connection's remote address, for messages. */
 const char	*net_conn_peer(const struct net_conn *c);
+/* A number no other connection of this process has had. */
+uint64_t	 net_conn_id(const struct net_conn *c);
 
 #endif

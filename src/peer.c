@@ -3,6 +3,7 @@
  * (stop-and-wait over UDP, streams over TCP), reads commands and prints console lines.
  */
 #include <sys/queue.h>
+#include <sys/statvfs.h>
 
 #include <arpa/inet.h>
 
@@ -26,6 +27,8 @@
 #include "xferlog.h"
 
 #define PEER_STATUS_FILES	64	/* files listed by `status` */
+#define PEER_MAX_SERVES		64	/* files we send at once (answers and stores taken) */
+#define PEER_MAX_PER_PEER	8	/* of which for one other peer */
 
 #ifndef LIST_FOREACH_SAFE	/* glibc's sys/queue.h lacks it; the BSDs have it */
 #define LIST_FOREACH_SAFE(var, head, field, tvar)				\
@@ -79,6 +82,7 @@ struct peer_in {
 	uint32_t		 id;
 	int			 file;
 	uint64_t		 deadline;
+	uint64_t		 conn;		/* the connection we asked for the bytes on */
 	bool			 receiving;
 	int			 fd;
 	char			 tmp[FILES_PATH_MAX];
@@ -87,8 +91,10 @@ struct peer_in {
 /* A file body we stream over TCP: an answer to a request, or a store's bytes. */
 struct peer_out {
 	enum peer_job		 job;
+	LIST_ENTRY(peer_out)	 link;
 	bool			 answer;
 	int			 file;
+	uint8_t			 to;
 };
 
 /* The peer. Owned by main; lives as long as the loop runs. */
@@ -100,7 +106,6 @@ struct peer {
 	struct ring		 ring;
 	struct xfer_rng		 rng;
 	uint64_t		 start_ms;
-	uint32_t		 next_id;
 	bool			 applying;
 	int			 status;
 	struct xferlog		 req_log, rsp_log;
@@ -108,6 +113,7 @@ struct peer {
 	LIST_HEAD(, peer_tx)	 txs;
 	LIST_HEAD(, peer_store)	 stores;
 	LIST_HEAD(, peer_in)	 ins;
+	LIST_HEAD(, peer_out)	 outs;
 };
 
 static void	peer_rearm(struct peer *p);
@@ -188,6 +194,64 @@ static uint64_t
 peer_clock(const struct peer *p, uint64_t now)
 {
 	return now - p->start_ms;
+}
+
+/* How many files we are sending (or taking as stores) in all, and for peer id. */
+static size_t
+peer_load(const struct peer *p, int id, size_t *for_id)
+{
+	const struct peer_tx	*t;
+	const struct peer_out	*o;
+	const struct peer_in	*in;
+	size_t			 all = 0, mine = 0;
+
+	LIST_FOREACH(t, &p->txs, link) {
+		all++;
+		mine += t->to.id == id;
+	}
+	LIST_FOREACH(o, &p->outs, link) {
+		all++;
+		mine += o->to == id;
+	}
+	LIST_FOREACH(in, &p->ins, link) {
+		all++;
+		mine += in->origin == id;
+	}
+	*for_id = mine;
+	return all;
+}
+
+/* May peer id start one more transfer with us? Says why not on stderr. */
+static bool
+peer_may_serve(const struct peer *p, int id, const char *what, int file)
+{
+	size_t	mine, all = peer_load(p, id, &mine);
+
+	if (all < PEER_MAX_SERVES && mine < PEER_MAX_PER_PEER)
+		return true;
+	log_warn("refused %s %04d for peer %d: %zu transfers in flight (%zu for it)", what, file,
+	    id, all, mine);
+	return false;
+}
+
+/* A fresh, hard-to-guess id for a request or store (answers must name it). */
+static uint32_t
+peer_new_id(struct peer *p)
+{
+	const struct peer_req	*r;
+	const struct peer_store	*s;
+	uint32_t		 id;
+	bool			 used;
+
+	do {
+		id = (uint32_t)(xfer_rng_uniform(&p->rng) * 4294967296.0);
+		used = id == 0;
+		LIST_FOREACH(r, &p->reqs, link)
+			used |= r->id == id;
+		LIST_FOREACH(s, &p->stores, link)
+			used |= s->id == id;
+	} while (used);
+	return id;
 }
 
 /* ---- sending a file by stop-and-wait ---- */
@@ -273,6 +337,8 @@ peer_serve(struct peer *p, const struct wire_route *rt, uint64_t now)
 	LIST_FOREACH(t, &p->txs, link)
 		if (t->to.id == rt->origin.id && t->id == rt->id)
 			return;		/* already being served */
+	if (!peer_may_serve(p, rt->origin.id, "request", rt->file))
+		return;
 	memset(&rsp, 0, sizeof rsp);
 	rsp.type = WIRE_FILE_RSP;
 	rsp.from = p->ring.cfg.self;
@@ -300,7 +366,12 @@ peer_serve(struct peer *p, const struct wire_route *rt, uint64_t now)
 		o->job = PEER_JOB_OUT;
 		o->answer = true;
 		o->file = rt->file;
-		net_conn_send_file(c, NULL, fd, size, o);
+		o->to = rt->origin.id;
+		LIST_INSERT_HEAD(&p->outs, o, link);
+		if (net_conn_send_file(c, NULL, fd, size, o) != 0) {
+			LIST_REMOVE(o, link);
+			free(o);
+		}
 		return;
 	}
 	if ((t = calloc(1, sizeof *t)) == NULL) {
@@ -403,8 +474,15 @@ peer_on_answer(struct peer *p, struct net_conn *c, struct peer_req *r,
 	}
 	r->size = size;
 	r->size_known = true;
-	if (r->state == REQ_UDP)
-		return;		/* its data came first; the size is all that was missing */
+	if (r->state == REQ_UDP) {
+		/* Its data came first; the size is all that was missing. */
+		if (r->rx.expect - 1 > size) {
+			log_warn("file %04d from peer %u: more bytes came than announced; "
+			    "discarded", r->file, m->from.id);
+			peer_req_free(r);
+		}
+		return;
+	}
 	if (peer_req_begin(p, r, m->from.id, now) != 0) {
 		peer_req_free(r);
 		return;
@@ -441,6 +519,13 @@ peer_on_data(struct peer *p, const struct wire_msg *m, uint64_t now)
 	}
 	if (m->from.id != r->owner)
 		return;
+	if (r->size_known && ((uint64_t)m->u.data.seq - 1 + m->u.data.len > r->size ||
+	    ((m->u.data.flags & WIRE_DATA_LAST) &&
+	    (uint64_t)m->u.data.seq - 1 + m->u.data.len != r->size))) {
+		log_warn("dropped a segment of %04d from peer %u: past the announced %u bytes",
+		    r->file, m->from.id, r->size);
+		return;
+	}
 	xferlog_write(&p->req_log, XFER_LOG_RCV, peer_clock(p, now), m->u.data.seq,
 	    m->u.data.len, 0);
 	res = xfer_rx_on_data(&r->rx, m->u.data.seq, m->u.data.len,
@@ -501,17 +586,27 @@ static void
 peer_own_store(struct peer *p, const struct wire_route *rt, uint64_t now)
 {
 	struct peer_in	*in;
+	struct net_conn	*c;
 	struct wire_msg	 m;
 
 	if (rt->origin.id == p->ring.cfg.self.id) {
 		struct peer_store *s = peer_store_find(p, rt->id);
 
+		peer_print(p, CON_STORE_ACCEPTED, 0, 0, rt->file);
 		if (s != NULL)
 			peer_store_free(s);	/* F.pdf is already here */
 		return;
 	}
-	if ((in = calloc(1, sizeof *in)) == NULL)
+	LIST_FOREACH(in, &p->ins, link)
+		if (in->file == rt->file) {
+			log_warn("refused a store of %04u from peer %u: one is already coming in",
+			    rt->file, rt->origin.id);
+			return;
+		}
+	if (!peer_may_serve(p, rt->origin.id, "store", rt->file) ||
+	    (in = calloc(1, sizeof *in)) == NULL)
 		return;
+	peer_print(p, CON_STORE_ACCEPTED, 0, 0, rt->file);
 	in->job = PEER_JOB_STORE_IN;
 	in->origin = rt->origin.id;
 	in->id = rt->id;
@@ -527,7 +622,11 @@ peer_own_store(struct peer *p, const struct wire_route *rt, uint64_t now)
 	m.u.file_rsp.id = rt->id;
 	m.u.file_rsp.status = WIRE_STATUS_HAVE;
 	m.u.file_rsp.mode = WIRE_MODE_TCP;
-	net_tcp_send(p->net, &rt->origin, &m);
+	c = net_tcp_send(p->net, &rt->origin, &m);
+	if (c == NULL)
+		peer_in_free(in);
+	else
+		in->conn = net_conn_id(c);
 }
 
 /* The owner accepted a store of ours: send the bytes back on its connection. */
@@ -554,14 +653,21 @@ peer_on_store_accepted(struct peer *p, struct net_conn *c, struct peer_store *s,
 	}
 	o->job = PEER_JOB_OUT;
 	o->file = s->file;
+	o->to = m->from.id;
 	memset(&d, 0, sizeof d);
 	d.type = WIRE_STORE_DATA;
 	d.from = p->ring.cfg.self;
 	d.u.store_data.file = (uint16_t)s->file;
 	d.u.store_data.id = s->id;
 	d.u.store_data.size = size;
+	LIST_INSERT_HEAD(&p->outs, o, link);
+	if (net_conn_send_file(c, &d, fd, size, o) != 0) {
+		log_warn("store %04d: a second acceptance on one connection; ignored", s->file);
+		LIST_REMOVE(o, link);
+		free(o);
+		return;
+	}
 	peer_store_free(s);
-	net_conn_send_file(c, &d, fd, size, o);
 }
 
 /* A stored file's bytes are coming from its origin. */
@@ -572,8 +678,9 @@ peer_on_store_data(struct peer *p, struct net_conn *c, const struct wire_msg *m,
 	char		 err[256];
 
 	LIST_FOREACH(in, &p->ins, link)
-		if (in->origin == m->from.id && in->id == m->u.store_data.id &&
-		    in->file == m->u.store_data.file && !in->receiving)
+		if (in->conn == net_conn_id(c) && in->origin == m->from.id &&
+		    in->id == m->u.store_data.id && in->file == m->u.store_data.file &&
+		    !in->receiving)
 			break;
 	if (in == NULL) {
 		log_warn("ignored unexpected data for %04u from %s", m->u.store_data.file,
@@ -586,6 +693,17 @@ peer_on_store_data(struct peer *p, struct net_conn *c, const struct wire_msg *m,
 		in->fd = -1;
 		peer_in_free(in);
 		return;
+	}
+	{
+		struct statvfs	sv;
+
+		if (fstatvfs(in->fd, &sv) == 0 &&
+		    (uint64_t)sv.f_bavail * sv.f_frsize < m->u.store_data.size) {
+			log_warn("store %04d: %u bytes do not fit in %s", in->file,
+			    m->u.store_data.size, p->cfg.dir);
+			peer_in_free(in);
+			return;
+		}
 	}
 	in->receiving = true;
 	if (m->u.store_data.size == 0) {
@@ -685,6 +803,7 @@ peer_file_sent(void *arg, void *ctx, bool ok, uint64_t now)
 		peer_print(p, CON_FILE_SENT, 0, 0, o->file);
 	else if (!ok)
 		log_warn("sending %04d failed", o->file);
+	LIST_REMOVE(o, link);
 	free(o);
 }
 
@@ -887,7 +1006,7 @@ peer_cmd_file(struct peer *p, bool store, int file, uint64_t now)
 		close(fd);
 		if ((s = calloc(1, sizeof *s)) == NULL)
 			return;
-		s->id = p->next_id++;
+		s->id = peer_new_id(p);
 		s->file = file;
 		s->deadline = now + PEER_STORE_WAIT_MS;
 		LIST_INSERT_HEAD(&p->stores, s, link);
@@ -898,7 +1017,7 @@ peer_cmd_file(struct peer *p, bool store, int file, uint64_t now)
 		if ((r = calloc(1, sizeof *r)) == NULL)
 			return;
 		r->job = PEER_JOB_REQ;
-		r->id = p->next_id++;
+		r->id = peer_new_id(p);
 		r->file = file;
 		r->fd = -1;
 		r->state = REQ_WAITING;
@@ -983,12 +1102,12 @@ peer_new(struct event_base *base, const struct config *cfg, char *err, size_t er
 	LIST_INIT(&p->txs);
 	LIST_INIT(&p->stores);
 	LIST_INIT(&p->ins);
+	LIST_INIT(&p->outs);
 	p->req_log.dir = p->rsp_log.dir = cfg->dir;
 	p->req_log.name = "requesting_log.txt";
 	p->rsp_log.name = "responding_log.txt";
 	xfer_rng_seed(&p->rng, cfg->seed_set ? cfg->seed :
 	    (now << 20) ^ (uint64_t)getpid() ^ ((uint64_t)cfg->id << 48));
-	p->next_id = (uint32_t)(xfer_rng_uniform(&p->rng) * 4294967296.0);
 
 	memset(&rc, 0, sizeof rc);
 	rc.self.id = (uint8_t)cfg->id;
@@ -1040,6 +1159,12 @@ peer_free(struct peer *p)
 		peer_store_free(LIST_FIRST(&p->stores));
 	while (!LIST_EMPTY(&p->ins))
 		peer_in_free(LIST_FIRST(&p->ins));
+	while (!LIST_EMPTY(&p->outs)) {
+		struct peer_out *o = LIST_FIRST(&p->outs);
+
+		LIST_REMOVE(o, link);
+		free(o);
+	}
 	xferlog_close(&p->req_log);
 	xferlog_close(&p->rsp_log);
 	input_free(p->input);

@@ -298,8 +298,6 @@ ring_own_route(struct ring *r, int type, const struct wire_route *rt)
 {
 	struct ring_action *act;
 
-	if (type == WIRE_STORE_REQ)
-		ring_event(r, CON_STORE_ACCEPTED, 0, 0, rt->file);
 	act = ring_push(r, type == WIRE_FILE_REQ ? RING_ACT_SERVE : RING_ACT_STORE);
 	act->msg.type = (uint8_t)type;
 	act->msg.from = r->cfg.self;

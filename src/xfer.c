@@ -126,6 +126,9 @@ xfer_tx_on_timer(struct xfer_tx *tx, struct xfer_rng *rng, uint64_t now, struct 
 		return XFER_IGNORED;
 	if (now >= tx->progress_at && now - tx->progress_at >= XFER_GIVE_UP_MS)
 		return XFER_GAVE_UP;
+	/* Nobody acknowledges the first segment: no receiver there, stop sending at it. */
+	if (tx->seq == 1 && tx->sent >= XFER_SILENT_TRIES)
+		return XFER_GAVE_UP;
 	xfer_tx_emit(tx, rng, true, out);
 	tx->deadline = now + tx->timeout_ms;
 	return XFER_SEND;
@@ -155,7 +158,8 @@ xfer_rx_on_data(struct xfer_rx *rx, uint32_t seq, uint16_t len, bool last, uint6
 		r = XFER_RX_BAD;	/* the next expected byte would not fit an ACK */
 	else {
 		rx->expect += len;
-		rx->progress_at = now;
+		if (len > 0 || last)	/* empty segments must not keep a transfer alive */
+			rx->progress_at = now;
 		if (last) {
 			rx->done = true;
 			r = XFER_RX_COMPLETE;

@@ -83,13 +83,13 @@ lose_even_segment_once(uint32_t n, const struct xfer_seg *seg, void *arg)
 	return seg->event == XFER_LOG_SND && (seg->seq - 1) / *mss % 2 == 1;
 }
 
-/* Lets through only every T_GIVE_UP_ROUNDS-th data transmission. */
+/* Lets the first transmission through, then only every T_GIVE_UP_ROUNDS-th one. */
 static bool
-lose_all_but_every_round(uint32_t n, const struct xfer_seg *seg, void *arg)
+lose_after_first_all_but_every_round(uint32_t n, const struct xfer_seg *seg, void *arg)
 {
 	(void)seg;
 	(void)arg;
-	return n % T_GIVE_UP_ROUNDS != 0;
+	return n > 1 && (n - 1) % T_GIVE_UP_ROUNDS != 0;
 }
 
 /* Loses the ACKs numbered first..last. */
@@ -310,17 +310,29 @@ START_TEST(test_xfer_drop_half_drops_roughly_half)
 	uint64_t		now = 0;
 	int			i;
 
-	/* One segment retransmitted T_DRAWS - 1 times, each a fresh draw; 1 ms apart, no give-up. */
+	/*
+	 * A T_DRAWS-byte file in 1-byte segments, each acknowledged as soon as it is sent and
+	 * retransmitted 1 ms later when dropped: every send or retransmission is a fresh draw.
+	 */
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 1000, 1000, 0.5, 1);
+	xfer_tx_init(&tx, T_DRAWS, 1, 0.5, 1);
 	xfer_tx_start(&tx, &rng, now, &seg);
-	for (i = 1; i < T_DRAWS; i++) {
-		ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, ++now, &seg), XFER_SEND);
-		ck_assert(seg.event == (seg.send ? XFER_LOG_RTX : XFER_LOG_DROP));
+	for (i = 0; !tx.done && i < 4 * T_DRAWS; i++) {
+		if (seg.send) {
+			enum xfer_result r = xfer_tx_on_ack(&tx, seg.seq + seg.len, &rng, ++now,
+			    &seg);
+
+			ck_assert(r == XFER_SEND || r == XFER_DONE);
+		} else {
+			ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, ++now, &seg), XFER_SEND);
+			ck_assert(seg.event == (seg.send ? XFER_LOG_RTX : XFER_LOG_DROP));
+		}
 	}
-	ck_assert_uint_eq(tx.sent + tx.dropped, T_DRAWS);
-	ck_assert_uint_gt(tx.dropped, T_DRAWS * 45 / 100);
-	ck_assert_uint_lt(tx.dropped, T_DRAWS * 55 / 100);
+	ck_assert(tx.done);
+	ck_assert_uint_eq(tx.sent, T_DRAWS);
+	/* Half of all draws dropped: about as many drops as sends. */
+	ck_assert_uint_gt(tx.dropped, T_DRAWS * 80 / 100);
+	ck_assert_uint_lt(tx.dropped, T_DRAWS * 120 / 100);
 }
 END_TEST
 
@@ -621,16 +633,77 @@ START_TEST(test_xfer_gives_up_after_limit_without_progress)
 }
 END_TEST
 
+/* A receiver that never answers: the sender stops after XFER_SILENT_TRIES sends. */
+START_TEST(test_xfer_gives_up_on_silent_receiver)
+{
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_seg		seg;
+	uint64_t		now = 0;
+	unsigned		sends = 1;
+
+	xfer_rng_seed(&rng, T_SEED);
+	xfer_tx_init(&tx, 4000, 400, 0, 1000);
+	xfer_tx_start(&tx, &rng, now, &seg);
+	for (;;) {
+		now += 1000;
+		if (xfer_tx_on_timer(&tx, &rng, now, &seg) != XFER_SEND)
+			break;
+		sends++;
+	}
+	ck_assert_uint_eq(sends, XFER_SILENT_TRIES);
+	ck_assert_uint_eq(tx.sent, XFER_SILENT_TRIES);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, now + 1000, &seg), XFER_GAVE_UP);
+}
+END_TEST
+
+/* Drops by emulation are not silence: only segments actually sent count. */
+START_TEST(test_xfer_emulated_drops_do_not_count_as_silence)
+{
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_seg		seg;
+	uint64_t		now = 0;
+	int			i;
+
+	xfer_rng_seed(&rng, T_SEED);
+	xfer_tx_init(&tx, 4000, 400, 1.0, 1000);
+	xfer_tx_start(&tx, &rng, now, &seg);
+	for (i = 0; i < 3 * XFER_SILENT_TRIES; i++) {
+		now += 1000;
+		ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, now, &seg), XFER_SEND);
+		ck_assert(!seg.send);
+	}
+}
+END_TEST
+
+/* Empty segments that are not the last do not count as progress at the receiver. */
+START_TEST(test_xfer_rx_empty_segments_are_not_progress)
+{
+	struct xfer_rx	rx;
+	uint32_t	ack;
+
+	xfer_rx_init(&rx, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 0, false, 5000, &ack), XFER_RX_WRITE);
+	ck_assert_uint_eq(rx.progress_at, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, false, 6000, &ack), XFER_RX_WRITE);
+	ck_assert_uint_eq(rx.progress_at, 6000);
+	ck_assert_uint_eq(ack, 11);
+}
+END_TEST
+
 START_TEST(test_xfer_progress_restarts_give_up_clock)
 {
 	struct harness	h;
 
 	/*
-	 * Each segment gets through only on its last chance before the give-up: the transfer
-	 * stalls for twice the limit in all, but never that long without progress.
+	 * After the first, each segment gets through only on its last chance before the
+	 * give-up: the transfer stalls for twice the limit in all, but never that long without
+	 * progress. (A first segment that is never acknowledged is given up on sooner:
+	 * test_xfer_gives_up_on_silent_receiver.)
 	 */
-	harness_init(&h, 2 * 400, 400);
-	h.lose = lose_all_but_every_round;
+	harness_init(&h, 3 * 400, 400);
+	h.lose = lose_after_first_all_but_every_round;
 	harness_run(&h);
 	ck_assert(harness_delivered(&h));
 	ck_assert_uint_eq(h.n_rtx, 2 * (T_GIVE_UP_ROUNDS - 1));
@@ -944,6 +1017,9 @@ xfer_suite(void)
 	tcase_add_test(pair, test_xfer_drop_all_gives_up);
 	tcase_add_test(pair, test_xfer_gives_up_after_limit_without_progress);
 	tcase_add_test(pair, test_xfer_progress_restarts_give_up_clock);
+	tcase_add_test(pair, test_xfer_gives_up_on_silent_receiver);
+	tcase_add_test(pair, test_xfer_emulated_drops_do_not_count_as_silence);
+	tcase_add_test(pair, test_xfer_rx_empty_segments_are_not_progress);
 	suite_add_tcase(s, pair);
 	return s;
 }

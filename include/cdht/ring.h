@@ -25,7 +25,7 @@ enum ring_act_kind {
 	RING_ACT_EVENT,		/* print ev */
 	RING_ACT_WARN,		/* print text on stderr */
 	RING_ACT_SERVE,		/* we own msg.u.route (a FILE_REQ): answer its origin */
-	RING_ACT_STORE,		/* we own msg.u.route (a STORE_REQ): expect its data */
+	RING_ACT_STORE,		/* we own msg.u.route (a STORE_REQ): take it (and say so) */
 	RING_ACT_EXIT		/* end the process with status; text says why if non-zero */
 };
 

@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define XFER_GIVE_UP_MS	60000	/* ms without progress before a transfer is abandoned */
+#define XFER_GIVE_UP_MS		60000	/* ms without progress before a transfer is abandoned */
+#define XFER_SILENT_TRIES	5	/* first-segment sends with no ACK at all before giving up */
 
 /* A reproducible uniform random source (splitmix64) for drop emulation. */
 struct xfer_rng {

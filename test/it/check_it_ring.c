@@ -1,4 +1,5 @@
 /* Scenario tests of the foundation: pings on both dialects' rings, stdin, arguments, robustness. */
+#include "cdht/wire.h"
 #include "harness.h"
 
 #include <sys/socket.h>
@@ -251,6 +252,81 @@ START_TEST(test_ring_garbage_on_udp_and_tcp)
 }
 END_TEST
 
+/* VmRSS of a process in KiB, or 0. */
+static long
+rss_kib(pid_t pid)
+{
+	char	path[64], line[256];
+	long	kib = 0;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * Valid but hostile traffic: thousands of routed stores and requests flagged for peer 3,
+ * all from a made-up peer 77 (nobody listens there), on one connection. The peer takes on
+ * a bounded number, stays small, keeps its stderr bounded and keeps pinging.
+ */
+START_TEST(test_ring_hostile_flood_stays_bounded)
+{
+	enum { FLOOD = 4000 };
+	struct it_peer	*p[NSMALL];
+	static uint8_t	 buf[FLOOD * 2 * (WIRE_HEADER_LEN + 16)];
+	struct contact	 liar = { 77, htonl(INADDR_LOOPBACK), 0 };
+	size_t		 n = 0, m3, e3, errs;
+	char		 path[512];
+	long		 kib;
+
+	it_ring(p, small_ids, NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
+	it_put_file(3, "0042.pdf", 4000, 42);
+	liar.port = (uint16_t)(it_base() + 77);
+	for (int i = 0; i < 2 * FLOOD; i++) {
+		struct wire_msg	m;
+
+		memset(&m, 0, sizeof m);
+		m.type = i % 2 ? WIRE_FILE_REQ : WIRE_STORE_REQ;
+		m.from = liar;
+		m.u.route.file = 42;
+		m.u.route.id = (uint32_t)i + 1;
+		m.u.route.origin = liar;
+		m.u.route.ttl = 9;
+		m.u.route.flags = WIRE_ROUTE_OWNER;
+		m.u.route.mode = WIRE_MODE_UDP;
+		n += wire_encode(&m, buf + n, sizeof buf - n);
+	}
+	e3 = it_mark(p[1], IT_ERR);
+	(void)send_tcp(it_base() + 3, buf, n, false);
+
+	m3 = it_mark(p[1], IT_OUT);
+	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_rsp_line(IT_CLASSIC, 4), 2 * IT_DEADLINE_MS);
+	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_req_line(IT_CLASSIC, 1), 2 * IT_DEADLINE_MS);
+	it_expect_alive(p[1]);
+	kib = rss_kib(it_pid(p[1]));
+	IT_ASSERT(kib > 0 && kib < 16 * 1024, "peer 3 grew to %ld KiB under the flood", kib);
+	/* 8000 hostile messages, but warnings come at most ~20 a second (plus summaries). */
+	it_free_lines(it_lines(p[1], IT_ERR, e3, &errs));
+	IT_ASSERT(errs > 0 && errs < 400, "peer 3 wrote %zu warning lines", errs);
+	/* Only the bounded number of stores was taken on: none completed, no .part is left. */
+	snprintf(path, sizeof path, "%s/0042.pdf", it_peer_dir(3));
+	IT_ASSERT(it_file_exists(path), "peer 3 lost its own file");
+	/* At most 8 transfers for one peer (PEER_MAX_PER_PEER) and one store per file. */
+	IT_ASSERT(it_count(p[1], IT_OUT, 0, "Store 0042 request accepted.") == 1,
+	    "peer 3 took more than one store of 0042");
+	IT_ASSERT(it_count(p[1], IT_OUT, 0, "File 0042 is here.") <= 8,
+	    "peer 3 served 0042 to peer 77 more than 8 times at once");
+	expect_pinging(p[0], small_ids, NSMALL, 0, IT_CLASSIC);
+	expect_pinging(p[2], small_ids, NSMALL, 2, IT_CLASSIC);
+}
+END_TEST
+
 /* Peer 1 of the small ring is quiet; the others show that it pings and answers. */
 static void
 quiet_pings(enum it_form form, const char *tail, const char *quiet_tail)
@@ -480,6 +556,7 @@ main(int argc, char **argv)
 		IT_TEST(test_ring_p2p_pings),
 		IT_TEST(test_ring_stdin_null_and_closed),
 		IT_TEST(test_ring_garbage_on_udp_and_tcp),
+		IT_TEST(test_ring_hostile_flood_stays_bounded),
 		IT_TEST(test_ring_quiet_pings_classic),
 		IT_TEST(test_ring_quiet_pings_p2p),
 		IT_TEST(test_ring_stdin_feedback),
