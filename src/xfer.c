@@ -13,7 +13,7 @@ xfer_rng_seed(struct xfer_rng *rng, uint64_t seed)
 }
 
 /* The next 64 random bits (splitmix64, Steele, Lea and Flood 2014). */
-static uint64_t
+uint64_t
 xfer_rng_next(struct xfer_rng *rng)
 {
 	uint64_t	z;

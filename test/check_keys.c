@@ -6,23 +6,20 @@
 #include <string.h>
 
 #include "cdht/keys.h"
+#include "cdht/xfer.h"
 
 #define RANDOM_RINGS	16	/* rings drawn from the fixed-seed generator */
 #define RANDOM_MAX_IDS	40	/* ids in the largest random ring */
 #define UNTOUCHED	-12345	/* what *file holds before a parse that must fail */
 
-/* A tiny deterministic PRNG (splitmix64), so every run tests the same rings. */
-static uint64_t	rng_state = 0x6b657973ULL;
+/* A deterministic generator (splitmix64), so every run tests the same rings. */
+static struct xfer_rng	rng_state = { 0x6b657973ULL };
 
-/* The next 64 pseudo-random bits. */
+/* The next 64 pseudo-random bits: the core's own generator, seeded here. */
 static uint64_t
 rng_next(void)
 {
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return xfer_rng_next(&rng_state);
 }
 
 /* Reference owner: walk forward from key, one id at a time, until a member is met. */

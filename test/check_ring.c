@@ -14,6 +14,7 @@
 #include "cdht/keys.h"
 #include "cdht/ring.h"
 #include "cdht/wire.h"
+#include "cdht/xfer.h"
 
 #define ADDR		0x0100007fu	/* 127.0.0.1, network order on a little-endian host */
 #define BASE_PORT	50000		/* peer i listens on BASE_PORT + i */
@@ -2257,17 +2258,14 @@ START_TEST(test_ring_messages_after_exit_change_nothing)
 }
 END_TEST
 
-/* A tiny deterministic PRNG (splitmix64), so every run feeds the same messages. */
-static uint64_t	rng_state = 0x72696e67ULL;
+/* A deterministic generator (splitmix64), so every run feeds the same messages. */
+static struct xfer_rng	rng_state = { 0x72696e67ULL };
 
+/* The next 64 pseudo-random bits: the core's own generator, seeded here. */
 static uint64_t
 rng_next(void)
 {
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return xfer_rng_next(&rng_state);
 }
 
 /* A random id, mostly one of the ring's, sometimes a stranger. */
@@ -2362,7 +2360,7 @@ START_TEST(test_ring_random_churn_heals)
 	int	ids[NET_MAX], n = 0, step, i;
 	bool	used[KEYS_RING_SIZE] = { false };
 
-	rng_state = 0xc0ffee00ULL + (uint64_t)_i;
+	xfer_rng_seed(&rng_state, 0xc0ffee00ULL + (uint64_t)_i);
 	net_reset();
 	while (n < 10) {
 		int id = (int)(rng_next() % KEYS_RING_SIZE);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cdht/wire.h"
+#include "cdht/xfer.h"
 
 #define P		WIRE_HEADER_LEN	/* byte offset of the payload */
 #define FUZZ_BUFFERS	200000		/* random buffers fed to the decoder */
@@ -13,18 +14,14 @@
 #define FUZZ_MUTATIONS	5000		/* mutated frames per message type */
 #define FUZZ_TIMEOUT	120		/* seconds allowed to the fuzz tests */
 
-/* A tiny deterministic PRNG (splitmix64), so every run feeds the same bytes. */
-static uint64_t	rng_state = 0x5eed5eed5eed5eedULL;
+/* A deterministic generator (splitmix64), so every run feeds the same bytes. */
+static struct xfer_rng	rng_state = { 0x5eed5eed5eed5eedULL };
 
-/* The next 64 pseudo-random bits. */
+/* The next 64 pseudo-random bits: the core's own generator, seeded here. */
 static uint64_t
 rng_next(void)
 {
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return xfer_rng_next(&rng_state);
 }
 
 /* A pseudo-random number in [0, n). */

@@ -13,6 +13,7 @@ struct xfer_rng {
 	uint64_t	state;
 };
 void	xfer_rng_seed(struct xfer_rng *rng, uint64_t seed);
+uint64_t xfer_rng_next(struct xfer_rng *rng);	/* 64 random bits */
 double	xfer_rng_uniform(struct xfer_rng *rng);	/* in [0, 1) */
 
 enum xfer_log_event { XFER_LOG_SND, XFER_LOG_RCV, XFER_LOG_DROP, XFER_LOG_RTX };
