@@ -724,7 +724,7 @@ ring_tick(struct ring *r, uint64_t now)
 	if (now >= r->next_round)
 		ring_round(r, now);
 	budget = r->cfg.ping_interval_ms +
-	    (uint64_t)(r->cfg.loss_threshold + 1) * r->cfg.ping_timeout_ms;
+	    (uint64_t)r->cfg.loss_threshold * r->cfg.ping_timeout_ms;
 	for (i = 0; i < 2; i++)
 		if (r->pred[i].known && now - r->pred[i].last_seen > budget)
 			r->pred[i].known = false;
@@ -755,7 +755,7 @@ ring_next_deadline(const struct ring *r)
 		if (r->succ[i].known && r->succ[i].awaiting)
 			RING_EARLIER(r->succ[i].deadline);
 	budget = r->cfg.ping_interval_ms +
-	    (uint64_t)(r->cfg.loss_threshold + 1) * r->cfg.ping_timeout_ms;
+	    (uint64_t)r->cfg.loss_threshold * r->cfg.ping_timeout_ms;
 	for (i = 0; i < 2; i++)
 		if (r->pred[i].known)
 			RING_EARLIER(r->pred[i].last_seen + budget + 1);
