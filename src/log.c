@@ -6,34 +6,61 @@
 #include "clock.h"
 #include "log.h"
 
-#define LOG_BURST	20	/* lines per second; the rest are counted, not printed */
+#define LOG_BURST	20	/* warnings a second; the rest are counted, not printed */
 
 static uint64_t	log_second;	/* the second being counted (clock_now_ms / 1000) */
-static unsigned	log_lines;	/* lines printed in it */
-static unsigned	log_dropped;	/* lines suppressed since the last summary */
+static unsigned	log_lines;	/* warnings printed in it */
+static unsigned	log_dropped;	/* warnings suppressed since the last summary */
 
-/* One line on stderr, unless a flood of them is under way (then a count, once a second). */
+/* Print one formatted line on stderr. */
+static void
+log_line(const char *fmt, va_list ap)
+{
+	char	buf[512];
+
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	fprintf(stderr, "cdht: %s\n", buf);
+}
+
+/* Report how many warnings were suppressed, once their second is over. */
+void
+log_flush(void)
+{
+	uint64_t	second = clock_now_ms() / 1000;
+
+	if (second == log_second)
+		return;
+	if (log_dropped > 0)
+		fprintf(stderr, "cdht: (%u more warnings suppressed)\n", log_dropped);
+	log_second = second;
+	log_lines = 0;
+	log_dropped = 0;
+}
+
+/* A warning, unless a flood of them is under way. */
 void
 log_warn(const char *fmt, ...)
 {
-	char		buf[512];
-	va_list		ap;
-	uint64_t	second = clock_now_ms() / 1000;
+	va_list	ap;
 
-	if (second != log_second) {
-		if (log_dropped > 0)
-			fprintf(stderr, "cdht: (%u more warnings suppressed)\n", log_dropped);
-		log_second = second;
-		log_lines = 0;
-		log_dropped = 0;
-	}
+	log_flush();
 	if (log_lines >= LOG_BURST) {
 		log_dropped++;
 		return;
 	}
 	log_lines++;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	log_line(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "cdht: %s\n", buf);
+}
+
+/* A line the user must see. */
+void
+log_say(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_line(fmt, ap);
+	va_end(ap);
 }

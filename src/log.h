@@ -2,6 +2,11 @@
 #ifndef CDHT_LOG_H
 #define CDHT_LOG_H
 
+/* A warning about the network or the ring: at most LOG_BURST a second, the rest counted. */
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line the user must see (feedback on a command, why the peer exits): never limited. */
+void	log_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report how many warnings were suppressed, once their second is over. */
+void	log_flush(void);
 
 #endif

@@ -23,7 +23,6 @@
 #define NET_UDP_BUF		(1 << 20)	/* bytes of socket buffer asked for */
 #define NET_BODY_CHUNK		(256 * 1024)	/* bytes per direct read of a file body */
 #define NET_BODY_BURST		(16 * NET_BODY_CHUNK)	/* bytes of body read per callback */
-#define NET_FRAME_BURST		64		/* frames handled per callback, for fairness */
 #define NET_SWEEP_MS		1000		/* ms between checks for stalled connections */
 
 enum net_conn_state {
@@ -40,6 +39,7 @@ struct net_conn {
 	enum net_conn_state	 state;
 	uint64_t		 id;
 	uint64_t		 frame_since;	/* when the frame being awaited was due to start */
+	unsigned		 frames;	/* frames received */
 	char			 peer[48];	/* "a.b.c.d:port" */
 	/* ours: who and what, for send_failed */
 	bool			 outgoing;
@@ -139,7 +139,8 @@ net_conn_close(struct net_conn *c, const char *why)
 	struct net_conn	**pp;
 	struct timeval	 zero = { 0, 0 };
 	uint64_t	 now = clock_now_ms();
-	bool		 failed = c->outgoing && !c->delivered;
+	/* A file's failure is reported as such (file_sent), not also as a failed message. */
+	bool		 failed = c->outgoing && !c->delivered && c->send_ctx == NULL;
 
 	if (c->state == NET_CONN_DEAD)
 		return;
@@ -300,7 +301,6 @@ net_conn_read_cb(struct bufferevent *bev, void *arg)
 	struct net_conn	*c = arg;
 	struct net	*n = c->net;
 	struct evbuffer	*in = bufferevent_get_input(bev);
-	int		 frames = 0;
 
 	while (c->state != NET_CONN_DEAD) {
 		struct wire_msg	 m;
@@ -316,11 +316,9 @@ net_conn_read_cb(struct bufferevent *bev, void *arg)
 		}
 		if ((avail = evbuffer_get_length(in)) == 0)
 			break;
-		if (frames++ == NET_FRAME_BURST) {
-			/* Let the loop turn; come back for the rest at once. */
-			bufferevent_trigger(bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
-			    BEV_TRIG_DEFER_CALLBACKS);
-			break;
+		if (c->frames == NET_MAX_FRAMES) {
+			net_conn_close(c, "too many messages on one connection");
+			return;
 		}
 		if (avail > WIRE_HEADER_LEN)
 			avail = WIRE_HEADER_LEN;
@@ -338,6 +336,7 @@ net_conn_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		c->frame_since = clock_now_ms();
+		c->frames++;
 		n->ops->frame(n->arg, c, &m, c->frame_since);
 		if (c->state != NET_CONN_DEAD)
 			evbuffer_drain(in, flen);
@@ -355,10 +354,13 @@ net_conn_write_cb(struct bufferevent *bev, void *arg)
 		return;		/* writable, but we have said nothing yet */
 	c->delivered = true;
 	if (c->send_ctx != NULL) {
-		void *ctx = c->send_ctx;
+		void		*ctx = c->send_ctx;
+		struct timeval	 idle = { NET_IDLE_MS / 1000, (NET_IDLE_MS % 1000) * 1000 };
 
 		c->send_ctx = NULL;
-		c->net->ops->file_sent(c->net->arg, ctx, true, clock_now_ms());
+		c->frame_since = clock_now_ms();	/* the receiver's turn to close */
+		bufferevent_set_timeouts(c->bev, &idle, &idle);
+		c->net->ops->file_sent(c->net->arg, ctx, true, c->frame_since);
 	}
 	if (c->state != NET_CONN_DEAD) {
 		/* Tell the other side we are done talking; it closes after reading. */
@@ -404,7 +406,7 @@ net_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	memset(&sin, 0, sizeof sin);
 	if (sa->sa_family == AF_INET && (size_t)salen >= sizeof sin)
 		memcpy(&sin, sa, sizeof sin);
-	if (n->nconns >= NET_MAX_CONNS || n->nin >= NET_MAX_IN) {
+	if (n->nconns >= NET_MAX_CONNS - NET_CONTROL_RESERVE || n->nin >= NET_MAX_IN) {
 		log_warn("refused a connection: too many open");
 		evutil_closesocket(fd);
 		return;
@@ -608,6 +610,25 @@ net_conn_queue(struct net_conn *c, const struct wire_msg *m)
 	return bufferevent_write(c->bev, buf, len);
 }
 
+/* Is this message part of keeping the ring together (given reserved connections)? */
+static bool
+net_is_control(int type)
+{
+	switch (type) {
+	case WIRE_DEPART:
+	case WIRE_DEPART_ACK:
+	case WIRE_SUCC_QUERY:
+	case WIRE_SUCC_REPLY:
+	case WIRE_JOIN_REQ:
+	case WIRE_JOIN_ACCEPT:
+	case WIRE_JOIN_REJECT:
+	case WIRE_SUCC_CHANGE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Open a connection to `to` carrying m. */
 struct net_conn *
 net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
@@ -617,7 +638,7 @@ net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
 	struct sockaddr_in	 sin;
 
 	net_sockaddr(to, &sin);
-	if (n->nconns >= NET_MAX_CONNS ||
+	if (n->nconns >= NET_MAX_CONNS - (net_is_control(m->type) ? 0 : NET_CONTROL_RESERVE) ||
 	    (bev = bufferevent_socket_new(n->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
 	    (c = net_conn_new(n, bev, &sin)) == NULL) {
 		log_warn("cannot open a connection to peer %u", to->id);
@@ -657,6 +678,12 @@ net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd, uint32_
 	}
 	if (size == 0)
 		close(fd);
+	{
+		/* The receiver says nothing while a file streams: only writes must progress. */
+		struct timeval idle = { NET_IDLE_MS / 1000, (NET_IDLE_MS % 1000) * 1000 };
+
+		bufferevent_set_timeouts(c->bev, NULL, &idle);
+	}
 	bufferevent_enable(c->bev, EV_WRITE);
 	return 0;
 }

@@ -14,7 +14,9 @@
 #include "cdht/wire.h"
 
 #define NET_MAX_CONNS	512	/* TCP connections at once, open or closing */
-#define NET_MAX_IN	384	/* of which accepted ones: the rest stays for our own sends */
+#define NET_MAX_IN	384	/* of which accepted ones */
+#define NET_CONTROL_RESERVE 32	/* kept for ring control (departure, repair, join) */
+#define NET_MAX_FRAMES	4	/* per connection: every message has one of its own */
 #define NET_IDLE_MS	10000	/* ms a connection may stay silent before it is dropped */
 #define NET_FRAME_MS	10000	/* ms a connection may take to deliver each whole frame */
 

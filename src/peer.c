@@ -176,7 +176,7 @@ peer_apply(struct peer *p, uint64_t now)
 			break;
 		case RING_ACT_EXIT:
 			if (a.status != 0)
-				log_warn("%s", a.text);
+				log_say("%s", a.text);
 			p->status = a.status;
 			event_base_loopbreak(p->base);
 			break;
@@ -424,7 +424,7 @@ peer_req_begin(struct peer *p, struct peer_req *r, uint8_t owner, uint64_t now)
 	r->owner = owner;
 	if (files_create_tmp(p->cfg.dir, FILES_RECEIVED, r->file, r->id, &r->fd, r->tmp,
 	    sizeof r->tmp, err, sizeof err) != 0) {
-		log_warn("request for %04d: %s", r->file, err);
+		log_say("request for %04d: %s", r->file, err);
 		r->fd = -1;
 		return -1;
 	}
@@ -606,13 +606,12 @@ peer_own_store(struct peer *p, const struct wire_route *rt, uint64_t now)
 	if (!peer_may_serve(p, rt->origin.id, "store", rt->file) ||
 	    (in = calloc(1, sizeof *in)) == NULL)
 		return;
-	peer_print(p, CON_STORE_ACCEPTED, 0, 0, rt->file);
 	in->job = PEER_JOB_STORE_IN;
 	in->origin = rt->origin.id;
 	in->id = rt->id;
 	in->file = rt->file;
 	in->fd = -1;
-	in->deadline = now + PEER_STORE_WAIT_MS;
+	in->deadline = now + PEER_REQUEST_WAIT_MS;	/* the origin answers at once */
 	LIST_INSERT_HEAD(&p->ins, in, link);
 	/* The acceptance is an answer like a request's; the origin sends the bytes back on it. */
 	memset(&m, 0, sizeof m);
@@ -623,10 +622,12 @@ peer_own_store(struct peer *p, const struct wire_route *rt, uint64_t now)
 	m.u.file_rsp.status = WIRE_STATUS_HAVE;
 	m.u.file_rsp.mode = WIRE_MODE_TCP;
 	c = net_tcp_send(p->net, &rt->origin, &m);
-	if (c == NULL)
+	if (c == NULL) {
 		peer_in_free(in);
-	else
-		in->conn = net_conn_id(c);
+		return;
+	}
+	in->conn = net_conn_id(c);
+	peer_print(p, CON_STORE_ACCEPTED, 0, 0, rt->file);
 }
 
 /* The owner accepted a store of ours: send the bytes back on its connection. */
@@ -852,9 +853,6 @@ peer_timer(void *arg, uint64_t now)
 
 	ring_tick(&p->ring, now);
 	peer_apply(p, now);
-	/* Logs of transfers still running reach the disk at least once a ping interval. */
-	xferlog_flush(&p->req_log);
-	xferlog_flush(&p->rsp_log);
 	LIST_FOREACH_SAFE(t, &p->txs, link, tt)
 		switch (xfer_tx_on_timer(&t->tx, &p->rng, now, &seg)) {
 		case XFER_SEND:
@@ -862,8 +860,12 @@ peer_timer(void *arg, uint64_t now)
 				peer_tx_free(t);
 			break;
 		case XFER_GAVE_UP:
-			log_warn("gave up sending %04d to peer %u: no acknowledgement for %d s",
-			    t->file, t->to.id, XFER_GIVE_UP_MS / 1000);
+			if (t->tx.seq == 1)
+				log_warn("gave up sending %04d to peer %u: it acknowledged "
+				    "nothing", t->file, t->to.id);
+			else
+				log_warn("gave up sending %04d to peer %u: no acknowledgement "
+				    "for %d s", t->file, t->to.id, XFER_GIVE_UP_MS / 1000);
 			peer_tx_free(t);
 			break;
 		default:
@@ -871,7 +873,7 @@ peer_timer(void *arg, uint64_t now)
 		}
 	LIST_FOREACH_SAFE(r, &p->reqs, link, rt) {
 		if (r->state == REQ_WAITING && now >= r->deadline) {
-			log_warn("no answer to the request for %04d within %d s: the file may be "
+			log_say("no answer to the request for %04d within %d s: the file may be "
 			    "on an unreachable peer; try again", r->file, PEER_REQUEST_WAIT_MS / 1000);
 			peer_req_free(r);
 		} else if (r->state == REQ_DONE && now >= r->deadline)
@@ -893,6 +895,10 @@ peer_timer(void *arg, uint64_t now)
 			log_warn("store %04d: peer %u never sent the data", in->file, in->origin);
 			peer_in_free(in);
 		}
+	/* Logs of transfers still running reach the disk at least once a ping interval. */
+	xferlog_flush(&p->req_log);
+	xferlog_flush(&p->rsp_log);
+	log_flush();
 	peer_rearm(p);
 }
 
@@ -991,7 +997,7 @@ peer_cmd_file(struct peer *p, bool store, int file, uint64_t now)
 	char	err[256];
 
 	if (p->ring.state != RING_UP) {
-		log_warn("not in a ring yet: %s %04d not sent", store ? "store" : "request", file);
+		log_say("not in a ring yet: %s %04d not sent", store ? "store" : "request", file);
 		return;
 	}
 	if (store) {
@@ -1000,7 +1006,7 @@ peer_cmd_file(struct peer *p, bool store, int file, uint64_t now)
 		int			 fd;
 
 		if (files_open(p->cfg.dir, file, &fd, &size, err, sizeof err) != 0) {
-			log_warn("store %04d: %s; nothing sent", file, err);
+			log_say("store %04d: %s; nothing sent", file, err);
 			return;
 		}
 		close(fd);
@@ -1047,15 +1053,15 @@ peer_on_line(char *line, void *arg)
 		bool store = tolower((unsigned char)word[0]) == 's';
 
 		if (argument == NULL || extra != NULL)
-			log_warn("usage: %s F, where F is four digits", store ? "store" : "request");
+			log_say("usage: %s F, where F is four digits", store ? "store" : "request");
 		else if (keys_parse_file(argument, &file) != 0)
-			log_warn("bad file name '%s': a file name is exactly four digits",
+			log_say("bad file name '%s': a file name is exactly four digits",
 			    argument);
 		else
 			peer_cmd_file(p, store, file, now);
 	} else if (argument != NULL && (strcasecmp(word, "quit") == 0 ||
 	    strcasecmp(word, "status") == 0 || strcasecmp(word, "help") == 0))
-		log_warn("'%s' takes no argument", word);
+		log_say("'%s' takes no argument", word);
 	else if (strcasecmp(word, "quit") == 0) {
 		ring_quit(&p->ring, now);
 		peer_apply(p, now);
@@ -1064,7 +1070,7 @@ peer_on_line(char *line, void *arg)
 	else if (strcasecmp(word, "help") == 0)
 		peer_cmd_help();
 	else
-		log_warn("unknown command '%s'; try help", word);
+		log_say("unknown command '%s'; try help", word);
 	peer_rearm(p);
 }
 

@@ -365,8 +365,14 @@ ring_on_depart(struct ring *r, const struct wire_msg *m, uint64_t now)
 	const struct contact	*d = &m->from;
 	int			 i;
 
+	/*
+	 * Its successors must not include itself, and must not make us our own first
+	 * successor; as its second predecessor we take (s1, its s1), and its s1 may be us
+	 * (a ring of three becomes a ring of two).
+	 */
 	if (m->u.succs.s1.id == d->id || m->u.succs.s2.id == d->id ||
-	    m->u.succs.s1.id == r->cfg.self.id)
+	    (r->succ[0].known && r->succ[0].c.id == d->id &&
+	    m->u.succs.s1.id == r->cfg.self.id))
 		ring_warn(r, "ignored the departure of peer %u: it names itself or us as "
 		    "successor", d->id);
 	else if (r->state == RING_UP && r->succ[0].known && r->succ[0].c.id == d->id) {
@@ -448,16 +454,16 @@ ring_on_join_req(struct ring *r, const struct wire_msg *m, uint64_t now)
 		out->u.reject.reason = WIRE_REJECT_NOT_READY;
 		return;
 	}
+	if (m->u.join.ttl == 0) {
+		ring_warn(r, "dropped the join request of peer %u: too many hops", n->id);
+		return;
+	}
 	if (n->id == r->cfg.self.id || n->id == r->succ[0].c.id) {
 		out = ring_send(r, RING_ACT_TCP, n, WIRE_JOIN_REJECT);
 		out->u.reject.reason = WIRE_REJECT_ID_TAKEN;
 		return;
 	}
 	if (!keys_in_open(r->cfg.self.id, n->id, r->succ[0].c.id)) {
-		if (m->u.join.ttl == 0) {
-			ring_warn(r, "dropped the join request of peer %u: too many hops", n->id);
-			return;
-		}
 		ring_event(r, CON_JOIN_FORWARDED, n->id, 0, 0);
 		out = ring_send(r, RING_ACT_TCP, &r->succ[0].c, WIRE_JOIN_REQ);
 		out->u.join.joiner = *n;
@@ -488,7 +494,8 @@ ring_on_succ_change(struct ring *r, const struct wire_msg *m, uint64_t now)
 
 	if (r->state != RING_UP || !r->succ[0].known)
 		return;
-	if (!ring_succs_valid(r, p, &m->u.change.s2) || m->u.change.s2.id == r->cfg.self.id) {
+	if (m->u.change.ttl == 0 || !ring_succs_valid(r, p, &m->u.change.s2) ||
+	    m->u.change.s2.id == r->cfg.self.id) {
 		ring_warn(r, "ignored a successor change to (%u, %u) from peer %u", p->id,
 		    m->u.change.s2.id, m->from.id);
 		return;
@@ -499,7 +506,7 @@ ring_on_succ_change(struct ring *r, const struct wire_msg *m, uint64_t now)
 		return;
 	}
 	/* If p lies between us and our first successor, no peer further on has it first. */
-	if (m->u.change.ttl == 0 || keys_in_open(r->cfg.self.id, p->id, r->succ[0].c.id)) {
+	if (keys_in_open(r->cfg.self.id, p->id, r->succ[0].c.id)) {
 		ring_warn(r, "dropped a successor change for peer %u: nobody has it as first "
 		    "successor", p->id);
 		return;

@@ -1328,6 +1328,28 @@ START_TEST(test_ring_three_peer_ring_survives_one_death)
 }
 END_TEST
 
+/* In a ring of three, the departing peer's first successor is its second predecessor. */
+START_TEST(test_ring_three_peer_ring_departure)
+{
+	static const int	ids[] = { 10, 20, 30 };
+
+	net_reset();
+	net_add_ring_of(ids, 3);
+	net_run_until(2 * INTERVAL);
+	net_clear_logs();
+	ring_quit(ring_of(20), net.now);
+	net_flush();
+	/* 10 is first predecessor: (30, 10); 30 is second: (its own s1 10, 20's s1 = 30). */
+	EXPECT_EVENTS(10, EV(CON_DEPART, 20, 0), EV(CON_SUCCESSORS, 30, 10));
+	EXPECT_EVENTS(30, EV(CON_DEPART, 20, 0), EV(CON_SUCCESSORS, 10, 30));
+	ck_assert(node_of(20)->exited);
+	net_run_until(10 * INTERVAL);
+	ck_assert_uint_eq(count_events(10, CON_DEAD, -1), 0);
+	ck_assert_uint_eq(count_events(30, CON_DEAD, -1), 0);
+	ck_assert_uint_eq(total(RING_ACT_WARN), 0);
+}
+END_TEST
+
 START_TEST(test_ring_both_successors_dead_keeps_running)
 {
 	net_reset();
@@ -2478,6 +2500,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_ring_death_race_both_predecessors_at_once);
 	tcase_add_test(tc, test_ring_death_race_second_predecessor_first);
 	tcase_add_test(tc, test_ring_three_peer_ring_survives_one_death);
+	tcase_add_test(tc, test_ring_three_peer_ring_departure);
 	tcase_add_test(tc, test_ring_both_successors_dead_keeps_running);
 	suite_add_tcase(s, tc);
 
