@@ -13,7 +13,7 @@ static unsigned	log_lines;	/* warnings printed in it */
 static unsigned	log_dropped;	/* warnings suppressed since the last summary */
 
 /* Print one formatted line on stderr. */
-static void
+static void __attribute__((format(printf, 1, 0)))
 log_line(const char *fmt, va_list ap)
 {
 	char	buf[512];
