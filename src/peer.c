@@ -392,14 +392,22 @@ peer_serve(struct peer *p, const struct wire_route *rt, uint64_t now)
 
 /* ---- receiving a requested file ---- */
 
+/* Drop a copy that will not be completed: close it and remove its temporary file. */
+static void
+peer_discard_partial(int *fd, const char *tmp)
+{
+	if (*fd == -1)
+		return;
+	close(*fd);
+	*fd = -1;
+	files_discard(tmp);
+}
+
 static void
 peer_req_free(struct peer_req *r)
 {
 	LIST_REMOVE(r, link);
-	if (r->fd != -1) {
-		close(r->fd);
-		files_discard(r->tmp);
-	}
+	peer_discard_partial(&r->fd, r->tmp);
 	free(r);
 }
 
@@ -574,10 +582,7 @@ static void
 peer_in_free(struct peer_in *in)
 {
 	LIST_REMOVE(in, link);
-	if (in->fd != -1) {
-		close(in->fd);
-		files_discard(in->tmp);
-	}
+	peer_discard_partial(&in->fd, in->tmp);
 	free(in);
 }
 
