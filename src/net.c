@@ -88,7 +88,7 @@ net_sockaddr(const struct contact *c, struct sockaddr_in *sin)
 {
 	memset(sin, 0, sizeof *sin);
 	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = c->addr;
+	memcpy(&sin->sin_addr.s_addr, c->addr, 4);
 	sin->sin_port = htons(c->port);
 }
 

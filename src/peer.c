@@ -122,11 +122,8 @@ static void	peer_rearm(struct peer *p);
 static struct contact
 peer_contact(const struct peer *p, int id)
 {
-	struct contact c = p->ring.cfg.self;
-
-	c.id = (uint8_t)id;
-	c.port = (uint16_t)(p->cfg.base_port + (unsigned)id);
-	return c;
+	return contact_with_id(&p->ring.cfg.self, (uint8_t)id,
+	    (uint16_t)(p->cfg.base_port + (unsigned)id));
 }
 
 /* Print one console event's lines together. */
@@ -951,14 +948,13 @@ peer_cmd_help(void)
 static void
 peer_status_line(const char *label, bool known, const struct contact *c)
 {
-	char	addr[INET_ADDRSTRLEN];
+	char	addr[CONTACT_TEXT_MAX];
 
 	if (!known) {
 		printf("%s: unknown\n", label);
 		return;
 	}
-	inet_ntop(AF_INET, &c->addr, addr, sizeof addr);
-	printf("%s: peer %u at %s:%u\n", label, c->id, addr, c->port);
+	printf("%s: peer %u at %s\n", label, c->id, contact_endpoint_text(c, addr, sizeof addr));
 }
 
 static void
@@ -1121,9 +1117,8 @@ peer_new(struct event_base *base, const struct config *cfg, char *err, size_t er
 	    (now << 20) ^ (uint64_t)getpid() ^ ((uint64_t)cfg->id << 48));
 
 	memset(&rc, 0, sizeof rc);
-	rc.self.id = (uint8_t)cfg->id;
-	rc.self.addr = a.s_addr;
-	rc.self.port = (uint16_t)(cfg->base_port + (unsigned)cfg->id);
+	rc.self = contact_v4((uint8_t)cfg->id, (const uint8_t *)&a.s_addr,
+	    (uint16_t)(cfg->base_port + (unsigned)cfg->id));
 	rc.ping_interval_ms = cfg->ping_interval_ms;
 	rc.ping_timeout_ms = cfg->ping_timeout_ms;
 	rc.loss_threshold = cfg->loss_threshold;

@@ -78,14 +78,11 @@ ring_send(struct ring *r, enum ring_act_kind kind, const struct contact *to, int
 	return &act->msg;
 }
 
-/* "a.b.c.d:port" of a contact, into buf. */
+/* "addr:port" of a contact, into buf. */
 static const char *
 ring_addr(const struct contact *c, char *buf, size_t cap)
 {
-	const uint8_t *b = (const uint8_t *)&c->addr;
-
-	snprintf(buf, cap, "%u.%u.%u.%u:%u", b[0], b[1], b[2], b[3], c->port);
-	return buf;
+	return contact_endpoint_text(c, buf, cap);
 }
 
 /* Forget a successor slot's contact and ping state. */
@@ -628,7 +625,7 @@ ring_on_msg(struct ring *r, const struct wire_msg *m, uint64_t now)
 void
 ring_on_send_failed(struct ring *r, const struct contact *to, int type, uint64_t now)
 {
-	char	addr[32];
+	char	addr[CONTACT_TEXT_MAX];
 
 	(void)now;
 	switch (type) {

@@ -93,10 +93,13 @@ wire_get32(const uint8_t **p)
 static void
 wire_get_contact(const uint8_t **p, struct contact *c)
 {
-	c->id = *(*p)++;
-	memcpy(&c->addr, *p, 4);
+	uint8_t		id = *(*p)++;
+	const uint8_t	*a = *p;
+
 	*p += 4;
-	c->port = wire_get16(p);
+	*c = contact_v4(id, a, wire_get16(p));
+	if (id == 0 && c->port == 0 && memcmp(c->addr, "\0\0\0\0", 4) == 0)
+		*c = contact_none();	/* the encoding of "none" */
 }
 
 /* Write a big-endian u16 at *p and step past it. */
@@ -119,12 +122,12 @@ wire_put32(uint8_t **p, uint32_t v)
 	*p += 4;
 }
 
-/* Write a contact at *p. */
+/* Write a contact at *p (an IPv4 one: the caller checked; "none" is all zero). */
 static void
 wire_put_contact(uint8_t **p, const struct contact *c)
 {
 	*(*p)++ = c->id;
-	memcpy(*p, &c->addr, 4);
+	memcpy(*p, c->addr, 4);
 	*p += 4;
 	wire_put16(p, c->port);
 }
@@ -133,14 +136,14 @@ wire_put_contact(uint8_t **p, const struct contact *c)
 static bool
 wire_contact_valid(const struct contact *c)
 {
-	return c->addr != 0 && c->port != 0;
+	return c->family == CONTACT_V4 && contact_is_valid(c);
 }
 
 /* Is c either reachable or exactly the all-zero "none"? */
 static bool
 wire_contact_valid_or_none(const struct contact *c)
 {
-	return wire_contact_valid(c) || (c->id == 0 && c->addr == 0 && c->port == 0);
+	return wire_contact_valid(c) || contact_is_none(c);
 }
 
 /* Is type a message type this version knows? */

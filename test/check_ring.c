@@ -90,18 +90,9 @@ contact_of(int id)
 
 	memset(&c, 0, sizeof c);
 	c.id = (uint8_t)id;
-	c.addr = ADDR;
+	memcpy(c.addr, &(uint32_t){ ADDR }, 4);
+	c.family = CONTACT_V4;
 	c.port = (uint16_t)(BASE_PORT + id);
-	return c;
-}
-
-/* The "none" contact of a successor reply. */
-static struct contact
-contact_none(void)
-{
-	struct contact	c;
-
-	memset(&c, 0, sizeof c);
 	return c;
 }
 

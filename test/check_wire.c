@@ -51,13 +51,9 @@ pattern(void)
 static struct contact
 mk(uint8_t id, uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
-	struct contact	ct;
 	uint8_t		addr[4] = { a, b, c, d };
 
-	ct.id = id;
-	memcpy(&ct.addr, addr, 4);
-	ct.port = port;
-	return ct;
+	return contact_v4(id, addr, port);
 }
 
 /* Fill m with a valid message of type, with distinctive values in every field. */
@@ -178,7 +174,8 @@ static void
 assert_contact_eq(const struct contact *a, const struct contact *b)
 {
 	ck_assert_uint_eq(a->id, b->id);
-	ck_assert_uint_eq(a->addr, b->addr);
+	ck_assert_uint_eq(a->family, b->family);
+	ck_assert_mem_eq(a->addr, b->addr, sizeof a->addr);
 	ck_assert_uint_eq(a->port, b->port);
 }
 
@@ -738,7 +735,7 @@ START_TEST(test_wire_encode_rejects_invalid_message)
 	m.u.ping_req.role = 3;
 	ck_assert_uint_eq(wire_encode(&m, buf, sizeof buf), 0);
 	sample(WIRE_PING_RSP, &m, 0);
-	m.from.addr = 0;
+	memset(m.from.addr, 0, sizeof m.from.addr);
 	ck_assert_uint_eq(wire_encode(&m, buf, sizeof buf), 0);
 	sample(WIRE_DATA, &m, 10);
 	m.u.data.data = NULL;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cdht/contact.h"
+
 #define WIRE_MAGIC		0xCD
 #define WIRE_VERSION		1
 #define WIRE_HEADER_LEN		12	/* bytes: magic, version, type, payload length(2), sender contact(7) */
@@ -15,12 +17,6 @@
 #define WIRE_MAX_FRAME		(WIRE_HEADER_LEN + WIRE_MAX_PAYLOAD)	/* bytes */
 #define WIRE_TTL		255	/* hops a routed message may still take */
 
-/* Where a peer is reached. addr is IPv4 in network order, port in host order. */
-struct contact {
-	uint8_t		id;
-	uint32_t	addr;
-	uint16_t	port;
-};
 
 enum wire_type {
 	WIRE_PING_REQ = 1,	/* UDP: ping, telling the receiver which predecessor we are */

@@ -280,7 +280,7 @@ START_TEST(test_ring_hostile_flood_stays_bounded)
 	enum { FLOOD = 4000 };
 	struct it_peer	*p[NSMALL];
 	static uint8_t	 buf[FLOOD * 2 * (WIRE_HEADER_LEN + 16)];
-	struct contact	 liar = { 77, htonl(INADDR_LOOPBACK), 0 };
+	struct contact	 liar = contact_v4(77, (const uint8_t[4]){ 127, 0, 0, 1 }, 0);
 	size_t		 n = 0, m3, e3, errs;
 	char		 path[512];
 	long		 kib;
