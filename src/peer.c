@@ -547,6 +547,7 @@ peer_on_data(struct peer *p, const struct wire_msg *m, uint64_t now)
 	ack.from = p->ring.cfg.self;
 	ack.u.ack.xfer = r->id;
 	ack.u.ack.ack = next;
+	ack.u.ack.sack = m->u.data.seq;
 	net_udp_send(p->net, &m->from, &ack);
 	xferlog_write(&p->req_log, XFER_LOG_SND, peer_clock(p, now), 0, 0, next);
 	if (res == XFER_RX_COMPLETE) {

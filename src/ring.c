@@ -244,6 +244,8 @@ ring_on_ping_req(struct ring *r, const struct wire_msg *m, uint64_t now)
 		return;
 	rsp = ring_send(r, RING_ACT_UDP, &m->from, WIRE_PING_RSP);
 	rsp->u.ping_rsp.seq = m->u.ping_req.seq;
+	if (r->succ[0].known)
+		rsp->u.ping_rsp.succ = r->succ[0].c;
 	ring_event(r, CON_PING_REQ_RCVD, m->from.id, 0, 0);
 	ring_learn_pred(r, &m->from, m->u.ping_req.role, now);
 }

@@ -25,13 +25,13 @@ struct wire_type_info {
 
 static const struct wire_type_info wire_types[WIRE_TYPE_END] = {
 	[WIRE_PING_REQ] =	WIRE_T(PING_REQ, 5),
-	[WIRE_PING_RSP] =	WIRE_T(PING_RSP, 4),
+	[WIRE_PING_RSP] =	WIRE_T(PING_RSP, 11),
 	[WIRE_FILE_REQ] =	WIRE_T(FILE_REQ, 16),
 	[WIRE_FILE_RSP] =	WIRE_T(FILE_RSP, 12),
 	[WIRE_STORE_REQ] =	WIRE_T(STORE_REQ, 16),
 	[WIRE_STORE_DATA] =	WIRE_T(STORE_DATA, 10),
 	[WIRE_DATA] =		WIRE_T(DATA, WIRE_LEN_VARIABLE),
-	[WIRE_ACK] =		WIRE_T(ACK, 8),
+	[WIRE_ACK] =		WIRE_T(ACK, 12),
 	[WIRE_DEPART] =		WIRE_T(DEPART, 14),
 	[WIRE_DEPART_ACK] =	WIRE_T(DEPART_ACK, 0),
 	[WIRE_SUCC_QUERY] =	WIRE_T(SUCC_QUERY, 4),
@@ -183,6 +183,9 @@ wire_check(const struct wire_msg *m)
 			return "bad role";
 		break;
 	case WIRE_PING_RSP:
+		if (!wire_contact_valid_or_none(&m->u.ping_rsp.succ))
+			return "bad successor contact";
+		break;
 	case WIRE_DEPART_ACK:
 	case WIRE_SUCC_QUERY:
 		break;
@@ -282,6 +285,7 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 		break;
 	case WIRE_PING_RSP:
 		wire_put32(&p, m->u.ping_rsp.seq);
+		wire_put_contact(&p, &m->u.ping_rsp.succ);
 		break;
 	case WIRE_FILE_REQ:
 	case WIRE_STORE_REQ:
@@ -316,6 +320,7 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 	case WIRE_ACK:
 		wire_put32(&p, m->u.ack.xfer);
 		wire_put32(&p, m->u.ack.ack);
+		wire_put32(&p, m->u.ack.sack);
 		break;
 	case WIRE_DEPART:
 	case WIRE_JOIN_ACCEPT:
@@ -359,6 +364,7 @@ wire_decode_payload(const uint8_t *p, size_t plen, struct wire_msg *t)
 		break;
 	case WIRE_PING_RSP:
 		t->u.ping_rsp.seq = wire_get32(&p);
+		wire_get_contact(&p, &t->u.ping_rsp.succ);
 		break;
 	case WIRE_FILE_REQ:
 	case WIRE_STORE_REQ:
@@ -395,6 +401,7 @@ wire_decode_payload(const uint8_t *p, size_t plen, struct wire_msg *t)
 	case WIRE_ACK:
 		t->u.ack.xfer = wire_get32(&p);
 		t->u.ack.ack = wire_get32(&p);
+		t->u.ack.sack = wire_get32(&p);
 		break;
 	case WIRE_DEPART:
 	case WIRE_JOIN_ACCEPT:

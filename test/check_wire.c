@@ -70,6 +70,7 @@ sample(int type, struct wire_msg *m, uint16_t data_len)
 		break;
 	case WIRE_PING_RSP:
 		m->u.ping_rsp.seq = 0xFFFFFFFE;
+		m->u.ping_rsp.succ = mk(9, 127, 0, 0, 1, 50009);
 		break;
 	case WIRE_FILE_REQ:
 		m->u.route.file = 2067;
@@ -109,6 +110,7 @@ sample(int type, struct wire_msg *m, uint16_t data_len)
 	case WIRE_ACK:
 		m->u.ack.xfer = 0x11223344;
 		m->u.ack.ack = 0xFFFFFFFF;
+		m->u.ack.sack = 0xABCDEF01;
 		break;
 	case WIRE_DEPART:
 	case WIRE_JOIN_ACCEPT:
@@ -192,6 +194,7 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 		break;
 	case WIRE_PING_RSP:
 		ck_assert_uint_eq(a->u.ping_rsp.seq, b->u.ping_rsp.seq);
+		assert_contact_eq(&a->u.ping_rsp.succ, &b->u.ping_rsp.succ);
 		break;
 	case WIRE_FILE_REQ:
 	case WIRE_STORE_REQ:
@@ -225,6 +228,7 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 	case WIRE_ACK:
 		ck_assert_uint_eq(a->u.ack.xfer, b->u.ack.xfer);
 		ck_assert_uint_eq(a->u.ack.ack, b->u.ack.ack);
+		ck_assert_uint_eq(a->u.ack.sack, b->u.ack.sack);
 		break;
 	case WIRE_DEPART:
 	case WIRE_JOIN_ACCEPT:

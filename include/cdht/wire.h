@@ -64,7 +64,10 @@ struct wire_msg {
 	struct contact	from;		/* the sender's full contact */
 	union {
 		struct { uint32_t seq; uint8_t role; } ping_req;	/* role 1 or 2 */
-		struct { uint32_t seq; } ping_rsp;
+		struct {
+			uint32_t seq;
+			struct contact succ;	/* responder's first successor; none if unknown */
+		} ping_rsp;
 		struct wire_route route;				/* FILE_REQ, STORE_REQ */
 		struct {
 			uint16_t file;
@@ -81,7 +84,11 @@ struct wire_msg {
 			uint16_t len;
 			const uint8_t *data;
 		} data;
-		struct { uint32_t xfer; uint32_t ack; } ack;
+		struct {
+			uint32_t xfer;
+			uint32_t ack;		/* next expected byte (cumulative) */
+			uint32_t sack;		/* seq of the segment this ACK answers; 0: none */
+		} ack;
 		struct { struct contact s1, s2; } succs;	/* DEPART, JOIN_ACCEPT */
 		struct { uint32_t qid; } query;
 		struct { uint32_t qid; struct contact s1, s2; } reply;	/* port 0: none */
