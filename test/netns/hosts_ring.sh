@@ -3,7 +3,8 @@
 # namespace, so nothing is added to the host's own network), addresses 10.77.0.1-3 inside
 # them. Six peers, two per namespace, built with ID@HOST successors: pings, a request across
 # hosts over UDP and over TCP, a store, a kill repaired across hosts, a join through a peer
-# on another host, and a quit. Root and `ip netns` are needed: without them, exit 77 (SKIP).
+# on another host, and a quit. Some successors are named by host name (an /etc/hosts that
+# `ip netns exec` mounts for each namespace) and one peer binds the wildcard. Root and `ip netns` are needed: without them, exit 77 (SKIP).
 # Usage: hosts_ring.sh [PATH-TO-CDHT]   (or $CDHT_BIN)
 set -u
 
@@ -40,7 +41,9 @@ cleanup() {
 	wait 2>/dev/null
 	for ns in "${hosts[@]}" "$sw"; do
 		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/$ns"
 	done
+	rmdir /etc/netns 2>/dev/null
 	if ((failed)); then
 		printf 'kept %s\n' "$run" >&2
 	else
@@ -81,6 +84,10 @@ make_hosts() {
 		ip -n "$ns" addr add "${addrs[$i]}/24" dev eth0
 		ip -n "$ns" link set eth0 up
 		ip -n "$ns" link set lo up
+		# ip netns exec bind-mounts this over /etc/hosts inside the namespace.
+		mkdir -p "/etc/netns/$ns"
+		printf '127.0.0.1 localhost\n%s cdht-host1\n%s cdht-host2\n%s cdht-host3\n' \
+			"${addrs[@]}" >"/etc/netns/$ns/hosts"
 	done
 	if command -v ping >/dev/null 2>&1; then
 		ip netns exec "${hosts[0]}" ping -c 1 -W 2 "${addrs[2]}" >/dev/null 2>&1 ||
@@ -126,9 +133,13 @@ wait_same() {
 	done
 }
 
-# contact ID: ID@ADDRESS of the host the peer runs on.
+# contact ID: ID@ADDRESS of the host the peer runs on; ID@NAME for peers on host 2.
 contact() {
-	printf '%s@%s' "$1" "${addrs[${host_of[$1]}]}"
+	if ((host_of[$1] == 1)); then
+		printf '%s@cdht-host2' "$1"
+	else
+		printf '%s@%s' "$1" "${addrs[${host_of[$1]}]}"
+	fi
 }
 
 make_hosts
@@ -145,6 +156,8 @@ for i in "${!ids[@]}"; do
 	s2=${ids[$(((i + 2) % 6))]}
 	extra=()
 	((id == 1)) && extra=(--transfer udp)
+	# 11 binds the wildcard and advertises its namespace's one non-loopback address.
+	((id == 11)) && extra=(--bind 0.0.0.0)
 	start "$id" $((i % 3)) "${extra[@]}" init "$id" "$(contact "$s1")" "$(contact "$s2")" "$PING"
 done
 for i in "${!ids[@]}"; do
