@@ -116,8 +116,11 @@ send() {
 
 # wait_line ID LINE [COUNT]: until the peer printed LINE (COUNT times) on stdout.
 wait_line() {
-	local id=$1 line=$2 count=${3:-1} end=$((SECONDS + DEADLINE))
-	while (($(grep -cFx -- "$line" "$run/$id.out" 2>/dev/null) < count)); do
+	local id=$1 line=$2 count=${3:-1} end=$((SECONDS + DEADLINE)) n
+	while :; do
+		# No output file yet counts as no line (grep -c prints nothing then).
+		n=$(grep -cFx -- "$line" "$run/$id.out" 2>/dev/null)
+		((${n:-0} >= count)) && return 0
 		((SECONDS < end)) || fail "peer $id did not print '$line' within ${DEADLINE}s"
 		kill -0 "${pid[$id]}" 2>/dev/null || fail "peer $id died waiting for '$line'"
 		sleep 0.05
