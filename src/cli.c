@@ -407,6 +407,20 @@ cli_parse_drop(const char *s, double *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* Parse an integer from 1 to max named `what` into *out: 0, or -1 with err set. */
+static int
+cli_parse_count(const char *s, const char *what, unsigned max, unsigned *out, char *err,
+    size_t errlen)
+{
+	uint64_t	v;
+
+	if (cli_parse_uint(s, max, &v) != 0 || v < 1)
+		return cli_fail(err, errlen, "%s must be an integer from 1 to %u, not '%s'",
+		    what, max, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
 /* The long name of option code val, for messages ("--mss"). */
 static void
 cli_opt_name(int val, char *buf, size_t len)
@@ -442,33 +456,17 @@ cli_apply_option(int code, const char *arg, struct config *cfg, bool *transfer_s
 			return 0;
 		return cli_parse_ms(arg, "timeout", &cfg->timeout_ms, err, errlen);
 	case OPT_WINDOW:
-		if (cli_parse_uint(arg, CLI_MAX_WINDOW, &v) != 0 || v < 1)
-			return cli_fail(err, errlen,
-			    "window must be an integer from 1 to %d, not '%s'", CLI_MAX_WINDOW,
-			    arg);
-		cfg->window = (unsigned)v;
-		return 0;
+		return cli_parse_count(arg, "window", CLI_MAX_WINDOW, &cfg->window, err,
+		    errlen);
 	case OPT_REPLICAS:
-		if (cli_parse_uint(arg, CLI_MAX_REPLICAS, &v) != 0 || v < 1)
-			return cli_fail(err, errlen,
-			    "replicas must be an integer from 1 to %d, not '%s'",
-			    CLI_MAX_REPLICAS, arg);
-		cfg->replicas = (unsigned)v;
-		return 0;
+		return cli_parse_count(arg, "replicas", CLI_MAX_REPLICAS, &cfg->replicas, err,
+		    errlen);
 	case OPT_LOSS_THRESHOLD:
-		if (cli_parse_uint(arg, CLI_MAX_THRESHOLD, &v) != 0 || v < 1)
-			return cli_fail(err, errlen,
-			    "loss threshold must be an integer from 1 to %d, not '%s'",
-			    CLI_MAX_THRESHOLD, arg);
-		cfg->loss_threshold = (unsigned)v;
-		return 0;
+		return cli_parse_count(arg, "loss threshold", CLI_MAX_THRESHOLD,
+		    &cfg->loss_threshold, err, errlen);
 	case OPT_BASE_PORT:
-		if (cli_parse_uint(arg, CLI_MAX_BASE_PORT, &v) != 0 || v < 1)
-			return cli_fail(err, errlen,
-			    "base port must be an integer from 1 to %d, not '%s'",
-			    CLI_MAX_BASE_PORT, arg);
-		cfg->base_port = (unsigned)v;
-		return 0;
+		return cli_parse_count(arg, "base port", CLI_MAX_BASE_PORT, &cfg->base_port,
+		    err, errlen);
 	case OPT_BIND:
 		return cli_parse_host(arg, "bind address", true, cfg->bind_addr,
 		    sizeof cfg->bind_addr, err, errlen);
