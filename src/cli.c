@@ -1,5 +1,6 @@
 /* The command line (SPEC §1): argv to a validated struct config, with no I/O. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -17,6 +18,9 @@
 #define CLI_MAX_BASE_PORT	(65535 - CLI_MAX_ID)	/* port number; base + 255 fits */
 #define CLI_MAX_POSITIONAL	8	/* arguments kept; more are only counted */
 #define CLI_PING_TIMEOUT_CAP	1000	/* ms; the default ping timeout at most */
+#define CLI_NAME_MAX		253	/* bytes of a host name (RFC 1035), without a final dot */
+#define CLI_LABEL_MAX		63	/* bytes of one label of a host name */
+#define CLI_MAX_PORT		65535	/* port number */
 
 /* Codes of the long-only options, above every short option character. */
 enum cli_opt {
@@ -33,7 +37,10 @@ enum cli_opt {
 	OPT_DIALECT,
 	OPT_QUIET_PINGS,
 	OPT_SEED,
-	OPT_VERSION
+	OPT_VERSION,
+	OPT_ADVERTISE,
+	OPT_WINDOW,
+	OPT_REPLICAS
 };
 
 static const struct option cli_longopts[] = {
@@ -42,6 +49,9 @@ static const struct option cli_longopts[] = {
 	{ "loss-threshold",	required_argument,	NULL,	OPT_LOSS_THRESHOLD },
 	{ "base-port",		required_argument,	NULL,	OPT_BASE_PORT },
 	{ "bind",		required_argument,	NULL,	OPT_BIND },
+	{ "advertise",		required_argument,	NULL,	OPT_ADVERTISE },
+	{ "window",		required_argument,	NULL,	OPT_WINDOW },
+	{ "replicas",		required_argument,	NULL,	OPT_REPLICAS },
 	{ "dir",		required_argument,	NULL,	OPT_DIR },
 	{ "transfer",		required_argument,	NULL,	OPT_TRANSFER },
 	{ "mss",		required_argument,	NULL,	OPT_MSS },
@@ -65,21 +75,33 @@ static const char cli_usage_text[] =
     "usage: cdht [options] <id> <succ1> <succ2> [<mss> <drop>]\n"
     "usage: cdht [options] init <id> <succ1> <succ2> <ping-interval>\n"
     "usage: cdht [options] join <id> <known-peer> <ping-interval>\n"
+    "succ1, succ2 and known-peer: ID, ID@HOST or ID@HOST:PORT (HOST: IPv4, [IPv6],\n"
+    "  a name; PORT: base-port + ID); a plain ID is on our own address\n"
     "options [default]:\n"
     "  --ping-interval S     seconds between ping rounds [5, or the positional]\n"
     "  --ping-timeout S      seconds before a ping is missed [min(1, interval)]\n"
     "  --loss-threshold K    missed pings before a successor is dead [3]\n"
     "  --base-port P         peer i uses UDP and TCP port P+i [50000]\n"
-    "  --bind ADDR           IPv4 address to bind and advertise [127.0.0.1]\n"
+    "  --bind ADDR           IPv4, IPv6, name, or 0.0.0.0 / :: to bind [127.0.0.1]\n"
+    "  --advertise ADDR      address other peers are told [the bind address]\n"
     "  --dir DIR             files served and stored, copies, logs [.]\n"
     "  --transfer udp|tcp    how files move [classic form: udp, else tcp]\n"
     "  --mss N, --drop P     UDP segment bytes, drop probability [400, 0]\n"
-    "  --timeout S           stop-and-wait retransmission timeout [1]\n"
+    "  --timeout S|auto      retransmission timeout, or estimated from RTT [1]\n"
+    "  --window N            data segments in flight, 1-256 [1]\n"
+    "  --replicas N          copies of each stored file, 1-3 [3]\n"
     "  --dialect classic|p2p console wording [classic form: classic, else p2p]\n"
     "  --quiet-pings         do not print the per-ping lines\n"
     "  --seed N              seed of the drop generator [from the clock]\n"
     "  -h, --help            print this help and exit\n"
-    "  --version             print the version and exit\n";
+    "  --version             print the version and exit\n"
+    "commands, one a line on standard input once the peer runs:\n"
+    "  request F             fetch file F (four digits) from the ring\n"
+    "  store F               insert file F from the peer's directory into the ring\n"
+    "  status                this peer's neighbours, files and transfers\n"
+    "  status --json         the same as one JSON object\n"
+    "  quit                  leave the ring gracefully and exit\n"
+    "  help                  list the commands\n";
 
 /* Write one sentence into err (if there is room for any), and return -1. */
 static int __attribute__((format(printf, 3, 4)))
@@ -150,6 +172,198 @@ cli_parse_id(const char *s, const char *what, int *out, char *err, size_t errlen
 	return 0;
 }
 
+/*
+ * Is s a host name (RFC 1123 labels of letters, digits and inner hyphens, an optional final
+ * dot) that is not a number in disguise ("1.2.3", "0x7f000001", which resolvers read as IPv4)?
+ */
+static bool
+cli_is_hostname(const char *s)
+{
+	struct in_addr	 a;
+	size_t		 n = strlen(s), lab = 0, i;
+	bool		 digits = true;
+
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+	if (n == 0 || n > CLI_NAME_MAX || inet_aton(s, &a) != 0)
+		return false;
+	for (i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (lab == 0 || lab > CLI_LABEL_MAX || s[i - 1] == '-')
+				return false;
+			if (i < n)
+				digits = true;
+			lab = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return false;
+		if (lab == 0 && s[i] == '-')
+			return false;
+		if (!isdigit((unsigned char)s[i]))
+			digits = false;
+		lab++;
+	}
+	/* A last label of digits only is an address, never a top-level domain. */
+	return !digits;
+}
+
+/* Is s an IPv4 literal (dotted quad)? */
+static bool
+cli_is_v4(const char *s)
+{
+	struct in_addr	a;
+
+	return inet_pton(AF_INET, s, &a) == 1;
+}
+
+/* Is s an IPv6 literal (no brackets, no zone)? */
+static bool
+cli_is_v6(const char *s)
+{
+	struct in6_addr	a;
+
+	return inet_pton(AF_INET6, s, &a) == 1;
+}
+
+/* Is s a wildcard address ("0.0.0.0", "::" or "[::]")? */
+bool
+cli_is_wildcard(const char *s)
+{
+	static const uint8_t	zero[16];
+	struct in_addr		a4;
+	struct in6_addr		a6;
+	char			buf[CLI_HOST_MAX];
+	size_t			n = strlen(s);
+
+	if (n >= 2 && n < sizeof buf && s[0] == '[' && s[n - 1] == ']') {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+		s = buf;
+	}
+	if (inet_pton(AF_INET, s, &a4) == 1)
+		return a4.s_addr == 0;
+	return inet_pton(AF_INET6, s, &a6) == 1 && memcmp(&a6, zero, sizeof zero) == 0;
+}
+
+/*
+ * Parse an address option (`what`: "bind address"): IPv4, IPv6 bare or in brackets, or a host
+ * name, into out without brackets; a wildcard only if allowed. 0, or -1 with err set.
+ */
+static int
+cli_parse_host(const char *s, const char *what, bool wildcard_ok, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	char	buf[CLI_HOST_MAX];
+	size_t	n = strlen(s);
+
+	if (n >= sizeof buf)
+		return cli_fail(err, errlen, "%s is longer than %d bytes", what,
+		    CLI_HOST_MAX - 1);
+	snprintf(buf, sizeof buf, "%s", s);
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+		if (!cli_is_v6(buf))
+			return cli_fail(err, errlen, "%s '%s' is not an IPv6 address in brackets",
+			    what, s);
+	} else if (!cli_is_v4(buf) && !cli_is_v6(buf) && !cli_is_hostname(buf))
+		return cli_fail(err, errlen,
+		    "%s '%s' is not an IPv4 address, an IPv6 address or a host name", what, s);
+	if (!wildcard_ok && cli_is_wildcard(buf))
+		return cli_fail(err, errlen, "%s '%s' cannot be a wildcard address", what, s);
+	snprintf(out, outlen, "%s", buf);
+	return 0;
+}
+
+/* Parse the ":PORT" tail of a contact (port: the text after ':'): 0, or -1 with err set. */
+static int
+cli_parse_port(const char *port, const char *what, const char *s, unsigned *out, char *err,
+    size_t errlen)
+{
+	uint64_t	v;
+
+	if (cli_parse_uint(port, CLI_MAX_PORT, &v) != 0 || v < 1)
+		return cli_fail(err, errlen,
+		    "%s '%s': port must be an integer from 1 to %d, not '%s'", what, s,
+		    CLI_MAX_PORT, port);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Split the HOST[:PORT] after '@' of contact s into out: 0, or -1 with err set. */
+static int
+cli_parse_where(const char *rest, const char *what, const char *s, struct cli_peer *out,
+    char *err, size_t errlen)
+{
+	const char	*end, *port = NULL;
+	bool		 v6 = *rest == '[';
+	size_t		 n;
+
+	if (*rest == '\0')
+		return cli_fail(err, errlen, "%s '%s' has no host after '@'", what, s);
+	if (v6) {
+		if ((end = strchr(rest, ']')) == NULL)
+			return cli_fail(err, errlen, "%s '%s' lacks the ']' closing its address",
+			    what, s);
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return cli_fail(err, errlen, "%s '%s' has '%s' after ']'", what, s,
+			    end + 1);
+		rest++;
+	} else {
+		end = strchr(rest, ':');
+		if (end != NULL && strchr(end + 1, ':') != NULL)
+			return cli_fail(err, errlen,
+			    "%s '%s': an IPv6 address goes in brackets, as in 7@[fd00::7]:50007",
+			    what, s);
+		if (end != NULL)
+			port = end + 1;
+		else
+			end = rest + strlen(rest);
+	}
+	n = (size_t)(end - rest);
+	if (n == 0)
+		return cli_fail(err, errlen, "%s '%s' has no host", what, s);
+	if (n >= sizeof out->host)
+		return cli_fail(err, errlen, "%s '%s' has a host longer than %d bytes", what, s,
+		    CLI_HOST_MAX - 1);
+	memcpy(out->host, rest, n);
+	out->host[n] = '\0';
+	if (v6 ? !cli_is_v6(out->host) : !cli_is_v4(out->host) && !cli_is_hostname(out->host))
+		return cli_fail(err, errlen, "%s '%s': '%s' is not %s", what, s, out->host,
+		    v6 ? "an IPv6 address" : "an IPv4 address or a host name");
+	if (cli_is_wildcard(out->host))
+		return cli_fail(err, errlen, "%s '%s' names a wildcard address", what, s);
+	out->has_host = true;
+	return port != NULL ? cli_parse_port(port, what, s, &out->port, err, errlen) : 0;
+}
+
+/* Parse another peer, `ID`, `ID@HOST` or `ID@HOST:PORT`, into out: 0, or -1 with err set. */
+static int
+cli_parse_peer(const char *s, const char *what, struct cli_peer *out, char *err,
+    size_t errlen)
+{
+	const char	*at = strchr(s, '@');
+	char		 id[8];
+	size_t		 n;
+
+	memset(out, 0, sizeof *out);
+	out->id = -1;
+	if (at == NULL)
+		return cli_parse_id(s, what, &out->id, err, errlen);
+	n = (size_t)(at - s);
+	if (n >= sizeof id)
+		return cli_fail(err, errlen, "%s '%s' does not start with an id from 0 to %d",
+		    what, s, CLI_MAX_ID);
+	memcpy(id, s, n);
+	id[n] = '\0';
+	if (cli_parse_id(id, what, &out->id, err, errlen) != 0)
+		return -1;
+	return cli_parse_where(at + 1, what, s, out, err, errlen);
+}
+
 /* Parse seconds (0 < S <= 86400) named `what` into ms, at least 1: 0, or -1 with err set. */
 static int
 cli_parse_ms(const char *s, const char *what, uint32_t *out, char *err, size_t errlen)
@@ -193,6 +407,20 @@ cli_parse_drop(const char *s, double *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* Parse an integer from 1 to max named `what` into *out: 0, or -1 with err set. */
+static int
+cli_parse_count(const char *s, const char *what, unsigned max, unsigned *out, char *err,
+    size_t errlen)
+{
+	uint64_t	v;
+
+	if (cli_parse_uint(s, max, &v) != 0 || v < 1)
+		return cli_fail(err, errlen, "%s must be an integer from 1 to %u, not '%s'",
+		    what, max, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
 /* The long name of option code val, for messages ("--mss"). */
 static void
 cli_opt_name(int val, char *buf, size_t len)
@@ -223,31 +451,28 @@ cli_apply_option(int code, const char *arg, struct config *cfg, bool *transfer_s
 		return cli_parse_ms(arg, "ping timeout", &cfg->ping_timeout_ms, err,
 		    errlen);
 	case OPT_TIMEOUT:
+		cfg->timeout_auto = strcmp(arg, "auto") == 0;
+		if (cfg->timeout_auto)
+			return 0;
 		return cli_parse_ms(arg, "timeout", &cfg->timeout_ms, err, errlen);
+	case OPT_WINDOW:
+		return cli_parse_count(arg, "window", CLI_MAX_WINDOW, &cfg->window, err,
+		    errlen);
+	case OPT_REPLICAS:
+		return cli_parse_count(arg, "replicas", CLI_MAX_REPLICAS, &cfg->replicas, err,
+		    errlen);
 	case OPT_LOSS_THRESHOLD:
-		if (cli_parse_uint(arg, CLI_MAX_THRESHOLD, &v) != 0 || v < 1)
-			return cli_fail(err, errlen,
-			    "loss threshold must be an integer from 1 to %d, not '%s'",
-			    CLI_MAX_THRESHOLD, arg);
-		cfg->loss_threshold = (unsigned)v;
-		return 0;
+		return cli_parse_count(arg, "loss threshold", CLI_MAX_THRESHOLD,
+		    &cfg->loss_threshold, err, errlen);
 	case OPT_BASE_PORT:
-		if (cli_parse_uint(arg, CLI_MAX_BASE_PORT, &v) != 0 || v < 1)
-			return cli_fail(err, errlen,
-			    "base port must be an integer from 1 to %d, not '%s'",
-			    CLI_MAX_BASE_PORT, arg);
-		cfg->base_port = (unsigned)v;
-		return 0;
-	case OPT_BIND: {
-		struct in_addr	a;
-
-		if (strlen(arg) >= sizeof cfg->bind_addr ||
-		    inet_pton(AF_INET, arg, &a) != 1)
-			return cli_fail(err, errlen,
-			    "bind address '%s' is not an IPv4 address", arg);
-		snprintf(cfg->bind_addr, sizeof cfg->bind_addr, "%s", arg);
-		return 0;
-	}
+		return cli_parse_count(arg, "base port", CLI_MAX_BASE_PORT, &cfg->base_port,
+		    err, errlen);
+	case OPT_BIND:
+		return cli_parse_host(arg, "bind address", true, cfg->bind_addr,
+		    sizeof cfg->bind_addr, err, errlen);
+	case OPT_ADVERTISE:
+		return cli_parse_host(arg, "advertise address", false, cfg->advertise,
+		    sizeof cfg->advertise, err, errlen);
 	case OPT_DIR:
 		if (*arg == '\0')
 			return cli_fail(err, errlen, "dir must not be empty");
@@ -329,7 +554,7 @@ cli_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	cfg->form = CLI_CLASSIC;
-	cfg->id = cfg->succ1 = cfg->succ2 = cfg->known = -1;
+	cfg->id = cfg->succ1.id = cfg->succ2.id = cfg->known.id = -1;
 	cfg->ping_interval_ms = CLI_DEFAULT_INTERVAL_MS;
 	cfg->loss_threshold = CLI_DEFAULT_THRESHOLD;
 	cfg->base_port = CLI_DEFAULT_BASE_PORT;
@@ -339,6 +564,8 @@ cli_defaults(struct config *cfg)
 	cfg->mss = CLI_DEFAULT_MSS;
 	cfg->drop = 0.0;
 	cfg->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
+	cfg->window = CLI_DEFAULT_WINDOW;
+	cfg->replicas = CLI_DEFAULT_REPLICAS;
 	cfg->dialect = DIALECT_CLASSIC;
 }
 
@@ -346,12 +573,12 @@ cli_defaults(struct config *cfg)
 static int
 cli_check_successors(const struct config *cfg, char *err, size_t errlen)
 {
-	if (cfg->id == cfg->succ1 || cfg->id == cfg->succ2)
+	if (cfg->id == cfg->succ1.id || cfg->id == cfg->succ2.id)
 		return cli_fail(err, errlen, "peer %d cannot be its own successor",
 		    cfg->id);
-	if (cfg->succ1 == cfg->succ2)
+	if (cfg->succ1.id == cfg->succ2.id)
 		return cli_fail(err, errlen,
-		    "the two successors must differ (both %d)", cfg->succ1);
+		    "the two successors must differ (both %d)", cfg->succ1.id);
 	return 0;
 }
 
@@ -364,8 +591,8 @@ cli_parse_classic(int n, char **pos, struct config *cfg, char *err, size_t errle
 		    "expected <id> <succ1> <succ2> [<mss> <drop>], got %d argument%s",
 		    n, n == 1 ? "" : "s");
 	if (cli_parse_id(pos[0], "peer id", &cfg->id, err, errlen) != 0 ||
-	    cli_parse_id(pos[1], "successor", &cfg->succ1, err, errlen) != 0 ||
-	    cli_parse_id(pos[2], "successor", &cfg->succ2, err, errlen) != 0 ||
+	    cli_parse_peer(pos[1], "successor", &cfg->succ1, err, errlen) != 0 ||
+	    cli_parse_peer(pos[2], "successor", &cfg->succ2, err, errlen) != 0 ||
 	    cli_check_successors(cfg, err, errlen) != 0)
 		return -1;
 	/* Positional mss and drop win over --mss and --drop: they are the form's own. */
@@ -387,8 +614,8 @@ cli_parse_init(int n, char **pos, bool interval_set, struct config *cfg, char *e
 		    "expected init <id> <succ1> <succ2> <ping-interval>, got %d argument%s"
 		    " after 'init'", n - 1, n - 1 == 1 ? "" : "s");
 	if (cli_parse_id(pos[1], "peer id", &cfg->id, err, errlen) != 0 ||
-	    cli_parse_id(pos[2], "successor", &cfg->succ1, err, errlen) != 0 ||
-	    cli_parse_id(pos[3], "successor", &cfg->succ2, err, errlen) != 0 ||
+	    cli_parse_peer(pos[2], "successor", &cfg->succ1, err, errlen) != 0 ||
+	    cli_parse_peer(pos[3], "successor", &cfg->succ2, err, errlen) != 0 ||
 	    cli_check_successors(cfg, err, errlen) != 0 ||
 	    cli_parse_ms(pos[4], "ping interval", &ms, err, errlen) != 0)
 		return -1;
@@ -410,9 +637,9 @@ cli_parse_join(int n, char **pos, bool interval_set, struct config *cfg, char *e
 		    "expected join <id> <known-peer> <ping-interval>, got %d argument%s"
 		    " after 'join'", n - 1, n - 1 == 1 ? "" : "s");
 	if (cli_parse_id(pos[1], "peer id", &cfg->id, err, errlen) != 0 ||
-	    cli_parse_id(pos[2], "known peer", &cfg->known, err, errlen) != 0)
+	    cli_parse_peer(pos[2], "known peer", &cfg->known, err, errlen) != 0)
 		return -1;
-	if (cfg->id == cfg->known)
+	if (cfg->id == cfg->known.id)
 		return cli_fail(err, errlen, "peer %d cannot join through itself", cfg->id);
 	if (cli_parse_ms(pos[3], "ping interval", &ms, err, errlen) != 0)
 		return -1;

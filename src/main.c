@@ -12,6 +12,7 @@
 
 #include "cdht/cli.h"
 #include "peer.h"
+#include "resolve.h"
 
 #define EXIT_USAGE	2	/* bad command line */
 #define EXIT_SETUP	1	/* cannot start, or refused by the ring */
@@ -32,11 +33,12 @@ int
 main(int argc, char **argv)
 {
 	struct config		 cfg;
+	struct resolved		 res;
 	struct event_base	*base;
 	struct peer		*p;
 	struct stat		 st;
 	char			 err[512];
-	int			 status;
+	int			 status, rc;
 
 	main_std_fds();
 	/* Scripts read our lines as they happen, even through a pipe or a file. */
@@ -57,16 +59,26 @@ main(int argc, char **argv)
 		printf("cdht %s\n", CDHT_VERSION);
 		return 0;
 	}
-	if (stat(cfg.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	/* Names are resolved once, here, so nothing blocks once the loop runs. */
+	if ((rc = resolve_config(&cfg, &res, err, sizeof err)) != 0) {
+		fprintf(stderr, "cdht: %s\n", err);
+		return rc == RESOLVE_BAD_INPUT ? EXIT_USAGE : EXIT_SETUP;
+	}
+	if (stat(cfg.dir, &st) != 0) {
 		fprintf(stderr, "cdht: cannot use directory '%s': %s\n", cfg.dir,
-		    errno != 0 && !S_ISDIR(st.st_mode) ? strerror(ENOTDIR) : strerror(errno));
+		    strerror(errno));
+		return EXIT_SETUP;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "cdht: cannot use directory '%s': %s\n", cfg.dir,
+		    strerror(ENOTDIR));
 		return EXIT_SETUP;
 	}
 	if ((base = event_base_new()) == NULL) {
 		fprintf(stderr, "cdht: cannot create the event loop\n");
 		return EXIT_SETUP;
 	}
-	if ((p = peer_new(base, &cfg, err, sizeof err)) == NULL) {
+	if ((p = peer_new(base, &cfg, &res, err, sizeof err)) == NULL) {
 		fprintf(stderr, "cdht: %s\n", err);
 		event_base_free(base);
 		return EXIT_SETUP;

@@ -118,14 +118,6 @@ struct peer {
 
 static void	peer_rearm(struct peer *p);
 
-/* The contact of peer id on our address and base port. */
-static struct contact
-peer_contact(const struct peer *p, int id)
-{
-	return contact_with_id(&p->ring.cfg.self, (uint8_t)id,
-	    (uint16_t)(p->cfg.base_port + (unsigned)id));
-}
-
 /* Print one console event's lines together. */
 static void
 peer_print(struct peer *p, enum console_kind kind, int a, int b, int file)
@@ -1087,17 +1079,13 @@ static const struct net_ops peer_net_ops = {
 
 /* Bind and start. */
 struct peer *
-peer_new(struct event_base *base, const struct config *cfg, char *err, size_t errlen)
+peer_new(struct event_base *base, const struct config *cfg, const struct resolved *res,
+    char *err, size_t errlen)
 {
 	struct peer	*p;
 	struct ring_cfg	 rc;
-	struct in_addr	 a;
 	uint64_t	 now = clock_now_ms();
 
-	if (inet_pton(AF_INET, cfg->bind_addr, &a) != 1) {
-		snprintf(err, errlen, "bad bind address '%s'", cfg->bind_addr);
-		return NULL;
-	}
 	if ((p = calloc(1, sizeof *p)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -1118,28 +1106,23 @@ peer_new(struct event_base *base, const struct config *cfg, char *err, size_t er
 	    (now << 20) ^ (uint64_t)getpid() ^ ((uint64_t)cfg->id << 48));
 
 	memset(&rc, 0, sizeof rc);
-	rc.self = contact_v4((uint8_t)cfg->id, (const uint8_t *)&a.s_addr,
-	    (uint16_t)(cfg->base_port + (unsigned)cfg->id));
+	rc.self = res->self;
 	rc.ping_interval_ms = cfg->ping_interval_ms;
 	rc.ping_timeout_ms = cfg->ping_timeout_ms;
 	rc.loss_threshold = cfg->loss_threshold;
 	rc.quiet_pings = cfg->quiet_pings;
 	ring_init(&p->ring, &rc);
 
-	if ((p->net = net_new(base, &rc.self, &peer_net_ops, p, err, errlen)) == NULL) {
+	if ((p->net = net_new(base, &res->bind, &peer_net_ops, p, err, errlen)) == NULL) {
 		free(p);
 		return NULL;
 	}
 	if ((p->input = input_new(base, STDIN_FILENO, peer_on_line, p)) == NULL)
 		log_warn("not reading standard input");
-	if (cfg->form == CLI_JOIN) {
-		struct contact k = peer_contact(p, cfg->known);
-
-		ring_start_join(&p->ring, &k, now);
-	} else {
-		struct contact s1 = peer_contact(p, cfg->succ1), s2 = peer_contact(p, cfg->succ2);
-
-		ring_start(&p->ring, &s1, &s2, now);
+	if (cfg->form == CLI_JOIN)
+		ring_start_join(&p->ring, &res->known, now);
+	else {
+		ring_start(&p->ring, &res->succ1, &res->succ2, now);
 		ring_tick(&p->ring, now);
 	}
 	peer_apply(p, now);

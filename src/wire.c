@@ -11,8 +11,9 @@
 #define WIRE_OFF_MAGIC		0
 #define WIRE_OFF_VERSION	1
 #define WIRE_OFF_TYPE		2
-#define WIRE_OFF_LENGTH		3
-#define WIRE_OFF_SENDER		5
+#define WIRE_OFF_FLAGS		3
+#define WIRE_OFF_LENGTH		4
+#define WIRE_OFF_SENDER		6
 
 /* What every type looks like on the wire: its name, its mismatch reason, its payload length. */
 struct wire_type_info {
@@ -25,21 +26,21 @@ struct wire_type_info {
 
 static const struct wire_type_info wire_types[WIRE_TYPE_END] = {
 	[WIRE_PING_REQ] =	WIRE_T(PING_REQ, 5),
-	[WIRE_PING_RSP] =	WIRE_T(PING_RSP, 11),
-	[WIRE_FILE_REQ] =	WIRE_T(FILE_REQ, 16),
+	[WIRE_PING_RSP] =	WIRE_T(PING_RSP, 24),
+	[WIRE_FILE_REQ] =	WIRE_T(FILE_REQ, 29),
 	[WIRE_FILE_RSP] =	WIRE_T(FILE_RSP, 12),
-	[WIRE_STORE_REQ] =	WIRE_T(STORE_REQ, 16),
+	[WIRE_STORE_REQ] =	WIRE_T(STORE_REQ, 29),
 	[WIRE_STORE_DATA] =	WIRE_T(STORE_DATA, 10),
 	[WIRE_DATA] =		WIRE_T(DATA, WIRE_LEN_VARIABLE),
 	[WIRE_ACK] =		WIRE_T(ACK, 12),
-	[WIRE_DEPART] =		WIRE_T(DEPART, 14),
+	[WIRE_DEPART] =		WIRE_T(DEPART, 40),
 	[WIRE_DEPART_ACK] =	WIRE_T(DEPART_ACK, 0),
 	[WIRE_SUCC_QUERY] =	WIRE_T(SUCC_QUERY, 4),
-	[WIRE_SUCC_REPLY] =	WIRE_T(SUCC_REPLY, 18),
-	[WIRE_JOIN_REQ] =	WIRE_T(JOIN_REQ, 8),
-	[WIRE_JOIN_ACCEPT] =	WIRE_T(JOIN_ACCEPT, 14),
+	[WIRE_SUCC_REPLY] =	WIRE_T(SUCC_REPLY, 44),
+	[WIRE_JOIN_REQ] =	WIRE_T(JOIN_REQ, 21),
+	[WIRE_JOIN_ACCEPT] =	WIRE_T(JOIN_ACCEPT, 40),
 	[WIRE_JOIN_REJECT] =	WIRE_T(JOIN_REJECT, 1),
-	[WIRE_SUCC_CHANGE] =	WIRE_T(SUCC_CHANGE, 15),
+	[WIRE_SUCC_CHANGE] =	WIRE_T(SUCC_CHANGE, 41),
 };
 
 /*
@@ -66,6 +67,8 @@ _Static_assert(sizeof wire_bad_type / sizeof wire_bad_type[0] == 256,
     "one type reason per byte value");
 _Static_assert(WIRE_DATA_FIXED + WIRE_MAX_MSS <= WIRE_MAX_PAYLOAD,
     "the largest DATA payload fits WIRE_MAX_PAYLOAD");
+_Static_assert(WIRE_FAMILY_V4 == CONTACT_V4 && WIRE_FAMILY_V6 == CONTACT_V6,
+    "the family byte on the wire is the in-memory family");
 _Static_assert(WIRE_DATA_FIXED + WIRE_MAX_MSS <= UINT16_MAX,
     "the payload length of the largest DATA fits in 16 bits");
 
@@ -89,17 +92,19 @@ wire_get32(const uint8_t **p)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-/* Read a contact at *p (address copied as-is, it is network order on both sides). */
+/*
+ * Read a contact at *p exactly as sent: id, family, port, 16 address bytes (network order on
+ * both sides). wire_check judges it; keeping every byte keeps the encoding canonical.
+ */
 static void
 wire_get_contact(const uint8_t **p, struct contact *c)
 {
-	uint8_t		id = *(*p)++;
-	const uint8_t	*a = *p;
-
-	*p += 4;
-	*c = contact_v4(id, a, wire_get16(p));
-	if (id == 0 && c->port == 0 && memcmp(c->addr, "\0\0\0\0", 4) == 0)
-		*c = contact_none();	/* the encoding of "none" */
+	memset(c, 0, sizeof *c);
+	c->id = *(*p)++;
+	c->family = *(*p)++;
+	c->port = wire_get16(p);
+	memcpy(c->addr, *p, sizeof c->addr);
+	*p += sizeof c->addr;
 }
 
 /* Write a big-endian u16 at *p and step past it. */
@@ -122,21 +127,22 @@ wire_put32(uint8_t **p, uint32_t v)
 	*p += 4;
 }
 
-/* Write a contact at *p (an IPv4 one: the caller checked; "none" is all zero). */
+/* Write a contact at *p (the caller checked it; "none" is all zero). */
 static void
 wire_put_contact(uint8_t **p, const struct contact *c)
 {
 	*(*p)++ = c->id;
-	memcpy(*p, c->addr, 4);
-	*p += 4;
+	*(*p)++ = c->family;
 	wire_put16(p, c->port);
+	memcpy(*p, c->addr, sizeof c->addr);
+	*p += sizeof c->addr;
 }
 
-/* Is c a reachable peer: an address and a port? */
+/* Is c a reachable peer: IPv4 or IPv6, an address (nothing past it) and a port? */
 static bool
 wire_contact_valid(const struct contact *c)
 {
-	return c->family == CONTACT_V4 && contact_is_valid(c);
+	return contact_is_valid(c);
 }
 
 /* Is c either reachable or exactly the all-zero "none"? */
@@ -235,8 +241,8 @@ wire_check(const struct wire_msg *m)
 			return "bad joiner contact";
 		break;
 	case WIRE_JOIN_REJECT:
-		if (m->u.reject.reason != WIRE_REJECT_ID_TAKEN &&
-		    m->u.reject.reason != WIRE_REJECT_NOT_READY)
+		if (m->u.reject.reason < WIRE_REJECT_ID_TAKEN ||
+		    m->u.reject.reason > WIRE_REJECT_FAMILY)
 			return "bad reject reason";
 		break;
 	case WIRE_SUCC_CHANGE:
@@ -275,6 +281,7 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 	*p++ = WIRE_MAGIC;
 	*p++ = WIRE_VERSION;
 	*p++ = m->type;
+	*p++ = 0;	/* header flags: no tag */
 	wire_put16(&p, (uint16_t)plen);
 	wire_put_contact(&p, &m->from);
 
@@ -497,6 +504,15 @@ wire_frame_len(const uint8_t *buf, size_t avail, size_t *frame_len, const char *
 	}
 	if (avail > WIRE_OFF_TYPE && !wire_type_known(buf[WIRE_OFF_TYPE])) {
 		reason = wire_bad_type[buf[WIRE_OFF_TYPE]];
+		goto fail;
+	}
+	/* The tag bit is reserved for ring keys: until then a tagged frame cannot be checked. */
+	if (avail > WIRE_OFF_FLAGS && (buf[WIRE_OFF_FLAGS] & WIRE_HDR_TAG) != 0) {
+		reason = "authentication tag not supported";
+		goto fail;
+	}
+	if (avail > WIRE_OFF_FLAGS && buf[WIRE_OFF_FLAGS] != 0) {
+		reason = "unknown header flags";
 		goto fail;
 	}
 	if (avail < WIRE_OFF_LENGTH + 2)

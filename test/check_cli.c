@@ -49,6 +49,7 @@ parse_ok(const char *const *args)
 }
 
 #define ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+#define N_ROWS(t)	((int)(sizeof (t) / sizeof (t)[0]))
 
 /* The defaults every form shares, checked on t_cfg. */
 static void
@@ -57,6 +58,10 @@ assert_common_defaults(void)
 	ck_assert_uint_eq(t_cfg.loss_threshold, 3);
 	ck_assert_uint_eq(t_cfg.base_port, 50000);
 	ck_assert_str_eq(t_cfg.bind_addr, "127.0.0.1");
+	ck_assert_str_eq(t_cfg.advertise, "");
+	ck_assert_uint_eq(t_cfg.window, 1);
+	ck_assert_uint_eq(t_cfg.replicas, 3);
+	ck_assert(!t_cfg.timeout_auto);
 	ck_assert_str_eq(t_cfg.dir, ".");
 	ck_assert_uint_eq(t_cfg.timeout_ms, 1000);
 	ck_assert(!t_cfg.quiet_pings);
@@ -71,8 +76,8 @@ START_TEST(test_cli_classic_three_defaults)
 	parse_ok(ARGS("2", "4", "5"));
 	ck_assert_int_eq(t_cfg.form, CLI_CLASSIC);
 	ck_assert_int_eq(t_cfg.id, 2);
-	ck_assert_int_eq(t_cfg.succ1, 4);
-	ck_assert_int_eq(t_cfg.succ2, 5);
+	ck_assert_int_eq(t_cfg.succ1.id, 4);
+	ck_assert_int_eq(t_cfg.succ2.id, 5);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_CLASSIC);
 	ck_assert(!t_cfg.transfer_tcp);
 	ck_assert_uint_eq(t_cfg.ping_interval_ms, 5000);
@@ -89,8 +94,8 @@ START_TEST(test_cli_classic_five_mss_drop)
 	parse_ok(ARGS("1", "3", "4", "300", "0.25"));
 	ck_assert_int_eq(t_cfg.form, CLI_CLASSIC);
 	ck_assert_int_eq(t_cfg.id, 1);
-	ck_assert_int_eq(t_cfg.succ1, 3);
-	ck_assert_int_eq(t_cfg.succ2, 4);
+	ck_assert_int_eq(t_cfg.succ1.id, 3);
+	ck_assert_int_eq(t_cfg.succ2.id, 4);
 	ck_assert_uint_eq(t_cfg.mss, 300);
 	ck_assert(t_cfg.drop == 0.25);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_CLASSIC);
@@ -106,8 +111,8 @@ START_TEST(test_cli_init_defaults)
 	parse_ok(ARGS("init", "2", "4", "5", "30"));
 	ck_assert_int_eq(t_cfg.form, CLI_INIT);
 	ck_assert_int_eq(t_cfg.id, 2);
-	ck_assert_int_eq(t_cfg.succ1, 4);
-	ck_assert_int_eq(t_cfg.succ2, 5);
+	ck_assert_int_eq(t_cfg.succ1.id, 4);
+	ck_assert_int_eq(t_cfg.succ2.id, 5);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_P2P);
 	ck_assert(t_cfg.transfer_tcp);
 	ck_assert_uint_eq(t_cfg.ping_interval_ms, 30000);
@@ -124,9 +129,9 @@ START_TEST(test_cli_join_defaults)
 	parse_ok(ARGS("join", "15", "4", "30"));
 	ck_assert_int_eq(t_cfg.form, CLI_JOIN);
 	ck_assert_int_eq(t_cfg.id, 15);
-	ck_assert_int_eq(t_cfg.known, 4);
-	ck_assert_int_eq(t_cfg.succ1, -1);
-	ck_assert_int_eq(t_cfg.succ2, -1);
+	ck_assert_int_eq(t_cfg.known.id, 4);
+	ck_assert_int_eq(t_cfg.succ1.id, -1);
+	ck_assert_int_eq(t_cfg.succ2.id, -1);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_P2P);
 	ck_assert(t_cfg.transfer_tcp);
 	ck_assert_uint_eq(t_cfg.ping_interval_ms, 30000);
@@ -185,19 +190,93 @@ START_TEST(test_cli_id_bounds_and_leading_zeros)
 {
 	parse_ok(ARGS("0", "255", "1"));
 	ck_assert_int_eq(t_cfg.id, 0);
-	ck_assert_int_eq(t_cfg.succ1, 255);
-	ck_assert_int_eq(t_cfg.succ2, 1);
+	ck_assert_int_eq(t_cfg.succ1.id, 255);
+	ck_assert_int_eq(t_cfg.succ2.id, 1);
 	parse_ok(ARGS("007", "0255", "000"));
 	ck_assert_int_eq(t_cfg.id, 7);
-	ck_assert_int_eq(t_cfg.succ1, 255);
-	ck_assert_int_eq(t_cfg.succ2, 0);
+	ck_assert_int_eq(t_cfg.succ1.id, 255);
+	ck_assert_int_eq(t_cfg.succ2.id, 0);
+}
+END_TEST
+
+static const struct {
+	const char	*text;
+	int		 id;
+	const char	*host;		/* "" for a plain id */
+	unsigned	 port;
+} contact_rows[] = {
+	{ "7",				7,	"",			0 },
+	{ "007",			7,	"",			0 },
+	{ "7@10.77.0.2",		7,	"10.77.0.2",		0 },
+	{ "7@10.77.0.2:50007",		7,	"10.77.0.2",		50007 },
+	{ "7@[fd00::7]:50007",		7,	"fd00::7",		50007 },
+	{ "7@[fd00::7]",		7,	"fd00::7",		0 },
+	{ "7@[::1]:1",			7,	"::1",			1 },
+	{ "255@host-b",			255,	"host-b",		0 },
+	{ "0@peer.example.org:65535",	0,	"peer.example.org",	65535 },
+	{ "7@localhost.",		7,	"localhost.",		0 },
+	{ "7@[::ffff:10.0.0.1]:9",	7,	"::ffff:10.0.0.1",	9 },
+};
+
+/* Check the parsed peer p against contact row i. */
+static void
+assert_contact_row(const struct cli_peer *p, int i)
+{
+	ck_assert_int_eq(p->id, contact_rows[i].id);
+	ck_assert_str_eq(p->host, contact_rows[i].host);
+	ck_assert_uint_eq(p->has_host, contact_rows[i].host[0] != '\0');
+	ck_assert_uint_eq(p->port, contact_rows[i].port);
+}
+
+/* Every form of contact parses as succ1, succ2 and the known peer, in every form. */
+START_TEST(test_cli_contact_forms)
+{
+	const char	*c = contact_rows[_i].text;
+	const char	*other = contact_rows[_i].id == 9 ? "8" : "9";
+
+	parse_ok(ARGS("1", c, other));
+	assert_contact_row(&t_cfg.succ1, _i);
+	ck_assert(!t_cfg.succ2.has_host);
+	parse_ok(ARGS("init", "1", other, c, "0.5"));
+	assert_contact_row(&t_cfg.succ2, _i);
+	parse_ok(ARGS("join", "1", c, "0.5"));
+	assert_contact_row(&t_cfg.known, _i);
+	ck_assert_int_eq(t_cfg.succ1.id, -1);
+	ck_assert(!t_cfg.succ1.has_host);
+}
+END_TEST
+
+/* Wildcards are recognised in every spelling, and nothing else is one. */
+START_TEST(test_cli_wildcard)
+{
+	ck_assert(cli_is_wildcard("0.0.0.0"));
+	ck_assert(cli_is_wildcard("::"));
+	ck_assert(cli_is_wildcard("[::]"));
+	ck_assert(cli_is_wildcard("0:0::0"));
+	ck_assert(!cli_is_wildcard("127.0.0.1"));
+	ck_assert(!cli_is_wildcard("::1"));
+	ck_assert(!cli_is_wildcard("localhost"));
+	ck_assert(!cli_is_wildcard(""));
+	ck_assert(!cli_is_wildcard("[]"));
+}
+END_TEST
+
+/* --timeout S after --timeout auto turns the estimate off again. */
+START_TEST(test_cli_timeout_auto_then_seconds)
+{
+	parse_ok(ARGS("--timeout", "auto", "--timeout", "0.5", "1", "3", "4"));
+	ck_assert(!t_cfg.timeout_auto);
+	ck_assert_uint_eq(t_cfg.timeout_ms, 500);
+	parse_ok(ARGS("--timeout", "0.5", "--timeout", "auto", "1", "3", "4"));
+	ck_assert(t_cfg.timeout_auto);
 }
 END_TEST
 
 /* Which field of struct config an option row checks. */
 enum field {
 	F_INTERVAL, F_PTIMEOUT, F_THRESHOLD, F_BASE_PORT, F_BIND, F_DIR, F_TCP, F_MSS,
-	F_DROP, F_TIMEOUT, F_DIALECT, F_QUIET, F_SEED
+	F_DROP, F_TIMEOUT, F_DIALECT, F_QUIET, F_SEED, F_ADVERTISE, F_WINDOW, F_REPLICAS,
+	F_TIMEOUT_AUTO
 };
 
 static const struct {
@@ -219,6 +298,20 @@ static const struct {
 	{ "--base-port",	"65280",	F_BASE_PORT,	65280,		0, NULL },
 	{ "--bind",		"10.1.2.3",	F_BIND,		0,		0, "10.1.2.3" },
 	{ "--bind",		"0.0.0.0",	F_BIND,		0,		0, "0.0.0.0" },
+	{ "--bind",		"::",		F_BIND,		0,		0, "::" },
+	{ "--bind",		"::1",		F_BIND,		0,		0, "::1" },
+	{ "--bind",		"[fd00::7]",	F_BIND,		0,		0, "fd00::7" },
+	{ "--bind",		"localhost",	F_BIND,		0,		0, "localhost" },
+	{ "--bind",		"host-2.example.org.", F_BIND,	0,		0, "host-2.example.org." },
+	{ "--bind",		"3com.example",	F_BIND,		0,		0, "3com.example" },
+	{ "--advertise",	"10.77.0.2",	F_ADVERTISE,	0,		0, "10.77.0.2" },
+	{ "--advertise",	"[fd00::2]",	F_ADVERTISE,	0,		0, "fd00::2" },
+	{ "--advertise",	"peer.example",	F_ADVERTISE,	0,		0, "peer.example" },
+	{ "--window",		"1",		F_WINDOW,	1,		0, NULL },
+	{ "--window",		"256",		F_WINDOW,	256,		0, NULL },
+	{ "--replicas",		"1",		F_REPLICAS,	1,		0, NULL },
+	{ "--replicas",		"3",		F_REPLICAS,	3,		0, NULL },
+	{ "--timeout",		"auto",		F_TIMEOUT_AUTO,	1,		0, NULL },
 	{ "--dir",		"/tmp/peer2",	F_DIR,		0,		0, "/tmp/peer2" },
 	{ "--transfer",		"tcp",		F_TCP,		1,		0, NULL },
 	{ "--transfer",		"udp",		F_TCP,		0,		0, NULL },
@@ -272,6 +365,19 @@ assert_option_row(int i)
 		break;
 	case F_TIMEOUT:
 		ck_assert_uint_eq(t_cfg.timeout_ms, option_rows[i].want);
+		ck_assert(!t_cfg.timeout_auto);
+		break;
+	case F_TIMEOUT_AUTO:
+		ck_assert(t_cfg.timeout_auto);
+		break;
+	case F_ADVERTISE:
+		ck_assert_str_eq(t_cfg.advertise, option_rows[i].swant);
+		break;
+	case F_WINDOW:
+		ck_assert_uint_eq(t_cfg.window, option_rows[i].want);
+		break;
+	case F_REPLICAS:
+		ck_assert_uint_eq(t_cfg.replicas, option_rows[i].want);
 		break;
 	case F_DIALECT:
 		ck_assert_uint_eq(t_cfg.dialect, option_rows[i].want);
@@ -344,8 +450,8 @@ START_TEST(test_cli_options_between_positionals)
 	    "--base-port", "7000", "5", "0.5", "--seed", "9"));
 	ck_assert_int_eq(t_cfg.form, CLI_INIT);
 	ck_assert_int_eq(t_cfg.id, 2);
-	ck_assert_int_eq(t_cfg.succ1, 4);
-	ck_assert_int_eq(t_cfg.succ2, 5);
+	ck_assert_int_eq(t_cfg.succ1.id, 4);
+	ck_assert_int_eq(t_cfg.succ2.id, 5);
 	ck_assert_uint_eq(t_cfg.ping_interval_ms, 500);
 	ck_assert(t_cfg.quiet_pings);
 	ck_assert_uint_eq(t_cfg.mss, 99);
@@ -415,7 +521,7 @@ START_TEST(test_cli_double_dash_ends_options)
 	parse_ok(ARGS("--quiet-pings", "--", "1", "3", "4"));
 	ck_assert(t_cfg.quiet_pings);
 	ck_assert_int_eq(t_cfg.id, 1);
-	ck_assert_int_eq(t_cfg.succ2, 4);
+	ck_assert_int_eq(t_cfg.succ2.id, 4);
 	ck_assert_int_eq(parse(ARGS("1", "--", "--mss", "3")), -1);
 }
 END_TEST
@@ -502,11 +608,59 @@ static const struct {
 	{ { "--base-port", "65281", "1", "3", "4", NULL }, "'65281'" },
 	{ { "--base-port", "0", "1", "3", "4", NULL }, "base port" },
 	{ { "--base-port", "http", "1", "3", "4", NULL }, "'http'" },
-	{ { "--bind", "localhost", "1", "3", "4", NULL }, "'localhost'" },
 	{ { "--bind", "1.2.3", "1", "3", "4", NULL }, "'1.2.3'" },
 	{ { "--bind", "256.1.1.1", "1", "3", "4", NULL }, "bind" },
-	{ { "--bind", "::1", "1", "3", "4", NULL }, "bind" },
+	{ { "--bind", "0x7f000001", "1", "3", "4", NULL }, "bind" },
+	{ { "--bind", "127.1", "1", "3", "4", NULL }, "bind" },
+	{ { "--bind", "::1::", "1", "3", "4", NULL }, "bind" },
+	{ { "--bind", "[127.0.0.1]", "1", "3", "4", NULL }, "not an IPv6 address in brackets" },
+	{ { "--bind", "[::1", "1", "3", "4", NULL }, "bind" },
+	{ { "--bind", "host_name", "1", "3", "4", NULL }, "bind" },
+	{ { "--bind", "-host", "1", "3", "4", NULL }, "bind" },
+	{ { "--bind", "host-", "1", "3", "4", NULL }, "bind" },
+	{ { "--bind", "a..b", "1", "3", "4", NULL }, "bind" },
+	{ { "--bind", "fe80::1%eth0", "1", "3", "4", NULL }, "bind" },
 	{ { "--bind", "", "1", "3", "4", NULL }, "bind" },
+	{ { "--advertise", "0.0.0.0", "1", "3", "4", NULL }, "cannot be a wildcard" },
+	{ { "--advertise", "::", "1", "3", "4", NULL }, "cannot be a wildcard" },
+	{ { "--advertise", "1.2.3", "1", "3", "4", NULL }, "advertise address '1.2.3'" },
+	/* contacts: ID@HOST[:PORT] */
+	{ { "1", "3@", "4", NULL }, "successor '3@' has no host after '@'" },
+	{ { "1", "3@:5", "4", NULL }, "successor '3@:5' has no host" },
+	{ { "1", "3", "4@[::1", NULL }, "successor '4@[::1' lacks the ']' closing its address" },
+	{ { "1", "3@h:0", "4", NULL }, "port must be an integer from 1 to 65535, not '0'" },
+	{ { "1", "3@h:70000", "4", NULL }, "not '70000'" },
+	{ { "1", "3@h:", "4", NULL }, "port must be" },
+	{ { "1", "3@h:http", "4", NULL }, "not 'http'" },
+	{ { "1", "3@h:-1", "4", NULL }, "port must be" },
+	{ { "1", "300@h", "4", NULL }, "successor '300' is not an integer from 0 to 255" },
+	{ { "1", "@h", "4", NULL }, "successor ''" },
+	{ { "1", "x@h", "4", NULL }, "successor 'x'" },
+	{ { "1", "123456789@h", "4", NULL }, "does not start with an id" },
+	{ { "1", "3@::1", "4", NULL }, "an IPv6 address goes in brackets" },
+	{ { "1", "3@::1:5", "4", NULL }, "brackets" },
+	{ { "1", "3@[::1]x", "4", NULL }, "has 'x' after ']'" },
+	{ { "1", "3@[::1]:", "4", NULL }, "port must be" },
+	{ { "1", "3@[10.0.0.1]", "4", NULL }, "'10.0.0.1' is not an IPv6 address" },
+	{ { "1", "3@[]", "4", NULL }, "has no host" },
+	{ { "1", "3@1.2.3", "4", NULL }, "'1.2.3' is not an IPv4 address or a host name" },
+	{ { "1", "3@h@i", "4", NULL }, "not an IPv4 address or a host name" },
+	{ { "1", "3@0.0.0.0", "4", NULL }, "wildcard" },
+	{ { "1", "3@[::]:5", "4", NULL }, "wildcard" },
+	{ { "1", "1@10.0.0.2", "4", NULL }, "peer 1 cannot be its own successor" },
+	{ { "1", "3", "1@[fd00::1]:9", NULL }, "peer 1 cannot be its own successor" },
+	{ { "1", "3@a", "3@b", NULL }, "the two successors must differ (both 3)" },
+	{ { "init", "1", "3@", "4", "1", NULL }, "has no host" },
+	{ { "join", "1", "1@10.0.0.2", "1", NULL }, "peer 1 cannot join through itself" },
+	{ { "join", "1", "3@h:70000", "1", NULL }, "known peer '3@h:70000'" },
+	/* window, replicas, timeout */
+	{ { "--window", "0", "1", "3", "4", NULL }, "window must be an integer from 1 to 256, not '0'" },
+	{ { "--window", "257", "1", "3", "4", NULL }, "'257'" },
+	{ { "--window", "x", "1", "3", "4", NULL }, "window" },
+	{ { "--replicas", "0", "1", "3", "4", NULL }, "replicas must be an integer from 1 to 3, not '0'" },
+	{ { "--replicas", "4", "1", "3", "4", NULL }, "'4'" },
+	{ { "--timeout", "AUTO", "1", "3", "4", NULL }, "'AUTO'" },
+	{ { "--timeout", "86401", "1", "3", "4", NULL }, "timeout" },
 	{ { "--dir", "", "1", "3", "4", NULL }, "dir" },
 	{ { "--transfer", "ftp", "1", "3", "4", NULL }, "'ftp'" },
 	{ { "--transfer", "TCP", "1", "3", "4", NULL }, "transfer" },
@@ -673,6 +827,8 @@ START_TEST(test_cli_usage_text)
 		"--ping-interval", "--ping-timeout", "--loss-threshold", "--base-port",
 		"--bind", "--dir", "--transfer", "--mss", "--drop", "--timeout",
 		"--dialect", "--quiet-pings", "--seed", "--help", "-h,", "--version",
+		"--advertise", "--window", "--replicas", "auto", "ID@HOST:PORT",
+		"request F", "store F", "status --json", "quit", "help",
 		"init <id>", "join <id>", "<succ1> <succ2> [<mss> <drop>]",
 	};
 	size_t		 i, lines = 0, usage = 0;
@@ -695,8 +851,6 @@ START_TEST(test_cli_usage_text)
 }
 END_TEST
 
-#define N_ROWS(t)	((int)(sizeof (t) / sizeof (t)[0]))
-
 /* Collect the tests. */
 static Suite *
 cli_suite(void)
@@ -713,6 +867,9 @@ cli_suite(void)
 	tcase_add_test(tc, test_cli_long_interval_caps_timeout);
 	tcase_add_loop_test(tc, test_cli_interval_seconds_to_ms, 0, N_ROWS(interval_rows));
 	tcase_add_test(tc, test_cli_id_bounds_and_leading_zeros);
+	tcase_add_loop_test(tc, test_cli_contact_forms, 0, N_ROWS(contact_rows));
+	tcase_add_test(tc, test_cli_wildcard);
+	tcase_add_test(tc, test_cli_timeout_auto_then_seconds);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("options");

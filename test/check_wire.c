@@ -47,13 +47,26 @@ pattern(void)
 	return bytes;
 }
 
-/* A contact id at a.b.c.d:port. */
+/* The family samples are built in: CONTACT_V4, or CONTACT_V6 (loop tests set it). */
+static int	t_family = CONTACT_V4;
+
+/* A contact id at a.b.c.d:port, or at fd00::a:b:c:d (as bytes) when samples are IPv6. */
 static struct contact
 mk(uint8_t id, uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
 	uint8_t		addr[4] = { a, b, c, d };
+	uint8_t		a6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, a, b, c, d };
 
+	if (t_family == CONTACT_V6)
+		return contact_v6(id, a6, port);
 	return contact_v4(id, addr, port);
+}
+
+/* Loop tests run once per family: _i 0 is IPv4, 1 is IPv6. */
+static void
+set_family(int i)
+{
+	t_family = i == 0 ? CONTACT_V4 : CONTACT_V6;
 }
 
 /* Fill m with a valid message of type, with distinctive values in every field. */
@@ -339,6 +352,7 @@ START_TEST(test_wire_round_trip_every_type)
 	size_t			 i;
 	int			 t;
 
+	set_family(_i);
 	for (t = WIRE_PING_REQ; t < WIRE_TYPE_END; t++) {
 		if (t == WIRE_DATA) {
 			for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
@@ -356,8 +370,9 @@ END_TEST
 START_TEST(test_wire_ping_req_layout_is_big_endian)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x01, WIRE_PING_REQ, 0x00, 0x05,
-		0x03, 127, 0, 0, 1, 0xC3, 0x53,		/* id 3, 127.0.0.1:50003 */
+		0xCD, 0x02, WIRE_PING_REQ, 0x00, 0x00, 0x05,
+		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1,	/* id 3, IPv4, port 50003, 127.0.0.1 */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* the rest of the address */
 		0x01, 0x02, 0x03, 0x04, 0x02,		/* seq, role */
 	};
 	uint8_t			buf[WIRE_MAX_FRAME];
@@ -372,11 +387,12 @@ END_TEST
 START_TEST(test_wire_file_req_layout_matches_protocol_doc)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x01, WIRE_FILE_REQ, 0x00, 0x10,
-		0x03, 127, 0, 0, 1, 0xC3, 0x53,
+		0xCD, 0x02, WIRE_FILE_REQ, 0x00, 0x00, 29,
+		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0x08, 0x13,				/* file 2067 */
 		0x0A, 0x0B, 0x0C, 0x0D,			/* id */
-		200, 192, 168, 1, 20, 0xFF, 0xFF,	/* origin */
+		200, 0x04, 0xFF, 0xFF, 192, 168, 1, 20,	/* origin */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		254, WIRE_ROUTE_OWNER, WIRE_MODE_TCP,	/* ttl, flags, mode */
 	};
 	uint8_t			buf[WIRE_MAX_FRAME];
@@ -391,8 +407,8 @@ END_TEST
 START_TEST(test_wire_data_layout_and_payload_length)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x01, WIRE_DATA, 0x00, 11 + 3,
-		0x03, 127, 0, 0, 1, 0xC3, 0x53,
+		0xCD, 0x02, WIRE_DATA, 0x00, 0x00, 11 + 3,
+		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0x11, 0x22, 0x33, 0x44,			/* xfer */
 		0x00, 0x00, 0xEA, 0x61,			/* seq 60001 */
 		WIRE_DATA_LAST, 0x00, 0x03,		/* flags, len */
@@ -437,6 +453,7 @@ START_TEST(test_wire_every_truncation_rejected)
 	size_t			 i, k, n;
 	int			 t;
 
+	set_family(_i);
 	for (t = WIRE_PING_REQ; t < WIRE_TYPE_END; t++) {
 		for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
 			if (t != WIRE_DATA && i > 0)
@@ -460,6 +477,7 @@ START_TEST(test_wire_trailing_byte_rejected)
 	size_t		 n;
 	int		 t;
 
+	set_family(_i);
 	for (t = WIRE_PING_REQ; t < WIRE_TYPE_END; t++) {
 		n = sample_frame(t, buf, 4);
 		buf[n] = 0;
@@ -487,9 +505,12 @@ START_TEST(test_wire_bad_version_rejected)
 	const char	*why = NULL;
 	size_t		 n = sample_frame(WIRE_PING_RSP, buf, 0);
 
-	buf[1] = 2;
+	buf[1] = 1;
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
-	ck_assert_str_eq(why, "unsupported version 2");
+	ck_assert_str_eq(why, "unsupported version 1");
+	buf[1] = 3;
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "unsupported version 3");
 	buf[1] = 0;
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "unsupported version 0");
@@ -538,13 +559,13 @@ START_TEST(test_wire_wrong_payload_length_rejected)
 		n = sample_frame(t, buf, 0);
 		plen = n - P;
 		buf[n] = 0;
-		poke(buf, 3, 2, (uint32_t)plen + 1);
+		poke(buf, 4, 2, (uint32_t)plen + 1);
 		why = NULL;
 		ck_assert_int_eq(decode_exact(buf, n + 1, &why), -1);
 		ck_assert_ptr_nonnull(strstr(why, "length mismatch for "));
 		ck_assert_str_eq(why + strlen("length mismatch for "), wire_type_name(t));
 		if (plen > 0) {
-			poke(buf, 3, 2, (uint32_t)plen - 1);
+			poke(buf, 4, 2, (uint32_t)plen - 1);
 			why = NULL;
 			ck_assert_int_eq(decode_exact(buf, n - 1, &why), -1);
 			ck_assert_ptr_nonnull(strstr(why, "length mismatch for "));
@@ -562,8 +583,8 @@ END_TEST
 
 START_TEST(test_wire_bad_mode_rejected)
 {
-	assert_field_rejected(WIRE_FILE_REQ, P + 15, 1, 2, "bad mode");
-	assert_field_rejected(WIRE_STORE_REQ, P + 15, 1, 2, "bad mode");
+	assert_field_rejected(WIRE_FILE_REQ, P + 28, 1, 2, "bad mode");
+	assert_field_rejected(WIRE_STORE_REQ, P + 28, 1, 2, "bad mode");
 	assert_field_rejected(WIRE_FILE_RSP, P + 7, 1, 2, "bad mode");
 }
 END_TEST
@@ -599,9 +620,9 @@ END_TEST
 
 START_TEST(test_wire_unknown_route_flags_rejected)
 {
-	assert_field_rejected(WIRE_FILE_REQ, P + 14, 1, 0x02, "unknown route flags");
-	assert_field_rejected(WIRE_STORE_REQ, P + 14, 1, 0x80, "unknown route flags");
-	assert_field_rejected(WIRE_FILE_REQ, P + 14, 1, 0xFF, "unknown route flags");
+	assert_field_rejected(WIRE_FILE_REQ, P + 27, 1, 0x02, "unknown route flags");
+	assert_field_rejected(WIRE_STORE_REQ, P + 27, 1, 0x80, "unknown route flags");
+	assert_field_rejected(WIRE_FILE_REQ, P + 27, 1, 0xFF, "unknown route flags");
 }
 END_TEST
 
@@ -615,7 +636,8 @@ END_TEST
 START_TEST(test_wire_bad_reject_reason_rejected)
 {
 	assert_field_rejected(WIRE_JOIN_REJECT, P + 0, 1, 0, "bad reject reason");
-	assert_field_rejected(WIRE_JOIN_REJECT, P + 0, 1, 3, "bad reject reason");
+	assert_field_rejected(WIRE_JOIN_REJECT, P + 0, 1, 4, "bad reject reason");
+	assert_field_rejected(WIRE_JOIN_REJECT, P + 0, 1, 255, "bad reject reason");
 }
 END_TEST
 
@@ -632,7 +654,7 @@ START_TEST(test_wire_data_len_over_mss_rejected)
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "segment too long");
 	/* Both the payload length and the len field one past the MSS. */
-	poke(buf, 3, 2, 11 + WIRE_MAX_MSS + 1);
+	poke(buf, 4, 2, 11 + WIRE_MAX_MSS + 1);
 	ck_assert_int_eq(decode_exact(buf, n + 1, &why), -1);
 	ck_assert_str_eq(why, "length mismatch for DATA");
 	free(buf);
@@ -657,19 +679,20 @@ START_TEST(test_wire_none_contact_rejected_where_not_allowed)
 		{ WIRE_FILE_REQ, P + 6, "bad origin contact" },
 		{ WIRE_STORE_REQ, P + 6, "bad origin contact" },
 		{ WIRE_DEPART, P + 0, "bad successor contact" },
-		{ WIRE_DEPART, P + 7, "bad successor contact" },
+		{ WIRE_DEPART, P + 20, "bad successor contact" },
 		{ WIRE_JOIN_ACCEPT, P + 0, "bad successor contact" },
-		{ WIRE_JOIN_ACCEPT, P + 7, "bad successor contact" },
+		{ WIRE_JOIN_ACCEPT, P + 20, "bad successor contact" },
 		{ WIRE_SUCC_CHANGE, P + 0, "bad successor contact" },
-		{ WIRE_SUCC_CHANGE, P + 7, "bad successor contact" },
+		{ WIRE_SUCC_CHANGE, P + 20, "bad successor contact" },
 		{ WIRE_JOIN_REQ, P + 0, "bad joiner contact" },
-		{ WIRE_PING_REQ, 5, "bad sender contact" },
-		{ WIRE_SUCC_REPLY, 5, "bad sender contact" },
+		{ WIRE_PING_REQ, 6, "bad sender contact" },
+		{ WIRE_SUCC_REPLY, 6, "bad sender contact" },
 	};
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why;
 	size_t		 i, n;
 
+	set_family(_i);
 	for (i = 0; i < sizeof at / sizeof at[0]; i++) {
 		n = sample_frame(at[i].type, buf, 0);
 		memset(buf + at[i].off, 0, WIRE_CONTACT_LEN);
@@ -683,14 +706,14 @@ END_TEST
 
 START_TEST(test_wire_zero_address_sender_rejected)
 {
-	assert_field_rejected(WIRE_PING_RSP, 6, 4, 0, "bad sender contact");
-	assert_field_rejected(WIRE_JOIN_REQ, 6, 4, 0, "bad sender contact");
+	assert_field_rejected(WIRE_PING_RSP, 10, 4, 0, "bad sender contact");
+	assert_field_rejected(WIRE_JOIN_REQ, 10, 4, 0, "bad sender contact");
 }
 END_TEST
 
 START_TEST(test_wire_zero_port_sender_rejected)
 {
-	assert_field_rejected(WIRE_PING_RSP, 10, 2, 0, "bad sender contact");
+	assert_field_rejected(WIRE_PING_RSP, 8, 2, 0, "bad sender contact");
 }
 END_TEST
 
@@ -713,13 +736,13 @@ START_TEST(test_wire_succ_reply_half_none_contact_rejected)
 	const char	*why = NULL;
 	size_t		 n;
 
-	assert_field_rejected(WIRE_SUCC_REPLY, P + 4 + 5, 2, 0, "bad successor contact");
-	assert_field_rejected(WIRE_SUCC_REPLY, P + 11 + 1, 4, 0, "bad successor contact");
+	assert_field_rejected(WIRE_SUCC_REPLY, P + 4 + 2, 2, 0, "bad successor contact");
+	assert_field_rejected(WIRE_SUCC_REPLY, P + 24 + 4, 4, 0, "bad successor contact");
 	/* A none with a stray id byte is not the all-zero none. */
 	n = sample_frame(WIRE_SUCC_REPLY, buf, 0);
-	memset(buf + P + 11, 0, WIRE_CONTACT_LEN);
+	memset(buf + P + 24, 0, WIRE_CONTACT_LEN);
 	ck_assert_int_eq(decode_exact(buf, n, &why), 0);
-	buf[P + 11] = 12;
+	buf[P + 24] = 12;
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "bad successor contact");
 }
@@ -883,23 +906,23 @@ END_TEST
 
 START_TEST(test_wire_frame_len_rejects_impossible_length)
 {
-	uint8_t		 buf[5] = { WIRE_MAGIC, WIRE_VERSION, WIRE_PING_REQ, 0, 6 };
+	uint8_t		 buf[6] = { WIRE_MAGIC, WIRE_VERSION, WIRE_PING_REQ, 0, 0, 6 };
 	const char	*why = NULL;
 	size_t		 flen;
 
-	ck_assert_int_eq(wire_frame_len(buf, 5, &flen, &why), -1);
+	ck_assert_int_eq(wire_frame_len(buf, 6, &flen, &why), -1);
 	ck_assert_str_eq(why, "length mismatch for PING_REQ");
 	buf[2] = WIRE_DEPART_ACK;
-	buf[4] = 1;
-	ck_assert_int_eq(wire_frame_len(buf, 5, &flen, &why), -1);
+	buf[5] = 1;
+	ck_assert_int_eq(wire_frame_len(buf, 6, &flen, &why), -1);
 	buf[2] = WIRE_DATA;
-	poke(buf, 3, 2, 10);
-	ck_assert_int_eq(wire_frame_len(buf, 5, &flen, &why), -1);
+	poke(buf, 4, 2, 10);
+	ck_assert_int_eq(wire_frame_len(buf, 6, &flen, &why), -1);
 	ck_assert_str_eq(why, "length mismatch for DATA");
-	poke(buf, 3, 2, 11 + WIRE_MAX_MSS + 1);
-	ck_assert_int_eq(wire_frame_len(buf, 5, &flen, &why), -1);
-	poke(buf, 3, 2, 0xFFFF);
-	ck_assert_int_eq(wire_frame_len(buf, 5, &flen, &why), -1);
+	poke(buf, 4, 2, 11 + WIRE_MAX_MSS + 1);
+	ck_assert_int_eq(wire_frame_len(buf, 6, &flen, &why), -1);
+	poke(buf, 4, 2, 0xFFFF);
+	ck_assert_int_eq(wire_frame_len(buf, 6, &flen, &why), -1);
 }
 END_TEST
 
@@ -908,11 +931,11 @@ START_TEST(test_wire_frame_len_accepts_data_length_range)
 	uint8_t	buf[WIRE_HEADER_LEN] = { WIRE_MAGIC, WIRE_VERSION, WIRE_DATA };
 	size_t	flen = 0;
 
-	poke(buf, 3, 2, 11);
-	ck_assert_int_eq(wire_frame_len(buf, 5, &flen, NULL), 1);
+	poke(buf, 4, 2, 11);
+	ck_assert_int_eq(wire_frame_len(buf, 6, &flen, NULL), 1);
 	ck_assert_int_eq(wire_frame_len(buf, sizeof buf, &flen, NULL), 0);
 	ck_assert_uint_eq(flen, WIRE_HEADER_LEN + 11);
-	poke(buf, 3, 2, 11 + WIRE_MAX_MSS);
+	poke(buf, 4, 2, 11 + WIRE_MAX_MSS);
 	ck_assert_int_eq(wire_frame_len(buf, sizeof buf, &flen, NULL), 0);
 	ck_assert_uint_eq(flen, WIRE_HEADER_LEN + 11 + WIRE_MAX_MSS);
 	ck_assert_uint_le(flen, WIRE_MAX_FRAME);
@@ -963,14 +986,21 @@ START_TEST(test_wire_random_bytes_never_crash)
 		 * Pure noise almost never passes the magic, so two thirds of the buffers get a
 		 * plausible header; half of those also get a length that matches the buffer.
 		 */
-		if (i % 3 != 0 && n >= 5) {
+		if (i % 3 != 0 && n >= 6) {
 			t = 1 + (int)rng_below(WIRE_TYPE_END - 1);
 			buf[0] = WIRE_MAGIC;
 			buf[1] = WIRE_VERSION;
 			buf[2] = (uint8_t)t;
+			buf[3] = 0;
+			/* Contacts pass only with a known family byte and zeros past IPv4. */
+			if (n >= 26) {
+				buf[7] = (uint8_t)(i & 4 ? WIRE_FAMILY_V6 : WIRE_FAMILY_V4);
+				if (!(i & 4))
+					memset(buf + 14, 0, 12);
+			}
 			if (i % 3 == 1 && n >= WIRE_HEADER_LEN) {
 				plen = n - WIRE_HEADER_LEN;
-				poke(buf, 3, 2, (uint32_t)plen);
+				poke(buf, 4, 2, (uint32_t)plen);
 			}
 		}
 		accepted += assert_canonical_if_accepted(buf, n);
@@ -987,6 +1017,7 @@ START_TEST(test_wire_mutated_frames_reencode_identically)
 	long	accepted = 0;
 	int	t;
 
+	set_family(_i);
 	for (t = WIRE_PING_REQ; t < WIRE_TYPE_END; t++) {
 		n = sample_frame(t, frame, 17);
 		for (i = 0; i < FUZZ_MUTATIONS; i++) {
@@ -1020,6 +1051,118 @@ START_TEST(test_wire_mutated_frames_reencode_identically)
 }
 END_TEST
 
+START_TEST(test_wire_ping_rsp_v6_layout)
+{
+	static const uint8_t	want[] = {
+		0xCD, 0x02, WIRE_PING_RSP, 0x00, 0x00, 24,
+		0x03, 0x06, 0xC3, 0x53,			/* id 3, IPv6, port 50003 */
+		0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0, 1,
+		0xFF, 0xFF, 0xFF, 0xFE,			/* seq */
+		0x09, 0x06, 0xC3, 0x59,			/* succ: id 9, IPv6, port 50009 */
+		0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0, 1,
+	};
+	uint8_t			buf[WIRE_MAX_FRAME];
+	struct wire_msg		m;
+
+	set_family(1);
+	sample(WIRE_PING_RSP, &m, 0);
+	ck_assert_uint_eq(wire_encode(&m, buf, sizeof buf), sizeof want);
+	ck_assert_mem_eq(buf, want, sizeof want);
+	assert_round_trip(&m);
+}
+END_TEST
+
+/* The header's tag bit is reserved for ring keys: refused, by frame_len as soon as it is seen. */
+START_TEST(test_wire_header_flags_rejected)
+{
+	uint8_t		 buf[WIRE_MAX_FRAME];
+	const char	*why = NULL;
+	size_t		 flen, n = sample_frame(WIRE_PING_REQ, buf, 0);
+
+	buf[3] = WIRE_HDR_TAG;
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "authentication tag not supported");
+	why = NULL;
+	ck_assert_int_eq(wire_frame_len(buf, 4, &flen, &why), -1);
+	ck_assert_str_eq(why, "authentication tag not supported");
+	buf[3] = 0x02;
+	ck_assert_int_eq(wire_frame_len(buf, 4, &flen, &why), -1);
+	ck_assert_str_eq(why, "unknown header flags");
+	buf[3] = 0x80;
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "unknown header flags");
+	buf[3] = 0;
+	ck_assert_int_eq(wire_frame_len(buf, 4, &flen, &why), 1);
+}
+END_TEST
+
+/* A version 1 frame (the IPv4-only protocol) is refused with a reason naming its version. */
+START_TEST(test_wire_version_1_frame_named)
+{
+	static const uint8_t	v1[] = {
+		0xCD, 0x01, WIRE_PING_REQ, 0x00, 0x05,
+		0x03, 127, 0, 0, 1, 0xC3, 0x53, 0x01, 0x02, 0x03, 0x04, 0x02,
+	};
+	const char		*why = NULL;
+	size_t			 flen;
+
+	ck_assert_int_eq(decode_exact(v1, sizeof v1, &why), -1);
+	ck_assert_str_eq(why, "unsupported version 1");
+	why = NULL;
+	ck_assert_int_eq(wire_frame_len(v1, 2, &flen, &why), -1);
+	ck_assert_str_eq(why, "unsupported version 1");
+}
+END_TEST
+
+/* Contacts: a family other than 4 and 6, bytes past an IPv4 address, a zero IPv6 address. */
+START_TEST(test_wire_bad_contact_family_rejected)
+{
+	uint8_t		 buf[WIRE_MAX_FRAME];
+	const char	*why = NULL;
+	size_t		 n;
+
+	assert_field_rejected(WIRE_PING_REQ, 7, 1, 5, "bad sender contact");
+	assert_field_rejected(WIRE_PING_REQ, 7, 1, 0, "bad sender contact");
+	assert_field_rejected(WIRE_PING_REQ, 7, 1, 255, "bad sender contact");
+	assert_field_rejected(WIRE_PING_REQ, 25, 1, 1, "bad sender contact");
+	assert_field_rejected(WIRE_PING_REQ, 14, 1, 1, "bad sender contact");
+	assert_field_rejected(WIRE_FILE_REQ, P + 6 + 1, 1, 9, "bad origin contact");
+	assert_field_rejected(WIRE_DEPART, P + 20 + 19, 1, 7, "bad successor contact");
+	set_family(1);
+	n = sample_frame(WIRE_PING_REQ, buf, 0);
+	memset(buf + 10, 0, 16);
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "bad sender contact");
+	assert_field_rejected(WIRE_JOIN_REQ, P + 1, 1, WIRE_FAMILY_V4, "bad joiner contact");
+	assert_field_rejected(WIRE_SUCC_REPLY, P + 24 + 2, 2, 0, "bad successor contact");
+}
+END_TEST
+
+/* Families may differ within a message (the ring refuses that, not the codec). */
+START_TEST(test_wire_mixed_families_round_trip)
+{
+	struct wire_msg	m;
+
+	set_family(0);
+	sample(WIRE_SUCC_REPLY, &m, 0);
+	set_family(1);
+	m.u.reply.s2 = mk(12, 1, 2, 3, 4, 50012);
+	assert_round_trip(&m);
+	ck_assert_uint_eq(m.u.reply.s2.family, CONTACT_V6);
+}
+END_TEST
+
+/* The family refusal of a join is a reason the codec carries. */
+START_TEST(test_wire_reject_family_reason)
+{
+	struct wire_msg	m;
+
+	sample(WIRE_JOIN_REJECT, &m, 0);
+	m.u.reject.reason = WIRE_REJECT_FAMILY;
+	assert_round_trip(&m);
+}
+END_TEST
+
 /* The suite: codec, validation, framing, fuzz. */
 static Suite *
 wire_suite(void)
@@ -1028,7 +1171,7 @@ wire_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("codec");
-	tcase_add_test(tc, test_wire_round_trip_every_type);
+	tcase_add_loop_test(tc, test_wire_round_trip_every_type, 0, 2);
 	tcase_add_test(tc, test_wire_ping_req_layout_is_big_endian);
 	tcase_add_test(tc, test_wire_file_req_layout_matches_protocol_doc);
 	tcase_add_test(tc, test_wire_data_layout_and_payload_length);
@@ -1038,11 +1181,14 @@ wire_suite(void)
 	tcase_add_test(tc, test_wire_encode_small_buffer_returns_zero);
 	tcase_add_test(tc, test_wire_type_names);
 	tcase_add_test(tc, test_wire_contact_none_is_port_zero);
+	tcase_add_test(tc, test_wire_ping_rsp_v6_layout);
+	tcase_add_test(tc, test_wire_mixed_families_round_trip);
+	tcase_add_test(tc, test_wire_reject_family_reason);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("validation");
-	tcase_add_test(tc, test_wire_every_truncation_rejected);
-	tcase_add_test(tc, test_wire_trailing_byte_rejected);
+	tcase_add_loop_test(tc, test_wire_every_truncation_rejected, 0, 2);
+	tcase_add_loop_test(tc, test_wire_trailing_byte_rejected, 0, 2);
 	tcase_add_test(tc, test_wire_bad_magic_rejected);
 	tcase_add_test(tc, test_wire_bad_version_rejected);
 	tcase_add_test(tc, test_wire_unknown_type_rejected);
@@ -1058,13 +1204,16 @@ wire_suite(void)
 	tcase_add_test(tc, test_wire_bad_reject_reason_rejected);
 	tcase_add_test(tc, test_wire_data_len_over_mss_rejected);
 	tcase_add_test(tc, test_wire_data_len_disagreeing_with_payload_rejected);
-	tcase_add_test(tc, test_wire_none_contact_rejected_where_not_allowed);
+	tcase_add_loop_test(tc, test_wire_none_contact_rejected_where_not_allowed, 0, 2);
 	tcase_add_test(tc, test_wire_zero_address_sender_rejected);
 	tcase_add_test(tc, test_wire_zero_port_sender_rejected);
 	tcase_add_test(tc, test_wire_succ_reply_none_contacts_accepted);
 	tcase_add_test(tc, test_wire_succ_reply_half_none_contact_rejected);
 	tcase_add_test(tc, test_wire_decode_failure_leaves_no_message);
 	tcase_add_test(tc, test_wire_why_may_be_null);
+	tcase_add_test(tc, test_wire_header_flags_rejected);
+	tcase_add_test(tc, test_wire_version_1_frame_named);
+	tcase_add_test(tc, test_wire_bad_contact_family_rejected);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("framing");
@@ -1079,7 +1228,7 @@ wire_suite(void)
 	tc = tcase_create("fuzz");
 	tcase_set_timeout(tc, FUZZ_TIMEOUT);
 	tcase_add_test(tc, test_wire_random_bytes_never_crash);
-	tcase_add_test(tc, test_wire_mutated_frames_reencode_identically);
+	tcase_add_loop_test(tc, test_wire_mutated_frames_reencode_identically, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

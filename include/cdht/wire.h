@@ -9,9 +9,13 @@
 #include "cdht/contact.h"
 
 #define WIRE_MAGIC		0xCD
-#define WIRE_VERSION		1
-#define WIRE_HEADER_LEN		12	/* bytes: magic, version, type, payload length(2), sender contact(7) */
-#define WIRE_CONTACT_LEN	7	/* bytes: id, IPv4 address, port */
+#define WIRE_VERSION		2
+#define WIRE_HEADER_LEN		26	/* bytes: magic, version, type, flags, payload length(2), sender contact(20) */
+#define WIRE_CONTACT_LEN	20	/* bytes: id, family, port(2), address(16) */
+#define WIRE_FAMILY_V4		4	/* contact family byte: IPv4 in the first 4 address bytes */
+#define WIRE_FAMILY_V6		6	/* contact family byte: IPv6, all 16 address bytes */
+#define WIRE_HDR_TAG		0x01	/* header flag: an authentication tag follows the payload (reserved) */
+#define WIRE_TAG_LEN		32	/* bytes of that tag, once defined (HMAC-SHA-256 with the ring key) */
 #define WIRE_MAX_MSS		60000	/* bytes of file data in one UDP segment */
 #define WIRE_MAX_PAYLOAD	(WIRE_MAX_MSS + 16)	/* bytes after the header */
 #define WIRE_MAX_FRAME		(WIRE_HEADER_LEN + WIRE_MAX_PAYLOAD)	/* bytes */
@@ -43,7 +47,11 @@ enum wire_type {
 
 enum wire_status { WIRE_STATUS_HAVE = 0, WIRE_STATUS_ABSENT = 1 };
 enum wire_mode { WIRE_MODE_UDP = 0, WIRE_MODE_TCP = 1 };
-enum wire_reject { WIRE_REJECT_ID_TAKEN = 1, WIRE_REJECT_NOT_READY = 2 };
+enum wire_reject {
+	WIRE_REJECT_ID_TAKEN = 1,	/* the joiner's id is in the ring */
+	WIRE_REJECT_NOT_READY = 2,	/* the ring cannot place the joiner now */
+	WIRE_REJECT_FAMILY = 3		/* the joiner's address family is not the ring's */
+};
 
 /* A routed request or store: key of file, travelling from origin. */
 struct wire_route {
