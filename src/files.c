@@ -115,3 +115,27 @@ files_list(const char *dir, int *out, size_t max)
 	qsort(out, n, sizeof *out, files_cmp);
 	return n;
 }
+
+/* Close a copy that will not be completed (if open) and remove its temporary file. */
+void
+files_drop_partial(int *fd, const char *tmp)
+{
+	if (*fd == -1)
+		return;
+	close(*fd);
+	*fd = -1;
+	files_discard(tmp);
+}
+
+/* The size of F.pdf in bytes, or -1 if it is not a regular file. */
+int64_t
+files_size(const char *dir, int file)
+{
+	char		path[FILES_PATH_MAX];
+	struct stat	st;
+
+	files_path(path, sizeof path, dir, FILES_OWN, file);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (int64_t)st.st_size;
+}

@@ -23,6 +23,10 @@ int	files_commit(const char *dir, const char *tmp, enum files_kind kind, int fil
 	    size_t errlen);
 /* Remove a temporary file that will not be completed. */
 void	files_discard(const char *tmp);
+/* Close a copy that will not be completed (if *fd != -1; then *fd = -1) and remove tmp. */
+void	files_drop_partial(int *fd, const char *tmp);
+/* The size of F.pdf in bytes, or -1 if it is not a regular file. */
+int64_t	files_size(const char *dir, int file);
 /* The four-digit F of every F.pdf in dir, ascending, at most max; how many. */
 size_t	files_list(const char *dir, int *out, size_t max);
 
