@@ -6,6 +6,8 @@
 #ifndef CDHT_CTX_H
 #define CDHT_CTX_H
 
+#include <sys/queue.h>
+
 #include <stdint.h>
 
 #include "cdht/cli.h"
@@ -15,6 +17,14 @@
 #include "xferlog.h"
 
 struct net;
+
+#ifndef LIST_FOREACH_SAFE	/* glibc's sys/queue.h lacks it; the BSDs have it */
+#define LIST_FOREACH_SAFE(var, head, field, tvar)				\
+	for ((var) = LIST_FIRST((head));					\
+	    (var) != NULL && ((tvar) = LIST_NEXT((var), field), 1);		\
+	    (var) = (tvar))
+#endif
+
 
 /* The first member of every struct handed to net as a body's ctx, so a callback can tell. */
 enum ctx_job {

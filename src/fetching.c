@@ -9,13 +9,6 @@
 #include "log.h"
 #include "net.h"
 
-#ifndef LIST_FOREACH_SAFE	/* glibc's sys/queue.h lacks it; the BSDs have it */
-#define LIST_FOREACH_SAFE(var, head, field, tvar)				\
-	for ((var) = LIST_FIRST((head));					\
-	    (var) != NULL && ((tvar) = LIST_NEXT((var), field), 1);		\
-	    (var) = (tvar))
-#endif
-
 /* One request typed here and its temporary copy. Owned by the jobs list; freed on FORGET. */
 struct fetch_job {
 	enum ctx_job		 job;		/* CTX_JOB_FETCH */
@@ -39,19 +32,16 @@ fetching_rearm(struct fetching *fg)
 	const struct fetch_job *j;
 
 	fg->next = FETCH_NEVER;
-	LIST_FOREACH(j, &fg->jobs, link)
-		if (j->f.deadline < fg->next)
-			fg->next = j->f.deadline;
+	for (j = LIST_FIRST(&fg->jobs); j != NULL; j = LIST_NEXT(j, link))
+		fg->next = j->f.deadline < fg->next ? j->f.deadline : fg->next;
 }
 
 /* No requests. */
 void
 fetching_init(struct fetching *fg, struct ctx *x)
 {
-	memset(fg, 0, sizeof *fg);
-	fg->ctx = x;
+	*fg = (struct fetching){ .ctx = x, .next = FETCH_NEVER };
 	LIST_INIT(&fg->jobs);
-	fg->next = FETCH_NEVER;
 }
 
 static void
@@ -67,21 +57,12 @@ static int
 fetching_commit(struct fetching *fg, struct fetch_job *j)
 {
 	char	err[256];
-	int	fd = j->fd;
 
-	j->fd = -1;
-	if (close(fd) != 0) {
-		log_warn("file %04d from peer %u: cannot close the copy: %s; discarded",
-		    j->f.file, j->f.owner, strerror(errno));
-		files_discard(j->tmp);
-		return -1;
-	}
-	if (files_commit(fg->ctx->cfg.dir, j->tmp, FILES_RECEIVED, j->f.file, err,
-	    sizeof err) != 0) {
-		log_warn("file %04d: %s", j->f.file, err);
-		return -1;
-	}
-	return 0;
+	if (files_commit(&j->fd, fg->ctx->cfg.dir, j->tmp, FILES_RECEIVED, j->f.file, err,
+	    sizeof err) == 0)
+		return 0;
+	log_warn("file %04d from peer %u: %s; discarded", j->f.file, j->f.owner, err);
+	return -1;
 }
 
 /* Send an ACK for a segment to the owner. */
@@ -189,22 +170,15 @@ fetching_apply(struct fetching *fg, struct fetch_job *j, struct fetch_out *out,
 	out->n = 0;
 }
 
-static struct fetch_job *
+/* The request with this id, or NULL. */
+struct fetch_job *
 fetching_find(const struct fetching *fg, uint32_t id)
 {
-	struct fetch_job *j;
+	struct fetch_job *j = LIST_FIRST(&fg->jobs);
 
-	LIST_FOREACH(j, &fg->jobs, link)
-		if (j->f.id == id)
-			return j;
-	return NULL;
-}
-
-/* Is id one of our requests? */
-bool
-fetching_has_id(const struct fetching *fg, uint32_t id)
-{
-	return fetching_find(fg, id) != NULL;
+	while (j != NULL && j->f.id != id)
+		j = LIST_NEXT(j, link);
+	return j;
 }
 
 /* A request is about to be routed. */

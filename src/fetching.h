@@ -29,8 +29,8 @@ void	 fetching_init(struct fetching *fg, struct ctx *x);
 void	 fetching_free(struct fetching *fg);
 /* Typed `request F`, about to be routed with this fresh id. */
 void	 fetching_start(struct fetching *fg, int file, uint32_t id, uint64_t now);
-/* Is id one of our requests? */
-bool	 fetching_has_id(const struct fetching *fg, uint32_t id);
+/* The request with this id, or NULL. */
+struct fetch_job *fetching_find(const struct fetching *fg, uint32_t id);
 /* A FILE_RSP on connection c: false if it answers none of our requests. */
 bool	 fetching_on_answer(struct fetching *fg, struct net_conn *c, const struct wire_msg *m,
 	    uint64_t now);

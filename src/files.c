@@ -61,13 +61,20 @@ files_create_tmp(const char *dir, enum files_kind kind, int file, uint32_t id, i
 	return 0;
 }
 
-/* Move a complete temporary file to its final name. */
+/* Close a complete temporary file and move it to its final name. */
 int
-files_commit(const char *dir, const char *tmp, enum files_kind kind, int file, char *err,
-    size_t errlen)
+files_commit(int *fd, const char *dir, const char *tmp, enum files_kind kind, int file,
+    char *err, size_t errlen)
 {
 	char	path[FILES_PATH_MAX];
+	int	f = *fd;
 
+	*fd = -1;
+	if (close(f) != 0) {
+		snprintf(err, errlen, "cannot close %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
 	files_path(path, sizeof path, dir, kind, file);
 	if (rename(tmp, path) == -1) {
 		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));

@@ -69,7 +69,8 @@ peer_new_id(struct peer *p)
 
 	do
 		id = (uint32_t)(xfer_rng_uniform(&p->x.rng) * 4294967296.0);
-	while (id == 0 || fetching_has_id(&p->fetching, id) || store_has_id(&p->store, id));
+	while (id == 0 || fetching_find(&p->fetching, id) != NULL ||
+	    store_find_offer(&p->store, id) != NULL);
 	return id;
 }
 

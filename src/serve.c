@@ -8,13 +8,6 @@
 #include "net.h"
 #include "serve.h"
 
-#ifndef LIST_FOREACH_SAFE	/* glibc's sys/queue.h lacks it; the BSDs have it */
-#define LIST_FOREACH_SAFE(var, head, field, tvar)				\
-	for ((var) = LIST_FIRST((head));					\
-	    (var) != NULL && ((tvar) = LIST_NEXT((var), field), 1);		\
-	    (var) = (tvar))
-#endif
-
 /* A file we send by stop-and-wait. Owned by serve's udp list; freed when it ends. */
 struct udp_sender {
 	LIST_ENTRY(udp_sender)	 link;

@@ -240,6 +240,11 @@ status_json_lists(struct status_buf *b, const struct status_snapshot *s)
 		[STATUS_OWN] = "own", [STATUS_OWNER] = "owner", [STATUS_REPLICA] = "replica",
 	};
 	const struct status_counters	*k = &s->counters;
+	const struct { const char *name; int64_t value; } counters[] = {
+		{ "pings_sent", k->pings_sent }, { "pings_answered", k->pings_answered },
+		{ "misses", k->misses }, { "repairs", k->repairs },
+		{ "bytes_in", k->bytes_in }, { "bytes_out", k->bytes_out },
+	};
 	size_t				 i;
 
 	status_put(b, ",\"files\":[");
@@ -255,18 +260,11 @@ status_json_lists(struct status_buf *b, const struct status_snapshot *s)
 		status_put(b, "%s", i > 0 ? "," : "");
 		status_json_transfer(b, &s->transfers[i]);
 	}
-	status_put(b, "],\"counters\":{\"pings_sent\":");
-	status_put_num(b, k->pings_sent);
-	status_put(b, ",\"pings_answered\":");
-	status_put_num(b, k->pings_answered);
-	status_put(b, ",\"misses\":");
-	status_put_num(b, k->misses);
-	status_put(b, ",\"repairs\":");
-	status_put_num(b, k->repairs);
-	status_put(b, ",\"bytes_in\":");
-	status_put_num(b, k->bytes_in);
-	status_put(b, ",\"bytes_out\":");
-	status_put_num(b, k->bytes_out);
+	status_put(b, "],\"counters\":{");
+	for (i = 0; i < sizeof counters / sizeof counters[0]; i++) {
+		status_put(b, "%s\"%s\":", i > 0 ? "," : "", counters[i].name);
+		status_put_num(b, counters[i].value);
+	}
 	status_put(b, "}");
 }
 

@@ -10,13 +10,6 @@
 #include "net.h"
 #include "store.h"
 
-#ifndef LIST_FOREACH_SAFE	/* glibc's sys/queue.h lacks it; the BSDs have it */
-#define LIST_FOREACH_SAFE(var, head, field, tvar)				\
-	for ((var) = LIST_FIRST((head));					\
-	    (var) != NULL && ((tvar) = LIST_NEXT((var), field), 1);		\
-	    (var) = (tvar))
-#endif
-
 /* A store typed here, waiting for its owner to ask for the bytes. Owned by the offers list. */
 struct store_offer {
 	LIST_ENTRY(store_offer)	 link;
@@ -86,8 +79,9 @@ store_intake_free(struct store *st, struct store_intake *in)
 	free(in);
 }
 
-static struct store_offer *
-store_offer_find(const struct store *st, uint32_t id)
+/* The offer with this id, or NULL. */
+struct store_offer *
+store_find_offer(const struct store *st, uint32_t id)
 {
 	struct store_offer *o;
 
@@ -95,13 +89,6 @@ store_offer_find(const struct store *st, uint32_t id)
 		if (o->id == id)
 			return o;
 	return NULL;
-}
-
-/* Is id one of our offers? */
-bool
-store_has_id(const struct store *st, uint32_t id)
-{
-	return store_offer_find(st, id) != NULL;
 }
 
 /* Typed `store F`: remember the offer until the owner asks for the bytes. */
@@ -150,7 +137,7 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 	struct wire_msg		 m;
 
 	if (rt->origin.id == st->ctx->self.id) {
-		struct store_offer *o = store_offer_find(st, rt->id);
+		struct store_offer *o = store_find_offer(st, rt->id);
 
 		ctx_print(st->ctx, CON_STORE_ACCEPTED, 0, 0, rt->file);
 		if (o != NULL)
@@ -191,7 +178,7 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 bool
 store_on_accepted(struct store *st, struct net_conn *c, const struct wire_msg *m, uint64_t now)
 {
-	struct store_offer	*o = store_offer_find(st, m->u.file_rsp.id);
+	struct store_offer	*o = store_find_offer(st, m->u.file_rsp.id);
 	struct wire_msg		 d;
 	char			 err[256];
 	uint32_t		 size;
@@ -227,19 +214,14 @@ static void
 store_commit(struct store *st, struct store_intake *in)
 {
 	char	err[256];
-	int	fd = in->fd;
 
-	in->fd = -1;
-	if (close(fd) != 0) {
-		log_warn("receiving the stored %04d failed", in->file);
-		files_discard(in->tmp);
-	} else if (files_commit(st->ctx->cfg.dir, in->tmp, FILES_OWN, in->file, err,
-	    sizeof err) != 0)
+	if (files_commit(&in->fd, st->ctx->cfg.dir, in->tmp, FILES_OWN, in->file, err,
+	    sizeof err) != 0) {
 		log_warn("store %04d: %s", in->file, err);
-	else {
-		st->owner_of[in->file / 8] |= (uint8_t)(1u << (in->file % 8));
-		st->ctx->bytes_in += in->size;
+		return;
 	}
+	st->owner_of[in->file / 8] |= (uint8_t)(1u << (in->file % 8));
+	st->ctx->bytes_in += in->size;
 }
 
 /* Open an intake's temporary copy, if its announced size fits on the disk. */

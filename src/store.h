@@ -38,8 +38,8 @@ void	 store_init(struct store *st, struct ctx *x, struct serve *serve);
 void	 store_free(struct store *st);
 /* Typed `store F` with this fresh id: 0 if F.pdf is here to offer, -1 (said why) if not. */
 int	 store_offer(struct store *st, int file, uint32_t id, uint64_t now);
-/* Is id one of our offers? */
-bool	 store_has_id(const struct store *st, uint32_t id);
+/* The offer with this id, or NULL. */
+struct store_offer *store_find_offer(const struct store *st, uint32_t id);
 /* We own a stored key (RING_ACT_STORE): take the store (ask the origin for the bytes). */
 void	 store_take(struct store *st, const struct wire_route *rt, uint64_t now);
 /* A FILE_RSP that accepts one of our offers: false if it is not for one of ours. */

@@ -44,9 +44,9 @@ enum fetch_act_kind {
 };
 
 /*
- * One action. Carried out in order; when OPEN, WRITE or COMMIT fails, the caller stops there
- * (OPEN and WRITE: then discards the copy and forgets the request; COMMIT: the copy is not
- * in place, so "received" is not printed).
+ * One action. Carried out in order; when OPEN or WRITE fails, the caller stops there and
+ * carries out fetch_abort's actions instead; when COMMIT fails, the copy is not in place, so
+ * the caller skips the "received" EVENT and goes on.
  */
 struct fetch_action {
 	enum fetch_act_kind	kind;

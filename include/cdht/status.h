@@ -17,7 +17,7 @@
 #define STATUS_MAX_FILES	64	/* files listed */
 #define STATUS_MAX_TRANSFERS	64	/* transfers listed */
 #define STATUS_TEXT_MAX	(64 * 1024)	/* bytes of either format, with its NUL, at most */
-#define STATUS_NONE	(-1)	/* a number not known (or a capability not built): null */
+#define STATUS_NONE	((int64_t)-1)	/* a number not known (or a capability not built): null */
 
 enum status_state { STATUS_JOINING, STATUS_UP, STATUS_LEAVING };
 enum status_role { STATUS_OWN, STATUS_OWNER, STATUS_REPLICA };
