@@ -6,6 +6,8 @@
 
 #include "cdht/cmd.h"
 
+#include "check_run.h"
+
 /* Parse line; the kind. */
 static enum cmd_kind
 kind_of(const char *line, struct cmd *c)
@@ -62,11 +64,13 @@ END_TEST
 
 START_TEST(test_cmd_blank_line_is_empty)
 {
-	struct cmd c;
+	static const char *const blanks[] = { "", " \t ", "\r", "\v\f  " };
+	struct cmd		 c;
 
-	ck_assert_int_eq(kind_of("", &c), CMD_EMPTY);
-	ck_assert_int_eq(kind_of(" \t ", &c), CMD_EMPTY);
-	ck_assert_str_eq(feedback_of("   "), "");
+	for (size_t i = 0; i < sizeof blanks / sizeof blanks[0]; i++) {
+		ck_assert_int_eq(kind_of(blanks[i], &c), CMD_EMPTY);
+		ck_assert_str_eq(feedback_of(blanks[i]), "");
+	}
 }
 END_TEST
 
@@ -157,34 +161,14 @@ START_TEST(test_cmd_help_lists_every_command)
 }
 END_TEST
 
-static Suite *
-cmd_suite(void)
-{
-	Suite	*s = suite_create("cmd");
-	TCase	*tc = tcase_create("parse");
-
-	tcase_add_test(tc, test_cmd_request_and_store_take_a_file);
-	tcase_add_test(tc, test_cmd_keywords_ignore_case_and_blanks);
-	tcase_add_test(tc, test_cmd_status_json);
-	tcase_add_test(tc, test_cmd_blank_line_is_empty);
-	tcase_add_test(tc, test_cmd_unknown_far_from_every_keyword);
-	tcase_add_test(tc, test_cmd_mistyped_keyword_suggests_the_right_one);
-	tcase_add_test(tc, test_cmd_bad_file_names);
-	tcase_add_test(tc, test_cmd_missing_or_extra_argument);
-	tcase_add_test(tc, test_cmd_long_line_is_cut_not_overrun);
-	tcase_add_test(tc, test_cmd_help_lists_every_command);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(cmd_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	CHECK_RUN("cmd", "parse", NULL,
+	    test_cmd_request_and_store_take_a_file, test_cmd_keywords_ignore_case_and_blanks,
+	    test_cmd_status_json, test_cmd_blank_line_is_empty,
+	    test_cmd_unknown_far_from_every_keyword,
+	    test_cmd_mistyped_keyword_suggests_the_right_one, test_cmd_bad_file_names,
+	    test_cmd_missing_or_extra_argument, test_cmd_long_line_is_cut_not_overrun,
+	    test_cmd_help_lists_every_command);
 }

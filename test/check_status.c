@@ -6,6 +6,8 @@
 
 #include "cdht/status.h"
 
+#include "check_run.h"
+
 static const uint8_t lo[4] = { 127, 0, 0, 1 };
 
 /* A contact of id on loopback at 50000 + id. */
@@ -231,34 +233,13 @@ START_TEST(test_status_text_lines)
 }
 END_TEST
 
-static Suite *
-status_suite(void)
-{
-	Suite	*s = suite_create("status");
-	TCase	*tc = tcase_create("format");
-
-	tcase_add_test(tc, test_status_json_up_peer);
-	tcase_add_test(tc, test_status_json_every_state);
-	tcase_add_test(tc, test_status_json_no_predecessors);
-	tcase_add_test(tc, test_status_json_ring_of_two);
-	tcase_add_test(tc, test_status_json_unknown_successor_and_third);
-	tcase_add_test(tc, test_status_json_files_and_transfers);
-	tcase_add_test(tc, test_status_transfers_are_bounded);
-	tcase_add_test(tc, test_status_json_escaping);
-	tcase_add_test(tc, test_status_json_too_small_buffer);
-	tcase_add_test(tc, test_status_text_lines);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(status_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	CHECK_RUN("status", "format", NULL,
+	    test_status_json_up_peer, test_status_json_every_state,
+	    test_status_json_no_predecessors, test_status_json_ring_of_two,
+	    test_status_json_unknown_successor_and_third, test_status_json_files_and_transfers,
+	    test_status_transfers_are_bounded, test_status_json_escaping,
+	    test_status_json_too_small_buffer, test_status_text_lines);
 }
