@@ -232,12 +232,15 @@ static const struct net_ops peer_net_ops = {
 /*
  * Every contact the peer starts with, built in this one place: ourselves, and the two
  * successors (classic and init forms) or the known peer (join form: *second is none).
+ * Plain ids name peers beside us: our address, port base-port + id.
  */
 static int
 peer_contacts(const struct config *cfg, struct contact *self, struct contact *first,
     struct contact *second, char *err, size_t errlen)
 {
-	struct in_addr a;
+	struct in_addr	a;
+	int		ids[2] = { cfg->form == CLI_JOIN ? cfg->known : cfg->succ1, cfg->succ2 };
+	struct contact	*out[2] = { first, second };
 
 	if (inet_pton(AF_INET, cfg->bind_addr, &a) != 1) {
 		snprintf(err, errlen, "bad bind address '%s'", cfg->bind_addr);
@@ -245,11 +248,11 @@ peer_contacts(const struct config *cfg, struct contact *self, struct contact *fi
 	}
 	*self = contact_v4((uint8_t)cfg->id, (const uint8_t *)&a.s_addr,
 	    (uint16_t)(cfg->base_port + (unsigned)cfg->id));
-#define PEER_BESIDE(id)	contact_with_id(self, (uint8_t)(id), (uint16_t)(cfg->base_port + \
-	(unsigned)(id)))
-	*first = PEER_BESIDE(cfg->form == CLI_JOIN ? cfg->known : cfg->succ1);
-	*second = cfg->form == CLI_JOIN ? contact_none() : PEER_BESIDE(cfg->succ2);
-#undef PEER_BESIDE
+	for (int i = 0; i < 2; i++)
+		*out[i] = contact_with_id(self, (uint8_t)ids[i],
+		    (uint16_t)(cfg->base_port + (unsigned)ids[i]));
+	if (cfg->form == CLI_JOIN)
+		*second = contact_none();
 	return 0;
 }
 
