@@ -99,6 +99,11 @@ START_TEST(test_cmd_mistyped_keyword_suggests_the_right_one)
 	ck_assert_str_eq((kind_of("stats", &c), c.suggest), "status");
 	ck_assert_str_eq((kind_of("hlep", &c), c.suggest), "help");
 	ck_assert_str_eq(feedback_of("hepl"), "unknown command 'hepl'; did you mean 'help'? try help");
+	/* Two slips in a long keyword still count; two in a four-letter one do not. */
+	ck_assert_str_eq((kind_of("stat", &c), c.suggest), "status");
+	ck_assert_str_eq((kind_of("rqeuset", &c), c.suggest), "request");
+	ck_assert_ptr_null((kind_of("hp", &c), c.suggest));
+	ck_assert_ptr_null((kind_of("qt", &c), c.suggest));
 }
 END_TEST
 
