@@ -61,13 +61,20 @@ files_create_tmp(const char *dir, enum files_kind kind, int file, uint32_t id, i
 	return 0;
 }
 
-/* Move a complete temporary file to its final name. */
+/* Close a complete temporary file and move it to its final name. */
 int
-files_commit(const char *dir, const char *tmp, enum files_kind kind, int file, char *err,
-    size_t errlen)
+files_commit(int *fd, const char *dir, const char *tmp, enum files_kind kind, int file,
+    char *err, size_t errlen)
 {
 	char	path[FILES_PATH_MAX];
+	int	f = *fd;
 
+	*fd = -1;
+	if (close(f) != 0) {
+		snprintf(err, errlen, "cannot close %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
 	files_path(path, sizeof path, dir, kind, file);
 	if (rename(tmp, path) == -1) {
 		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
@@ -114,4 +121,28 @@ files_list(const char *dir, int *out, size_t max)
 	closedir(d);
 	qsort(out, n, sizeof *out, files_cmp);
 	return n;
+}
+
+/* Close a copy that will not be completed (if open) and remove its temporary file. */
+void
+files_drop_partial(int *fd, const char *tmp)
+{
+	if (*fd == -1)
+		return;
+	close(*fd);
+	*fd = -1;
+	files_discard(tmp);
+}
+
+/* The size of F.pdf in bytes, or -1 if it is not a regular file. */
+int64_t
+files_size(const char *dir, int file)
+{
+	char		path[FILES_PATH_MAX];
+	struct stat	st;
+
+	files_path(path, sizeof path, dir, FILES_OWN, file);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (int64_t)st.st_size;
 }

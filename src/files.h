@@ -18,11 +18,16 @@ int	files_open(const char *dir, int file, int *fd, uint32_t *size, char *err, si
 /* Create a temporary file that will become the kind's name for F: 0 with *fd and tmp, or -1. */
 int	files_create_tmp(const char *dir, enum files_kind kind, int file, uint32_t id, int *fd,
 	    char *tmp, size_t tmplen, char *err, size_t errlen);
-/* Move a complete temporary file to its final name (atomic): 0, or -1 with err. */
-int	files_commit(const char *dir, const char *tmp, enum files_kind kind, int file, char *err,
-	    size_t errlen);
+/* Close a complete temporary file (*fd = -1) and move it to its final name (atomic): 0,
+ * or -1 with err and the temporary file removed. */
+int	files_commit(int *fd, const char *dir, const char *tmp, enum files_kind kind, int file,
+	    char *err, size_t errlen);
 /* Remove a temporary file that will not be completed. */
 void	files_discard(const char *tmp);
+/* Close a copy that will not be completed (if *fd != -1; then *fd = -1) and remove tmp. */
+void	files_drop_partial(int *fd, const char *tmp);
+/* The size of F.pdf in bytes, or -1 if it is not a regular file. */
+int64_t	files_size(const char *dir, int file);
 /* The four-digit F of every F.pdf in dir, ascending, at most max; how many. */
 size_t	files_list(const char *dir, int *out, size_t max);
 

@@ -1,7 +1,8 @@
 /*
  * Standard input as lines on the event loop. Pollable inputs (tty, pipe, FIFO, socket) are
  * watched for readiness; regular files and /dev/null cannot be polled (epoll refuses them),
- * so they are read a chunk per loop turn instead. End of input stops reading, never the peer.
+ * so they are read a chunk per loop turn instead. End of input stops reading, never the peer;
+ * on a terminal it says so once (a script's /dev/null or pipe ends silently).
  */
 #include <sys/stat.h>
 
@@ -66,6 +67,10 @@ input_read(struct input *in)
 	if (n <= 0) {
 		if (n < 0)
 			log_warn("stopped reading standard input: %s", strerror(errno));
+		else if (isatty(in->fd))
+			/* Ctrl-D: say so once, since the peer goes on without a prompt to show it. */
+			log_say("end of input: commands are no longer read; the peer keeps running "
+			    "(Ctrl-C stops it)");
 		if (evbuffer_get_length(in->buf) > 0) {
 			evbuffer_add(in->buf, "\n", 1);	/* a last line without newline */
 			input_lines(in);

@@ -84,7 +84,7 @@ main(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	event_base_dispatch(base);
-	status = peer_status(p);
+	status = peer_exit_status(p);
 	peer_free(p);
 	event_base_free(base);
 	return status < 0 ? EXIT_SETUP : status;

@@ -1,0 +1,287 @@
+/* Requests typed here: runs each fetch machine and carries out its actions on real files. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fetching.h"
+#include "files.h"
+#include "log.h"
+#include "net.h"
+
+/* One request typed here and its temporary copy. Owned by the jobs list; freed on FORGET. */
+struct fetch_job {
+	enum ctx_job		 job;		/* CTX_JOB_FETCH */
+	LIST_ENTRY(fetch_job)	 link;
+	struct fetch		 f;
+	int			 fd;
+	char			 tmp[FILES_PATH_MAX];
+};
+
+/* What an input brought along that actions may need. */
+struct fetching_input {
+	struct net_conn		*conn;		/* BODY: the answer's connection */
+	const uint8_t		*data;		/* WRITE: the segment's bytes */
+	const struct contact	*from;		/* ACK: the segment's sender */
+};
+
+/* The earliest deadline of any request, stored for the timer (fetch_tick acts on the same). */
+static void
+fetching_rearm(struct fetching *fg)
+{
+	const struct fetch_job *j;
+
+	fg->next = FETCH_NEVER;
+	for (j = LIST_FIRST(&fg->jobs); j != NULL; j = LIST_NEXT(j, link))
+		fg->next = j->f.deadline < fg->next ? j->f.deadline : fg->next;
+}
+
+/* No requests. */
+void
+fetching_init(struct fetching *fg, struct ctx *x)
+{
+	*fg = (struct fetching){ .ctx = x, .next = FETCH_NEVER };
+	LIST_INIT(&fg->jobs);
+}
+
+static void
+fetching_job_free(struct fetch_job *j)
+{
+	LIST_REMOVE(j, link);
+	files_drop_partial(&j->fd, j->tmp);
+	free(j);
+}
+
+/* Close the copy and move it into place: 0, or -1 (said why; the copy is gone). */
+static int
+fetching_commit(struct fetching *fg, struct fetch_job *j)
+{
+	char	err[256];
+
+	if (files_commit(&j->fd, fg->ctx->cfg.dir, j->tmp, FILES_RECEIVED, j->f.file, err,
+	    sizeof err) == 0)
+		return 0;
+	log_warn("file %04d from peer %u: %s; discarded", j->f.file, j->f.owner, err);
+	return -1;
+}
+
+/* Send an ACK for a segment to the owner. */
+static void
+fetching_ack(struct fetching *fg, struct fetch_job *j, const struct fetch_action *a,
+    const struct contact *to)
+{
+	struct wire_msg ack;
+
+	memset(&ack, 0, sizeof ack);
+	ack.type = WIRE_ACK;
+	ack.from = fg->ctx->self;
+	ack.u.ack.xfer = j->f.id;
+	ack.u.ack.ack = a->ack;
+	ack.u.ack.sack = a->sack;
+	net_udp_send(fg->ctx->net, to, &ack);
+}
+
+/* Carry out one action: 0, or -1 if it failed (the rest of the batch is not carried out). */
+static int
+fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action *a,
+    const struct fetching_input *in, uint64_t now)
+{
+	struct ctx	*x = fg->ctx;
+	char		 err[256];
+
+	switch (a->kind) {
+	case FETCH_ACT_EVENT:
+		ctx_print(x, a->ev.kind, a->ev.a, a->ev.b, a->ev.file);
+		return 0;
+	case FETCH_ACT_WARN:
+		log_warn("%s", a->text);
+		return 0;
+	case FETCH_ACT_SAY:
+		log_say("%s", a->text);
+		return 0;
+	case FETCH_ACT_OPEN:
+		if (files_create_tmp(x->cfg.dir, FILES_RECEIVED, j->f.file, j->f.id, &j->fd,
+		    j->tmp, sizeof j->tmp, err, sizeof err) == 0)
+			return 0;
+		log_say("request for %04d: %s", j->f.file, err);
+		j->fd = -1;
+		return -1;
+	case FETCH_ACT_WRITE:
+		if (pwrite(j->fd, in->data, a->len, (off_t)a->offset) == (ssize_t)a->len) {
+			x->bytes_in += a->len;
+			return 0;
+		}
+		log_warn("cannot write the copy of %04d: %s", j->f.file, strerror(errno));
+		return -1;
+	case FETCH_ACT_LOG:
+		xferlog_write(&x->req_log, a->log, ctx_clock(x, now), a->offset, a->len, a->ack);
+		return 0;
+	case FETCH_ACT_FLUSH:
+		xferlog_flush(&x->req_log);
+		return 0;
+	case FETCH_ACT_ACK:
+		fetching_ack(fg, j, a, in->from);
+		return 0;
+	case FETCH_ACT_BODY:
+		net_conn_expect_body(in->conn, j->fd, a->size, j);
+		return 0;
+	case FETCH_ACT_COMMIT:
+		return fetching_commit(fg, j);
+	case FETCH_ACT_DISCARD:
+		files_drop_partial(&j->fd, j->tmp);
+		return 0;
+	case FETCH_ACT_FORGET:
+		fetching_job_free(j);
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Carry out a batch of actions in order. A failed OPEN or WRITE drops the request; after a
+ * failed COMMIT the copy is not in place, so its "received" event is skipped.
+ */
+static void
+fetching_apply(struct fetching *fg, struct fetch_job *j, struct fetch_out *out,
+    const struct fetching_input *in, uint64_t now)
+{
+	bool	uncommitted = false;
+	size_t	i;
+
+	for (i = 0; i < out->n; i++) {
+		enum fetch_act_kind kind = out->a[i].kind;
+
+		if (kind == FETCH_ACT_EVENT && uncommitted)
+			continue;
+		if (fetching_do(fg, j, &out->a[i], in, now) == 0)
+			continue;
+		if (kind == FETCH_ACT_COMMIT) {
+			uncommitted = true;
+			continue;
+		}
+		{
+			struct fetch_out abort = { .n = 0 };
+
+			fetch_abort(&j->f, &abort);
+			fetching_apply(fg, j, &abort, in, now);
+		}
+		break;
+	}
+	out->n = 0;
+}
+
+/* The request with this id, or NULL. */
+struct fetch_job *
+fetching_find(const struct fetching *fg, uint32_t id)
+{
+	struct fetch_job *j = LIST_FIRST(&fg->jobs);
+
+	while (j != NULL && j->f.id != id)
+		j = LIST_NEXT(j, link);
+	return j;
+}
+
+/* A request is about to be routed. */
+void
+fetching_start(struct fetching *fg, int file, uint32_t id, uint64_t now)
+{
+	struct fetch_job *j;
+
+	if ((j = calloc(1, sizeof *j)) == NULL)
+		return;
+	j->job = CTX_JOB_FETCH;
+	j->fd = -1;
+	fetch_init(&j->f, id, file, now);
+	LIST_INSERT_HEAD(&fg->jobs, j, link);
+	fetching_rearm(fg);
+}
+
+/* The owner's answer to a request of ours. */
+bool
+fetching_on_answer(struct fetching *fg, struct net_conn *c, const struct wire_msg *m,
+    uint64_t now)
+{
+	struct fetch_job	*j = fetching_find(fg, m->u.file_rsp.id);
+	struct fetching_input	 in = { c, NULL, &m->from };
+	struct fetch_out	 out = { .n = 0 };
+
+	if (j == NULL)
+		return false;
+	fetch_on_answer(&j->f, m->from.id, m->u.file_rsp.file,
+	    m->u.file_rsp.status == WIRE_STATUS_HAVE, m->u.file_rsp.size,
+	    m->u.file_rsp.mode == WIRE_MODE_TCP, now, &out);
+	fetching_apply(fg, j, &out, &in, now);
+	fetching_rearm(fg);
+	return true;
+}
+
+/* A stop-and-wait segment for one of our requests. */
+void
+fetching_on_data(struct fetching *fg, const struct wire_msg *m, uint64_t now)
+{
+	struct fetch_job	*j = fetching_find(fg, m->u.data.xfer);
+	struct fetching_input	 in = { NULL, m->u.data.data, &m->from };
+	struct fetch_out	 out = { .n = 0 };
+
+	if (j == NULL)
+		return;
+	fetch_on_data(&j->f, m->from.id, m->u.data.seq, m->u.data.len,
+	    (m->u.data.flags & WIRE_DATA_LAST) != 0, now, &out);
+	fetching_apply(fg, j, &out, &in, now);
+	fetching_rearm(fg);
+}
+
+/* The TCP body of a request is in, or cannot be. */
+void
+fetching_body_done(struct fetching *fg, struct fetch_job *j, bool ok, uint64_t now)
+{
+	struct fetching_input	in = { NULL, NULL, NULL };
+	struct fetch_out	out = { .n = 0 };
+
+	if (ok)
+		fg->ctx->bytes_in += j->f.size;
+	fetch_on_body(&j->f, ok, now, &out);
+	fetching_apply(fg, j, &out, &in, now);
+	fetching_rearm(fg);
+}
+
+/* Time passed. */
+void
+fetching_tick(struct fetching *fg, uint64_t now)
+{
+	struct fetch_job	*j, *tmp;
+	struct fetching_input	 in = { NULL, NULL, NULL };
+	struct fetch_out	 out = { .n = 0 };
+
+	LIST_FOREACH_SAFE(j, &fg->jobs, link, tmp) {
+		fetch_tick(&j->f, now, &out);
+		fetching_apply(fg, j, &out, &in, now);
+	}
+	fetching_rearm(fg);
+}
+
+/* Our requests still moving, as transfers. */
+void
+fetching_snapshot(const struct fetching *fg, struct status_snapshot *snap, uint64_t now)
+{
+	const struct fetch_job *j;
+
+	LIST_FOREACH(j, &fg->jobs, link) {
+		const struct fetch	*f = &j->f;
+		struct status_transfer	 t = { STATUS_RECEIVE, STATUS_REQUEST, f->file, f->owner,
+		    f->state == FETCH_TCP, f->state == FETCH_TCP ? STATUS_NONE : (int64_t)f->bytes,
+		    f->size_known ? (int64_t)f->size : STATUS_NONE, (int64_t)(now - f->started),
+		    STATUS_NONE };
+
+		if (f->state == FETCH_UDP || f->state == FETCH_TCP)
+			status_add_transfer(snap, &t);
+	}
+}
+
+/* End every request (partial copies removed). */
+void
+fetching_free(struct fetching *fg)
+{
+	while (!LIST_EMPTY(&fg->jobs))
+		fetching_job_free(LIST_FIRST(&fg->jobs));
+}

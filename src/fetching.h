@@ -1,0 +1,46 @@
+/*
+ * The requests typed here, on the I/O edge: each one's fetch machine (cdht/fetch.h) with its
+ * temporary copy, the actions carried out on files, the transport and the console.
+ */
+#ifndef CDHT_FETCHING_H
+#define CDHT_FETCHING_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cdht/fetch.h"
+#include "cdht/status.h"
+#include "cdht/wire.h"
+#include "ctx.h"
+
+struct net_conn;
+struct fetch_job;
+
+/* Requests in flight. Owned by the peer; fetching_free ends every one. */
+struct fetching {
+	struct ctx			*ctx;
+	LIST_HEAD(, fetch_job)		 jobs;
+	uint64_t			 next;	/* earliest job deadline; FETCH_NEVER: none */
+};
+
+void	 fetching_init(struct fetching *fg, struct ctx *x);
+void	 fetching_free(struct fetching *fg);
+/* Typed `request F`, about to be routed with this fresh id. */
+void	 fetching_start(struct fetching *fg, int file, uint32_t id, uint64_t now);
+/* The request with this id, or NULL. */
+struct fetch_job *fetching_find(const struct fetching *fg, uint32_t id);
+/* A FILE_RSP on connection c: false if it answers none of our requests. */
+bool	 fetching_on_answer(struct fetching *fg, struct net_conn *c, const struct wire_msg *m,
+	    uint64_t now);
+/* A UDP DATA segment. */
+void	 fetching_on_data(struct fetching *fg, const struct wire_msg *m, uint64_t now);
+/* The TCP body of a request is all written (ok) or cannot be (!ok). */
+void	 fetching_body_done(struct fetching *fg, struct fetch_job *job, bool ok, uint64_t now);
+/* Time passed. */
+void	 fetching_tick(struct fetching *fg, uint64_t now);
+/* Our requests still moving, as transfers. */
+void	 fetching_snapshot(const struct fetching *fg, struct status_snapshot *snap, uint64_t now);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * Inside one peer: its rooms, shared by the wiring (peer.c) and the console (peer_cmd.c).
+ * Nothing else includes this.
+ */
+#ifndef CDHT_PEER_INTERNAL_H
+#define CDHT_PEER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "cdht/ring.h"
+#include "cdht/status.h"
+#include "ctx.h"
+#include "fetching.h"
+#include "serve.h"
+#include "store.h"
+
+struct input;
+
+/* The peer. Owned by main; lives as long as the loop runs. */
+struct peer {
+	struct ctx		 x;
+	struct event_base	*base;
+	struct input		*input;
+	struct ring		 ring;
+	struct serve		 serve;
+	struct store		 store;
+	struct fetching		 fetching;
+	struct status_counters	 counters;	/* pings and repairs; bytes are in x */
+	uint64_t		 answered_at[256];	/* when each id last answered a ping; 0: never */
+	bool			 applying;
+	int			 exit_status;
+};
+
+/* Carry out the ring's actions (peer.c). */
+void	peer_apply(struct peer *p, uint64_t now);
+/* Arm the timer at the earliest deadline any room stored (peer.c). */
+void	peer_rearm(struct peer *p);
+/* One line of standard input (peer_cmd.c). */
+void	peer_on_line(char *line, void *arg);
+
+#endif

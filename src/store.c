@@ -1,0 +1,348 @@
+/* Stores: offers typed here waiting for their owner, and intakes of stores we own. */
+#include <sys/statvfs.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "log.h"
+#include "net.h"
+#include "store.h"
+
+/* A store typed here, waiting for its owner to ask for the bytes. Owned by the offers list. */
+struct store_offer {
+	LIST_ENTRY(store_offer)	 link;
+	uint32_t		 id;
+	int			 file;
+	uint64_t		 deadline;	/* forgotten then */
+};
+
+/* A store we own: waiting for, then receiving, its bytes. Owned by the intakes list. */
+struct store_intake {
+	enum ctx_job		 job;		/* CTX_JOB_INTAKE */
+	LIST_ENTRY(store_intake) link;
+	uint8_t			 origin;
+	uint32_t		 id;
+	int			 file;
+	uint64_t		 deadline;	/* waiting: the bytes must start by then */
+	uint64_t		 conn;		/* the connection we asked for the bytes on */
+	bool			 receiving;
+	uint32_t		 size;
+	uint64_t		 started;
+	int			 fd;
+	char			 tmp[FILES_PATH_MAX];
+};
+
+/* The earliest expiry, stored for the timer (the same fields store_tick acts on). */
+static void
+store_rearm(struct store *st)
+{
+	const struct store_offer	*o;
+	const struct store_intake	*in;
+
+	st->next = UINT64_MAX;
+	LIST_FOREACH(o, &st->offers, link)
+		if (o->deadline < st->next)
+			st->next = o->deadline;
+	LIST_FOREACH(in, &st->intakes, link)
+		if (!in->receiving && in->deadline < st->next)
+			st->next = in->deadline;
+}
+
+/* Nothing in flight. */
+void
+store_init(struct store *st, struct ctx *x, struct serve *serve)
+{
+	memset(st, 0, sizeof *st);
+	st->ctx = x;
+	st->serve = serve;
+	LIST_INIT(&st->offers);
+	LIST_INIT(&st->intakes);
+	st->next = UINT64_MAX;
+}
+
+static void
+store_offer_free(struct store_offer *o)
+{
+	LIST_REMOVE(o, link);
+	free(o);
+}
+
+/* End an intake: its slot back, its partial copy gone. */
+static void
+store_intake_free(struct store *st, struct store_intake *in)
+{
+	LIST_REMOVE(in, link);
+	serve_release(st->serve, in->origin);
+	files_drop_partial(&in->fd, in->tmp);
+	free(in);
+}
+
+/* The offer with this id, or NULL. */
+struct store_offer *
+store_find_offer(const struct store *st, uint32_t id)
+{
+	struct store_offer *o;
+
+	LIST_FOREACH(o, &st->offers, link)
+		if (o->id == id)
+			return o;
+	return NULL;
+}
+
+/* Typed `store F`: remember the offer until the owner asks for the bytes. */
+int
+store_offer(struct store *st, int file, uint32_t id, uint64_t now)
+{
+	struct store_offer	*o;
+	char			 err[256];
+	uint32_t		 size;
+	int			 fd;
+
+	if (files_open(st->ctx->cfg.dir, file, &fd, &size, err, sizeof err) != 0) {
+		log_say("store %04d: %s; nothing sent", file, err);
+		return -1;
+	}
+	close(fd);
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		return -1;
+	o->id = id;
+	o->file = file;
+	o->deadline = now + STORE_OFFER_WAIT_MS;
+	LIST_INSERT_HEAD(&st->offers, o, link);
+	store_rearm(st);
+	return 0;
+}
+
+/* The acceptance we send the origin: an answer like a request's, the bytes come back on it. */
+static void
+store_acceptance(const struct store *st, const struct wire_route *rt, struct wire_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->type = WIRE_FILE_RSP;
+	m->from = st->ctx->self;
+	m->u.file_rsp.file = rt->file;
+	m->u.file_rsp.id = rt->id;
+	m->u.file_rsp.status = WIRE_STATUS_HAVE;
+	m->u.file_rsp.mode = WIRE_MODE_TCP;
+}
+
+/* We own a stored key: ask the origin for the bytes (unless we are the origin). */
+void
+store_take(struct store *st, const struct wire_route *rt, uint64_t now)
+{
+	struct store_intake	*in;
+	struct net_conn		*c;
+	struct wire_msg		 m;
+
+	if (rt->origin.id == st->ctx->self.id) {
+		struct store_offer *o = store_find_offer(st, rt->id);
+
+		ctx_print(st->ctx, CON_STORE_ACCEPTED, 0, 0, rt->file);
+		if (o != NULL)
+			store_offer_free(o);	/* F.pdf is already here */
+		store_rearm(st);
+		return;
+	}
+	LIST_FOREACH(in, &st->intakes, link)
+		if (in->file == rt->file) {
+			log_warn("refused a store of %04u from peer %u: one is already coming in",
+			    rt->file, rt->origin.id);
+			return;
+		}
+	if (!serve_admit(st->serve, rt->origin.id, "store", rt->file))
+		return;
+	if ((in = calloc(1, sizeof *in)) == NULL) {
+		serve_release(st->serve, rt->origin.id);
+		return;
+	}
+	in->job = CTX_JOB_INTAKE;
+	in->origin = rt->origin.id;
+	in->id = rt->id;
+	in->file = rt->file;
+	in->fd = -1;
+	in->deadline = now + STORE_INTAKE_WAIT_MS;	/* the origin answers at once */
+	LIST_INSERT_HEAD(&st->intakes, in, link);
+	store_acceptance(st, rt, &m);
+	if ((c = net_tcp_send(st->ctx->net, &rt->origin, &m)) == NULL) {
+		store_intake_free(st, in);
+		return;
+	}
+	in->conn = net_conn_id(c);
+	ctx_print(st->ctx, CON_STORE_ACCEPTED, 0, 0, rt->file);
+	store_rearm(st);
+}
+
+/* The owner accepted a store of ours: send the bytes back on its connection. */
+bool
+store_on_accepted(struct store *st, struct net_conn *c, const struct wire_msg *m, uint64_t now)
+{
+	struct store_offer	*o = store_find_offer(st, m->u.file_rsp.id);
+	struct wire_msg		 d;
+	char			 err[256];
+	uint32_t		 size;
+	int			 fd;
+
+	if (o == NULL)
+		return false;
+	if (m->u.file_rsp.file != o->file)
+		return true;
+	if (files_open(st->ctx->cfg.dir, o->file, &fd, &size, err, sizeof err) != 0) {
+		log_warn("store %04d: %s", o->file, err);
+		store_offer_free(o);
+		store_rearm(st);
+		return true;
+	}
+	memset(&d, 0, sizeof d);
+	d.type = WIRE_STORE_DATA;
+	d.from = st->ctx->self;
+	d.u.store_data.file = (uint16_t)o->file;
+	d.u.store_data.id = o->id;
+	d.u.store_data.size = size;
+	if (serve_stream(st->serve, c, &d, fd, size, o->file, m->from.id, false, now) != 0) {
+		log_warn("store %04d: a second acceptance on one connection; ignored", o->file);
+		return true;
+	}
+	store_offer_free(o);
+	store_rearm(st);
+	return true;
+}
+
+/* A complete intake's copy becomes F.pdf. */
+static void
+store_commit(struct store *st, struct store_intake *in)
+{
+	char	err[256];
+
+	if (files_commit(&in->fd, st->ctx->cfg.dir, in->tmp, FILES_OWN, in->file, err,
+	    sizeof err) != 0) {
+		log_warn("store %04d: %s", in->file, err);
+		return;
+	}
+	st->owner_of[in->file / 8] |= (uint8_t)(1u << (in->file % 8));
+	st->ctx->bytes_in += in->size;
+}
+
+/* Open an intake's temporary copy, if its announced size fits on the disk. */
+static int
+store_open_copy(struct store *st, struct store_intake *in, uint32_t size)
+{
+	struct statvfs	sv;
+	char		err[256];
+
+	if (files_create_tmp(st->ctx->cfg.dir, FILES_OWN, in->file, in->id, &in->fd, in->tmp,
+	    sizeof in->tmp, err, sizeof err) != 0) {
+		log_warn("store %04d: %s", in->file, err);
+		in->fd = -1;
+		return -1;
+	}
+	if (fstatvfs(in->fd, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < size) {
+		log_warn("store %04d: %u bytes do not fit in %s", in->file, size,
+		    st->ctx->cfg.dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* A stored file's bytes are coming from its origin. */
+void
+store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, uint64_t now)
+{
+	struct store_intake *in;
+
+	LIST_FOREACH(in, &st->intakes, link)
+		if (in->conn == net_conn_id(c) && in->origin == m->from.id &&
+		    in->id == m->u.store_data.id && in->file == m->u.store_data.file &&
+		    !in->receiving)
+			break;
+	if (in == NULL) {
+		log_warn("ignored unexpected data for %04u from %s", m->u.store_data.file,
+		    net_conn_peer(c));
+		return;
+	}
+	if (store_open_copy(st, in, m->u.store_data.size) != 0) {
+		store_intake_free(st, in);
+	} else if (m->u.store_data.size == 0) {
+		store_commit(st, in);
+		store_intake_free(st, in);
+	} else {
+		in->receiving = true;
+		in->size = m->u.store_data.size;
+		in->started = now;
+		net_conn_expect_body(c, in->fd, in->size, in);
+	}
+	store_rearm(st);
+}
+
+/* An intake's body is in, or cannot be. */
+void
+store_intake_done(struct store *st, struct store_intake *in, bool ok)
+{
+	if (ok)
+		store_commit(st, in);
+	else
+		log_warn("receiving the stored %04d failed", in->file);
+	store_intake_free(st, in);
+	store_rearm(st);
+}
+
+/* Time passed. */
+void
+store_tick(struct store *st, uint64_t now)
+{
+	struct store_offer	*o, *ot;
+	struct store_intake	*in, *it;
+
+	LIST_FOREACH_SAFE(o, &st->offers, link, ot)
+		if (now >= o->deadline) {
+			log_warn("store %04d: no owner asked for the data within %d s", o->file,
+			    STORE_OFFER_WAIT_MS / 1000);
+			store_offer_free(o);
+		}
+	LIST_FOREACH_SAFE(in, &st->intakes, link, it)
+		if (!in->receiving && now >= in->deadline) {
+			log_warn("store %04d: peer %u never sent the data", in->file, in->origin);
+			store_intake_free(st, in);
+		}
+	store_rearm(st);
+}
+
+/* Every F.pdf here with its role, and our intakes as transfers. */
+void
+store_snapshot(const struct store *st, struct status_snapshot *snap, uint64_t now)
+{
+	const struct store_intake	*in;
+	int				 files[STATUS_MAX_FILES];
+	size_t				 i, n;
+
+	n = files_list(st->ctx->cfg.dir, files, STATUS_MAX_FILES);
+	for (i = 0; i < n; i++) {
+		struct status_file *f = &snap->files[i];
+
+		f->file = files[i];
+		f->role = st->owner_of[files[i] / 8] & (1u << (files[i] % 8)) ? STATUS_OWNER :
+		    STATUS_OWN;
+		f->size = files_size(st->ctx->cfg.dir, files[i]);
+		if (f->size < 0)
+			f->size = STATUS_NONE;
+	}
+	snap->nfiles = n;
+	LIST_FOREACH(in, &st->intakes, link) {
+		struct status_transfer t = { STATUS_RECEIVE, STATUS_STORE, in->file, in->origin,
+		    true, STATUS_NONE, in->receiving ? (int64_t)in->size : STATUS_NONE,
+		    in->receiving ? (int64_t)(now - in->started) : STATUS_NONE, STATUS_NONE };
+
+		status_add_transfer(snap, &t);
+	}
+}
+
+/* End every job (partial copies removed). */
+void
+store_free(struct store *st)
+{
+	while (!LIST_EMPTY(&st->offers))
+		store_offer_free(LIST_FIRST(&st->offers));
+	while (!LIST_EMPTY(&st->intakes))
+		store_intake_free(st, LIST_FIRST(&st->intakes));
+}
