@@ -14,6 +14,10 @@
 #include "cdht/wire.h"
 
 #define NET_MAX_CONNS	512	/* TCP connections at once, open or closing */
+/*
+ * Accepted ones at most. When they are all taken, the accepted connection that has waited
+ * longest for a whole message is closed to make room; one moving a file never is.
+ */
 #define NET_MAX_IN	384	/* of which accepted ones */
 #define NET_CONTROL_RESERVE 32	/* kept for ring control (departure, repair, join) */
 #define NET_MAX_FRAMES	4	/* per connection: every message has one of its own */
@@ -39,8 +43,14 @@ struct net_ops {
 	void	(*timer)(void *arg, uint64_t now);
 };
 
-/* Bind UDP and TCP at self's address and port: the transport, or NULL with err set. */
-struct net	*net_new(struct event_base *base, const struct contact *self,
+/*
+ * Bind UDP and TCP at bind_to's address and port (an all-zero address binds the wildcard of
+ * its family: 0.0.0.0, or :: for IPv6 only). bind_to's id names us in error text ("is peer
+ * 8 already running here?"). Contacts of the other family are neither reached nor heard
+ * (a warning now and then). The transport, or NULL with err set to one sentence.
+ * CDHT_DEBUG_NET=1 in the environment logs every connection state change on stderr.
+ */
+struct net	*net_new(struct event_base *base, const struct contact *bind_to,
 		    const struct net_ops *ops, void *arg, char *err, size_t errlen);
 void		 net_free(struct net *n);
 /* Send one datagram (best effort; failures are warned about). */
