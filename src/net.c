@@ -580,8 +580,8 @@ net_make_room(struct net *n, uint64_t now)
 		return true;
 	for (c = n->conns; c != NULL; c = c->next)
 		if (net_conn_evictable(c) && (victim == NULL ||
-		    c->frame_since < victim->frame_since))
-			victim = c;
+		    c->frame_since <= victim->frame_since))
+			victim = c;	/* the list runs newest first: on a tie, the older */
 	if (victim == NULL)
 		return false;
 	log_warn("connection with %s closed to make room: no whole message from it in %llu ms",
