@@ -1,6 +1,7 @@
 /*
  * The transport: the one owner of the event base's sockets and timer. UDP datagrams and TCP
- * frames come in decoded through net_ops; file bodies stream through bufferevents.
+ * frames come in decoded through net_ops; file bodies stream through bufferevents. Messages
+ * of another protocol version are dropped with one warning per sending host and version.
  */
 #ifndef CDHT_NET_H
 #define CDHT_NET_H
@@ -31,7 +32,11 @@ struct net_conn;
 struct net_ops {
 	/* A valid datagram. */
 	void	(*udp)(void *arg, const struct wire_msg *m, uint64_t now);
-	/* A valid frame on connection c (c lives at least until the callback returns). */
+	/*
+	 * A valid frame on connection c (c lives at least until the callback returns). A
+	 * connection carries our one message, or answers theirs with one file; a connection
+	 * that has received a body (net_conn_expect_body) says nothing more.
+	 */
 	void	(*frame)(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now);
 	/* A connection we opened died before its frame of this type was delivered. */
 	void	(*send_failed)(void *arg, const struct contact *to, int type, uint64_t now);
