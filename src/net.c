@@ -27,6 +27,7 @@
 #define NET_SWEEP_MS		1000		/* ms between checks for stalled connections */
 #define NET_FAMILY_WARN_MS	10000		/* ms between warnings about the other family */
 #define NET_VERSION_NOTES	64		/* senders remembered for speaking another version */
+#define NET_ACCEPT_PAUSE_MS	100		/* ms without accepting when out of descriptors */
 
 /*
  * The life of a connection. Every change goes through net_conn_set_state, which checks it
@@ -110,6 +111,7 @@ struct net {
 	int			 listen_fd;
 	struct event		*udp_ev;
 	struct event		*listen_ev;
+	struct event		*accept_pause;	/* listening again after running out of fds */
 	struct event		*timer;
 	struct net_conn		*conns;
 	size_t			 nconns;	/* open or dead-not-yet-reaped: each holds an fd */
@@ -641,6 +643,15 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		int			fd;
 
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1 && (errno == EMFILE || errno == ENFILE)) {
+			struct timeval	t = { 0, NET_ACCEPT_PAUSE_MS * 1000 };
+
+			/* The listener stays readable: without a pause this would spin. */
+			log_warn("cannot accept a connection: %s", strerror(errno));
+			event_del(n->listen_ev);
+			evtimer_add(n->accept_pause, &t);
+			return;
+		}
 		if (fd == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 			    errno != ECONNABORTED)
@@ -649,6 +660,17 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		}
 		net_admit(n, fd, &ss, len);
 	}
+}
+
+/* The pause after running out of descriptors is over: listen again. */
+static void
+net_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net *n = arg;
+
+	(void)fd;
+	(void)what;
+	event_add(n->listen_ev, NULL);
 }
 
 /* Datagrams are waiting on the UDP socket. */
@@ -816,8 +838,10 @@ net_new(struct event_base *base, const struct contact *bind_to, const struct net
 	n->timer = evtimer_new(base, net_timer_cb, n);
 	n->reaper = evtimer_new(base, net_reaper_cb, n);
 	n->sweeper = evtimer_new(base, net_sweep_cb, n);
+	n->accept_pause = evtimer_new(base, net_accept_resume_cb, n);
 	if (n->listen_ev == NULL || n->udp_ev == NULL || n->timer == NULL ||
-	    n->reaper == NULL || n->sweeper == NULL || event_add(n->udp_ev, NULL) != 0 ||
+	    n->reaper == NULL || n->sweeper == NULL || n->accept_pause == NULL ||
+	    event_add(n->udp_ev, NULL) != 0 ||
 	    event_add(n->listen_ev, NULL) != 0) {
 		snprintf(err, errlen, "cannot set up the event loop");
 		net_free(n);
@@ -838,6 +862,8 @@ net_free(struct net *n)
 		event_free(n->reaper);
 	if (n->sweeper != NULL)
 		event_free(n->sweeper);
+	if (n->accept_pause != NULL)
+		event_free(n->accept_pause);
 	if (n->listen_ev != NULL)
 		event_free(n->listen_ev);
 	if (n->udp_ev != NULL)

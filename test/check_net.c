@@ -1,4 +1,5 @@
 /* Unit tests of the transport on loopback: IPv4 and IPv6, bind errors, versions, full slots. */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -147,6 +148,20 @@ run_until(bool (*done)(void))
 		event_base_loop(base, EVLOOP_ONCE);
 	event_free(t);
 	return done();
+}
+
+/* Run the loop for ms. */
+static void
+run_for(int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct event	*t = evtimer_new(base, loop_timeout_cb, NULL);
+
+	loop_timed_out = false;
+	evtimer_add(t, &tv);
+	while (!loop_timed_out)
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(t);
 }
 
 static bool got_udp(void) { return seen.udp > 0; }
@@ -417,6 +432,44 @@ START_TEST(test_net_full_slots_evict_oldest)
 }
 END_TEST
 
+/* Out of descriptors, the listener pauses (100 ms) instead of spinning on accept. */
+START_TEST(test_net_out_of_fds_pauses_accept)
+{
+	static int		 held[4096];
+	struct contact		 b;
+	struct net		*nb = net_at(CONTACT_V4, lo4, 2, &b);
+	struct sockaddr_in	 sin;
+	struct rlimit		 rl;
+	int			 n = 0, fd;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(b.port);
+	fd = dup(0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = (rlim_t)fd + 40;
+	close(fd);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	/* Fill every descriptor, then free one for a client whose accept must fail. */
+	while (n < 4096 && (held[n] = dup(0)) != -1)
+		n++;
+	ck_assert_int_gt(n, 0);
+	close(held[--n]);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	run_for(350);
+	close(fd);
+	while (n > 0)
+		close(held[--n]);
+	/* A spin would have warned 20 times (the log's limit a second). */
+	ck_assert_int_ge(stderr_count("cannot accept a connection"), 1);
+	ck_assert_int_le(stderr_count("cannot accept a connection"), 5);
+	net_free(nb);
+}
+END_TEST
+
 /* CDHT_DEBUG_NET=1 logs each state change of a connection on stderr; unset, nothing. */
 START_TEST(test_net_debug_logs_transitions)
 {
@@ -456,6 +509,7 @@ net_suite(void)
 	tcase_add_test(tc, test_net_bind_clash_says_why);
 	tcase_add_test(tc, test_net_other_version_warned_once);
 	tcase_add_test(tc, test_net_full_slots_evict_oldest);
+	tcase_add_test(tc, test_net_out_of_fds_pauses_accept);
 	tcase_add_test(tc, test_net_debug_logs_transitions);
 	suite_add_tcase(s, tc);
 	return s;
