@@ -40,7 +40,7 @@
  * Input is read only in READING, BODY_IN and HALF_CLOSED: while we are still talking, what
  * the other side says waits in the socket, so a connection is never both receiving and
  * sending a file. A connection that has received a body has nothing more to say: it shuts
- * its side too, and the end of the other side's closes it.
+ * its side too, and the other side's end closes it.
  */
 enum net_conn_state {
 	NET_CONN_CONNECTING,	/* ours: connect in progress; our message waits in the output */
