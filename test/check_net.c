@@ -188,32 +188,26 @@ net_at(uint8_t family, const uint8_t *addr, uint8_t id, struct contact *self)
 	return NULL;
 }
 
-/* A ping request from `from`. */
+/* A ping request (seq 77, a datagram) or a successor query (qid 99, a frame) from `from`. */
 static struct wire_msg
-ping_from(const struct contact *from)
+msg_from(int type, const struct contact *from)
 {
 	struct wire_msg	m;
 
 	memset(&m, 0, sizeof m);
-	m.type = WIRE_PING_REQ;
+	m.type = (uint8_t)type;
 	m.from = *from;
-	m.u.ping_req.seq = 77;
-	m.u.ping_req.role = 1;
+	if (type == WIRE_PING_REQ) {
+		m.u.ping_req.seq = 77;
+		m.u.ping_req.role = 1;
+	} else {
+		m.u.query.qid = 99;
+	}
 	return m;
 }
 
-/* A successor query from `from` (a frame on TCP). */
-static struct wire_msg
-query_from(const struct contact *from)
-{
-	struct wire_msg	m;
-
-	memset(&m, 0, sizeof m);
-	m.type = WIRE_SUCC_QUERY;
-	m.from = *from;
-	m.u.query.qid = 99;
-	return m;
-}
+#define ping_from(c)	msg_from(WIRE_PING_REQ, (c))
+#define query_from(c)	msg_from(WIRE_SUCC_QUERY, (c))
 
 START_TEST(test_net_v4_udp_round_trip)
 {
