@@ -1,6 +1,7 @@
 /*
  * The transport: the one owner of the event base's sockets and timer. UDP datagrams and TCP
- * frames come in decoded through net_ops; file bodies stream through bufferevents.
+ * frames come in decoded through net_ops; file bodies stream through bufferevents. Messages
+ * of another protocol version are dropped with one warning per sending host and version.
  */
 #ifndef CDHT_NET_H
 #define CDHT_NET_H
@@ -14,6 +15,10 @@
 #include "cdht/wire.h"
 
 #define NET_MAX_CONNS	512	/* TCP connections at once, open or closing */
+/*
+ * Accepted ones at most. When they are all taken, the accepted connection that has waited
+ * longest for a whole message is closed to make room; one moving a file never is.
+ */
 #define NET_MAX_IN	384	/* of which accepted ones */
 #define NET_CONTROL_RESERVE 32	/* kept for ring control (departure, repair, join) */
 #define NET_MAX_FRAMES	4	/* per connection: every message has one of its own */
@@ -27,7 +32,11 @@ struct net_conn;
 struct net_ops {
 	/* A valid datagram. */
 	void	(*udp)(void *arg, const struct wire_msg *m, uint64_t now);
-	/* A valid frame on connection c (c lives at least until the callback returns). */
+	/*
+	 * A valid frame on connection c (c lives at least until the callback returns). A
+	 * connection carries our one message, or answers theirs with one file; a connection
+	 * that has received a body (net_conn_expect_body) says nothing more.
+	 */
 	void	(*frame)(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now);
 	/* A connection we opened died before its frame of this type was delivered. */
 	void	(*send_failed)(void *arg, const struct contact *to, int type, uint64_t now);
@@ -39,8 +48,14 @@ struct net_ops {
 	void	(*timer)(void *arg, uint64_t now);
 };
 
-/* Bind UDP and TCP at self's address and port: the transport, or NULL with err set. */
-struct net	*net_new(struct event_base *base, const struct contact *self,
+/*
+ * Bind UDP and TCP at bind_to's address and port (an all-zero address binds the wildcard of
+ * its family: 0.0.0.0, or :: for IPv6 only). bind_to's id names us in error text ("is peer
+ * 8 already running here?"). Contacts of the other family are neither reached nor heard
+ * (a warning now and then). The transport, or NULL with err set to one sentence.
+ * CDHT_DEBUG_NET=1 in the environment logs every connection state change on stderr.
+ */
+struct net	*net_new(struct event_base *base, const struct contact *bind_to,
 		    const struct net_ops *ops, void *arg, char *err, size_t errlen);
 void		 net_free(struct net *n);
 /* Send one datagram (best effort; failures are warned about). */

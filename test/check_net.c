@@ -1,0 +1,523 @@
+/* Unit tests of the transport on loopback: IPv4 and IPv6, bind errors, versions, full slots. */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "net.h"
+
+#define LOOP_MS		5000	/* ms: safety timeout of every event loop */
+
+static const uint8_t lo4[4] = { 127, 0, 0, 1 };
+static const uint8_t lo6[16] = { [15] = 1 };
+static const uint8_t any6[16];
+
+/* What the callbacks saw. */
+struct seen {
+	int		udp, frames, failed;
+	struct wire_msg	last;
+};
+
+static struct seen	seen;
+static struct event_base *base;
+static char		errpath[] = "/tmp/check_net.XXXXXX";
+
+static void
+on_udp(void *arg, const struct wire_msg *m, uint64_t now)
+{
+	(void)arg;
+	(void)now;
+	seen.udp++;
+	seen.last = *m;
+}
+
+static void
+on_frame(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now)
+{
+	(void)arg;
+	(void)c;
+	(void)now;
+	seen.frames++;
+	seen.last = *m;
+}
+
+static void
+on_failed(void *arg, const struct contact *to, int type, uint64_t now)
+{
+	(void)arg;
+	(void)to;
+	(void)type;
+	(void)now;
+	seen.failed++;
+}
+
+static void
+on_ctx(void *arg, void *ctx, bool ok, uint64_t now)
+{
+	(void)arg;
+	(void)ctx;
+	(void)ok;
+	(void)now;
+}
+
+static void
+on_timer(void *arg, uint64_t now)
+{
+	(void)arg;
+	(void)now;
+}
+
+static const struct net_ops ops = {
+	.udp = on_udp, .frame = on_frame, .send_failed = on_failed, .file_sent = on_ctx,
+	.body_done = on_ctx, .timer = on_timer,
+};
+
+/* Each test: a fresh base, nothing seen, stderr into a file the test can read. */
+static void
+setup(void)
+{
+	int	fd;
+
+	memset(&seen, 0, sizeof seen);
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	fd = mkstemp(errpath);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static void
+teardown(void)
+{
+	event_base_free(base);
+	unlink(errpath);
+	memcpy(errpath + strlen(errpath) - 6, "XXXXXX", 6);
+}
+
+/* How often needle appears in what was written to stderr. */
+static int
+stderr_count(const char *needle)
+{
+	static char	buf[1 << 16];
+	int		fd = open(errpath, O_RDONLY), n = 0;
+	ssize_t		len;
+	char		*p;
+
+	ck_assert_int_ge(fd, 0);
+	len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[len > 0 ? len : 0] = '\0';
+	for (p = buf; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static bool loop_timed_out;
+
+static void
+loop_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	loop_timed_out = true;
+}
+
+/* Run the loop until done() or LOOP_MS pass; whether done() came true. */
+static bool
+run_until(bool (*done)(void))
+{
+	struct timeval	 tv = { LOOP_MS / 1000, 0 };
+	struct event	*t = evtimer_new(base, loop_timeout_cb, NULL);
+
+	loop_timed_out = false;
+	evtimer_add(t, &tv);
+	while (!done() && !loop_timed_out)
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(t);
+	return done();
+}
+
+/* Run the loop for ms. */
+static void
+run_for(int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct event	*t = evtimer_new(base, loop_timeout_cb, NULL);
+
+	loop_timed_out = false;
+	evtimer_add(t, &tv);
+	while (!loop_timed_out)
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(t);
+}
+
+static bool got_udp(void) { return seen.udp > 0; }
+static bool got_frame(void) { return seen.frames > 0; }
+static bool got_family_warning(void) { return stderr_count("this ring uses IPv") > 0; }
+
+/* A transport bound at a random free port of addr (family 4 or 6); its contact in *self. */
+static struct net *
+net_at(uint8_t family, const uint8_t *addr, uint8_t id, struct contact *self)
+{
+	char	err[256];
+	int	i;
+
+	for (i = 0; i < 50; i++) {
+		uint16_t	port = (uint16_t)(20000 + (unsigned)rand() % 12000);
+		struct net	*n;
+
+		*self = family == CONTACT_V4 ? contact_v4(id, addr, port) :
+		    contact_v6(id, addr, port);
+		if ((n = net_new(base, self, &ops, NULL, err, sizeof err)) != NULL)
+			return n;
+	}
+	ck_abort_msg("cannot bind: %s", err);
+	return NULL;
+}
+
+/* A ping request (seq 77, a datagram) or a successor query (qid 99, a frame) from `from`. */
+static struct wire_msg
+msg_from(int type, const struct contact *from)
+{
+	struct wire_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = (uint8_t)type;
+	m.from = *from;
+	if (type == WIRE_PING_REQ) {
+		m.u.ping_req.seq = 77;
+		m.u.ping_req.role = 1;
+	} else {
+		m.u.query.qid = 99;
+	}
+	return m;
+}
+
+#define ping_from(c)	msg_from(WIRE_PING_REQ, (c))
+#define query_from(c)	msg_from(WIRE_SUCC_QUERY, (c))
+
+START_TEST(test_net_v4_udp_round_trip)
+{
+	struct contact	 a, b;
+	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a), *nb = net_at(CONTACT_V4, lo4, 2, &b);
+	struct wire_msg	 m = ping_from(&a);
+
+	net_udp_send(na, &b, &m);
+	ck_assert(run_until(got_udp));
+	ck_assert_uint_eq(seen.last.u.ping_req.seq, 77);
+	ck_assert(contact_equal(&seen.last.from, &a));
+	net_free(na);
+	net_free(nb);
+}
+END_TEST
+
+START_TEST(test_net_v4_tcp_frame)
+{
+	struct contact	 a, b;
+	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a), *nb = net_at(CONTACT_V4, lo4, 2, &b);
+	struct wire_msg	 m = query_from(&a);
+
+	ck_assert_ptr_nonnull(net_tcp_send(na, &b, &m));
+	ck_assert(run_until(got_frame));
+	ck_assert_uint_eq(seen.last.u.query.qid, 99);
+	ck_assert_int_eq(seen.failed, 0);
+	net_free(na);
+	net_free(nb);
+}
+END_TEST
+
+/* Is the wire able to carry an IPv6 sender (protocol version 2 on)? */
+static bool
+wire_carries_v6(const struct contact *a)
+{
+	struct wire_msg	m = ping_from(a);
+	uint8_t		buf[WIRE_MAX_FRAME];
+
+	return wire_encode(&m, buf, sizeof buf) > 0;
+}
+
+static bool got_query_drop(void) { return stderr_count("dropped SUCC_QUERY") > 0; }
+
+/*
+ * A datagram over ::1. While the wire carries only IPv4 contacts (version 1), the sender it
+ * names is IPv4, and it is dropped with the family warning; once it carries IPv6 contacts,
+ * it is delivered.
+ */
+START_TEST(test_net_v6_udp)
+{
+	struct contact	 a, b, a4 = contact_v4(1, lo4, 1);
+	struct net	*na = net_at(CONTACT_V6, lo6, 1, &a), *nb = net_at(CONTACT_V6, lo6, 2, &b);
+	struct wire_msg	 m = ping_from(&a);
+
+	if (wire_carries_v6(&a)) {
+		net_udp_send(na, &b, &m);
+		ck_assert(run_until(got_udp));
+		ck_assert(contact_equal(&seen.last.from, &a));
+	} else {
+		m.from = a4;
+		net_udp_send(na, &b, &m);
+		ck_assert(run_until(got_family_warning));
+		ck_assert_int_eq(seen.udp, 0);
+		ck_assert_int_eq(stderr_count("dropped PING_REQ from 1@127.0.0.1:1"), 1);
+	}
+	net_free(na);
+	net_free(nb);
+}
+END_TEST
+
+/* A frame over ::1: delivered, or (wire version 1) dropped with the family warning. */
+START_TEST(test_net_v6_tcp)
+{
+	struct contact	 a, b, a4 = contact_v4(1, lo4, 1);
+	struct net	*na = net_at(CONTACT_V6, lo6, 1, &a), *nb = net_at(CONTACT_V6, lo6, 2, &b);
+	struct wire_msg	 q = query_from(&a);
+
+	if (wire_carries_v6(&a)) {
+		ck_assert_ptr_nonnull(net_tcp_send(na, &b, &q));
+		ck_assert(run_until(got_frame));
+		ck_assert(contact_equal(&seen.last.from, &a));
+	} else {
+		q.from = a4;
+		ck_assert_ptr_nonnull(net_tcp_send(na, &b, &q));
+		ck_assert(run_until(got_query_drop));
+		ck_assert_int_eq(seen.frames, 0);
+		ck_assert_int_eq(stderr_count("this ring uses IPv6"), 1);
+	}
+	ck_assert_int_eq(seen.failed, 0);
+	net_free(na);
+	net_free(nb);
+}
+END_TEST
+
+/* A transport never sends to the other family: a connection to it fails at once. */
+START_TEST(test_net_other_family_not_reached)
+{
+	struct contact	 a, to6 = contact_v6(2, lo6, 4000);
+	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a);
+	struct wire_msg	 q = query_from(&a);
+
+	ck_assert_ptr_null(net_tcp_send(na, &to6, &q));
+	ck_assert_int_eq(seen.failed, 1);
+	ck_assert_int_eq(stderr_count("this ring uses IPv4"), 1);
+	net_free(na);
+}
+END_TEST
+
+/* A :: wildcard takes IPv6 only: the same port stays free for 0.0.0.0. */
+START_TEST(test_net_v6_wildcard_is_v6_only)
+{
+	struct contact		 a;
+	struct net		*na = net_at(CONTACT_V6, any6, 1, &a);
+	struct sockaddr_in	 sin;
+	int			 fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(a.port);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	close(fd);
+	net_free(na);
+}
+END_TEST
+
+/* A port clash names the port, the cause and what to try, in one sentence. */
+START_TEST(test_net_bind_clash_says_why)
+{
+	struct contact	 a, again;
+	struct net	*na = net_at(CONTACT_V4, lo4, 8, &a);
+	char		 err[256], want[256];
+
+	again = a;
+	ck_assert_ptr_null(net_new(base, &again, &ops, NULL, err, sizeof err));
+	snprintf(want, sizeof want, "cannot bind UDP 127.0.0.1:%u (port %u): Address already in "
+	    "use; is peer 8 already running here, or does another program hold the port? Try "
+	    "another --base-port", a.port, a.port);
+	ck_assert_str_eq(err, want);
+	net_free(na);
+}
+END_TEST
+
+/* Datagrams of another protocol version: one warning per host and version, naming it. */
+START_TEST(test_net_other_version_warned_once)
+{
+	struct contact		 a = contact_v4(1, lo4, 1), b;
+	struct net		*nb = net_at(CONTACT_V4, lo4, 2, &b);
+	struct sockaddr_in	 sin;
+	struct wire_msg		 ping = ping_from(&a);
+	uint8_t			 msg[WIRE_MAX_FRAME];
+	size_t			 len = wire_encode(&ping, msg, sizeof msg);
+	char			 want[128];
+	int			 fd = socket(AF_INET, SOCK_DGRAM, 0), i;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(b.port);
+	msg[1] = WIRE_VERSION + 7;
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(sendto(fd, msg, len, 0, (struct sockaddr *)&sin, sizeof sin),
+		    (ssize_t)len);
+	/* Then one of ours from the same socket: when it is in, the others were seen first. */
+	msg[1] = WIRE_VERSION;
+	ck_assert_int_eq(sendto(fd, msg, len, 0, (struct sockaddr *)&sin, sizeof sin),
+	    (ssize_t)len);
+	ck_assert(run_until(got_udp));
+	ck_assert_int_eq(seen.udp, 1);
+	snprintf(want, sizeof want, "protocol version %d from 127.0.0.1", WIRE_VERSION + 7);
+	ck_assert_int_eq(stderr_count("protocol version"), 1);
+	ck_assert_int_eq(stderr_count(want), 1);
+	close(fd);
+	net_free(nb);
+}
+END_TEST
+
+/*
+ * With every accepted slot held by a silent connection, a connection that brings a whole
+ * message is still served, and the oldest silent one is the one closed to make room.
+ */
+START_TEST(test_net_full_slots_evict_oldest)
+{
+	static int		 idle[NET_MAX_IN];
+	struct timeval		 two = { 2, 0 };
+	struct contact		 a, b;
+	struct net		*na, *nb;
+	struct sockaddr_in	 sin;
+	struct wire_msg		 q;
+	char			 c;
+	int			 i;
+
+	na = net_at(CONTACT_V4, lo4, 1, &a);
+	nb = net_at(CONTACT_V4, lo4, 2, &b);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(b.port);
+	for (i = 0; i < NET_MAX_IN; i++) {
+		idle[i] = socket(AF_INET, SOCK_STREAM, 0);
+		ck_assert_int_eq(connect(idle[i], (struct sockaddr *)&sin, sizeof sin), 0);
+		/* Accepted one by one, so the first is the one that has waited longest. */
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	}
+	q = query_from(&a);
+	ck_assert_ptr_nonnull(net_tcp_send(na, &b, &q));
+	ck_assert(run_until(got_frame));
+	ck_assert_int_eq(stderr_count("closed to make room"), 1);
+	/* The first one was closed: it reads the end (within 2 s); the last one still waits. */
+	setsockopt(idle[0], SOL_SOCKET, SO_RCVTIMEO, &two, sizeof two);
+	ck_assert_int_eq(recv(idle[0], &c, 1, 0), 0);
+	ck_assert_int_eq(recv(idle[NET_MAX_IN - 1], &c, 1, MSG_DONTWAIT), -1);
+	for (i = 0; i < NET_MAX_IN; i++)
+		close(idle[i]);
+	net_free(na);
+	net_free(nb);
+}
+END_TEST
+
+/* Out of descriptors, the listener pauses (100 ms) instead of spinning on accept. */
+START_TEST(test_net_out_of_fds_pauses_accept)
+{
+	static int		 held[4096];
+	struct contact		 b;
+	struct net		*nb = net_at(CONTACT_V4, lo4, 2, &b);
+	struct sockaddr_in	 sin;
+	struct rlimit		 rl;
+	int			 n = 0, fd;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(b.port);
+	fd = dup(0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = (rlim_t)fd + 40;
+	close(fd);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	/* Fill every descriptor, then free one for a client whose accept must fail. */
+	while (n < 4096 && (held[n] = dup(0)) != -1)
+		n++;
+	ck_assert_int_gt(n, 0);
+	close(held[--n]);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	run_for(350);
+	close(fd);
+	while (n > 0)
+		close(held[--n]);
+	/* A spin would have warned 20 times (the log's limit a second). */
+	ck_assert_int_ge(stderr_count("cannot accept a connection"), 1);
+	ck_assert_int_le(stderr_count("cannot accept a connection"), 5);
+	net_free(nb);
+}
+END_TEST
+
+/* CDHT_DEBUG_NET=1 logs each state change of a connection on stderr; unset, nothing. */
+START_TEST(test_net_debug_logs_transitions)
+{
+	struct contact	 a, b;
+	struct net	*na, *nb;
+	struct wire_msg	 q;
+
+	setenv("CDHT_DEBUG_NET", "1", 1);
+	na = net_at(CONTACT_V4, lo4, 1, &a);
+	unsetenv("CDHT_DEBUG_NET");
+	nb = net_at(CONTACT_V4, lo4, 2, &b);
+	q = query_from(&a);
+	ck_assert_ptr_nonnull(net_tcp_send(na, &b, &q));
+	ck_assert(run_until(got_frame));
+	ck_assert_int_eq(stderr_count("new, connecting"), 1);
+	ck_assert_int_eq(stderr_count("connecting -> sending: connected"), 1);
+	ck_assert_int_eq(stderr_count("new, reading"), 0);	/* nb does not log */
+	net_free(na);
+	net_free(nb);
+}
+END_TEST
+
+static Suite *
+net_suite(void)
+{
+	Suite	*s = suite_create("net");
+	TCase	*tc = tcase_create("loopback");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_net_v4_udp_round_trip);
+	tcase_add_test(tc, test_net_v4_tcp_frame);
+	tcase_add_test(tc, test_net_v6_udp);
+	tcase_add_test(tc, test_net_v6_tcp);
+	tcase_add_test(tc, test_net_other_family_not_reached);
+	tcase_add_test(tc, test_net_v6_wildcard_is_v6_only);
+	tcase_add_test(tc, test_net_bind_clash_says_why);
+	tcase_add_test(tc, test_net_other_version_warned_once);
+	tcase_add_test(tc, test_net_full_slots_evict_oldest);
+	tcase_add_test(tc, test_net_out_of_fds_pauses_accept);
+	tcase_add_test(tc, test_net_debug_logs_transitions);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(net_suite());
+	int	 failed;
+
+	srand((unsigned)getpid());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
