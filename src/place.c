@@ -128,6 +128,8 @@ place_holders_arc(const struct place_arc *a, int key, unsigned n, struct place_h
 {
 	unsigned	j;
 
+	if (n > PLACE_SLOTS)
+		n = PLACE_SLOTS;	/* a view asking for more copies than exist */
 	h->n = n;
 	h->complete = false;
 	for (j = 0; j < PLACE_SLOTS; j++)
@@ -273,7 +275,7 @@ place_targets_from(const struct place_view *v, const struct place_holders *h, un
 	unsigned	j;
 
 	t->complete = h->complete;
-	for (j = 0; j < upto && j < h->n; j++) {
+	for (j = 0; j < upto && j < h->n && t->n < PLACE_SLOTS; j++) {
 		if (h->id[j] == PLACE_NO_PEER || h->id[j] == v->self)
 			continue;
 		t->id[t->n] = h->id[j];
@@ -307,7 +309,7 @@ place_targets(const struct place_view *v, int key, bool leaving, struct place_ta
 		place_targets_from(v, &h, h.n, 0, t);
 	} else if (role == PLACE_NONE && !known && a.b >= (int)v->replicas) {
 		/* The owner is beyond our arc: the N peers before us all lie at or after the key. */
-		for (i = 1; i <= (int)v->replicas; i++) {
+		for (i = 1; i <= (int)v->replicas && i <= a.b; i++) {
 			t->id[t->n] = a.x[PLACE_CENTER - i];
 			t->intent[t->n++] = PLACE_HOLD_CHECK;
 		}
@@ -553,10 +555,13 @@ place_answer(const struct place_view *v, int from, const struct place_hold *o,
 	if (local != NULL && local->present) {
 		int c;
 
-		if (!local->sum_known) {
-			/* A user's file not hashed: only the bytes can tell; compare at the end. */
+		if (local->source == PLACE_SRC_USER) {
+			/* The user's file is never replaced: only its bytes matter, not versions. */
 			if (local->size != o->size)
 				return PLACE_ST_USER_FILE;
+			if (local->sum_known)
+				return local->sum == o->sum ? PLACE_ST_HAVE : PLACE_ST_USER_FILE;
+			/* Not hashed yet: only the bytes can tell; the caller compares at the end. */
 			return role == PLACE_NONE ? PLACE_ST_NOT_HOLDER : PLACE_ST_WANT;
 		}
 		c = place_version_cmp(o->gen, o->size, o->sum, local->gen, local->size,
@@ -565,8 +570,6 @@ place_answer(const struct place_view *v, int from, const struct place_hold *o,
 			return PLACE_ST_HAVE;
 		if (c < 0)
 			return PLACE_ST_NEWER;
-		if (local->source == PLACE_SRC_USER)
-			return PLACE_ST_USER_FILE;
 	}
 	return role == PLACE_NONE ? PLACE_ST_NOT_HOLDER : PLACE_ST_WANT;
 }

@@ -210,6 +210,40 @@ START_TEST(test_place_role_needs_third_predecessor_for_three)
 }
 END_TEST
 
+/* Views no ring produces (ids out of range, repeats, any N): answers, never a crash. */
+START_TEST(test_place_garbage_views_are_harmless)
+{
+	struct xfer_rng		rng;
+	struct place_file	inv[4];
+	struct place_plan	pl;
+	struct place_hold	o = { 7, PLACE_HOLD_OWNER, 1, 1, 1 };
+	int			round, i;
+
+	xfer_rng_seed(&rng, 0x6761726261ULL);
+	for (round = 0; round < 20000; round++) {
+		struct place_view	v;
+		struct place_holders	h;
+		struct place_event	ev = { (enum place_event_kind)(round % 3), 7 };
+
+		v.self = (int)(xfer_rng_next(&rng) % 260);
+		v.replicas = (unsigned)(xfer_rng_next(&rng) % 8);
+		v.may_delete = round & 1;
+		for (i = 0; i < PLACE_ARC; i++) {
+			v.pred[i] = (int)(xfer_rng_next(&rng) % 270) - 5;
+			v.succ[i] = (int)(xfer_rng_next(&rng) % 270) - 5;
+		}
+		for (i = 0; i < 4; i++)
+			place_file_init(&inv[i], (int)(xfer_rng_next(&rng) % 10000), 1, 1, 1,
+			    PLACE_SRC_RING);
+		(void)place_role(&v, (int)(xfer_rng_next(&rng) % 256), &h);
+		ck_assert_uint_le(h.n, PLACE_SLOTS);
+		place_plan(&v, inv, 4, &ev, 0, &pl);
+		ck_assert_uint_le(pl.noffer, PLACE_MAX_PENDING);
+		(void)place_answer(&v, v.pred[0], &o, NULL);
+	}
+}
+END_TEST
+
 START_TEST(test_place_neighbours_are_the_known_arc)
 {
 	struct place_view	v = view_in(classic_ring, sizeof classic_ring, 4, 3, 3, 3);
@@ -917,6 +951,8 @@ START_TEST(test_place_answer_cases)
 	struct place_copy	older = { true, true, 4, 90, 0x1, PLACE_SRC_RING };
 	struct place_copy	newer = { true, true, 6, 90, 0x1, PLACE_SRC_RING };
 	struct place_copy	user = { true, true, 1, 90, 0x1, PLACE_SRC_USER };
+	struct place_copy	user_same = { true, true, 1, 100, 0xabc, PLACE_SRC_USER };
+	struct place_copy	user_same_size = { true, true, 9, 100, 0xabd, PLACE_SRC_USER };
 	struct place_copy	user_unhashed = { true, false, 0, 100, 0, PLACE_SRC_USER };
 	struct place_copy	user_other_size = { true, false, 0, 101, 0, PLACE_SRC_USER };
 
@@ -928,6 +964,8 @@ START_TEST(test_place_answer_cases)
 	ck_assert_int_eq(place_answer(&v, 8, &o, &older), PLACE_ST_WANT);
 	ck_assert_int_eq(place_answer(&v, 8, &o, &newer), PLACE_ST_NEWER);
 	ck_assert_int_eq(place_answer(&v, 8, &o, &user), PLACE_ST_USER_FILE);
+	ck_assert_int_eq(place_answer(&v, 8, &o, &user_same), PLACE_ST_HAVE);	/* any gen */
+	ck_assert_int_eq(place_answer(&v, 8, &o, &user_same_size), PLACE_ST_USER_FILE);
 	ck_assert_int_eq(place_answer(&v, 8, &o, &user_unhashed), PLACE_ST_WANT);
 	ck_assert_int_eq(place_answer(&v, 8, &o, &user_other_size), PLACE_ST_USER_FILE);
 	/* Not a neighbour (10 knows 4..1 only), or ourselves. */
@@ -1201,6 +1239,7 @@ place_suite(void)
 	tcase_add_test(tc, test_place_role_partial_views_never_wrong);
 	tcase_add_test(tc, test_place_role_needs_third_predecessor_for_three);
 	tcase_add_test(tc, test_place_neighbours_are_the_known_arc);
+	tcase_add_test(tc, test_place_garbage_views_are_harmless);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handoff");
