@@ -480,6 +480,22 @@ place_on_result(struct place_file *files, size_t n, int file, int peer, enum pla
 	s->retry_at = now + delay;
 }
 
+/* Peer lacks our version of file after all (it offered an older one): ask it again. */
+void
+place_reask(struct place_file *files, size_t n, int file, int peer)
+{
+	size_t		k;
+	unsigned	i;
+
+	for (k = 0; k < n; k++)
+		for (i = 0; i < files[k].nslot && files[k].file == file; i++)
+			if (files[k].slot[i].peer == peer &&
+			    files[k].slot[i].state != PLACE_SLOT_PENDING) {
+				files[k].slot[i].state = PLACE_SLOT_NEW;
+				files[k].slot[i].tries = 0;
+			}
+}
+
 /* The earliest retry due among the inventory's offers; UINT64_MAX if none. */
 uint64_t
 place_next_deadline(const struct place_file *files, size_t n)
@@ -817,6 +833,7 @@ place_manifest_parse(const char *text, size_t len, struct place_file *out, size_
 #define PLACE_P4	0x85EBCA77C2B2AE63ULL
 #define PLACE_P5	0x27D4EB2F165667C5ULL
 
+/* Rotate x left by r bits (0 < r < 64). */
 static uint64_t
 place_rotl(uint64_t x, int r)
 {
@@ -832,6 +849,7 @@ place_le64(const uint8_t *p)
 	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
+/* Little-endian 32-bit read, widened. */
 static uint64_t
 place_le32(const uint8_t *p)
 {
@@ -848,6 +866,7 @@ place_round(uint64_t acc, uint64_t input)
 	return acc * PLACE_P1;
 }
 
+/* Fold one lane into the hash of a long input. */
 static uint64_t
 place_merge(uint64_t acc, uint64_t val)
 {
@@ -855,6 +874,7 @@ place_merge(uint64_t acc, uint64_t val)
 	return acc * PLACE_P1 + PLACE_P4;
 }
 
+/* Start a checksum. */
 void
 place_sum_init(struct place_sum *s)
 {
@@ -875,6 +895,7 @@ place_stripe(struct place_sum *s, const uint8_t *p)
 	s->v[3] = place_round(s->v[3], place_le64(p + 24));
 }
 
+/* Feed len more bytes (any chunking gives the same result). */
 void
 place_sum_update(struct place_sum *s, const void *data, size_t len)
 {
@@ -901,6 +922,7 @@ place_sum_update(struct place_sum *s, const void *data, size_t len)
 	s->nbuf = len;
 }
 
+/* The checksum of everything fed so far (s is left as it was). */
 uint64_t
 place_sum_final(const struct place_sum *s)
 {

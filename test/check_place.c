@@ -721,6 +721,28 @@ START_TEST(test_place_plan_twice_offers_once)
 }
 END_TEST
 
+/* A holder that offers us an older version is sent ours again, though it once confirmed. */
+START_TEST(test_place_reask_after_older_offer)
+{
+	struct place_view	v;
+	struct place_file	f;
+	struct place_plan	pl;
+	struct place_hold	old = { 7, PLACE_HOLD_REPLICA, 1, 10, 98 };
+	struct place_copy	mine = { true, true, 2, 10, 99, PLACE_SRC_RING };
+
+	sim_reset(2, classic_ring, sizeof classic_ring);
+	v = sim_view(8);
+	place_file_init(&f, 7, 2, 10, 99, PLACE_SRC_RING);
+	place_plan(&v, &f, 1, NULL, S.now, &pl);
+	place_on_result(&f, 1, 7, 10, PLACE_ST_HAVE, S.now);
+	ck_assert_int_eq(place_answer(&v, 10, &old, &mine), PLACE_ST_NEWER);
+	place_reask(&f, 1, 7, 10);
+	place_plan(&v, &f, 1, NULL, S.now, &pl);
+	ck_assert_uint_eq(pl.noffer, 1);
+	ck_assert_int_eq(pl.offer[0].to, 10);
+}
+END_TEST
+
 /* A restart (inventories back from their manifests, nobody confirmed) moves no bytes. */
 START_TEST(test_place_restart_offers_back_moves_nothing)
 {
@@ -1255,6 +1277,7 @@ place_suite(void)
 	tcase_add_test(tc, test_place_two_adjacent_deaths_with_three_copies);
 	tcase_add_test(tc, test_place_replicas_1_nothing_moves);
 	tcase_add_test(tc, test_place_plan_twice_offers_once);
+	tcase_add_test(tc, test_place_reask_after_older_offer);
 	tcase_add_test(tc, test_place_restart_offers_back_moves_nothing);
 	tcase_add_test(tc, test_place_cut_transfer_is_retried);
 	tcase_add_test(tc, test_place_pending_offers_bounded);

@@ -170,6 +170,8 @@ void		 place_plan(const struct place_view *v, struct place_file *files, size_t n
 /* The answer to an offer of ours (or its local failure) from peer about file. */
 void		 place_on_result(struct place_file *files, size_t n, int file, int peer,
 		     enum place_status st, uint64_t now);
+/* Peer lacks our version of file after all (it offered an older one): ask it again. */
+void		 place_reask(struct place_file *files, size_t n, int file, int peer);
 /* The earliest retry due among the inventory's offers; UINT64_MAX if none. */
 uint64_t	 place_next_deadline(const struct place_file *files, size_t n);
 /* How to answer an offer from peer `from`, given our view and our copy of the file. */
