@@ -20,6 +20,7 @@
 #define FILE_BASE	1000		/* bytes: file F is FILE_BASE + F bytes long */
 #define CHURN_EVENTS	20		/* ring changes in the churn test */
 #define CHURN_FILES	20		/* files stored before the churn */
+#define TCASE_TIMEOUT	50		/* s per test: the table tests are slow under sanitizers on a busy machine */
 
 static const uint8_t classic_ring[] = { 1, 3, 4, 5, 8, 10, 12, 15 };
 static const uint8_t p2p_ring[] = { 2, 4, 5, 8, 9, 14, 19 };
@@ -1253,6 +1254,7 @@ place_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("placement");
+	tcase_set_timeout(tc, TCASE_TIMEOUT);
 	tcase_add_test(tc, test_place_role_classic_ring_all_keys);
 	tcase_add_test(tc, test_place_role_p2p_ring_all_keys);
 	tcase_add_test(tc, test_place_role_edge_ids_all_keys);
@@ -1265,7 +1267,7 @@ place_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handoff");
-	tcase_set_timeout(tc, 30);
+	tcase_set_timeout(tc, TCASE_TIMEOUT);
 	tcase_add_test(tc, test_place_store_reaches_n_holders);
 	tcase_add_test(tc, test_place_replicas_2_store_one_more_copy);
 	tcase_add_test(tc, test_place_restore_replaces_older_version);
