@@ -422,8 +422,9 @@ ring_on_ping_req(struct ring *r, const struct wire_msg *m, uint64_t now)
 }
 
 /*
- * Our first successor names s as its first successor (Chord's stabilize). If that is not
- * our second, and it says so for a whole detection budget (so a death that we are about
+ * Our first successor names s as its first successor (Chord's stabilize). Mid-repair that
+ * is our second at once. Otherwise, if it is not our second, and it says so for a whole
+ * detection budget (so a death that we are about
  * to detect ourselves is reported our own way), take s as second. Never a peer we declared
  * dead and have not heard from since, never ourselves, never the first successor again.
  */
@@ -431,11 +432,19 @@ static void
 ring_stabilize(struct ring *r, const struct contact *s, uint64_t now)
 {
 	if (!contact_is_valid(s) || s->id == r->cfg.self.id || s->id == r->succ[0].c.id ||
-	    r->repairing || !r->succ[1].known || s->id == r->succ[1].c.id ||
-	    ring_lost_find(r, s->id) != NULL) {
+	    (r->succ[1].known && s->id == r->succ[1].c.id) ||
+	    ring_lost_find(r, s->id) != NULL || (r->repairing && s->id == r->dead_id)) {
 		r->claim_known = false;
 		return;
 	}
+	/* Mid-repair the answer does what the TCP question would, without its backoff. */
+	if (r->repairing && !r->succ[1].known) {
+		ring_repair_stop(r);
+		ring_set_succs(r, &r->succ[0].c, s, now);
+		return;
+	}
+	if (!r->succ[1].known)
+		return;
 	if (!r->claim_known || !contact_equal(&r->claim, s)) {
 		r->claim = *s;
 		r->claim_known = true;
