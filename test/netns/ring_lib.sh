@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # NR_PID is read by bench/loss.sh (SIGSTOP a peer)
 # A ring of cdht peers inside a private network namespace, with random UDP loss made by
 # nftables there (issue 11). Sourced by test/netns/loss_ring.sh and bench/loss.sh.
 # Needs root, ip and nft; netns_need returns 77 (the SKIP code) where they are missing.
@@ -11,7 +12,6 @@ NR_NS=""
 NR_DIR=""
 NR_PIDS=()
 NR_FDS=()
-# shellcheck disable=SC2034  # read by bench/loss.sh (SIGSTOP a peer)
 declare -A NR_PID=()
 
 # netns_need: 0 if this can run here, 77 (skip) with a reason on stderr otherwise.
