@@ -272,14 +272,15 @@ END_TEST
 
 /*
  * The bound of docs/DESIGN.md ("Healing and convergence"), once the network is clean:
- * 2 x detection budget + 6 x interval, with budget = interval + (threshold + 1) x timeout.
+ * 2B + 5 x interval + timeout, with the detection budget B = interval + (threshold + 1) x
+ * timeout.
  */
 static uint64_t
 heal_bound(void)
 {
 	uint64_t	budget = net.interval + (uint64_t)(net.threshold + 1) * net.timeout;
 
-	return 2 * budget + 6 * (uint64_t)net.interval;
+	return 2 * budget + 5 * (uint64_t)net.interval + net.timeout;
 }
 
 /* Run until the live rings of ids are the true ring; fail past the bound. The time taken. */
