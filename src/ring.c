@@ -5,11 +5,12 @@
 
 #include "cdht/keys.h"
 #include "cdht/ring.h"
+#include "ring_int.h"
 
 #define RING_QUERY_MIN_MS	200	/* ms, first successor-query retry */
 
 /* A fresh action at the end of the outbox (the spare one if the outbox is full). */
-static struct ring_action *
+struct ring_action *
 ring_push(struct ring *r, enum ring_act_kind kind)
 {
 	struct ring_action *a;
@@ -26,7 +27,7 @@ ring_push(struct ring *r, enum ring_act_kind kind)
 }
 
 /* Queue a console event. */
-static void
+void
 ring_event(struct ring *r, enum console_kind kind, int a, int b, int file)
 {
 	struct ring_action *act;
@@ -41,7 +42,7 @@ ring_event(struct ring *r, enum console_kind kind, int a, int b, int file)
 }
 
 /* Queue a sentence for stderr. */
-static void __attribute__((format(printf, 2, 3)))
+void __attribute__((format(printf, 2, 3)))
 ring_warn(struct ring *r, const char *fmt, ...)
 {
 	struct ring_action	*act = ring_push(r, RING_ACT_WARN);
@@ -53,7 +54,7 @@ ring_warn(struct ring *r, const char *fmt, ...)
 }
 
 /* Queue the end of the process. */
-static void __attribute__((format(printf, 3, 4)))
+void __attribute__((format(printf, 3, 4)))
 ring_exit(struct ring *r, int status, const char *fmt, ...)
 {
 	struct ring_action	*act = ring_push(r, RING_ACT_EXIT);
@@ -67,7 +68,7 @@ ring_exit(struct ring *r, int status, const char *fmt, ...)
 }
 
 /* Queue a message of this type to `to`; the caller fills its payload. */
-static struct wire_msg *
+struct wire_msg *
 ring_send(struct ring *r, enum ring_act_kind kind, const struct contact *to, int type)
 {
 	struct ring_action *act = ring_push(r, kind);
@@ -79,14 +80,14 @@ ring_send(struct ring *r, enum ring_act_kind kind, const struct contact *to, int
 }
 
 /* "addr:port" of a contact, into buf. */
-static const char *
+const char *
 ring_addr(const struct contact *c, char *buf, size_t cap)
 {
 	return contact_endpoint_text(c, buf, cap);
 }
 
 /* Forget a successor slot's contact and ping state. */
-static void
+void
 ring_succ_clear(struct ring_succ *s)
 {
 	memset(s, 0, sizeof *s);
@@ -94,7 +95,7 @@ ring_succ_clear(struct ring_succ *s)
 }
 
 /* Forget a predecessor slot. */
-static void
+void
 ring_pred_forget(struct ring_pred *p)
 {
 	p->known = false;
@@ -102,72 +103,15 @@ ring_pred_forget(struct ring_pred *p)
 }
 
 /* Stop repairing: no question is due. */
-static void
+void
 ring_repair_stop(struct ring *r)
 {
 	r->repairing = false;
 	r->query_at = RING_NEVER;
 }
 
-/* The lost-list slot holding peer id, or NULL. */
-static struct ring_lost *
-ring_lost_find(struct ring *r, uint8_t id)
-{
-	int	i;
-
-	for (i = 0; i < RING_LOST_MAX; i++)
-		if (r->lost[i].used && r->lost[i].c.id == id)
-			return &r->lost[i];
-	return NULL;
-}
-
-/* Set probe_at from the lost list: the next probe round, or never if nobody is lost. */
-static void
-ring_probe_schedule(struct ring *r, uint64_t now)
-{
-	int	i;
-
-	for (i = 0; i < RING_LOST_MAX; i++)
-		if (r->lost[i].used) {
-			r->probe_at = now + (uint64_t)RING_PROBE_ROUNDS * r->cfg.ping_interval_ms;
-			return;
-		}
-	r->probe_at = RING_NEVER;
-}
-
-/* Remember a peer we declared dead, to probe it now and then (the oldest makes room). */
-static void
-ring_lost_add(struct ring *r, const struct contact *c, uint64_t now)
-{
-	struct ring_lost	*l = ring_lost_find(r, c->id);
-	int			 i;
-
-	for (i = 0; l == NULL && i < RING_LOST_MAX; i++)
-		if (!r->lost[i].used)
-			l = &r->lost[i];
-	if (l == NULL) {
-		l = &r->lost[r->lost_next];
-		r->lost_next = (r->lost_next + 1) % RING_LOST_MAX;
-	}
-	memset(l, 0, sizeof *l);
-	l->c = *c;
-	l->used = true;
-	if (r->probe_at == RING_NEVER)
-		ring_probe_schedule(r, now);
-}
-
-/* A peer is back (a successor again, or it answered): stop probing it. */
-static void
-ring_lost_remove(struct ring *r, uint8_t id)
-{
-	struct ring_lost *l = ring_lost_find(r, id);
-
-	if (l != NULL)
-		memset(l, 0, sizeof *l);
-}
-
 /* Put a contact in a successor slot, keeping the ping state if it is the same peer. */
-static bool
+bool
 ring_succ_set(struct ring *r, struct ring_succ *s, const struct contact *c)
 {
 	ring_lost_remove(r, c->id);
@@ -182,14 +126,14 @@ ring_succ_set(struct ring *r, struct ring_succ *s, const struct contact *c)
 }
 
 /* May a message make (s1, s2) our successors? Never ourselves first, never one peer twice. */
-static bool
+bool
 ring_succs_valid(const struct ring *r, const struct contact *s1, const struct contact *s2)
 {
 	return s1->id != r->cfg.self.id && s1->id != s2->id;
 }
 
 /* Take (s1, s2) as successors; print the successor lines if anything changed. */
-static void
+void
 ring_set_succs(struct ring *r, const struct contact *s1, const struct contact *s2,
     uint64_t now)
 {
@@ -295,7 +239,7 @@ ring_query(struct ring *r, uint64_t now)
 }
 
 /* Our second successor is unknown (dead_id is gone): ask the first for its successors. */
-static void
+void
 ring_start_repair(struct ring *r, uint8_t dead_id, uint64_t now)
 {
 	r->repairing = true;
@@ -363,28 +307,11 @@ ring_declare_dead(struct ring *r, int i, uint64_t now)
 }
 
 /* Detection bound (SPEC §5): a round, loss_threshold probes, one TCP confirmation. */
-static uint64_t
+uint64_t
 ring_detect_budget(const struct ring *r)
 {
 	return r->cfg.ping_interval_ms +
 	    (uint64_t)(r->cfg.loss_threshold + 1) * r->cfg.ping_timeout_ms;
-}
-
-/*
- * May c take predecessor slot i? Only if it fits between the present one and us (Chord's
- * notify), or the present one has gone quiet for more than a round and a timeout (a live
- * one pings every round). The true predecessor always fits, so a wrong one never stays.
- */
-static bool
-ring_pred_fits(const struct ring *r, int i, const struct contact *c, uint64_t now)
-{
-	const struct ring_pred *p = &r->pred[i];
-
-	if (!p->known || p->c.id == c->id)
-		return true;
-	if (now - p->last_seen > (uint64_t)r->cfg.ping_interval_ms + r->cfg.ping_timeout_ms)
-		return true;
-	return keys_in_open(p->c.id, c->id, r->cfg.self.id);
 }
 
 /* Remember who pings us as which predecessor, if it fits there. */
@@ -421,89 +348,6 @@ ring_on_ping_req(struct ring *r, const struct wire_msg *m, uint64_t now)
 	ring_learn_pred(r, &m->from, m->u.ping_req.role, now);
 }
 
-/*
- * Our first successor names s as its first successor (Chord's stabilize). Mid-repair that
- * is our second at once. Otherwise, if it is not our second, and it says so for a whole
- * detection budget (so a death that we are about
- * to detect ourselves is reported our own way), take s as second. Never a peer we declared
- * dead and have not heard from since, never ourselves, never the first successor again.
- */
-static void
-ring_stabilize(struct ring *r, const struct contact *s, uint64_t now)
-{
-	if (!contact_is_valid(s) || s->id == r->cfg.self.id || s->id == r->succ[0].c.id ||
-	    (r->succ[1].known && s->id == r->succ[1].c.id) ||
-	    ring_lost_find(r, s->id) != NULL || (r->repairing && s->id == r->dead_id)) {
-		r->claim_known = false;
-		return;
-	}
-	/* Mid-repair the answer does what the TCP question would, without its backoff. */
-	if (r->repairing && !r->succ[1].known) {
-		ring_repair_stop(r);
-		ring_set_succs(r, &r->succ[0].c, s, now);
-		return;
-	}
-	if (!r->succ[1].known)
-		return;
-	if (!r->claim_known || !contact_equal(&r->claim, s)) {
-		r->claim = *s;
-		r->claim_known = true;
-		r->claim_since = now;
-		return;
-	}
-	if (now - r->claim_since < ring_detect_budget(r))
-		return;
-	r->stats.stabilized++;
-	ring_set_succs(r, &r->succ[0].c, s, now);
-}
-
-/* Our second successor names s as its first: that is our third (kept, never pinged). */
-static void
-ring_learn_third(struct ring *r, const struct contact *s)
-{
-	if (!contact_is_valid(s) || s->id == r->cfg.self.id || s->id == r->succ[0].c.id ||
-	    s->id == r->succ[1].c.id)
-		return;
-	r->third = *s;
-	r->third_known = true;
-}
-
-/* A peer we declared dead answered a probe: take it back if it fits before our successors. */
-static void
-ring_readopt(struct ring *r, const struct contact *c, uint64_t now)
-{
-	struct contact	s0 = r->succ[0].c;
-
-	ring_lost_remove(r, c->id);
-	if (!r->succ[0].known) {
-		ring_succ_set(r, &r->succ[0], c);
-		ring_start_repair(r, r->dead_id, now);
-		r->next_round = now;
-	} else if (keys_in_open(r->cfg.self.id, c->id, s0.id))
-		ring_set_succs(r, c, &s0, now);
-	else if (r->succ[1].known ? keys_in_open(s0.id, c->id, r->succ[1].c.id) :
-	    keys_in_open(s0.id, c->id, r->cfg.self.id))
-		ring_set_succs(r, &s0, c, now);
-	else
-		return;
-	r->stats.readopted++;
-}
-
-/* An answer to a probe of a peer we declared dead? */
-static bool
-ring_on_probe_rsp(struct ring *r, const struct wire_msg *m, uint64_t now)
-{
-	struct ring_lost	*l = ring_lost_find(r, m->from.id);
-	struct contact		 c;
-
-	if (l == NULL || l->seq == 0 || m->u.ping_rsp.seq != l->seq ||
-	    !contact_equal(&l->c, &m->from))
-		return false;
-	c = l->c;
-	ring_readopt(r, &c, now);
-	return true;
-}
-
 static void
 ring_on_ping_rsp(struct ring *r, const struct wire_msg *m, uint64_t now)
 {
@@ -529,148 +373,6 @@ ring_on_ping_rsp(struct ring *r, const struct wire_msg *m, uint64_t now)
 			ring_learn_third(r, &m->u.ping_rsp.succ);
 		return;		/* one slot per answer: stabilize may have moved them */
 	}
-}
-
-/* Does a route message stop here: flagged by the previous hop, or our key as far as we know? */
-static bool
-ring_route_ends_here(const struct ring *r, const struct wire_route *rt)
-{
-	return (rt->flags & WIRE_ROUTE_OWNER) || ring_owns(r, keys_of_file(rt->file));
-}
-
-/* Send a route message on to our first successor, flagged if that successor owns the key. */
-static void
-ring_forward_route(struct ring *r, int type, const struct wire_route *rt, uint8_t ttl)
-{
-	struct wire_msg	*m;
-	int		 key = keys_of_file(rt->file);
-
-	m = ring_send(r, RING_ACT_TCP, &r->succ[0].c, type);
-	m->u.route = *rt;
-	m->u.route.ttl = ttl;
-	r->recent[r->nrecent % RING_RECENT_MAX] = (struct ring_recent){
-		.type = (uint8_t)type, .to = r->succ[0].c.id, .file = rt->file };
-	r->nrecent++;
-	m->u.route.flags = keys_in_half_open(r->cfg.self.id, key, r->succ[0].c.id) ?
-	    WIRE_ROUTE_OWNER : 0;
-}
-
-/* We own a route's key: serve the request or take the store. */
-static void
-ring_own_route(struct ring *r, int type, const struct wire_route *rt)
-{
-	struct ring_action *act;
-
-	act = ring_push(r, type == WIRE_FILE_REQ ? RING_ACT_SERVE : RING_ACT_STORE);
-	act->msg.type = (uint8_t)type;
-	act->msg.from = r->cfg.self;
-	act->msg.u.route = *rt;
-	act->to = rt->origin;
-}
-
-static void
-ring_on_route(struct ring *r, const struct wire_msg *m)
-{
-	const struct wire_route	*rt = &m->u.route;
-	bool			 req = m->type == WIRE_FILE_REQ;
-
-	if (r->state == RING_JOINING || r->state == RING_GONE || !r->succ[0].known) {
-		ring_warn(r, "dropped the %s for %04u from peer %u: not in a ring yet",
-		    req ? "request" : "store", rt->file, m->from.id);
-		return;
-	}
-	if (rt->ttl == 0) {
-		ring_warn(r, "dropped the %s for %04u: too many hops", req ? "request" : "store",
-		    rt->file);
-		return;
-	}
-	if (ring_route_ends_here(r, rt)) {
-		ring_own_route(r, m->type, rt);
-		return;
-	}
-	if (rt->origin.id == r->cfg.self.id) {
-		ring_warn(r, "dropped the %s for %04u: it went round the ring without finding "
-		    "the owner", req ? "request" : "store", rt->file);
-		return;
-	}
-	ring_event(r, req ? CON_REQ_FORWARDED : CON_STORE_FORWARDED, 0, 0, rt->file);
-	ring_forward_route(r, m->type, rt, (uint8_t)(rt->ttl - 1));
-}
-
-/* A typed request or store starts here. */
-static void
-ring_originate(struct ring *r, int type, int file, uint32_t id, uint8_t mode)
-{
-	struct wire_route rt;
-
-	if (r->state != RING_UP || !r->succ[0].known) {
-		ring_warn(r, "not in a ring yet: %s %04d not sent",
-		    type == WIRE_FILE_REQ ? "request" : "store", file);
-		return;
-	}
-	memset(&rt, 0, sizeof rt);
-	rt.file = (uint16_t)file;
-	rt.id = id;
-	rt.origin = r->cfg.self;
-	rt.mode = mode;
-	rt.ttl = WIRE_TTL;
-	if (ring_owns(r, keys_of_file(file))) {
-		ring_own_route(r, type, &rt);
-		return;
-	}
-	ring_event(r, type == WIRE_FILE_REQ ? CON_REQ_SENT : CON_STORE_FORWARDED, 0, 0, file);
-	ring_forward_route(r, type, &rt, WIRE_TTL);
-}
-
-static void
-ring_on_depart(struct ring *r, const struct wire_msg *m, uint64_t now)
-{
-	const struct contact	*d = &m->from;
-	int			 i;
-
-	/*
-	 * Its successors must not include itself, and must not make us our own first
-	 * successor; as its second predecessor we take (s1, its s1), and its s1 may be us
-	 * (a ring of three becomes a ring of two).
-	 */
-	if (m->u.succs.s1.id == d->id || m->u.succs.s2.id == d->id ||
-	    (r->succ[0].known && r->succ[0].c.id == d->id &&
-	    m->u.succs.s1.id == r->cfg.self.id))
-		ring_warn(r, "ignored the departure of peer %u: it names itself or us as "
-		    "successor", d->id);
-	else if (r->state == RING_UP && r->succ[0].known && r->succ[0].c.id == d->id) {
-		ring_event(r, CON_DEPART, d->id, 0, 0);
-		ring_set_succs(r, &m->u.succs.s1, &m->u.succs.s2, now);
-	} else if (r->state == RING_UP && r->succ[1].known && r->succ[1].c.id == d->id) {
-		ring_event(r, CON_DEPART, d->id, 0, 0);
-		ring_set_succs(r, &r->succ[0].c, &m->u.succs.s1, now);
-	} else
-		ring_warn(r, "peer %u departs, but it is not one of my successors", d->id);
-	/* A peer leaving mid-repair names its first successor twice: find the real second. */
-	if (r->state == RING_UP && r->succ[1].known && r->succ[0].known &&
-	    r->succ[1].c.id == r->succ[0].c.id && r->succ[0].c.id != r->cfg.self.id) {
-		ring_succ_clear(&r->succ[1]);
-		ring_start_repair(r, d->id, now);
-	}
-	for (i = 0; i < 2; i++)
-		if (r->pred[i].known && r->pred[i].c.id == d->id)
-			ring_pred_forget(&r->pred[i]);
-	ring_send(r, RING_ACT_TCP, d, WIRE_DEPART_ACK);
-}
-
-/* A departure acknowledgement (or a failed departure notice) from peer id. */
-static void
-ring_departure_noted(struct ring *r, uint8_t id)
-{
-	int	i;
-
-	if (r->state != RING_LEAVING)
-		return;
-	for (i = 0; i < 2; i++)
-		if (r->ack_wait[i] && r->ack_id[i] == id)
-			r->ack_wait[i] = false;
-	if (!r->ack_wait[0] && !r->ack_wait[1])
-		ring_exit(r, 0, "left the ring");
 }
 
 static void
@@ -726,118 +428,6 @@ ring_on_reply(struct ring *r, const struct wire_msg *m, uint64_t now)
 	ring_set_succs(r, &r->succ[0].c, cand, now);
 }
 
-static void
-ring_on_join_req(struct ring *r, const struct wire_msg *m, uint64_t now)
-{
-	const struct contact	*n = &m->u.join.joiner;
-	struct contact		 old1, old2, target;
-	struct wire_msg		*out;
-
-	if (r->state != RING_UP || !r->succ[0].known || !r->succ[1].known) {
-		out = ring_send(r, RING_ACT_TCP, n, WIRE_JOIN_REJECT);
-		out->u.reject.reason = WIRE_REJECT_NOT_READY;
-		return;
-	}
-	if (m->u.join.ttl == 0) {
-		ring_warn(r, "dropped the join request of peer %u: too many hops", n->id);
-		return;
-	}
-	if (contact_equal(n, &r->cfg.self)) {
-		ring_warn(r, "ignored a join request from peer %u naming this very peer as the "
-		    "joiner", m->from.id);
-		return;
-	}
-	if (n->id == r->cfg.self.id || n->id == r->succ[0].c.id) {
-		out = ring_send(r, RING_ACT_TCP, n, WIRE_JOIN_REJECT);
-		out->u.reject.reason = WIRE_REJECT_ID_TAKEN;
-		return;
-	}
-	if (!keys_in_open(r->cfg.self.id, n->id, r->succ[0].c.id)) {
-		ring_event(r, CON_JOIN_FORWARDED, n->id, 0, 0);
-		out = ring_send(r, RING_ACT_TCP, &r->succ[0].c, WIRE_JOIN_REQ);
-		out->u.join.joiner = *n;
-		out->u.join.ttl = (uint8_t)(m->u.join.ttl - 1);
-		return;
-	}
-	/* We are the joiner's predecessor-to-be. */
-	old1 = r->succ[0].c;
-	old2 = r->succ[1].c;
-	ring_event(r, CON_JOIN_RECEIVED, n->id, 0, 0);
-	ring_lost_remove(r, n->id);
-	out = ring_send(r, RING_ACT_TCP, n, WIRE_JOIN_ACCEPT);
-	out->u.succs.s1 = old1;
-	out->u.succs.s2 = old2;
-	ring_set_succs(r, n, &old1, now);
-	/* Our first predecessor must now take (us, joiner); if unknown, it is found by routing. */
-	target = r->pred[0].known ? r->pred[0].c : old1;
-	out = ring_send(r, RING_ACT_TCP, &target, WIRE_SUCC_CHANGE);
-	out->u.change.s1 = r->cfg.self;
-	out->u.change.s2 = *n;
-	out->u.change.ttl = WIRE_TTL;
-}
-
-static void
-ring_on_succ_change(struct ring *r, const struct wire_msg *m, uint64_t now)
-{
-	const struct contact	*p = &m->u.change.s1;
-	struct wire_msg		*out;
-
-	if (r->state != RING_UP || !r->succ[0].known)
-		return;
-	if (m->u.change.ttl == 0 || !ring_succs_valid(r, p, &m->u.change.s2) ||
-	    m->u.change.s2.id == r->cfg.self.id) {
-		ring_warn(r, "ignored a successor change to (%u, %u) from peer %u", p->id,
-		    m->u.change.s2.id, m->from.id);
-		return;
-	}
-	if (r->succ[0].c.id == p->id) {
-		ring_event(r, CON_SUCC_CHANGE_RCVD, 0, 0, 0);
-		/* Stabilize may have taken s2 already: the contract still wants the lines. */
-		if (r->succ[1].known && r->succ[1].c.id == m->u.change.s2.id)
-			ring_event(r, CON_SUCCESSORS, p->id, m->u.change.s2.id, 0);
-		ring_set_succs(r, p, &m->u.change.s2, now);
-		return;
-	}
-	/* If p lies between us and our first successor, no peer further on has it first. */
-	if (keys_in_open(r->cfg.self.id, p->id, r->succ[0].c.id)) {
-		ring_warn(r, "dropped a successor change for peer %u: nobody has it as first "
-		    "successor", p->id);
-		return;
-	}
-	out = ring_send(r, RING_ACT_TCP, &r->succ[0].c, WIRE_SUCC_CHANGE);
-	out->u.change = m->u.change;
-	out->u.change.ttl = (uint8_t)(m->u.change.ttl - 1);
-}
-
-static void
-ring_on_join_accept(struct ring *r, const struct wire_msg *m, uint64_t now)
-{
-	if (r->state != RING_JOINING)
-		return;
-	if (!ring_succs_valid(r, &m->u.succs.s1, &m->u.succs.s2)) {
-		ring_warn(r, "ignored a join acceptance naming successors (%u, %u)",
-		    m->u.succs.s1.id, m->u.succs.s2.id);
-		return;
-	}
-	r->state = RING_UP;
-	ring_succ_set(r, &r->succ[0], &m->u.succs.s1);
-	ring_succ_set(r, &r->succ[1], &m->u.succs.s2);
-	ring_event(r, CON_JOIN_ACCEPTED, m->u.succs.s1.id, m->u.succs.s2.id, 0);
-	r->next_round = now;
-}
-
-static void
-ring_on_join_reject(struct ring *r, const struct wire_msg *m)
-{
-	if (r->state != RING_JOINING)
-		return;
-	if (m->u.reject.reason == WIRE_REJECT_ID_TAKEN)
-		ring_exit(r, 1, "peer %u is already in the ring", r->cfg.self.id);
-	else
-		ring_exit(r, 1, "peer %u cannot take joins yet (its ring is not complete)",
-		    m->from.id);
-}
-
 /* Set up a peer that is not yet started. */
 void
 ring_init(struct ring *r, const struct ring_cfg *cfg)
@@ -862,39 +452,6 @@ ring_start(struct ring *r, const struct contact *s1, const struct contact *s2, u
 	ring_succ_set(r, &r->succ[0], s1);
 	ring_succ_set(r, &r->succ[1], s2);
 	r->next_round = now;
-}
-
-/* Start by asking `known` to let us in. */
-void
-ring_start_join(struct ring *r, const struct contact *known, uint64_t now)
-{
-	struct wire_msg *m;
-
-	r->state = RING_JOINING;
-	r->known = *known;
-	r->join_deadline = now + RING_JOIN_WAIT_MS;
-	m = ring_send(r, RING_ACT_TCP, known, WIRE_JOIN_REQ);
-	m->u.join.joiner = r->cfg.self;
-	m->u.join.ttl = WIRE_TTL;
-}
-
-/*
- * Does m claim to come from ourselves? Only a joiner that picked our id (at another
- * address), or the peer refusing it for that, may carry it; anything else naming us as
- * sender is forged or looped back.
- */
-static bool
-ring_forged(struct ring *r, const struct wire_msg *m)
-{
-	char	addr[CONTACT_TEXT_MAX];
-
-	if (!contact_equal(&m->from, &r->cfg.self) && (m->from.id != r->cfg.self.id ||
-	    m->type == WIRE_JOIN_REQ || m->type == WIRE_JOIN_REJECT))
-		return false;
-	r->stats.forged++;
-	ring_warn(r, "ignored a message that claims to come from this peer (%u, sent as %s)",
-	    m->from.id, contact_text(&m->from, addr, sizeof addr));
-	return true;
 }
 
 /* A decoded ring message. */
@@ -960,64 +517,6 @@ ring_confirm_failed(struct ring *r, const struct contact *to, uint64_t now)
 	return false;
 }
 
-/* The file of the latest route of this type sent to peer id, or -1. */
-static int
-ring_recent_file(const struct ring *r, int type, uint8_t id)
-{
-	unsigned	k;
-
-	for (k = 0; k < RING_RECENT_MAX && k < r->nrecent; k++) {
-		const struct ring_recent *rc = &r->recent[(r->nrecent - 1 - k) % RING_RECENT_MAX];
-
-		if (rc->type == type && rc->to == id)
-			return rc->file;
-	}
-	return -1;
-}
-
-/* Say in the user's words that a message to `to` could not be sent. */
-static void
-ring_warn_unsent(struct ring *r, const struct contact *to, int type)
-{
-	char	addr[CONTACT_TEXT_MAX];
-	int	file = ring_recent_file(r, type, to->id);
-
-	ring_addr(to, addr, sizeof addr);
-	switch (type) {
-	case WIRE_FILE_REQ:
-	case WIRE_STORE_REQ:
-		if (file >= 0)
-			ring_warn(r, "could not pass the %s for %04d on to peer %u at %s",
-			    type == WIRE_FILE_REQ ? "request" : "store", file, to->id, addr);
-		else
-			ring_warn(r, "could not pass a %s on to peer %u at %s",
-			    type == WIRE_FILE_REQ ? "request" : "store", to->id, addr);
-		break;
-	case WIRE_SUCC_CHANGE:
-		ring_warn(r, "could not tell peer %u at %s about its new successors", to->id,
-		    addr);
-		break;
-	case WIRE_JOIN_ACCEPT:
-		ring_warn(r, "could not tell peer %u at %s that it may join", to->id, addr);
-		break;
-	case WIRE_JOIN_REJECT:
-		ring_warn(r, "could not tell peer %u at %s that its join was refused", to->id,
-		    addr);
-		break;
-	case WIRE_DEPART_ACK:
-		ring_warn(r, "could not acknowledge the departure of peer %u at %s", to->id,
-		    addr);
-		break;
-	case WIRE_SUCC_REPLY:
-		ring_warn(r, "could not tell peer %u at %s who my successors are", to->id, addr);
-		break;
-	default:
-		ring_warn(r, "could not send a %s message to peer %u at %s",
-		    wire_type_name(type), to->id, addr);
-		break;
-	}
-}
-
 /* A one-shot TCP send of a message of this type to `to` failed. */
 void
 ring_on_send_failed(struct ring *r, const struct contact *to, int type, uint64_t now)
@@ -1047,52 +546,6 @@ ring_on_send_failed(struct ring *r, const struct contact *to, int type, uint64_t
 	}
 }
 
-/* Typed `request F`. */
-void
-ring_request(struct ring *r, int file, uint32_t id, uint8_t mode, uint64_t now)
-{
-	(void)now;
-	ring_originate(r, WIRE_FILE_REQ, file, id, mode);
-}
-
-/* Typed `store F`. */
-void
-ring_store(struct ring *r, int file, uint32_t id, uint64_t now)
-{
-	(void)now;
-	ring_originate(r, WIRE_STORE_REQ, file, id, WIRE_MODE_TCP);
-}
-
-/* Typed `quit`: tell both predecessors our successors, exit once they acknowledge. */
-void
-ring_quit(struct ring *r, uint64_t now)
-{
-	int	i;
-
-	if (r->state != RING_UP || !r->succ[0].known) {
-		ring_exit(r, 0, "left");
-		return;
-	}
-	r->state = RING_LEAVING;
-	r->leave_deadline = now + RING_LEAVE_WAIT_MS;
-	for (i = 0; i < 2; i++) {
-		struct wire_msg *m;
-
-		r->ack_wait[i] = false;
-		if (!r->pred[i].known || (i == 1 && r->ack_wait[0] &&
-		    r->ack_id[0] == r->pred[1].c.id))
-			continue;
-		r->ack_wait[i] = true;
-		r->ack_id[i] = r->pred[i].c.id;
-		m = ring_send(r, RING_ACT_TCP, &r->pred[i].c, WIRE_DEPART);
-		m->u.succs.s1 = r->succ[0].c;
-		/* Mid-repair our second successor is unknown: the first is the best we can say. */
-		m->u.succs.s2 = r->succ[1].known ? r->succ[1].c : r->succ[0].c;
-	}
-	if (!r->ack_wait[0] && !r->ack_wait[1])
-		ring_exit(r, 0, "left the ring");
-}
-
 /* Successor deadlines: a miss means probe again, or ask over TCP; silence then, dead. */
 static void
 ring_tick_succs(struct ring *r, uint64_t now)
@@ -1120,28 +573,6 @@ ring_tick_succs(struct ring *r, uint64_t now)
 		else
 			ring_ping(r, i, now);	/* probe again at once, not next round */
 	}
-}
-
-/* Probe every peer we declared dead (silently): one that answers and fits is taken back. */
-static void
-ring_probe_lost(struct ring *r, uint64_t now)
-{
-	int	i;
-
-	for (i = 0; i < RING_LOST_MAX; i++) {
-		struct ring_lost	*l = &r->lost[i];
-		struct wire_msg		*m;
-
-		if (!l->used)
-			continue;
-		l->seq = ++r->next_seq;
-		m = ring_send(r, RING_ACT_UDP, &l->c, WIRE_PING_REQ);
-		m->u.ping_req.seq = l->seq;
-		/* Tell it what we would be to it: its first predecessor if it fits first. */
-		m->u.ping_req.role = (uint8_t)(r->succ[0].known &&
-		    !keys_in_open(r->cfg.self.id, l->c.id, r->succ[0].c.id) ? 2 : 1);
-	}
-	ring_probe_schedule(r, now);
 }
 
 /* Time passed: misses, rounds, predecessor expiry, retries, probes, give-ups. */
@@ -1206,15 +637,6 @@ ring_next_deadline(const struct ring *r)
 	if (r->probe_at < t)
 		t = r->probe_at;
 	return t;
-}
-
-/* Do we own key, as far as we can tell (needs a known first predecessor)? */
-bool
-ring_owns(const struct ring *r, int key)
-{
-	if (key == r->cfg.self.id)
-		return true;
-	return r->pred[0].known && keys_in_half_open(r->pred[0].c.id, key, r->cfg.self.id);
 }
 
 /* Empty the outbox once the caller has carried it out. */
