@@ -46,11 +46,12 @@ for pct in 10 20; do
 	fi
 done
 
+before=$(netns_deaths)
 kill -STOP "${NR_PID[5]}"
 sleep 5			# the pause lasts this long
 kill -CONT "${NR_PID[5]}"
 if ms=$(netns_wait_whole 60); then
-	echo "peer 5 stopped for 5 s: whole ${ms} ms after SIGCONT"
+	echo "peer 5 stopped for 5 s ($(($(netns_deaths) - before)) deaths declared): whole ${ms} ms after SIGCONT"
 else
 	echo "peer 5 stopped for 5 s: NOT whole 60 s after SIGCONT"
 	netns_dump
