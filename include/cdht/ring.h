@@ -17,6 +17,9 @@
 #define RING_LEAVE_WAIT_MS	2000	/* ms a departing peer waits for acknowledgements */
 #define RING_JOIN_WAIT_MS	10000	/* ms a joiner waits to be accepted */
 #define RING_QUERY_MAX_MS	8000	/* ms, cap of the successor-query retry backoff */
+#define RING_LOST_MAX		8	/* peers declared dead that we still probe, at most */
+#define RING_PROBE_ROUNDS	2	/* ping intervals between probes of a peer declared dead */
+#define RING_RECENT_MAX		8	/* routes sent, remembered to word a failed send */
 #define RING_NEVER		UINT64_MAX
 
 enum ring_act_kind {
@@ -51,8 +54,14 @@ struct ring_succ {
 	struct contact	c;
 	bool		known;
 	bool		awaiting;	/* a ping is out, not yet answered */
+	bool		confirming;	/* threshold reached: a SUCC_QUERY over TCP decides */
 	uint32_t	seq_lo, seq_hi;	/* unanswered ping sequence numbers */
-	uint64_t	deadline;	/* when the outstanding ping counts as missed */
+	uint32_t	confirm_qid;	/* the question that asks "are you there?" over TCP */
+	/*
+	 * Awaiting: when the outstanding ping counts as missed; confirming: when silence
+	 * means dead; otherwise RING_NEVER. ring_tick acts on it, ring_next_deadline reports it.
+	 */
+	uint64_t	deadline;
 	unsigned	misses;		/* consecutive */
 };
 
@@ -60,6 +69,35 @@ struct ring_pred {
 	struct contact	c;
 	bool		known;
 	uint64_t	last_seen;
+	uint64_t	expire_at;	/* forgotten from this time on; RING_NEVER if unknown */
+};
+
+/* A peer we declared dead and still probe now and then, to take it back if it answers. */
+struct ring_lost {
+	struct contact	c;
+	bool		used;
+	uint32_t	seq;		/* the last probe sent to it */
+};
+
+/* A route message sent on, remembered so a failed send can be told in the user's words. */
+struct ring_recent {
+	uint8_t		type;		/* WIRE_FILE_REQ or WIRE_STORE_REQ */
+	uint8_t		to;		/* peer id */
+	uint16_t	file;
+};
+
+/* Counters for status and measurements (never reset). */
+struct ring_stats {
+	uint64_t	pings_sent;	/* to successors, rounds and probes after a miss */
+	uint64_t	pings_answered;	/* answers that closed a window */
+	uint64_t	misses;		/* ping timeouts */
+	uint64_t	confirms;	/* TCP questions after loss-threshold misses */
+	uint64_t	confirmed_alive;	/* ... answered: a false death avoided */
+	uint64_t	deaths;		/* successors declared dead */
+	uint64_t	readopted;	/* peers declared dead taken back after a probe */
+	uint64_t	stabilized;	/* second successors corrected from the first's answers */
+	uint64_t	third_used;	/* repairs through the third successor */
+	uint64_t	forged;		/* messages dropped for claiming to come from us */
 };
 
 enum ring_state { RING_JOINING, RING_UP, RING_LEAVING, RING_GONE };
@@ -72,12 +110,27 @@ struct ring {
 	struct ring_pred	pred[2];
 	uint32_t		next_seq;
 	uint64_t		next_round;
+	/* the third successor: our second successor's first, from its ping answers; unpinged */
+	struct contact		third;
+	bool			third_known;
+	/* stabilize: a first successor that names another second than ours, since when */
+	struct contact		claim;
+	bool			claim_known;
+	uint64_t		claim_since;
+	/* peers declared dead, probed every RING_PROBE_ROUNDS intervals from probe_at */
+	struct ring_lost	lost[RING_LOST_MAX];
+	unsigned		lost_next;	/* the slot to reuse when all are taken */
+	uint64_t		probe_at;	/* RING_NEVER if none is lost */
 	/* repair after a death: the query to our first successor */
 	bool			repairing;
 	uint8_t			dead_id;
-	uint32_t		query_id;
-	uint64_t		query_at;
+	uint32_t		next_qid;	/* question numbers, repair and confirmation */
+	uint32_t		query_id;	/* the repair question outstanding */
+	uint64_t		query_at;	/* next repair question; RING_NEVER if none */
 	uint32_t		query_backoff_ms;
+	struct ring_recent	recent[RING_RECENT_MAX];
+	unsigned		nrecent;
+	struct ring_stats	stats;
 	/* departure */
 	bool			ack_wait[2];	/* waiting for DEPART_ACK from ack_id[i] */
 	uint8_t			ack_id[2];

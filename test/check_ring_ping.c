@@ -1,0 +1,375 @@
+/*
+ * Unit tests of the ring state machine. Pings and predecessors: rounds, answers, windows, who pings us (SPEC §5).
+ * The network, the fake clock and the helpers are the shared fakes (fakes.h).
+ */
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdht/console.h"
+#include "cdht/keys.h"
+#include "cdht/ring.h"
+#include "cdht/wire.h"
+#include "cdht/xfer.h"
+#include "fakes.h"
+
+
+/* ================================ pings ================================ */
+
+START_TEST(test_ring_first_round_due_at_start)
+{
+	static struct ring	r;
+
+	lone_start(&r, 4, 5, 8);
+	ck_assert_uint_eq(ring_next_deadline(&r), 0);
+	ck_assert_uint_eq(r.nout, 0);
+}
+END_TEST
+
+START_TEST(test_ring_first_round_pings_both_successors)
+{
+	static struct ring		 r;
+	const struct ring_action	*p1, *p2;
+
+	lone_start(&r, 4, 5, 8);
+	ring_tick(&r, 0);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 2);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, -1, -1), 0);
+	p1 = out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 5, 0);
+	p2 = out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 8, 0);
+	ck_assert_ptr_nonnull(p1);
+	ck_assert_ptr_nonnull(p2);
+	ck_assert_uint_eq(p1->msg.u.ping_req.role, 1);
+	ck_assert_uint_eq(p2->msg.u.ping_req.role, 2);
+	ck_assert_uint_eq(p1->msg.from.id, 4);
+	ck_assert_uint_eq(p1->to.port, BASE_PORT + 5);
+	ck_assert_uint_gt(p2->msg.u.ping_req.seq, p1->msg.u.ping_req.seq);
+	ck_assert_uint_eq(out_events(&r, CON_PING_SENT), 1);
+	ck_assert_int_eq(out_find(&r, RING_ACT_EVENT, -1, -1, 0)->ev.a, 5);
+	ck_assert_int_eq(out_find(&r, RING_ACT_EVENT, -1, -1, 0)->ev.b, 8);
+}
+END_TEST
+
+START_TEST(test_ring_sequence_numbers_increase_across_rounds)
+{
+	static struct ring	r;
+	uint32_t		a, b;
+
+	lone_start(&r, 4, 5, 8);
+	ring_tick(&r, 0);
+	a = out_seq(&r, 5);
+	lone_pong(&r, 5, a, 10);
+	lone_pong(&r, 8, out_seq(&r, 8), 10);
+	b = out_seq(&r, 8);
+	ring_clear_actions(&r);
+	ck_assert_uint_eq(ring_next_deadline(&r), INTERVAL);
+	ring_tick(&r, INTERVAL);
+	ck_assert_uint_gt(out_seq(&r, 5), b);
+	ck_assert_uint_gt(out_seq(&r, 8), out_seq(&r, 5));
+	ck_assert_uint_gt(out_seq(&r, 5), a);
+}
+END_TEST
+
+START_TEST(test_ring_ping_sent_event_needs_both_successors)
+{
+	net_reset();
+	net_add_ring(4, 5, 8);
+	net_add_puppet(5, true);
+	net_add_puppet(8, false);	/* never answers: declared dead at 800 (600 + the TCP
+					 * question's timeout), repair unanswered */
+	net_run_until(900);
+	ck_assert_uint_eq(count_events(4, CON_DEAD, 8), 1);
+	ck_assert(!ring_of(4)->succ[1].known);
+	net_clear_logs();
+	net_run_until(INTERVAL + 1);
+	ck_assert_uint_eq(count_acts(4, RING_ACT_UDP, WIRE_PING_REQ, 5), 1);
+	ck_assert_uint_eq(count_acts(4, RING_ACT_UDP, WIRE_PING_REQ, 8), 0);
+	ck_assert_uint_eq(count_events(4, CON_PING_SENT, -1), 0);
+}
+END_TEST
+
+START_TEST(test_ring_response_clears_miss_window)
+{
+	static struct ring	r;
+
+	lone_start(&r, 4, 5, 8);
+	ring_tick(&r, 0);
+	lone_pong(&r, 5, out_seq(&r, 5), 50);
+	ck_assert(!r.succ[0].awaiting);
+	ck_assert_uint_eq(r.succ[0].misses, 0);
+	ck_assert_uint_eq(out_events(&r, CON_PING_RSP_RCVD), 1);
+	ring_clear_actions(&r);
+	/* 8 did not answer: only 8 is probed again at the timeout. */
+	ck_assert_uint_eq(ring_next_deadline(&r), TIMEOUT);
+	ring_tick(&r, TIMEOUT);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, WIRE_PING_REQ, 8), 1);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, WIRE_PING_REQ, 5), 0);
+	ck_assert_uint_eq(r.succ[0].misses, 0);
+	ck_assert_uint_eq(r.succ[1].misses, 1);
+}
+END_TEST
+
+START_TEST(test_ring_response_from_unknown_peer_ignored)
+{
+	static struct ring	r;
+	uint32_t		seq;
+
+	lone_start(&r, 4, 5, 8);
+	ring_tick(&r, 0);
+	seq = out_seq(&r, 5);
+	ring_clear_actions(&r);
+	lone_pong(&r, 77, seq, 50);
+	lone_pong(&r, 4, seq, 50);	/* ourselves */
+	ck_assert(r.succ[0].awaiting && r.succ[1].awaiting);
+	ck_assert_uint_eq(out_events(&r, CON_PING_RSP_RCVD), 0);
+}
+END_TEST
+
+START_TEST(test_ring_stale_response_ignored)
+{
+	static struct ring	r;
+	uint32_t		old5;
+
+	lone_start(&r, 4, 5, 8);
+	ring_tick(&r, 0);
+	old5 = out_seq(&r, 5);
+	lone_pong(&r, 5, old5, 10);
+	lone_pong(&r, 8, out_seq(&r, 8), 10);
+	ring_clear_actions(&r);
+	ring_tick(&r, INTERVAL);
+	ring_clear_actions(&r);
+	/* A duplicate of last round's answer, and one for a ping never sent. */
+	lone_pong(&r, 5, old5, INTERVAL + 10);
+	lone_pong(&r, 5, r.next_seq + 1, INTERVAL + 10);
+	lone_pong(&r, 5, 0, INTERVAL + 10);
+	ck_assert(r.succ[0].awaiting);
+	ck_assert_uint_eq(out_events(&r, CON_PING_RSP_RCVD), 0);
+}
+END_TEST
+
+START_TEST(test_ring_late_response_within_window_counts)
+{
+	static struct ring	r;
+	uint32_t		first;
+
+	lone_start(&r, 4, 5, 8);
+	ring_tick(&r, 0);
+	first = out_seq(&r, 5);
+	ring_clear_actions(&r);
+	ring_tick(&r, TIMEOUT);		/* miss: 5 is probed again with a new number */
+	ck_assert_uint_ne(out_seq(&r, 5), first);
+	ck_assert_uint_eq(r.succ[0].misses, 1);
+	ring_clear_actions(&r);
+	lone_pong(&r, 5, first, TIMEOUT + 50);	/* the first ping's answer, late */
+	ck_assert(!r.succ[0].awaiting);
+	ck_assert_uint_eq(r.succ[0].misses, 0);
+	ck_assert_uint_eq(out_events(&r, CON_PING_RSP_RCVD), 1);
+}
+END_TEST
+
+START_TEST(test_ring_ping_request_answered_with_same_seq)
+{
+	static struct ring		 r;
+	struct wire_msg			 m = msg_from(WIRE_PING_REQ, 3);
+	const struct ring_action	*a;
+
+	lone_start(&r, 4, 5, 8);
+	m.u.ping_req.seq = 0xdeadbeef;
+	m.u.ping_req.role = 1;
+	ring_on_msg(&r, &m, 5);
+	a = out_find(&r, RING_ACT_UDP, WIRE_PING_RSP, 3, 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->msg.u.ping_rsp.seq, 0xdeadbeef);
+	ck_assert_uint_eq(a->to.port, BASE_PORT + 3);
+	ck_assert_uint_eq(out_events(&r, CON_PING_REQ_RCVD), 1);
+}
+END_TEST
+
+START_TEST(test_ring_quiet_pings_silences_only_ping_lines)
+{
+	static struct ring	r;
+	struct contact		self = contact_of(4), c1 = contact_of(5), c2 = contact_of(8);
+	struct ring_cfg		cfg;
+	size_t			i;
+
+	net_reset();
+	cfg = cfg_of(&self);
+	cfg.quiet_pings = true;
+	ring_init(&r, &cfg);
+	ring_start(&r, &c1, &c2, 0);
+	ring_tick(&r, 0);
+	lone_pong(&r, 5, out_seq(&r, 5), 10);
+	ring_request(&r, 2012, 1, WIRE_MODE_TCP, 10);
+	for (i = 0; i < r.nout; i++)
+		if (r.out[i].kind == RING_ACT_EVENT)
+			ck_assert_msg(!console_is_ping(r.out[i].ev.kind), "ping line printed");
+	ck_assert_uint_eq(out_events(&r, CON_REQ_SENT), 1);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, WIRE_PING_REQ, -1), 2);
+}
+END_TEST
+
+/* ============================= predecessors ============================= */
+
+START_TEST(test_ring_predecessors_learned_in_one_round)
+{
+	size_t	i;
+
+	classic_up();
+	for (i = 0; i < NCLASSIC; i++) {
+		const struct ring *r = ring_of(classic_ids[i]);
+		int p1 = classic_ids[(i + NCLASSIC - 1) % NCLASSIC];
+		int p2 = classic_ids[(i + NCLASSIC - 2) % NCLASSIC];
+
+		ck_assert_msg(r->pred[0].known && r->pred[0].c.id == p1, "peer %d: first pred %d%s",
+		    classic_ids[i], r->pred[0].c.id, r->pred[0].known ? "" : "?");
+		ck_assert_msg(r->pred[1].known && r->pred[1].c.id == p2, "peer %d: second pred %d%s",
+		    classic_ids[i], r->pred[1].c.id, r->pred[1].known ? "" : "?");
+	}
+}
+END_TEST
+
+START_TEST(test_ring_live_ring_stays_consistent)
+{
+	size_t	i;
+
+	classic_up();
+	net_clear_logs();
+	net_run_until(20 * INTERVAL);
+	expect_consistent(classic_ids, NCLASSIC);
+	for (i = 0; i < NCLASSIC; i++)
+		EXPECT_NO_EVENTS(classic_ids[i]);
+	ck_assert_uint_eq(total(RING_ACT_WARN), 0);
+	ck_assert_uint_eq(total(RING_ACT_TCP), 0);
+}
+END_TEST
+
+START_TEST(test_ring_stale_predecessor_forgotten)
+{
+	struct wire_msg	m = msg_from(WIRE_PING_REQ, 4);
+	struct ring	*r;
+
+	net_reset();
+	r = net_add_ring(5, 8, 10);
+	net_add_puppet(8, true);
+	net_add_puppet(10, true);
+	net_add_puppet(4, false);
+	net_run_until(100);
+	m.u.ping_req.seq = 1;
+	m.u.ping_req.role = 1;
+	net_inject(5, &m);
+	ck_assert(r->pred[0].known && r->pred[0].c.id == 4);
+	net_run_until(100 + BUDGET);
+	ck_assert_msg(r->pred[0].known, "forgotten before interval + threshold x timeout");
+	ck_assert_uint_le(ring_next_deadline(r), 100 + BUDGET + 1);
+	net_run_until(100 + BUDGET + 1);
+	ck_assert_msg(!r->pred[0].known, "still remembered after the budget");
+}
+END_TEST
+
+START_TEST(test_ring_pinging_predecessor_kept)
+{
+	struct ring	*r;
+	uint64_t	 t;
+
+	net_reset();
+	r = net_add_ring(5, 8, 10);
+	net_add_puppet(8, true);
+	net_add_puppet(10, true);
+	net_add_puppet(4, false);
+	for (t = 100; t < 10 * INTERVAL; t += INTERVAL) {
+		struct wire_msg m = msg_from(WIRE_PING_REQ, 4);
+
+		net_run_until(t);
+		m.u.ping_req.seq = (uint32_t)t;
+		m.u.ping_req.role = 2;
+		net_inject(5, &m);
+		ck_assert(r->pred[1].known && r->pred[1].c.id == 4);
+	}
+}
+END_TEST
+
+START_TEST(test_ring_quit_ignores_forgotten_predecessor)
+{
+	struct wire_msg	m = msg_from(WIRE_PING_REQ, 4);
+
+	net_reset();
+	net_add_ring(5, 8, 10);
+	net_add_puppet(8, true);
+	net_add_puppet(10, true);
+	net_add_puppet(4, false);
+	m.u.ping_req.seq = 1;
+	m.u.ping_req.role = 1;
+	net_inject(5, &m);
+	net_run_until(BUDGET + 1);
+	net_clear_logs();
+	ring_quit(ring_of(5), net.now);
+	net_flush();
+	ck_assert_uint_eq(count_acts(5, RING_ACT_TCP, WIRE_DEPART, -1), 0);
+	ck_assert(node_of(5)->exited);
+	ck_assert_int_eq(node_of(5)->exit_status, 0);
+}
+END_TEST
+
+START_TEST(test_ring_predecessor_changing_role_not_kept_twice)
+{
+	static struct ring	r;
+	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
+
+	lone_start(&r, 5, 8, 10);
+	m.u.ping_req.role = 2;
+	ring_on_msg(&r, &m, 0);
+	ck_assert(r.pred[1].known && r.pred[1].c.id == 3);
+	m.u.ping_req.role = 1;	/* 4 has gone: 3 is now our first predecessor */
+	ring_on_msg(&r, &m, 10);
+	ck_assert(r.pred[0].known && r.pred[0].c.id == 3);
+	ck_assert(!r.pred[1].known);
+}
+END_TEST
+
+
+static Suite *
+ring_ping_suite(void)
+{
+	Suite	*s = suite_create("ring_ping");
+	TCase	*tc;
+
+	tc = tcase_create("ping");
+	tcase_add_test(tc, test_ring_first_round_due_at_start);
+	tcase_add_test(tc, test_ring_first_round_pings_both_successors);
+	tcase_add_test(tc, test_ring_sequence_numbers_increase_across_rounds);
+	tcase_add_test(tc, test_ring_ping_sent_event_needs_both_successors);
+	tcase_add_test(tc, test_ring_response_clears_miss_window);
+	tcase_add_test(tc, test_ring_response_from_unknown_peer_ignored);
+	tcase_add_test(tc, test_ring_stale_response_ignored);
+	tcase_add_test(tc, test_ring_late_response_within_window_counts);
+	tcase_add_test(tc, test_ring_ping_request_answered_with_same_seq);
+	tcase_add_test(tc, test_ring_quiet_pings_silences_only_ping_lines);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("predecessors");
+	tcase_add_test(tc, test_ring_predecessors_learned_in_one_round);
+	tcase_add_test(tc, test_ring_live_ring_stays_consistent);
+	tcase_add_test(tc, test_ring_stale_predecessor_forgotten);
+	tcase_add_test(tc, test_ring_pinging_predecessor_kept);
+	tcase_add_test(tc, test_ring_quit_ignores_forgotten_predecessor);
+	tcase_add_test(tc, test_ring_predecessor_changing_role_not_kept_twice);
+	suite_add_tcase(s, tc);
+
+
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(ring_ping_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed;
+}

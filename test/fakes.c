@@ -1,0 +1,693 @@
+/* Shared test fakes: the fake clock and the in-memory network of rings (see fakes.h). */
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdht/console.h"
+#include "cdht/keys.h"
+#include "cdht/ring.h"
+#include "cdht/wire.h"
+#include "cdht/xfer.h"
+#include "fakes.h"
+
+struct net	net;
+
+const int classic_ids[8] = { 1, 3, 4, 5, 8, 10, 12, 15 };
+const int p2p_ids[7] = { 2, 4, 5, 8, 9, 14, 19 };
+
+const char *const kind_names[CON_KIND_END] = {
+	[CON_PING_SENT] = "PING_SENT", [CON_PING_REQ_RCVD] = "PING_REQ_RCVD",
+	[CON_PING_RSP_RCVD] = "PING_RSP_RCVD", [CON_REQ_SENT] = "REQ_SENT",
+	[CON_REQ_FORWARDED] = "REQ_FORWARDED", [CON_FILE_HERE] = "FILE_HERE",
+	[CON_FILE_SENT] = "FILE_SENT", [CON_FILE_RSP_RCVD] = "FILE_RSP_RCVD",
+	[CON_FILE_RECEIVED] = "FILE_RECEIVED", [CON_FILE_ABSENT] = "FILE_ABSENT",
+	[CON_DEPART] = "DEPART", [CON_DEAD] = "DEAD", [CON_SUCCESSORS] = "SUCCESSORS",
+	[CON_JOIN_FORWARDED] = "JOIN_FORWARDED", [CON_JOIN_RECEIVED] = "JOIN_RECEIVED",
+	[CON_SUCC_CHANGE_RCVD] = "SUCC_CHANGE_RCVD", [CON_JOIN_ACCEPTED] = "JOIN_ACCEPTED",
+	[CON_STORE_FORWARDED] = "STORE_FORWARDED", [CON_STORE_ACCEPTED] = "STORE_ACCEPTED",
+};
+
+/* ---- contacts and messages ---- */
+
+/* Where peer id is reached. */
+struct contact
+contact_of(int id)
+{
+	struct contact	c;
+
+	memset(&c, 0, sizeof c);
+	c.id = (uint8_t)id;
+	memcpy(c.addr, &(uint32_t){ ADDR }, 4);
+	c.family = CONTACT_V4;
+	c.port = (uint16_t)(BASE_PORT + id);
+	return c;
+}
+
+/* An empty message of this type from peer id. */
+struct wire_msg
+msg_from(int type, int from)
+{
+	struct wire_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = (uint8_t)type;
+	m.from = contact_of(from);
+	return m;
+}
+
+/* A route (FILE_REQ or STORE_REQ) from peer `from`, started by origin. */
+struct wire_msg
+msg_route(int type, int from, int origin, int file, uint8_t ttl, uint8_t flags)
+{
+	struct wire_msg	m = msg_from(type, from);
+
+	m.u.route.file = (uint16_t)file;
+	m.u.route.id = 77;
+	m.u.route.origin = contact_of(origin);
+	m.u.route.ttl = ttl;
+	m.u.route.flags = flags;
+	m.u.route.mode = WIRE_MODE_TCP;
+	return m;
+}
+
+struct ring_cfg
+cfg_of(const struct contact *self)
+{
+	struct ring_cfg	cfg;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.self = *self;
+	cfg.ping_interval_ms = net.interval;
+	cfg.ping_timeout_ms = net.timeout;
+	cfg.loss_threshold = net.threshold;
+	return cfg;
+}
+
+/* ---- the network ---- */
+
+void
+net_reset(void)
+{
+	memset(&net, 0, sizeof net);
+	net.interval = INTERVAL;
+	net.timeout = TIMEOUT;
+	net.threshold = THRESHOLD;
+}
+
+/* The node listening on this port, or NULL. */
+struct node *
+node_at(uint16_t port)
+{
+	int	i;
+
+	for (i = 0; i < NET_MAX; i++)
+		if (net.node[i].used && net.node[i].c.port == port)
+			return &net.node[i];
+	return NULL;
+}
+
+/* The node of peer id (at its usual port); fails the test if there is none. */
+struct node *
+node_of(int id)
+{
+	struct node	*n = node_at((uint16_t)(BASE_PORT + id));
+
+	ck_assert_msg(n != NULL, "no peer %d in the network", id);
+	return n;
+}
+
+/* Peer id's ring. */
+struct ring *
+ring_of(int id)
+{
+	struct node	*n = node_of(id);
+
+	ck_assert_msg(n->has_ring, "peer %d is a puppet", id);
+	return &n->r;
+}
+
+/* A fresh node at contact c. */
+struct node *
+node_new(const struct contact *c, bool has_ring)
+{
+	int	i;
+
+	ck_assert_msg(node_at(c->port) == NULL, "port %u taken twice", c->port);
+	for (i = 0; i < NET_MAX; i++)
+		if (!net.node[i].used) {
+			struct node *n = &net.node[i];
+
+			n->used = true;
+			n->has_ring = has_ring;
+			n->c = *c;
+			return n;
+		}
+	ck_abort_msg("network full");
+	return NULL;
+}
+
+/* A member ring with these successors, started now (its first round is due now). */
+struct ring *
+net_add_ring(int id, int s1, int s2)
+{
+	struct contact	 self = contact_of(id), c1 = contact_of(s1), c2 = contact_of(s2);
+	struct node	*n = node_new(&self, true);
+	struct ring_cfg	 cfg = cfg_of(&self);
+
+	ring_init(&n->r, &cfg);
+	ring_start(&n->r, &c1, &c2, net.now);
+	return &n->r;
+}
+
+/* A ring over ids in ring order: each peer's successors are the next two. */
+void
+net_add_ring_of(const int *ids, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		net_add_ring(ids[i], ids[(i + 1) % n], ids[(i + 2) % n]);
+}
+
+/* A puppet for peer id; pong: it answers pings. */
+struct node *
+net_add_puppet(int id, bool pong)
+{
+	struct contact	 c = contact_of(id);
+	struct node	*n = node_new(&c, false);
+
+	n->pong = pong;
+	return n;
+}
+
+/* A ring that starts by asking peer `via` to let it in; it listens on port. */
+struct ring *
+net_add_joiner(int id, uint16_t port, int via)
+{
+	struct contact	 self = contact_of(id), known = contact_of(via);
+	struct node	*n;
+	struct ring_cfg	 cfg;
+
+	self.port = port;
+	n = node_new(&self, true);
+	cfg = cfg_of(&self);
+	ring_init(&n->r, &cfg);
+	ring_start_join(&n->r, &known, net.now);
+	return &n->r;
+}
+
+/* Peer id stops at once (SIGKILL): nothing it had queued goes out. */
+void
+net_kill(int id)
+{
+	struct node	*n = node_of(id);
+
+	n->dead = true;
+	if (n->has_ring)
+		ring_clear_actions(&n->r);
+}
+
+void
+net_clear_logs(void)
+{
+	int	i;
+
+	for (i = 0; i < NET_MAX; i++)
+		net.node[i].nlog = 0;
+}
+
+/* Append a record to a node's log. */
+void
+node_log(struct node *n, enum ring_act_kind kind, const struct ring_action *a)
+{
+	struct rec	*rc;
+
+	ck_assert_msg(n->nlog < LOG_MAX, "log of peer %u full", n->c.id);
+	rc = &n->log[n->nlog++];
+	memset(rc, 0, sizeof *rc);
+	rc->t = net.now;
+	rc->kind = kind;
+	rc->to = a->to;
+	rc->msg = a->msg;
+	rc->ev = a->ev;
+	rc->status = a->status;
+}
+
+/* Carry a UDP or TCP send of src's out: deliver, fail, or lose it. */
+void
+net_send(struct node *src, const struct ring_action *a)
+{
+	struct node	*dst = node_at(a->to.port);
+
+	if (dst == NULL || dst->dead) {
+		if (a->kind == RING_ACT_TCP)
+			ring_on_send_failed(&src->r, &a->to, a->msg.type, net.now);
+		return;
+	}
+	if (a->kind == RING_ACT_UDP && net.loss > 0 && xfer_rng_uniform(&net.rng) < net.loss) {
+		net.dropped++;
+		return;
+	}
+	if (a->kind == RING_ACT_TCP && net.tcp_loss > 0 &&
+	    xfer_rng_uniform(&net.rng) < net.tcp_loss) {
+		net.dropped++;
+		ring_on_send_failed(&src->r, &a->to, a->msg.type, net.now);
+		return;
+	}
+	if (dst->paused) {
+		if (dst->nqueue < PAUSE_QUEUE_MAX)
+			dst->queue[dst->nqueue++] = a->msg;
+		return;
+	}
+	if (dst->mute)
+		return;
+	if (!dst->has_ring) {
+		node_log(dst, a->kind, a);
+		if (dst->pong && a->kind == RING_ACT_UDP && a->msg.type == WIRE_PING_REQ) {
+			struct wire_msg rsp;
+
+			memset(&rsp, 0, sizeof rsp);
+			rsp.type = WIRE_PING_RSP;
+			rsp.from = dst->c;
+			rsp.u.ping_rsp.seq = a->msg.u.ping_req.seq;
+			ring_on_msg(&src->r, &rsp, net.now);
+		}
+		return;
+	}
+	ring_on_msg(&dst->r, &a->msg, net.now);
+}
+
+/* Carry out every ring's actions, and the actions they cause, until all are quiet. */
+void
+net_flush(void)
+{
+	static struct ring_action	batch[RING_MAX_ACTIONS];
+	unsigned			passes = 0;
+	bool				busy = true;
+	int				i;
+
+	while (busy) {
+		busy = false;
+		for (i = 0; i < NET_MAX; i++) {
+			struct node	*n = &net.node[i];
+			size_t		 k, cnt;
+
+			if (!n->used || !n->has_ring)
+				continue;
+			ck_assert_msg(n->r.overflow == 0, "peer %u lost %zu actions to a full outbox",
+			    n->c.id, n->r.overflow);
+			if (n->dead) {
+				ring_clear_actions(&n->r);
+				continue;
+			}
+			if (n->r.nout == 0)
+				continue;
+			busy = true;
+			cnt = n->r.nout;
+			memcpy(batch, n->r.out, cnt * sizeof batch[0]);
+			ring_clear_actions(&n->r);
+			for (k = 0; k < cnt; k++) {
+				node_log(n, batch[k].kind, &batch[k]);
+				switch (batch[k].kind) {
+				case RING_ACT_UDP:
+				case RING_ACT_TCP:
+					net_send(n, &batch[k]);
+					break;
+				case RING_ACT_EXIT:
+					n->exited = true;
+					n->dead = true;
+					n->exit_status = batch[k].status;
+					n->exit_at = net.now;
+					break;
+				default:
+					break;
+				}
+			}
+		}
+		ck_assert_msg(++passes < FLUSH_MAX, "messages never stop at t=%llu",
+		    (unsigned long long)net.now);
+	}
+}
+
+/* Deliver m to peer id's ring now, and everything that follows. */
+void
+net_inject(int id, const struct wire_msg *m)
+{
+	net_flush();
+	ring_on_msg(ring_of(id), m, net.now);
+	net_flush();
+}
+
+/* Is node n a ring that still runs (and is not paused)? */
+bool
+node_live(const struct node *n)
+{
+	return n->used && n->has_ring && !n->dead && !n->paused;
+}
+
+/* Drop this fraction of UDP datagrams from now on, drawn from a generator seeded with seed. */
+void
+net_set_loss(double loss, uint64_t seed)
+{
+	net.loss = loss;
+	xfer_rng_seed(&net.rng, seed);
+}
+
+/* Make this fraction of TCP sends fail (the sender is told, as for a refused connection). */
+void
+net_set_tcp_loss(double loss)
+{
+	net.tcp_loss = loss;
+}
+
+/* Peer id stops as under SIGSTOP: not ticked, what it is sent waits in its queue. */
+void
+net_pause(int id)
+{
+	net_flush();
+	node_of(id)->paused = true;
+}
+
+/* Peer id goes on as under SIGCONT: it reads what waited, then its timers fire. */
+void
+net_resume(int id)
+{
+	struct node	*n = node_of(id);
+	size_t		 i;
+
+	n->paused = false;
+	for (i = 0; i < n->nqueue; i++) {
+		ring_on_msg(&n->r, &n->queue[i], net.now);
+		net_flush();
+	}
+	n->nqueue = 0;
+}
+
+/* Let time pass until `until`: jump to each deadline, tick the rings due, deliver. */
+void
+net_run_until(uint64_t until)
+{
+	uint64_t	last = UINT64_MAX;
+	unsigned	same = 0;
+	int		i;
+
+	net_flush();
+	for (;;) {
+		uint64_t t = RING_NEVER;
+
+		for (i = 0; i < NET_MAX; i++)
+			if (node_live(&net.node[i])) {
+				uint64_t d = ring_next_deadline(&net.node[i].r);
+
+				if (d < t)
+					t = d;
+			}
+		if (t > until)
+			break;
+		if (t < net.now)
+			t = net.now;
+		net.now = t;
+		same = t == last ? same + 1 : 0;
+		last = t;
+		ck_assert_msg(same < SAME_TIME_MAX, "a deadline at t=%llu never moves on",
+		    (unsigned long long)t);
+		for (i = 0; i < NET_MAX; i++)
+			if (node_live(&net.node[i]) && ring_next_deadline(&net.node[i].r) <= net.now)
+				ring_tick(&net.node[i].r, net.now);
+		net_flush();
+	}
+	if (until > net.now)
+		net.now = until;
+}
+
+/* ---- what happened ---- */
+
+/* How many records of this kind (and message type, -1 any; to id, -1 any) peer id has. */
+size_t
+count_acts(int id, enum ring_act_kind kind, int type, int to)
+{
+	const struct node	*n = node_of(id);
+	size_t			 i, c = 0;
+
+	for (i = 0; i < n->nlog; i++)
+		if (n->log[i].kind == kind && (type < 0 || n->log[i].msg.type == type) &&
+		    (to < 0 || n->log[i].to.id == to))
+			c++;
+	return c;
+}
+
+/* The nth record of this kind / type / destination at peer id, or NULL. */
+const struct rec *
+find_act(int id, enum ring_act_kind kind, int type, int to, size_t nth)
+{
+	const struct node	*n = node_of(id);
+	size_t			 i;
+
+	for (i = 0; i < n->nlog; i++)
+		if (n->log[i].kind == kind && (type < 0 || n->log[i].msg.type == type) &&
+		    (to < 0 || n->log[i].to.id == to) && nth-- == 0)
+			return &n->log[i];
+	return NULL;
+}
+
+/* How many console events of this kind peer id printed (a >= 0: only those naming a). */
+size_t
+count_events(int id, enum console_kind kind, int a)
+{
+	const struct node	*n = node_of(id);
+	size_t			 i, c = 0;
+
+	for (i = 0; i < n->nlog; i++)
+		if (n->log[i].kind == RING_ACT_EVENT && n->log[i].ev.kind == kind &&
+		    (a < 0 || n->log[i].ev.a == a))
+			c++;
+	return c;
+}
+
+/* The first console event of this kind naming a (a < 0: any) at peer id, or NULL. */
+const struct rec *
+find_event(int id, enum console_kind kind, int a)
+{
+	const struct node	*n = node_of(id);
+	size_t			 i;
+
+	for (i = 0; i < n->nlog; i++)
+		if (n->log[i].kind == RING_ACT_EVENT && n->log[i].ev.kind == kind &&
+		    (a < 0 || n->log[i].ev.a == a))
+			return &n->log[i];
+	return NULL;
+}
+
+/* How many records of this kind all nodes have. */
+size_t
+total(enum ring_act_kind kind)
+{
+	size_t	i, j, c = 0;
+
+	for (i = 0; i < NET_MAX; i++)
+		for (j = 0; j < net.node[i].nlog; j++)
+			c += net.node[i].log[j].kind == kind;
+	return c;
+}
+
+/* Peer id's console events other than ping lines, since the logs were cleared, are exactly w. */
+void
+expect_events(int id, const struct want *w, size_t nw)
+{
+	const struct node	*n = node_of(id);
+	char			 got[2048];
+	size_t			 i, k = 0, len = 0;
+	bool			 ok = true;
+
+	got[0] = '\0';
+	for (i = 0; i < n->nlog; i++) {
+		const struct console_ev *ev = &n->log[i].ev;
+
+		if (n->log[i].kind != RING_ACT_EVENT || console_is_ping(ev->kind))
+			continue;
+		if (len < sizeof got - 64)
+			len += (size_t)snprintf(got + len, sizeof got - len, " %s(%d,%d,%04d)@%llu",
+			    kind_names[ev->kind], ev->a, ev->b, ev->file,
+			    (unsigned long long)n->log[i].t);
+		if (k >= nw || ev->kind != w[k].kind || ev->a != w[k].a || ev->b != w[k].b ||
+		    ev->file != w[k].file)
+			ok = false;
+		k++;
+	}
+	ck_assert_msg(ok && k == nw, "peer %d printed:%s (want %zu events)", id,
+	    k == 0 ? " nothing" : got, nw);
+}
+
+/* Every live ring of ids (in ring order) has the right successors and predecessors. */
+void
+expect_consistent(const int *ids, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		const struct ring *r = ring_of(ids[i]);
+		int s1 = ids[(i + 1) % n], s2 = ids[(i + 2) % n];
+		int p1 = ids[(i + n - 1) % n], p2 = ids[(i + n - 2) % n];
+
+		ck_assert_msg(r->state == RING_UP, "peer %d not up", ids[i]);
+		ck_assert_msg(r->succ[0].known && r->succ[0].c.id == s1 && r->succ[1].known &&
+		    r->succ[1].c.id == s2, "peer %d: successors (%d%s, %d%s), want (%d, %d)", ids[i],
+		    r->succ[0].c.id, r->succ[0].known ? "" : "?", r->succ[1].c.id,
+		    r->succ[1].known ? "" : "?", s1, s2);
+		ck_assert_msg(r->pred[0].known && r->pred[0].c.id == p1 && r->pred[1].known &&
+		    r->pred[1].c.id == p2, "peer %d: predecessors (%d%s, %d%s), want (%d, %d)",
+		    ids[i], r->pred[0].c.id, r->pred[0].known ? "" : "?", r->pred[1].c.id,
+		    r->pred[1].known ? "" : "?", p1, p2);
+	}
+}
+
+/* Do the live rings of ids (ring order) all have the true successors and predecessors? */
+bool
+net_consistent(const int *ids, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		const struct ring *r = ring_of(ids[i]);
+		int s1 = ids[(i + 1) % n], s2 = ids[(i + 2) % n];
+		int p1 = ids[(i + n - 1) % n], p2 = ids[(i + n - 2) % n];
+
+		if (r->state != RING_UP || !r->succ[0].known || r->succ[0].c.id != s1 ||
+		    !r->succ[1].known || r->succ[1].c.id != s2 || !r->pred[0].known ||
+		    r->pred[0].c.id != p1 || !r->pred[1].known || r->pred[1].c.id != p2)
+			return false;
+	}
+	return true;
+}
+
+/* Peer id's successors are (s1, s2), both known. */
+void
+expect_succs(int id, int s1, int s2)
+{
+	const struct ring	*r = ring_of(id);
+
+	ck_assert_msg(r->succ[0].known && r->succ[0].c.id == s1 && r->succ[1].known &&
+	    r->succ[1].c.id == s2, "peer %d: successors (%d%s, %d%s), want (%d, %d)", id,
+	    r->succ[0].c.id, r->succ[0].known ? "" : "?", r->succ[1].c.id,
+	    r->succ[1].known ? "" : "?", s1, s2);
+}
+
+/* A successor reply from peer `from` with (s1, s2); a negative id means "none". */
+struct wire_msg
+reply_of(int from, uint32_t qid, int s1, int s2)
+{
+	struct wire_msg	m = msg_from(WIRE_SUCC_REPLY, from);
+
+	m.u.reply.qid = qid;
+	m.u.reply.s1 = s1 < 0 ? contact_none() : contact_of(s1);
+	m.u.reply.s2 = s2 < 0 ? contact_none() : contact_of(s2);
+	return m;
+}
+
+/* ---- scenarios ---- */
+
+/* The classic ring 1 3 4 5 8 10 12 15, run past its first round. */
+void
+classic_up(void)
+{
+	net_reset();
+	net_add_ring_of(classic_ids, NCLASSIC);
+	net_run_until(1);
+}
+
+/* The p2p ring 2 4 5 8 9 14 19 past its first round, and peer `joiner` asking `via` to join. */
+void
+p2p_join(int joiner, int via)
+{
+	net_reset();
+	net_add_ring_of(p2p_ids, NP2P);
+	net_run_until(500);
+	net_clear_logs();
+	net_add_joiner(joiner, (uint16_t)(BASE_PORT + joiner), via);
+	net_flush();
+}
+
+/* Peer `id` quits in the classic ring at t=1500, after the rounds at 0 and 1000. */
+void
+classic_quit(int id)
+{
+	classic_up();
+	net_run_until(1500);
+	net_clear_logs();
+	ring_quit(ring_of(id), net.now);
+	net_flush();
+}
+
+/* ---- a lone ring, its outbox read directly ---- */
+
+/* A lone ring id with successors (s1, s2), started at 0. */
+void
+lone_start(struct ring *r, int id, int s1, int s2)
+{
+	struct contact	self = contact_of(id), c1 = contact_of(s1), c2 = contact_of(s2);
+	struct ring_cfg	cfg;
+
+	net_reset();
+	cfg = cfg_of(&self);
+	ring_init(r, &cfg);
+	ring_start(r, &c1, &c2, 0);
+}
+
+/* The nth action of this kind (message type; to id) in r's outbox, or NULL. */
+const struct ring_action *
+out_find(const struct ring *r, enum ring_act_kind kind, int type, int to, size_t nth)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nout; i++)
+		if (r->out[i].kind == kind && (type < 0 || r->out[i].msg.type == type) &&
+		    (to < 0 || r->out[i].to.id == to) && nth-- == 0)
+			return &r->out[i];
+	return NULL;
+}
+
+size_t
+out_count(const struct ring *r, enum ring_act_kind kind, int type, int to)
+{
+	size_t	i, c = 0;
+
+	for (i = 0; i < r->nout; i++)
+		c += r->out[i].kind == kind && (type < 0 || r->out[i].msg.type == type) &&
+		    (to < 0 || r->out[i].to.id == to);
+	return c;
+}
+
+/* How many console events of this kind are in r's outbox. */
+size_t
+out_events(const struct ring *r, enum console_kind kind)
+{
+	size_t	i, c = 0;
+
+	for (i = 0; i < r->nout; i++)
+		c += r->out[i].kind == RING_ACT_EVENT && r->out[i].ev.kind == kind;
+	return c;
+}
+
+/* Feed r a ping response from peer `from` echoing seq. */
+void
+lone_pong(struct ring *r, int from, uint32_t seq, uint64_t now)
+{
+	struct wire_msg	m = msg_from(WIRE_PING_RSP, from);
+
+	m.u.ping_rsp.seq = seq;
+	ring_on_msg(r, &m, now);
+}
+
+/* The sequence number of r's ping to peer `to` in the outbox. */
+uint32_t
+out_seq(const struct ring *r, int to)
+{
+	const struct ring_action *a = out_find(r, RING_ACT_UDP, WIRE_PING_REQ, to, 0);
+
+	ck_assert_msg(a != NULL, "no ping to peer %d", to);
+	return a->msg.u.ping_req.seq;
+}
+
