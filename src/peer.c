@@ -33,16 +33,12 @@ peer_apply(struct peer *p, uint64_t now)
 
 		switch (a.kind) {
 		case RING_ACT_UDP:
-			p->counters.pings_sent += a.msg.type == WIRE_PING_REQ;
 			net_udp_send(p->x.net, &a.to, &a.msg);
 			break;
 		case RING_ACT_TCP:
 			net_tcp_send(p->x.net, &a.to, &a.msg);
 			break;
 		case RING_ACT_EVENT:
-			/* A death is the last of its misses, and a repair starts around it. */
-			p->counters.misses += a.ev.kind == CON_DEAD;
-			p->counters.repairs += a.ev.kind == CON_DEAD;
 			ctx_print(&p->x, a.ev.kind, a.ev.a, a.ev.b, a.ev.file);
 			break;
 		case RING_ACT_WARN:
@@ -83,7 +79,7 @@ peer_rearm(struct peer *p)
 	net_timer_at(p->x.net, t);
 }
 
-/* A ping response: counted as answered when it clears an outstanding ping. */
+/* A ping response: when it clears an outstanding ping, that successor last answered now. */
 static void
 peer_on_ping_rsp(struct peer *p, const struct wire_msg *m, uint64_t now)
 {
@@ -94,10 +90,8 @@ peer_on_ping_rsp(struct peer *p, const struct wire_msg *m, uint64_t now)
 		waiting[i] = p->ring.succ[i].awaiting && p->ring.succ[i].c.id == m->from.id;
 	ring_on_msg(&p->ring, m, now);
 	for (i = 0; i < 2; i++)
-		if (waiting[i] && !p->ring.succ[i].awaiting) {
-			p->counters.pings_answered++;
+		if (waiting[i] && !p->ring.succ[i].awaiting)
 			p->answered_at[m->from.id] = now;
-		}
 }
 
 /* A datagram: pings go to the ring, segments to fetching, ACKs to serve. */
@@ -200,15 +194,8 @@ static void
 peer_timer(void *arg, uint64_t now)
 {
 	struct peer	*p = arg;
-	struct ring_succ before[2] = { p->ring.succ[0], p->ring.succ[1] };
-	int		 i;
 
 	ring_tick(&p->ring, now);
-	for (i = 0; i < 2; i++)
-		if (before[i].known && p->ring.succ[i].known &&
-		    before[i].c.id == p->ring.succ[i].c.id &&
-		    p->ring.succ[i].misses > before[i].misses)
-			p->counters.misses += p->ring.succ[i].misses - before[i].misses;
 	peer_apply(p, now);
 	serve_tick(&p->serve, now);
 	fetching_tick(&p->fetching, now);

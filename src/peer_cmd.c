@@ -43,7 +43,11 @@ peer_snapshot(const struct peer *p, uint64_t now, struct status_snapshot *s)
 	store_snapshot(&p->store, s, now);
 	serve_snapshot(&p->serve, s, now);
 	fetching_snapshot(&p->fetching, s, now);
-	s->counters = p->counters;
+	s->counters.pings_sent = (int64_t)r->stats.pings_sent;
+	s->counters.pings_answered = (int64_t)r->stats.pings_answered;
+	s->counters.misses = (int64_t)r->stats.misses;
+	s->counters.repairs = (int64_t)r->stats.deaths;
+	s->third = peer_neighbour(r->third_known, &r->third, 0, now);
 	s->counters.bytes_in = p->x.bytes_in;
 	s->counters.bytes_out = p->x.bytes_out;
 }

@@ -28,7 +28,6 @@ struct peer {
 	struct serve		 serve;
 	struct store		 store;
 	struct fetching		 fetching;
-	struct status_counters	 counters;	/* pings and repairs; bytes are in x */
 	uint64_t		 answered_at[256];	/* when each id last answered a ping; 0: never */
 	bool			 applying;
 	int			 exit_status;
