@@ -2,18 +2,25 @@
 # Run one libFuzzer target for as long as one likes (test/fuzz/README.md).
 #
 # usage: tools/fuzz.sh [--save] TARGET [SECONDS] [-- LIBFUZZER-OPTIONS...]
-#   TARGET   wire | cli | ring | xfer
-#   SECONDS  how long to fuzz (default 60; 0 = until stopped or a crash)
-#   --save   merge what the run found into the committed corpus test/fuzz/corpus/TARGET
-#            (minimized with -merge=1); without it new inputs stay in the scratch dir
+#        tools/fuzz.sh --coverage TARGET
+#   TARGET      wire | cli | ring | xfer
+#   SECONDS     how long to fuzz (default 60; 0 = until stopped or a crash)
+#   --save      merge what the run found into the committed corpus test/fuzz/corpus/TARGET
+#               (minimized with -merge=1); without it new inputs stay in the scratch dir
+#   --coverage  line and branch coverage of the core by the scratch corpus (or the committed
+#               one if there is none yet), from a clang source-coverage build in build-cov/
 #
 # Builds the clang fuzz build in build-fuzz/ (CC=clang, -DCDHT_FUZZ=ON), fuzzes a scratch copy
 # of the committed corpus in build-fuzz/fuzz-work/TARGET, and leaves crash-* files there.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 save=0
+coverage=0
 if [ "${1:-}" = "--save" ]; then
 	save=1
+	shift
+elif [ "${1:-}" = "--coverage" ]; then
+	coverage=1
 	shift
 fi
 target=${1:-}
@@ -35,6 +42,27 @@ case $secs in
 	exit 2
 	;;
 esac
+
+# Coverage: replay a corpus through an instrumented replay driver and report on src/.
+if [ "$coverage" = 1 ]; then
+	cov=$top/build-cov
+	if [ ! -f "$cov/CMakeCache.txt" ]; then
+		CC=clang CFLAGS="-fprofile-instr-generate -fcoverage-mapping" \
+		    cmake -S "$top" -B "$cov" >/dev/null
+	fi
+	nice cmake --build "$cov" -j2 --target "fuzz_replay_$target" >/dev/null
+	corpus=$top/build-fuzz/fuzz-work/$target
+	[ -d "$corpus" ] || corpus=$top/test/fuzz/corpus/$target
+	rm -f "$cov"/fuzz-"$target".prof*
+	LLVM_PROFILE_FILE=$cov/fuzz-$target.profraw CDHT_FUZZ_RING_ALLOW=alone_send,self_send,self_pred \
+	    "$cov/test/fuzz/fuzz_replay_$target" "$corpus" >&2 || true
+	llvm-profdata merge -o "$cov/fuzz-$target.profdata" "$cov/fuzz-$target.profraw"
+	echo "fuzz.sh: coverage of $corpus ($(find "$corpus" -type f | wc -l) inputs)" >&2
+	llvm-cov report "$cov/test/fuzz/fuzz_replay_$target" -instr-profile="$cov/fuzz-$target.profdata" \
+	    "$top"/src/contact.c "$top"/src/keys.c "$top"/src/wire.c "$top"/src/ring.c \
+	    "$top"/src/xfer.c "$top"/src/console.c "$top"/src/cli.c
+	exit 0
+fi
 
 build=$top/build-fuzz
 if [ ! -f "$build/CMakeCache.txt" ]; then
