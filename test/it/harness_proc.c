@@ -188,51 +188,49 @@ it_startv(int id, enum it_stdin in, char *const *args)
 	return p;
 }
 
-/* Split a printf-formatted line on blanks into argv; storage in *store (caller frees). */
-static void __attribute__((format(printf, 3, 0)))
-it_start_split(char **store, char **argv, const char *fmt, va_list ap)
+/* Start a peer with a printf-formatted argument line split on blanks. */
+static struct it_peer * __attribute__((format(printf, 3, 0)))
+it_start_va(int id, enum it_stdin in, const char *fmt, va_list ap)
 {
-	size_t	k = 0;
-	char	*save = NULL, *tok;
+	char		*store, *argv[IT_MAX_ARGS + 1], *save = NULL, *tok;
+	size_t		 k = 0;
+	struct it_peer	*p;
 
-	if (vasprintf(store, fmt, ap) < 0)
+	if (vasprintf(&store, fmt, ap) < 0)
 		abort();
-	for (tok = strtok_r(*store, " \t", &save); tok != NULL;
+	for (tok = strtok_r(store, " \t", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t", &save)) {
 		if (k >= IT_MAX_ARGS)
 			it_fail("too many arguments");
 		argv[k++] = tok;
 	}
 	argv[k] = NULL;
+	p = it_startv(id, in, argv);
+	free(store);
+	return p;
 }
 
 struct it_peer *
 it_start(int id, const char *fmt, ...)
 {
-	char		*store, *argv[IT_MAX_ARGS + 1];
 	struct it_peer	*p;
 	va_list		 ap;
 
 	va_start(ap, fmt);
-	it_start_split(&store, argv, fmt, ap);
+	p = it_start_va(id, IT_STDIN_FIFO, fmt, ap);
 	va_end(ap);
-	p = it_startv(id, IT_STDIN_FIFO, argv);
-	free(store);
 	return p;
 }
 
 struct it_peer *
 it_start_stdin(int id, enum it_stdin in, const char *fmt, ...)
 {
-	char		*store, *argv[IT_MAX_ARGS + 1];
 	struct it_peer	*p;
 	va_list		 ap;
 
 	va_start(ap, fmt);
-	it_start_split(&store, argv, fmt, ap);
+	p = it_start_va(id, in, fmt, ap);
 	va_end(ap);
-	p = it_startv(id, in, argv);
-	free(store);
 	return p;
 }
 
