@@ -54,7 +54,7 @@ if [ "$coverage" = 1 ]; then
 	corpus=$top/build-fuzz/fuzz-work/$target
 	[ -d "$corpus" ] || corpus=$top/test/fuzz/corpus/$target
 	rm -f "$cov"/fuzz-"$target".prof*
-	LLVM_PROFILE_FILE=$cov/fuzz-$target.profraw CDHT_FUZZ_RING_ALLOW=alone_send,self_send,self_pred \
+	LLVM_PROFILE_FILE=$cov/fuzz-$target.profraw CDHT_FUZZ_RING_ALLOW=alone_send,self_send,self_pred,console_truth \
 	    "$cov/test/fuzz/fuzz_replay_$target" "$corpus" >&2 || true
 	llvm-profdata merge -o "$cov/fuzz-$target.profdata" "$cov/fuzz-$target.profraw"
 	echo "fuzz.sh: coverage of $corpus ($(find "$corpus" -type f | wc -l) inputs)" >&2
@@ -75,6 +75,8 @@ work=$build/fuzz-work/$target
 mkdir -p "$work"
 cp -n "$corpus"/* "$work"/ 2>/dev/null || true
 echo "fuzz.sh: fuzzing $target for ${secs}s in $work (crash files: $build/fuzz-work/crash-$target-*)" >&2
+# Whole DATA frames for the wire target (libFuzzer's default -max_len is 4096).
+[ "$target" = wire ] && set -- -max_len=60100 "$@"
 rc=0
 "$build/test/fuzz/fuzz_$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$build/fuzz-work/crash-$target-" "$@" "$work" || rc=$?

@@ -173,6 +173,25 @@ fzr_check_action(struct fzr *f, const struct ring_action *a)
 	}
 }
 
+/* The last successor lines printed by an input name the successors the ring holds after it. */
+static void
+fzr_check_console(const struct ring *r)
+{
+	const struct console_ev *ev = NULL;
+
+	for (size_t i = 0; i < r->nout; i++)
+		if (r->out[i].kind == RING_ACT_EVENT && (r->out[i].ev.kind == CON_SUCCESSORS ||
+		    r->out[i].ev.kind == CON_JOIN_ACCEPTED))
+			ev = &r->out[i].ev;
+	if (ev == NULL || r->state != RING_UP)
+		return;
+	FZR_CHECK("console_truth", r->succ[0].known && r->succ[0].c.id == ev->a &&
+	    r->succ[1].known && r->succ[1].c.id == ev->b,
+	    "printed successors %d and %d, holds %u%s and %u%s", ev->a, ev->b, r->succ[0].c.id,
+	    r->succ[0].known ? "" : " (unknown)", r->succ[1].c.id,
+	    r->succ[1].known ? "" : " (unknown)");
+}
+
 /* After every input: the ring's view is one a correct peer could hold. */
 static void
 fzr_check_state(struct fzr *f)
@@ -184,6 +203,7 @@ fzr_check_state(struct fzr *f)
 	    r->overflow);
 	for (size_t i = 0; i < r->nout; i++)
 		fzr_check_action(f, &r->out[i]);
+	fzr_check_console(r);
 	FUZZ_CHECK(!f->exited || r->state == RING_GONE, "exit action but state %d",
 	    (int)r->state);
 	if (r->state != RING_UP)
@@ -193,6 +213,12 @@ fzr_check_state(struct fzr *f)
 	    r->succ[1].c.id);
 	FZR_CHECK("same_succ", !(r->succ[0].known && r->succ[1].known && r->succ[0].c.id ==
 	    r->succ[1].c.id), "both successors are peer %u", r->succ[0].c.id);
+	FZR_CHECK("second_only", !r->succ[1].known || r->succ[0].known,
+	    "a second successor (%u) without a first", r->succ[1].c.id);
+	FZR_CHECK("repair", !r->repairing || (r->succ[0].known && !r->succ[1].known),
+	    "repairing with successors %u%s and %u%s", r->succ[0].c.id,
+	    r->succ[0].known ? "" : " (unknown)", r->succ[1].c.id,
+	    r->succ[1].known ? "" : " (unknown)");
 	FZR_CHECK("same_pred", !(r->pred[0].known && r->pred[1].known && r->pred[0].c.id ==
 	    r->pred[1].c.id), "both predecessors are peer %u", r->pred[0].c.id);
 	for (int i = 0; i < 2; i++)
