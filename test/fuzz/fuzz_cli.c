@@ -84,6 +84,7 @@ fuzz_cli_split(char *buf, size_t len, char **argv)
 	return argc;
 }
 
+/* One input: an argv, parsed three times (with room for the sentence, with none, with one byte). */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -437,6 +437,7 @@ fzr_op(struct fzr *f, struct fuzz_in *in)
 	return op;
 }
 
+/* One input: a start, then up to FZR_MAX_OPS operations, the invariants checked after each. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -157,6 +157,7 @@ fuzz_wire_encode_side(const uint8_t *data, size_t size)
 	    wire_type_name(m.type));
 }
 
+/* One input: framer on every prefix, decoder, round trip, then the encoder's side. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

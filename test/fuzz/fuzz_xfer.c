@@ -232,6 +232,7 @@ fzx_op(struct fzx *f, struct fuzz_in *in)
 	}
 }
 
+/* One input: a transfer set up, then up to FZX_MAX_OPS operations on its sender and receiver. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -25,6 +25,7 @@ seed_below(unsigned n)
 	return (unsigned)(xfer_rng_next(&seed_rng) % n);
 }
 
+/* Append one byte (two, four: big-endian), silently stopping at SEED_MAX. */
 static void
 seed_u8(struct seed *s, unsigned v)
 {
@@ -313,6 +314,7 @@ seed_xfer(void)
 	}
 }
 
+/* Write every target's seeds under the directory given. */
 int
 main(int argc, char **argv)
 {

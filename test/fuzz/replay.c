@@ -70,6 +70,7 @@ replay_dir(const char *dir)
 	return done;
 }
 
+/* Replay every file named, or found in a directory named, on the command line. */
 int
 main(int argc, char **argv)
 {
