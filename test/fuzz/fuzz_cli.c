@@ -30,14 +30,17 @@ fuzz_cli_check_config(const struct config *c)
 	    "form %d", (int)c->form);
 	FUZZ_CHECK(fuzz_cli_id(c->id), "id %d", c->id);
 	if (c->form == CLI_JOIN) {
-		FUZZ_CHECK(fuzz_cli_id(c->known) && c->known != c->id, "known %d, id %d",
-		    c->known, c->id);
+		FUZZ_CHECK(fuzz_cli_id(c->known.id) && c->known.id != c->id, "known %d, id %d",
+		    c->known.id, c->id);
 	} else {
-		FUZZ_CHECK(fuzz_cli_id(c->succ1) && fuzz_cli_id(c->succ2), "successors %d %d",
-		    c->succ1, c->succ2);
-		FUZZ_CHECK(c->succ1 != c->id && c->succ2 != c->id && c->succ1 != c->succ2,
-		    "id %d, successors %d %d", c->id, c->succ1, c->succ2);
+		FUZZ_CHECK(fuzz_cli_id(c->succ1.id) && fuzz_cli_id(c->succ2.id),
+		    "successors %d %d", c->succ1.id, c->succ2.id);
+		FUZZ_CHECK(c->succ1.id != c->id && c->succ2.id != c->id &&
+		    c->succ1.id != c->succ2.id, "id %d, successors %d %d", c->id, c->succ1.id,
+		    c->succ2.id);
 	}
+	FUZZ_CHECK(c->window >= 1 && c->window <= 256, "window %u", c->window);
+	FUZZ_CHECK(c->replicas >= 1 && c->replicas <= 3, "replicas %u", c->replicas);
 	FUZZ_CHECK(fuzz_cli_ms(c->ping_interval_ms), "ping interval %u ms", c->ping_interval_ms);
 	FUZZ_CHECK(fuzz_cli_ms(c->ping_timeout_ms), "ping timeout %u ms", c->ping_timeout_ms);
 	FUZZ_CHECK(fuzz_cli_ms(c->timeout_ms), "timeout %u ms", c->timeout_ms);
