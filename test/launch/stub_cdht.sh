@@ -13,6 +13,7 @@ while (($#)); do
 	case $1 in
 	--stub-fail) printf 'cdht: cannot bind UDP 127.0.0.1:1: stub failure\n' >&2; exit 1 ;;
 	--stub-nojson) nojson=1; shift ;;
+	--quiet-pings) shift ;;
 	--dir) dir=$2; shift 2 ;;
 	--bind) bind=$2; shift 2 ;;
 	--base-port) base=$2; shift 2 ;;
