@@ -95,7 +95,8 @@ expect_fail "not in the ring" send --run "$run" 99 status
 expect_fail "is dead" send --run "$run" 10 status
 expect_fail "bad peer id" kill --run "$run" 256
 expect_fail "no ring" status --run "$tmp/nowhere"
-"$tool" --help >"$tmp/help.log" && grep -q "^Usage:" "$tmp/help.log" || fail "--help"
+"$tool" --help >"$tmp/help.log" || fail "--help failed"
+grep -q "^Usage:" "$tmp/help.log" || fail "--help: no usage"
 if [[ $json == true ]]; then
 	expect_fail "unknown command" send --run "$run" 8 requset 2012
 fi

@@ -63,12 +63,15 @@ PICTURE_JQ='
 	  "  graph [outputorder=edgesfirst, overlap=false, splines=true, fontname=\"Helvetica\"," +
 	  "         label=\"" + ($title | q) + "\\nsolid: 1st successor, dashed: 2nd successor," +
 	  " dotted blue: predecessor as the peer sees it; grey: dead, left or stopped\"];",
-	  "  node [shape=circle, style=filled, fontname=\"Helvetica\", fixedsize=false];",
+	  "  node [shape=ellipse, style=filled, fontname=\"Helvetica\", fixedsize=false];",
 	  (to_entries[] | .key as $k | .value
 	   | (6.283185307 * $k / $n) as $a
-	   | ([.status.files // [] | .[] | .file + " " + .role] | join("\\n")) as $f
-	   | "  p\(.id) [pos=\"\(($a | sin) * 3 | . * 1000 | round / 1000),\(($a | cos) * 3 | . * 1000 | round / 1000)!\", " +
-	     "label=\"\(.id)\\n\(.state)" + (if $f == "" then "" else "\\n" + $f end) + "\", " +
+	   | ([if $n * 0.6 > 2.5 then $n * 0.6 else 2.5 end] | .[0]) as $r
+	   | ([.status.files // [] | group_by(.role)[]
+	       | .[0].role + ": " + ([.[].file] | join(" "))] | join("\\n")) as $f
+	   | (if .host == "127.0.0.1" or .host == "" then "" else "\\n" + .host end) as $h
+	   | "  p\(.id) [pos=\"\(($a | sin) * $r | . * 1000 | round / 1000),\(($a | cos) * $r | . * 1000 | round / 1000)!\", " +
+	     "label=\"\(.id)\\n\(.state)" + $h + (if $f == "" then "" else "\\n" + $f end) + "\", " +
 	     (if live then "fillcolor=\"#cfe8ff\", color=black, fontcolor=black"
 	      else "fillcolor=\"#e0e0e0\", color=grey60, fontcolor=grey40" end) + "];"),
 	  (.[] | select(.status != null) | .id as $me | .status
