@@ -35,9 +35,8 @@ contact_of() {
 peer_argv=()
 make_argv() {
 	local id=$1 w
-	local -a o
+	local -a o=("${ring_opts[@]}")
 	read -r -a w <<<"${R[form:$id]}"
-	mapfile -t o < <(jq -r '.[]' <<<"${R[opts]}")
 	peer_argv=()
 	[[ -n ${R[ns:$id]} ]] && peer_argv+=(ip netns exec "${R[ns:$id]}")
 	peer_argv+=("${R[bin]}" --base-port "${R[base_port]}" --dir "$run/$id")

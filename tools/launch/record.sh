@@ -9,6 +9,7 @@ run_arg=run
 run=
 run_disp=
 declare -A R=()
+ring_opts=()		# R[opts] as an array, for the peers' command lines
 
 # Sets run (absolute) and run_disp (as the user gave it) from run_arg; $1 = create it.
 set_run() {
@@ -92,6 +93,7 @@ ring_load() {
 		["peers", ([.peers[].id | tostring] | join(" "))]
 		| @tsv' "$f") || die "$f: not a ring record"
 	[[ -n ${R[bin]} ]] || die "$f: no binary recorded"
+	mapfile -t ring_opts < <(jq -r '.[]' <<<"${R[opts]}")
 	return 0
 }
 

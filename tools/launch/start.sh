@@ -37,6 +37,7 @@ start_parse() {
 		esac
 	done
 	R[opts]=$(jq -cn '$ARGS.positional' --args -- "${dashdash[@]}")
+	ring_opts=("${dashdash[@]}")
 	case "${#words[@]}:${words[0]-}" in
 	0: | 1:classic) R[kind]=classic; ring_ids=("${CLASSIC_IDS[@]}") ;;
 	1:p2p) R[kind]=p2p; ring_ids=("${P2P_IDS[@]}") ;;
@@ -85,6 +86,7 @@ start_clear_old() {
 	fi
 	R=()
 	for k in "${!want[@]}"; do R[$k]=${want[$k]}; done
+	ring_opts=("${dashdash[@]}")
 }
 
 # Waits until each peer in $@ answers "status --json" (all at once); a peer that exits
