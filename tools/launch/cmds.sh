@@ -46,7 +46,8 @@ cmd_send() {
 		local state
 		state=$(peer_state "$id")
 		note "(peer $id has ended: $state)"
-		[[ $state == left ]] && ((ask_rejected == 0)) || exit 1
+		# A peer that left says so on stderr too: that is no refusal.
+		[[ $state == left ]] || exit 1
 		;;
 	*) die "peer $id did not answer within $((ASK_TIMEOUT_MS / 1000)) s (its output: $run_disp/$id.out)" ;;
 	esac
