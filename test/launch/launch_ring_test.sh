@@ -21,7 +21,9 @@ base=$(free_base_port "${ids[@]}")
 printf 'ring %s, base port %s, run %s\n' "${ids[*]}" "$base" "$run"
 
 # Start: every peer up, recorded, with its directory and the sample files.
-"$tool" start --run "$run" --base-port "$base" classic -- --ping-interval 0.2 --timeout 0.1 \
+# Death detection takes about interval + 3 x ping timeout (5 s): generous, so that a
+# starved CPU (a loaded 2-core CI machine) does not make live peers "dead" at start.
+"$tool" start --run "$run" --base-port "$base" classic -- --ping-interval 0.5 --ping-timeout 1.5 --timeout 0.1 \
 	>"$tmp/start.log" 2>&1 || fail "start failed"
 declare -A pid=()
 for id in "${ids[@]}"; do
@@ -46,18 +48,18 @@ pass "start refused while the ring runs"
 "$tool" send --run "$run" 8 request 2012 >"$tmp/send.log" || fail "send request failed"
 wait_line "$run/8.out" "The file is received." 30
 cmp "$run/8/received_2012.pdf" "$repo/share/files/2012.pdf" || fail "received copy differs"
-wait_line "$run/1.out" "The file is sent." 10
+wait_line "$run/1.out" "The file is sent." 30
 pass "peer 8 received 2012 from peer 1, byte for byte"
 
 # Peer 10 dies abruptly: its predecessors 8 and 5 repair their successors.
 "$tool" kill --run "$run" 10 >/dev/null
 pid_alive "${pid[10]}" && fail "peer 10 still runs after kill"
-wait_line "$run/8.out" "Peer 10 is no longer alive." 15
-wait_line "$run/8.out" "My first successor is now peer 12." 5
-wait_line "$run/8.out" "My second successor is now peer 15." 5
-wait_line "$run/5.out" "Peer 10 is no longer alive." 15
-wait_line "$run/5.out" "My first successor is now peer 8." 5
-wait_line "$run/5.out" "My second successor is now peer 12." 5
+wait_line "$run/8.out" "Peer 10 is no longer alive." 30
+wait_line "$run/8.out" "My first successor is now peer 12." 15
+wait_line "$run/8.out" "My second successor is now peer 15." 15
+wait_line "$run/5.out" "Peer 10 is no longer alive." 30
+wait_line "$run/5.out" "My first successor is now peer 8." 15
+wait_line "$run/5.out" "My second successor is now peer 12." 15
 pass "peer 10 killed; peers 8 and 5 repaired"
 
 # Status: 10 is dead, the others run.

@@ -41,7 +41,15 @@ cmd_send() {
 	((${#ask_out[@]} == 0)) || printf '%s\n' "${ask_out[@]}"
 	((${#ask_err[@]} == 0)) || printf '%s\n' "${ask_err[@]}" >&2
 	case $rc in
-	0) ((ask_rejected == 0)) || exit 1 ;;
+	0)
+		((ask_rejected == 0)) && return 0
+		# A peer that quits says so on stderr too: leaving, or soon gone with status 0, is
+		# no refusal.
+		[[ $(jq -r .state <<<"$ask_json") == leaving ]] && { note "(peer $id is leaving)"; return 0; }
+		wait_gone "$(pid_of "$id")" "$QUIT_GRACE_MS" && [[ $(peer_state "$id") == left ]] &&
+			{ note "(peer $id has ended: left)"; return 0; }
+		exit 1
+		;;
 	2)
 		local state
 		state=$(peer_state "$id")

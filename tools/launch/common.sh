@@ -12,6 +12,7 @@ UP_TIMEOUT_MS=${LAUNCH_UP_TIMEOUT_MS:-20000}	# ms start waits for each peer's fi
 PROBE_GRACE_MS=1000			# ms a peer that rejected `status --json` gets to answer anyway
 ASK_TIMEOUT_MS=${LAUNCH_ASK_TIMEOUT_MS:-10000}	# ms send and status wait for a peer's answer
 STOP_WAIT_MS=2000			# ms between SIGTERM and SIGKILL
+QUIT_GRACE_MS=1000			# ms send waits to see whether a peer that wrote cdht: quit
 NETNS_SUBNET=10.77.0			# the /24 used inside the namespaces of start --netns
 
 usage() {

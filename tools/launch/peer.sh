@@ -74,12 +74,13 @@ launch_peer() {
 	for f in "$files_dir"/*.pdf; do
 		ln -sfn "$f" "$run/$id/${f##*/}"
 	done
-	rm -f "$run/$id.in" "$run/$id.pid" "$run/$id.exit" "$run/$id.stopped" "$run/$id.view.pid"
+	rm -f "$run/$id".{in,pid,exit,sup,stopped,view.pid}
 	mkfifo "$run/$id.in"
 	make_argv "$id"
 	# The peer opens its FIFO read-write, so it never sees end of input between commands.
 	exec {sync}< <(
 		exec </dev/null 2>/dev/null
+		printf '%s\n' "$BASHPID" >"$run/$id.sup"
 		"${peer_argv[@]}" <>"$run/$id.in" >"$run/$id.out" 2>"$run/$id.err" &
 		p=$!
 		printf '%s\n' "$p" >"$run/$id.pid"
@@ -118,7 +119,7 @@ start_failed() {
 # Waits until pid $1 is gone, at most $2 ms; returns 1 if it is not.
 wait_gone() {
 	local pid=$1
-	[[ -d /proc/$pid ]] || return 0
+	[[ -n $pid && -d /proc/$pid ]] || return 0
 	# tail --pid returns when the process ends; timeout bounds the wait.
 	timeout "$(awk -v ms="$2" 'BEGIN { printf "%.3f", ms / 1000 }')" \
 		tail -s 0.05 --pid="$pid" -f /dev/null 2>/dev/null || true

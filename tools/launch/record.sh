@@ -139,6 +139,12 @@ peer_state() {
 	local code=''
 	peer_runs "$1" && { echo running; return; }
 	[[ -f $run/$1.stopped ]] && { echo stopped; return; }
+	# Just ended: its supervisor is about to write RUN/ID.exit.
+	if [[ ! -f $run/$1.exit && -f $run/$1.sup ]]; then
+		read -r code <"$run/$1.sup" || true
+		[[ -n $code ]] && wait_gone "$code" 1000
+		code=''
+	fi
 	[[ -f $run/$1.exit ]] && { read -r code <"$run/$1.exit" || true; }
 	case $code in
 	'') [[ -f $run/$1.pid ]] && echo dead || echo stopped ;;

@@ -80,7 +80,7 @@ start_clear_old() {
 		netns_remove
 		for id in ${R[peers]}; do
 			rm -rf "${run:?}/$id"
-			rm -f "$run/$id".{out,err,exit,stopped,out.prev,err.prev}
+			rm -f "$run/$id".{out,err,exit,sup,stopped,out.prev,err.prev}
 		done
 		rm -f "$run/ring.json"
 	fi
