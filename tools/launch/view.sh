@@ -80,7 +80,9 @@ cmd_view() {
 	printf 'Peer %s (pid %s): its output, also in %s/%s.out\n' "$id" "$(pid_of "$id")" "$run" "$id"
 	printf 'Type commands: request 2012, status, help, quit. Ctrl-C kills the peer.\n\n'
 	trap '' INT	# tail inherits this: Ctrl-C must not end the window's output
-	tail -q -n +1 -f -- "$run/$id.out" "$run/$id.err" &
+	# The tool's own status --json answers are not for the window; tail ends with it.
+	tail -q -n +1 --pid=$$ -f -- "$run/$id.out" "$run/$id.err" |
+		grep --line-buffered -v '^{"cdht":' &
 	view_tail=$!
 	trap 'kill "$view_tail" 2>/dev/null || true' EXIT
 	trap 'view_interrupt "$id"' INT
