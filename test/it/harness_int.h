@@ -15,8 +15,8 @@
 #define IT_MAX_HELD	32	/* ports one test may hold */
 #define IT_POLL_MS	10	/* ms between looks at an output file */
 #define IT_DUMP_LINES	300	/* lines per stream shown on failure (the last ones) */
-#define IT_PORT_MIN	20000	/* lowest base port */
-#define IT_PORT_MAX	59000	/* highest base port */
+#define IT_PORT_MIN	10000	/* lowest base port */
+#define IT_PORT_MAX	32512	/* highest base port: base + 255 stays below the ephemeral range (32768) */
 #define IT_PICK_TRIES	200	/* random bases tried */
 
 /* One started process. Owned by the harness state; freed at teardown. */
