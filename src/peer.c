@@ -290,12 +290,24 @@ peer_tx_emit(struct peer *p, struct peer_tx *t, const struct xfer_seg *seg, uint
 	return 0;
 }
 
+/* Log and send each segment of a batch, in order; -1 if the file could not be read. */
+static int
+peer_tx_emit_all(struct peer *p, struct peer_tx *t, const struct xfer_batch *b, uint64_t now)
+{
+	uint16_t	i;
+
+	for (i = 0; i < b->n; i++)
+		if (peer_tx_emit(p, t, &b->seg[i], now) != 0)
+			return -1;
+	return 0;
+}
+
 /* An ACK for one of our stop-and-wait transfers. */
 static void
 peer_on_ack(struct peer *p, const struct wire_msg *m, uint64_t now)
 {
 	struct peer_tx	*t;
-	struct xfer_seg	 seg;
+	struct xfer_batch b;
 
 	LIST_FOREACH(t, &p->txs, link)
 		if (t->to.id == m->from.id && t->id == m->u.ack.xfer)
@@ -303,9 +315,9 @@ peer_on_ack(struct peer *p, const struct wire_msg *m, uint64_t now)
 	if (t == NULL)
 		return;		/* late duplicate of a finished transfer */
 	xferlog_write(&p->rsp_log, XFER_LOG_RCV, peer_clock(p, now), 0, 0, m->u.ack.ack);
-	switch (xfer_tx_on_ack(&t->tx, m->u.ack.ack, &p->rng, now, &seg)) {
+	switch (xfer_tx_on_ack(&t->tx, m->u.ack.ack, m->u.ack.sack, &p->rng, now, &b)) {
 	case XFER_SEND:
-		if (peer_tx_emit(p, t, &seg, now) != 0)
+		if (peer_tx_emit_all(p, t, &b, now) != 0)
 			peer_tx_free(t);
 		break;
 	case XFER_DONE:
@@ -326,7 +338,8 @@ peer_serve(struct peer *p, const struct wire_route *rt, uint64_t now)
 {
 	struct wire_msg	 rsp;
 	struct peer_tx	*t;
-	struct xfer_seg	 seg;
+	struct xfer_batch b;
+	struct xfer_cfg	 xc;
 	char		 err[256];
 	uint32_t	 size;
 	int		 fd;
@@ -381,9 +394,15 @@ peer_serve(struct peer *p, const struct wire_route *rt, uint64_t now)
 	t->fd = fd;
 	LIST_INSERT_HEAD(&p->txs, t, link);
 	net_tcp_send(p->net, &rt->origin, &rsp);
-	xfer_tx_init(&t->tx, size, (uint16_t)p->cfg.mss, p->cfg.drop, p->cfg.timeout_ms);
-	xfer_tx_start(&t->tx, &p->rng, now, &seg);
-	if (peer_tx_emit(p, t, &seg, now) != 0)
+	memset(&xc, 0, sizeof xc);
+	xc.size = size;
+	xc.mss = (uint16_t)p->cfg.mss;
+	xc.window = 1;
+	xc.drop = p->cfg.drop;
+	xc.timeout_ms = p->cfg.timeout_ms;
+	xfer_tx_init(&t->tx, &xc);
+	xfer_tx_start(&t->tx, &p->rng, now, &b);
+	if (peer_tx_emit_all(p, t, &b, now) != 0)
 		peer_tx_free(t);
 }
 
@@ -433,7 +452,7 @@ peer_req_begin(struct peer *p, struct peer_req *r, uint8_t owner, uint64_t now)
 		r->fd = -1;
 		return -1;
 	}
-	xfer_rx_init(&r->rx, now);
+	xfer_rx_init(&r->rx, XFER_WINDOW_MAX, now);
 	return 0;
 }
 
@@ -481,7 +500,7 @@ peer_on_answer(struct peer *p, struct net_conn *c, struct peer_req *r,
 	r->size_known = true;
 	if (r->state == REQ_UDP) {
 		/* Its data came first; the size is all that was missing. */
-		if (r->rx.expect - 1 > size) {
+		if (r->rx.high - 1 > size) {
 			log_warn("file %04d from peer %u: more bytes came than announced; "
 			    "discarded", r->file, m->from.id);
 			peer_req_free(r);
@@ -509,7 +528,7 @@ peer_on_data(struct peer *p, const struct wire_msg *m, uint64_t now)
 {
 	struct peer_req	*r = peer_req_find(p, m->u.data.xfer);
 	struct wire_msg	 ack;
-	uint32_t	 next;
+	uint32_t	 next, sack;
 	enum xfer_rx_result res;
 
 	if (r == NULL || r->state == REQ_TCP)
@@ -534,7 +553,7 @@ peer_on_data(struct peer *p, const struct wire_msg *m, uint64_t now)
 	xferlog_write(&p->req_log, XFER_LOG_RCV, peer_clock(p, now), m->u.data.seq,
 	    m->u.data.len, 0);
 	res = xfer_rx_on_data(&r->rx, m->u.data.seq, m->u.data.len,
-	    (m->u.data.flags & WIRE_DATA_LAST) != 0, now, &next);
+	    (m->u.data.flags & WIRE_DATA_LAST) != 0, now, &next, &sack);
 	if ((res == XFER_RX_WRITE || res == XFER_RX_COMPLETE) && m->u.data.len > 0 &&
 	    pwrite(r->fd, m->u.data.data, m->u.data.len, (off_t)m->u.data.seq - 1) !=
 	    (ssize_t)m->u.data.len) {
@@ -547,7 +566,7 @@ peer_on_data(struct peer *p, const struct wire_msg *m, uint64_t now)
 	ack.from = p->ring.cfg.self;
 	ack.u.ack.xfer = r->id;
 	ack.u.ack.ack = next;
-	ack.u.ack.sack = m->u.data.seq;
+	ack.u.ack.sack = sack;
 	net_udp_send(p->net, &m->from, &ack);
 	xferlog_write(&p->req_log, XFER_LOG_SND, peer_clock(p, now), 0, 0, next);
 	if (res == XFER_RX_COMPLETE) {
@@ -852,18 +871,18 @@ peer_timer(void *arg, uint64_t now)
 	struct peer_req		*r, *rt;
 	struct peer_store	*s, *st;
 	struct peer_in		*in, *it;
-	struct xfer_seg		 seg;
+	struct xfer_batch	 b;
 
 	ring_tick(&p->ring, now);
 	peer_apply(p, now);
 	LIST_FOREACH_SAFE(t, &p->txs, link, tt)
-		switch (xfer_tx_on_timer(&t->tx, &p->rng, now, &seg)) {
+		switch (xfer_tx_on_timer(&t->tx, &p->rng, now, &b)) {
 		case XFER_SEND:
-			if (peer_tx_emit(p, t, &seg, now) != 0)
+			if (peer_tx_emit_all(p, t, &b, now) != 0)
 				peer_tx_free(t);
 			break;
 		case XFER_GAVE_UP:
-			if (t->tx.seq == 1)
+			if (!t->tx.acked_any)
 				log_warn("gave up sending %04d to peer %u: it acknowledged "
 				    "nothing", t->file, t->to.id);
 			else
@@ -881,7 +900,7 @@ peer_timer(void *arg, uint64_t now)
 			peer_req_free(r);
 		} else if (r->state == REQ_DONE && now >= r->deadline)
 			peer_req_free(r);
-		else if (r->state == REQ_UDP && now - r->rx.progress_at >= XFER_GIVE_UP_MS) {
+		else if (r->state == REQ_UDP && now >= xfer_rx_next_deadline(&r->rx)) {
 			log_warn("gave up receiving %04d from peer %u: nothing for %d s",
 			    r->file, r->owner, XFER_GIVE_UP_MS / 1000);
 			peer_req_free(r);
@@ -917,10 +936,10 @@ peer_rearm(struct peer *p)
 
 #define PEER_EARLIER(v) do { if ((v) < t) t = (v); } while (0)
 	LIST_FOREACH(x, &p->txs, link)
-		PEER_EARLIER(x->tx.deadline);
+		PEER_EARLIER(xfer_tx_next_deadline(&x->tx));
 	LIST_FOREACH(r, &p->reqs, link)
 		if (r->state == REQ_UDP)
-			PEER_EARLIER(r->rx.progress_at + XFER_GIVE_UP_MS);
+			PEER_EARLIER(xfer_rx_next_deadline(&r->rx));
 		else if (r->state != REQ_TCP)
 			PEER_EARLIER(r->deadline);
 	LIST_FOREACH(s, &p->stores, link)
