@@ -339,7 +339,6 @@ peer_serve(struct peer *p, const struct wire_route *rt, uint64_t now)
 	struct wire_msg	 rsp;
 	struct peer_tx	*t;
 	struct xfer_batch b;
-	struct xfer_cfg	 xc;
 	char		 err[256];
 	uint32_t	 size;
 	int		 fd;
@@ -394,13 +393,8 @@ peer_serve(struct peer *p, const struct wire_route *rt, uint64_t now)
 	t->fd = fd;
 	LIST_INSERT_HEAD(&p->txs, t, link);
 	net_tcp_send(p->net, &rt->origin, &rsp);
-	memset(&xc, 0, sizeof xc);
-	xc.size = size;
-	xc.mss = (uint16_t)p->cfg.mss;
-	xc.window = 1;
-	xc.drop = p->cfg.drop;
-	xc.timeout_ms = p->cfg.timeout_ms;
-	xfer_tx_init(&t->tx, &xc);
+	xfer_tx_init(&t->tx, &(struct xfer_cfg){ size, (uint16_t)p->cfg.mss, 1, p->cfg.drop,
+	    p->cfg.timeout_ms });
 	xfer_tx_start(&t->tx, &p->rng, now, &b);
 	if (peer_tx_emit_all(p, t, &b, now) != 0)
 		peer_tx_free(t);
