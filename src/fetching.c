@@ -16,6 +16,9 @@ struct fetch_job {
 	struct fetch		 f;
 	int			 fd;
 	char			 tmp[FILES_PATH_MAX];
+	struct net_conn		*conn;		/* the body's connection while FETCH_TCP */
+	struct xfer_meter	 meter;		/* progress lines, from when the copy opened */
+	bool			 metered;	/* the copy is open: meter runs */
 };
 
 /* What an input brought along that actions may need. */
@@ -25,15 +28,55 @@ struct fetching_input {
 	const struct contact	*from;		/* ACK: the segment's sender */
 };
 
-/* The earliest deadline of any request, stored for the timer (fetch_tick acts on the same). */
+/* Is the copy moving (a progress line may be due)? */
+static bool
+fetching_moving(const struct fetch_job *j)
+{
+	return j->metered && (j->f.state == FETCH_UDP || j->f.state == FETCH_TCP);
+}
+
+/* Bytes of the copy so far: written segments, or what the transport moved of the body. */
+static uint64_t
+fetching_bytes(const struct fetch_job *j)
+{
+	if (j->f.state == FETCH_TCP && j->conn != NULL)
+		return net_conn_body_moved(j->conn);
+	return j->f.bytes;
+}
+
+/*
+ * The earliest deadline of any request or progress line, stored for the timer (fetch_tick
+ * and fetching_tick act on the same fields).
+ */
 static void
 fetching_rearm(struct fetching *fg)
 {
 	const struct fetch_job *j;
 
 	fg->next = FETCH_NEVER;
-	for (j = LIST_FIRST(&fg->jobs); j != NULL; j = LIST_NEXT(j, link))
+	for (j = LIST_FIRST(&fg->jobs); j != NULL; j = LIST_NEXT(j, link)) {
 		fg->next = j->f.deadline < fg->next ? j->f.deadline : fg->next;
+		if (fetching_moving(j) && j->meter.due < fg->next)
+			fg->next = j->meter.due;
+	}
+}
+
+/* One stderr line with a copy's figures: progress while it comes, a summary at its end. */
+static void
+fetching_say_figures(const struct fetch_job *j, bool end, uint64_t now)
+{
+	struct xfer_progress	p;
+	char			label[64], line[256];
+
+	snprintf(label, sizeof label, "%s %04d from peer %u", end ? "received" : "receiving",
+	    j->f.file, j->f.owner);
+	xfer_progress_figures(&p, end ? j->f.bytes : fetching_bytes(j), j->f.size,
+	    j->f.size_known, j->meter.start, now);
+	if (end)
+		xfer_progress_summary(&p, label, -1, line, sizeof line);
+	else
+		xfer_progress_line(&p, label, line, sizeof line);
+	log_say("%s", line);
 }
 
 /* No requests. */
@@ -54,13 +97,15 @@ fetching_job_free(struct fetch_job *j)
 
 /* Close the copy and move it into place: 0, or -1 (said why; the copy is gone). */
 static int
-fetching_commit(struct fetching *fg, struct fetch_job *j)
+fetching_commit(struct fetching *fg, struct fetch_job *j, uint64_t now)
 {
 	char	err[256];
 
 	if (files_commit(&j->fd, fg->ctx->cfg.dir, j->tmp, FILES_RECEIVED, j->f.file, err,
-	    sizeof err) == 0)
+	    sizeof err) == 0) {
+		fetching_say_figures(j, true, now);
 		return 0;
+	}
 	log_warn("file %04d from peer %u: %s; discarded", j->f.file, j->f.owner, err);
 	return -1;
 }
@@ -101,8 +146,11 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 		return 0;
 	case FETCH_ACT_OPEN:
 		if (files_create_tmp(x->cfg.dir, FILES_RECEIVED, j->f.file, j->f.id, &j->fd,
-		    j->tmp, sizeof j->tmp, err, sizeof err) == 0)
+		    j->tmp, sizeof j->tmp, err, sizeof err) == 0) {
+			xfer_meter_init(&j->meter, now);
+			j->metered = true;
 			return 0;
+		}
 		log_say("request for %04d: %s", j->f.file, err);
 		j->fd = -1;
 		return -1;
@@ -123,10 +171,11 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 		fetching_ack(fg, j, a, in->from);
 		return 0;
 	case FETCH_ACT_BODY:
+		j->conn = in->conn;
 		net_conn_expect_body(in->conn, j->fd, a->size, j);
 		return 0;
 	case FETCH_ACT_COMMIT:
-		return fetching_commit(fg, j);
+		return fetching_commit(fg, j, now);
 	case FETCH_ACT_DISCARD:
 		files_drop_partial(&j->fd, j->tmp);
 		return 0;
@@ -238,6 +287,7 @@ fetching_body_done(struct fetching *fg, struct fetch_job *j, bool ok, uint64_t n
 	struct fetching_input	in = { NULL, NULL, NULL };
 	struct fetch_out	out = { .n = 0 };
 
+	j->conn = NULL;		/* net is done with it */
 	if (ok)
 		fg->ctx->bytes_in += j->f.size;
 	fetch_on_body(&j->f, ok, now, &out);
@@ -245,7 +295,40 @@ fetching_body_done(struct fetching *fg, struct fetch_job *j, bool ok, uint64_t n
 	fetching_rearm(fg);
 }
 
-/* Time passed. */
+/* Our request with this id never reached its first hop `to`: true if it will be retried. */
+bool
+fetching_on_unsent(struct fetching *fg, const struct contact *to, uint32_t id, uint64_t now)
+{
+	struct fetch_job	*j = fetching_find(fg, id);
+	struct fetching_input	 in = { NULL, NULL, NULL };
+	struct fetch_out	 out = { .n = 0 };
+	bool			 retry;
+
+	if (j == NULL || id == 0)
+		return false;
+	retry = fetch_on_unsent(&j->f, to->id, now, &out);
+	fetching_apply(fg, j, &out, &in, now);
+	fetching_rearm(fg);
+	return retry;
+}
+
+/* A request waiting for repair that may go out again, succ being the first successor. */
+bool
+fetching_resend_next(struct fetching *fg, int succ, uint64_t now, int *file, uint32_t *id)
+{
+	struct fetch_job *j;
+
+	LIST_FOREACH(j, &fg->jobs, link)
+		if (fetch_resend_due(&j->f, succ, now)) {
+			*file = j->f.file;
+			*id = j->f.id;
+			fetching_rearm(fg);
+			return true;
+		}
+	return false;
+}
+
+/* Time passed: deadlines of the requests, and progress lines of the copies coming. */
 void
 fetching_tick(struct fetching *fg, uint64_t now)
 {
@@ -253,6 +336,9 @@ fetching_tick(struct fetching *fg, uint64_t now)
 	struct fetching_input	 in = { NULL, NULL, NULL };
 	struct fetch_out	 out = { .n = 0 };
 
+	LIST_FOREACH(j, &fg->jobs, link)
+		if (fetching_moving(j) && xfer_meter_due(&j->meter, now))
+			fetching_say_figures(j, false, now);
 	LIST_FOREACH_SAFE(j, &fg->jobs, link, tmp) {
 		fetch_tick(&j->f, now, &out);
 		fetching_apply(fg, j, &out, &in, now);
@@ -269,7 +355,7 @@ fetching_snapshot(const struct fetching *fg, struct status_snapshot *snap, uint6
 	LIST_FOREACH(j, &fg->jobs, link) {
 		const struct fetch	*f = &j->f;
 		struct status_transfer	 t = { STATUS_RECEIVE, STATUS_REQUEST, f->file, f->owner,
-		    f->state == FETCH_TCP, f->state == FETCH_TCP ? STATUS_NONE : (int64_t)f->bytes,
+		    f->state == FETCH_TCP, (int64_t)fetching_bytes(j),
 		    f->size_known ? (int64_t)f->size : STATUS_NONE, (int64_t)(now - f->started),
 		    STATUS_NONE };
 

@@ -502,6 +502,13 @@ net_is_control(int type)
 }
 
 /* Open a connection to `to` carrying m. */
+/* The id a FILE_REQ or STORE_REQ carries (its request or store), else 0. */
+static uint32_t
+net_route_id(const struct wire_msg *m)
+{
+	return m->type == WIRE_FILE_REQ || m->type == WIRE_STORE_REQ ? m->u.route.id : 0;
+}
+
 struct net_conn *
 net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
 {
@@ -515,11 +522,12 @@ net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
 	    (bev = bufferevent_socket_new(n->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
 	    (c = net_conn_new(n, bev, to, NET_CONN_CONNECTING)) == NULL) {
 		log_warn("cannot open a connection to peer %u", to->id);
-		n->ops->send_failed(n->arg, to, m->type, clock_now_ms());
+		n->ops->send_failed(n->arg, to, m->type, net_route_id(m), clock_now_ms());
 		return NULL;
 	}
 	c->to = *to;
 	c->type = m->type;
+	c->route_id = net_route_id(m);
 	if (net_conn_queue(c, m) != 0 ||
 	    bufferevent_socket_connect(bev, (struct sockaddr *)&ss, (int)slen) != 0) {
 		net_conn_close(c, "cannot connect");

@@ -38,8 +38,12 @@ struct net_ops {
 	 * that has received a body (net_conn_expect_body) says nothing more.
 	 */
 	void	(*frame)(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now);
-	/* A connection we opened died before its frame of this type was delivered. */
-	void	(*send_failed)(void *arg, const struct contact *to, int type, uint64_t now);
+	/*
+	 * A connection we opened died before its frame of this type was delivered; id is the
+	 * route's id for FILE_REQ and STORE_REQ (the request or store it carried), else 0.
+	 */
+	void	(*send_failed)(void *arg, const struct contact *to, int type, uint32_t id,
+		    uint64_t now);
 	/* A file body we queued is fully written (ok) or cannot be (!ok). Once per ctx. */
 	void	(*file_sent)(void *arg, void *ctx, bool ok, uint64_t now);
 	/* A file body we expected is fully received (ok) or cannot be (!ok). Once per ctx. */
@@ -70,6 +74,8 @@ int		 net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd,
 		    uint32_t size, void *ctx);
 /* The next size bytes on c are a file body: written to fd (not taken over); ops.body_done. */
 void		 net_conn_expect_body(struct net_conn *c, int fd, uint32_t size, void *ctx);
+/* Bytes of c's file body moved so far (sent to the socket, or written to the file). */
+uint32_t	 net_conn_body_moved(const struct net_conn *c);
 /* Call ops.timer at this time (ms on clock_now_ms's clock); replaces the previous one. */
 void		 net_timer_at(struct net *n, uint64_t when);
 /* The connection's remote address, for messages. */

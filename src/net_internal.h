@@ -55,6 +55,8 @@ struct net_conn {
 	void			*body_ctx;	/* a body we receive (BODY_IN) */
 	int			 body_fd;
 	uint32_t		 body_left;
+	uint32_t		 body_size;	/* bytes of the body coming or going */
+	uint32_t		 route_id;	/* ours: the FILE_REQ/STORE_REQ id, for send_failed */
 };
 
 /* A sender already told about for speaking another protocol version. */

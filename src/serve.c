@@ -16,6 +16,7 @@ struct udp_sender {
 	int			 file;
 	int			 fd;
 	uint64_t		 started;
+	struct xfer_meter	 meter;		/* progress lines */
 	struct xfer_tx		 tx;
 };
 
@@ -29,18 +30,54 @@ struct tcp_sender {
 	uint8_t			 to;
 	uint32_t		 size;
 	uint64_t		 started;
+	struct net_conn		*conn;		/* carries the body; valid while we exist */
+	struct xfer_meter	 meter;		/* progress lines */
 };
 
-/* The earliest retransmission due, stored for the timer (the same field serve_tick acts on). */
+/*
+ * The earliest retransmission or progress line due, stored for the timer (serve_tick acts on
+ * the same: xfer_tx_next_deadline and each meter's due).
+ */
 static void
 serve_rearm(struct serve *s)
 {
 	const struct udp_sender	*u;
+	const struct tcp_sender	*t;
 
 	s->next = UINT64_MAX;
-	LIST_FOREACH(u, &s->udp, link)
-		if (u->tx.deadline < s->next)
-			s->next = u->tx.deadline;
+	LIST_FOREACH(u, &s->udp, link) {
+		if (xfer_tx_next_deadline(&u->tx) < s->next)
+			s->next = xfer_tx_next_deadline(&u->tx);
+		if (u->meter.due < s->next)
+			s->next = u->meter.due;
+	}
+	LIST_FOREACH(t, &s->tcp, link)
+		if (t->meter.due < s->next)
+			s->next = t->meter.due;
+}
+
+/* The RTO a sender's timer uses now, in ms. */
+static int64_t
+serve_rto(const struct udp_sender *u)
+{
+	return (int64_t)u->tx.rto.rto_ms;
+}
+
+/* One stderr line with a transfer's figures: progress while it runs, a summary at its end. */
+static void
+serve_say_figures(const char *what, int file, int to, uint64_t done, uint64_t size,
+    uint64_t start, int64_t rto_ms, bool end, uint64_t now)
+{
+	struct xfer_progress	p;
+	char			label[64], line[256];
+
+	snprintf(label, sizeof label, "%s %04d to peer %d", what, file, to);
+	xfer_progress_figures(&p, done, size, true, start, now);
+	if (end)
+		xfer_progress_summary(&p, label, rto_ms, line, sizeof line);
+	else
+		xfer_progress_line(&p, label, line, sizeof line);
+	log_say("%s", line);
 }
 
 /* Nothing in flight. */
@@ -123,23 +160,40 @@ serve_emit(struct serve *s, struct udp_sender *u, const struct xfer_seg *seg, ui
 	return 0;
 }
 
-/* What xfer said about one sender: the segment to emit, the end, or giving up. */
+/* Log and send each segment of a batch, in order: 0, or -1 if the file could not be read. */
+static int
+serve_emit_all(struct serve *s, struct udp_sender *u, const struct xfer_batch *b, uint64_t now)
+{
+	uint16_t	i;
+
+	for (i = 0; i < b->n; i++)
+		if (serve_emit(s, u, &b->seg[i], now) != 0)
+			return -1;
+	return 0;
+}
+
+/* What xfer said about one sender: the segments to emit, the end, or giving up. */
 static void
 serve_udp_result(struct serve *s, struct udp_sender *u, enum xfer_result res,
-    const struct xfer_seg *seg, uint64_t now)
+    const struct xfer_batch *b, uint64_t now)
 {
 	switch (res) {
 	case XFER_SEND:
-		if (serve_emit(s, u, seg, now) != 0)
+		if (serve_emit_all(s, u, b, now) != 0)
 			serve_udp_free(s, u);
 		break;
 	case XFER_DONE:
 		xferlog_flush(&s->ctx->rsp_log);
 		ctx_print(s->ctx, CON_FILE_SENT, 0, 0, u->file);
+		serve_say_figures("sent", u->file, u->to.id, u->tx.size, u->tx.size,
+		    u->meter.start, serve_rto(u), true, now);
 		serve_udp_free(s, u);
 		break;
+	case XFER_BAD:
+		log_warn("ignored an impossible ACK from peer %u for %04d", u->to.id, u->file);
+		break;
 	case XFER_GAVE_UP:
-		if (u->tx.seq == 1)
+		if (!u->tx.acked_any)
 			log_warn("gave up sending %04d to peer %u: it acknowledged nothing",
 			    u->file, u->to.id);
 		else
@@ -157,7 +211,7 @@ void
 serve_on_ack(struct serve *s, const struct wire_msg *m, uint64_t now)
 {
 	struct udp_sender	*u;
-	struct xfer_seg		 seg;
+	struct xfer_batch	 b;
 	uint32_t		 before;
 	enum xfer_result	 res;
 
@@ -168,12 +222,10 @@ serve_on_ack(struct serve *s, const struct wire_msg *m, uint64_t now)
 		return;		/* late duplicate of a finished transfer */
 	xferlog_write(&s->ctx->rsp_log, XFER_LOG_RCV, ctx_clock(s->ctx, now), 0, 0,
 	    m->u.ack.ack);
-	before = u->tx.seq;
-	res = xfer_tx_on_ack(&u->tx, m->u.ack.ack, &s->ctx->rng, now, &seg);
-	if (res == XFER_SEND || res == XFER_DONE)
-		s->ctx->bytes_out += res == XFER_DONE ? u->tx.size - (before - 1) :
-		    u->tx.seq - before;
-	serve_udp_result(s, u, res, &seg, now);
+	before = xfer_tx_acked_bytes(&u->tx);
+	res = xfer_tx_on_ack(&u->tx, m->u.ack.ack, m->u.ack.sack, &s->ctx->rng, now, &b);
+	s->ctx->bytes_out += xfer_tx_acked_bytes(&u->tx) - before;
+	serve_udp_result(s, u, res, &b, now);
 	serve_rearm(s);
 }
 
@@ -194,6 +246,8 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 	t->to = to;
 	t->size = size;
 	t->started = now;
+	t->conn = c;
+	xfer_meter_init(&t->meter, now);
 	LIST_INSERT_HEAD(&s->tcp, t, link);
 	serve_hold(s, to);
 	if (net_conn_send_file(c, hdr, fd, size, t) != 0) {
@@ -207,10 +261,13 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 
 /* A body we streamed is written, or cannot be. */
 void
-serve_stream_done(struct serve *s, struct tcp_sender *t, bool ok)
+serve_stream_done(struct serve *s, struct tcp_sender *t, bool ok, uint64_t now)
 {
-	if (ok)
+	if (ok) {
 		s->ctx->bytes_out += t->size;
+		serve_say_figures(t->answer ? "sent" : "stored", t->file, t->to, t->size,
+		    t->size, t->meter.start, -1, true, now);
+	}
 	if (t->answer && ok)
 		ctx_print(s->ctx, CON_FILE_SENT, 0, 0, t->file);
 	else if (!ok)
@@ -242,7 +299,7 @@ serve_udp_start(struct serve *s, const struct wire_route *rt, const struct wire_
 {
 	struct ctx		*x = s->ctx;
 	struct udp_sender	*u;
-	struct xfer_seg		 seg;
+	struct xfer_batch	 b;
 
 	if ((u = calloc(1, sizeof *u)) == NULL) {
 		close(fd);
@@ -254,12 +311,15 @@ serve_udp_start(struct serve *s, const struct wire_route *rt, const struct wire_
 	u->file = rt->file;
 	u->fd = fd;
 	u->started = now;
+	xfer_meter_init(&u->meter, now);
 	LIST_INSERT_HEAD(&s->udp, u, link);
 	net_tcp_send(x->net, &rt->origin, rsp);
-	/* The one place serving calls the stop-and-wait sender's start. */
-	xfer_tx_init(&u->tx, size, (uint16_t)x->cfg.mss, x->cfg.drop, x->cfg.timeout_ms);
-	xfer_tx_start(&u->tx, &x->rng, now, &seg);
-	if (serve_emit(s, u, &seg, now) != 0)
+	/* The one place serving calls the windowed sender's start. */
+	xfer_tx_init(&u->tx, &(struct xfer_cfg){ size, (uint16_t)x->cfg.mss,
+	    (uint16_t)x->cfg.window, x->cfg.drop,
+	    x->cfg.timeout_auto ? XFER_TIMEOUT_AUTO : x->cfg.timeout_ms });
+	xfer_tx_start(&u->tx, &x->rng, now, &b);
+	if (serve_emit_all(s, u, &b, now) != 0)
 		serve_udp_free(s, u);
 }
 
@@ -303,17 +363,29 @@ serve_request(struct serve *s, const struct wire_route *rt, uint64_t now)
 	serve_rearm(s);
 }
 
-/* Time passed: retransmissions and give-ups. */
+/* Time passed: retransmissions, give-ups and progress lines. */
 void
 serve_tick(struct serve *s, uint64_t now)
 {
 	struct udp_sender	*u, *tmp;
-	struct xfer_seg		 seg;
+	struct tcp_sender	*t;
+	struct xfer_batch	 b;
 
-	/* xfer decides what is due (it acts on tx.deadline, the field serve_rearm reads). */
+	LIST_FOREACH(t, &s->tcp, link)
+		if (xfer_meter_due(&t->meter, now))
+			serve_say_figures(t->answer ? "sending" : "storing", t->file, t->to,
+			    net_conn_body_moved(t->conn), t->size, t->meter.start, -1, false,
+			    now);
+	LIST_FOREACH(u, &s->udp, link)
+		if (xfer_meter_due(&u->meter, now))
+			serve_say_figures("sending", u->file, u->to.id,
+			    xfer_tx_acked_bytes(&u->tx), u->tx.size, u->meter.start,
+			    serve_rto(u), false, now);
+	/* xfer decides what is due (xfer_tx_next_deadline, which serve_rearm reads). */
 	LIST_FOREACH_SAFE(u, &s->udp, link, tmp)
-		serve_udp_result(s, u, xfer_tx_on_timer(&u->tx, &s->ctx->rng, now, &seg), &seg,
-		    now);
+		if (now >= xfer_tx_next_deadline(&u->tx))
+			serve_udp_result(s, u, xfer_tx_on_timer(&u->tx, &s->ctx->rng, now, &b),
+			    &b, now);
 	serve_rearm(s);
 }
 
@@ -326,15 +398,15 @@ serve_snapshot(const struct serve *s, struct status_snapshot *snap, uint64_t now
 
 	LIST_FOREACH(u, &s->udp, link) {
 		struct status_transfer tr = { STATUS_SEND, STATUS_REQUEST, u->file, u->to.id,
-		    false, u->tx.seq - 1, u->tx.size, (int64_t)(now - u->started),
-		    u->tx.timeout_ms };
+		    false, xfer_tx_acked_bytes(&u->tx), u->tx.size,
+		    (int64_t)(now - u->started), serve_rto(u) };
 
 		status_add_transfer(snap, &tr);
 	}
 	LIST_FOREACH(t, &s->tcp, link) {
 		struct status_transfer tr = { STATUS_SEND, t->answer ? STATUS_REQUEST :
-		    STATUS_STORE, t->file, t->to, true, STATUS_NONE, t->size,
-		    (int64_t)(now - t->started), STATUS_NONE };
+		    STATUS_STORE, t->file, t->to, true, (int64_t)net_conn_body_moved(t->conn),
+		    t->size, (int64_t)(now - t->started), STATUS_NONE };
 
 		status_add_transfer(snap, &tr);
 	}

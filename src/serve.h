@@ -47,7 +47,7 @@ int	 serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hd
 /* An ACK for one of our stop-and-wait transfers. */
 void	 serve_on_ack(struct serve *s, const struct wire_msg *m, uint64_t now);
 /* A body queued with serve_stream is written (ok) or cannot be (!ok); job is its ctx. */
-void	 serve_stream_done(struct serve *s, struct tcp_sender *job, bool ok);
+void	 serve_stream_done(struct serve *s, struct tcp_sender *job, bool ok, uint64_t now);
 /* Time passed: retransmissions and give-ups. */
 void	 serve_tick(struct serve *s, uint64_t now);
 /* Our transfers, appended to the snapshot. */

@@ -26,6 +26,7 @@ static const uint8_t any6[16];
 /* What the callbacks saw. */
 struct seen {
 	int		udp, frames, failed;
+	uint32_t	failed_id;	/* the route id send_failed gave */
 	struct wire_msg	last;
 };
 
@@ -53,13 +54,14 @@ on_frame(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now)
 }
 
 static void
-on_failed(void *arg, const struct contact *to, int type, uint64_t now)
+on_failed(void *arg, const struct contact *to, int type, uint32_t id, uint64_t now)
 {
 	(void)arg;
 	(void)to;
 	(void)type;
 	(void)now;
 	seen.failed++;
+	seen.failed_id = id;
 }
 
 static void
@@ -316,6 +318,27 @@ START_TEST(test_net_other_family_not_reached)
 }
 END_TEST
 
+/* A request that cannot be sent is reported with its id, so its requester can retry it. */
+START_TEST(test_net_failed_request_names_its_id)
+{
+	struct contact	 a, to6 = contact_v6(2, lo6, 4000);
+	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a);
+	struct wire_msg	 q;
+
+	memset(&q, 0, sizeof q);
+	q.type = WIRE_FILE_REQ;
+	q.from = a;
+	q.u.route.file = 2012;
+	q.u.route.id = 77;
+	q.u.route.origin = a;
+	q.u.route.ttl = 8;
+	ck_assert_ptr_null(net_tcp_send(na, &to6, &q));
+	ck_assert_int_eq(seen.failed, 1);
+	ck_assert_uint_eq(seen.failed_id, 77);
+	net_free(na);
+}
+END_TEST
+
 /* A :: wildcard takes IPv6 only: the same port stays free for 0.0.0.0. */
 START_TEST(test_net_v6_wildcard_is_v6_only)
 {
@@ -499,6 +522,7 @@ net_suite(void)
 	tcase_add_test(tc, test_net_v6_udp);
 	tcase_add_test(tc, test_net_v6_tcp);
 	tcase_add_test(tc, test_net_other_family_not_reached);
+	tcase_add_test(tc, test_net_failed_request_names_its_id);
 	tcase_add_test(tc, test_net_v6_wildcard_is_v6_only);
 	tcase_add_test(tc, test_net_bind_clash_says_why);
 	tcase_add_test(tc, test_net_other_version_warned_once);
