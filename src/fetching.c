@@ -19,6 +19,9 @@ struct fetch_job {
 	struct net_conn		*conn;		/* the body's connection while FETCH_TCP */
 	struct xfer_meter	 meter;		/* progress lines, from when the copy opened */
 	bool			 metered;	/* the copy is open: meter runs */
+	bool			 ack_pending;	/* an in-order ACK waits for the burst's end */
+	uint32_t		 ack, sack;	/* that ACK */
+	struct contact		 ack_to;
 };
 
 /* What an input brought along that actions may need. */
@@ -110,9 +113,9 @@ fetching_commit(struct fetching *fg, struct fetch_job *j, uint64_t now)
 	return -1;
 }
 
-/* Send an ACK for a segment to the owner. */
+/* Send an ACK (ack, sack) for a segment to the owner. */
 static void
-fetching_ack(struct fetching *fg, struct fetch_job *j, const struct fetch_action *a,
+fetching_send_ack(struct fetching *fg, struct fetch_job *j, uint32_t ackv, uint32_t sack,
     const struct contact *to)
 {
 	struct wire_msg ack;
@@ -121,9 +124,41 @@ fetching_ack(struct fetching *fg, struct fetch_job *j, const struct fetch_action
 	ack.type = WIRE_ACK;
 	ack.from = fg->ctx->self;
 	ack.u.ack.xfer = j->f.id;
-	ack.u.ack.ack = a->ack;
-	ack.u.ack.sack = a->sack;
+	ack.u.ack.ack = ackv;
+	ack.u.ack.sack = sack;
 	net_udp_send(fg->ctx->net, to, &ack);
+}
+
+/* Send the ACK held back for the end of the burst, and log it. */
+static void
+fetching_ack_flush(struct fetching *fg, struct fetch_job *j, uint64_t now)
+{
+	if (!j->ack_pending)
+		return;
+	j->ack_pending = false;
+	fetching_send_ack(fg, j, j->ack, j->sack, &j->ack_to);
+	xferlog_write(&fg->ctx->req_log, XFER_LOG_SND, ctx_clock(fg->ctx, now), 0, 0, j->ack);
+}
+
+/*
+ * An ACK for a segment. One that a later cumulative ACK would cover (the segment is below
+ * the next expected byte) waits for the end of the datagrams read together, where only the
+ * last such ACK goes out: a window's worth of segments read at once costs one ACK, not one
+ * each. Any other (a hole, a refusal) goes out at once, after the one held back.
+ */
+static void
+fetching_ack(struct fetching *fg, struct fetch_job *j, const struct fetch_action *a,
+    const struct contact *to, uint64_t now)
+{
+	if (a->sack != 0 && a->sack < a->ack) {
+		j->ack_pending = true;
+		j->ack = a->ack;
+		j->sack = a->sack;
+		j->ack_to = *to;
+		return;
+	}
+	fetching_ack_flush(fg, j, now);
+	fetching_send_ack(fg, j, a->ack, a->sack, to);
 }
 
 /* Carry out one action: 0, or -1 if it failed (the rest of the batch is not carried out). */
@@ -162,13 +197,17 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 		log_warn("cannot write the copy of %04d: %s", j->f.file, strerror(errno));
 		return -1;
 	case FETCH_ACT_LOG:
-		xferlog_write(&x->req_log, a->log, ctx_clock(x, now), a->offset, a->len, a->ack);
+		/* An ACK held back is logged when it goes out (a later one may replace it). */
+		if (a->log != XFER_LOG_SND || !j->ack_pending || a->ack != j->ack)
+			xferlog_write(&x->req_log, a->log, ctx_clock(x, now), a->offset, a->len,
+			    a->ack);
 		return 0;
 	case FETCH_ACT_FLUSH:
+		fetching_ack_flush(fg, j, now);
 		xferlog_flush(&x->req_log);
 		return 0;
 	case FETCH_ACT_ACK:
-		fetching_ack(fg, j, a, in->from);
+		fetching_ack(fg, j, a, in->from, now);
 		return 0;
 	case FETCH_ACT_BODY:
 		j->conn = in->conn;
@@ -180,6 +219,7 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 		files_drop_partial(&j->fd, j->tmp);
 		return 0;
 	case FETCH_ACT_FORGET:
+		fetching_ack_flush(fg, j, now);
 		fetching_job_free(j);
 		return 0;
 	}
@@ -278,6 +318,16 @@ fetching_on_data(struct fetching *fg, const struct wire_msg *m, uint64_t now)
 	    (m->u.data.flags & WIRE_DATA_LAST) != 0, now, &out);
 	fetching_apply(fg, j, &out, &in, now);
 	fetching_rearm(fg);
+}
+
+/* The datagrams read together are all handled: the ACKs held back go out. */
+void
+fetching_burst_end(struct fetching *fg, uint64_t now)
+{
+	struct fetch_job *j;
+
+	LIST_FOREACH(j, &fg->jobs, link)
+		fetching_ack_flush(fg, j, now);
 }
 
 /* The TCP body of a request is in, or cannot be. */

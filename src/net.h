@@ -32,6 +32,8 @@ struct net_conn;
 struct net_ops {
 	/* A valid datagram. */
 	void	(*udp)(void *arg, const struct wire_msg *m, uint64_t now);
+	/* The datagrams waiting together have all been handed to udp (NULL: not wanted). */
+	void	(*udp_burst_end)(void *arg, uint64_t now);
 	/*
 	 * A valid frame on connection c (c lives at least until the callback returns). A
 	 * connection carries our one message, or answers theirs with one file; a connection
@@ -64,6 +66,12 @@ struct net	*net_new(struct event_base *base, const struct contact *bind_to,
 void		 net_free(struct net *n);
 /* Send one datagram (best effort; failures are warned about). */
 void		 net_udp_send(struct net *n, const struct contact *to, const struct wire_msg *m);
+/*
+ * Hold the datagrams sent from now on and put them on the wire together (sendmmsg) when
+ * net_udp_release is called (or as many as fit are held); the order is kept.
+ */
+void		 net_udp_hold(struct net *n);
+void		 net_udp_release(struct net *n);
 /* Open a connection to `to` carrying m; replies on it come through ops.frame. */
 struct net_conn	*net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m);
 /*

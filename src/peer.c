@@ -138,6 +138,15 @@ peer_resend(struct peer *p, uint64_t now)
 	peer_apply(p, now);
 }
 
+/* The datagrams read together are handled: ACKs held back for them go out. */
+static void
+peer_udp_burst_end(void *arg, uint64_t now)
+{
+	struct peer *p = arg;
+
+	fetching_burst_end(&p->fetching, now);
+}
+
 /* A frame on a TCP connection: answers and store data to the rooms, the rest to the ring. */
 static void
 peer_frame(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now)
@@ -226,6 +235,7 @@ peer_timer(void *arg, uint64_t now)
 
 static const struct net_ops peer_net_ops = {
 	.udp = peer_udp,
+	.udp_burst_end = peer_udp_burst_end,
 	.frame = peer_frame,
 	.send_failed = peer_send_failed,
 	.file_sent = peer_file_sent,

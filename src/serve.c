@@ -130,20 +130,51 @@ serve_udp_free(struct serve *s, struct udp_sender *u)
 	free(u);
 }
 
+/* File bytes read ahead for one batch: [seq, seq + len) of one sender's file. */
+struct serve_read {
+	uint8_t		buf[SERVE_READ_MAX];
+	uint32_t	seq, len;
+};
+
+/*
+ * Bytes [seg->seq, +len) in r, reading the run of contiguous segments to be sent from
+ * seg on (up to SERVE_READ_MAX bytes) in one pread when they are not there: a window's
+ * new segments cost one read, not one each. NULL if the file cannot be read.
+ */
+static const uint8_t *
+serve_read(struct serve_read *r, int fd, const struct xfer_seg *seg, const struct xfer_seg *end)
+{
+	const struct xfer_seg	*k;
+	uint32_t		 want = seg->len;
+	ssize_t			 got;
+
+	if (seg->seq >= r->seq && (uint64_t)seg->seq + seg->len <= (uint64_t)r->seq + r->len)
+		return r->buf + (seg->seq - r->seq);
+	for (k = seg + 1; k < end && k->send && k->seq == k[-1].seq + k[-1].len &&
+	    want + k->len <= SERVE_READ_MAX; k++)
+		want += k->len;
+	r->seq = seg->seq;
+	r->len = 0;
+	got = want > 0 ? pread(fd, r->buf, want, (off_t)seg->seq - 1) : 0;
+	if (got < (ssize_t)seg->len)
+		return NULL;
+	r->len = (uint32_t)got;
+	return r->buf;
+}
+
 /* Log a data segment and put it on the wire unless emulation dropped it. */
 static int
-serve_emit(struct serve *s, struct udp_sender *u, const struct xfer_seg *seg, uint64_t now)
+serve_emit(struct serve *s, struct udp_sender *u, const struct xfer_seg *seg,
+    const struct xfer_seg *end, struct serve_read *r, uint64_t now)
 {
-	static uint8_t	buf[WIRE_MAX_MSS];
 	struct ctx	*x = s->ctx;
 	struct wire_msg	m;
-	ssize_t		got;
+	const uint8_t	*data;
 
 	xferlog_write(&x->rsp_log, seg->event, ctx_clock(x, now), seg->seq, seg->len, 0);
 	if (!seg->send)
 		return 0;
-	got = seg->len > 0 ? pread(u->fd, buf, seg->len, (off_t)seg->seq - 1) : 0;
-	if (got != (ssize_t)seg->len) {
+	if ((data = serve_read(r, u->fd, seg, end)) == NULL) {
 		log_warn("cannot read %04d.pdf at byte %u: the transfer to peer %u stops",
 		    u->file, seg->seq - 1, u->to.id);
 		return -1;
@@ -155,7 +186,7 @@ serve_emit(struct serve *s, struct udp_sender *u, const struct xfer_seg *seg, ui
 	m.u.data.seq = seg->seq;
 	m.u.data.flags = seg->last ? WIRE_DATA_LAST : 0;
 	m.u.data.len = seg->len;
-	m.u.data.data = buf;
+	m.u.data.data = data;
 	net_udp_send(x->net, &u->to, &m);
 	return 0;
 }
@@ -164,12 +195,17 @@ serve_emit(struct serve *s, struct udp_sender *u, const struct xfer_seg *seg, ui
 static int
 serve_emit_all(struct serve *s, struct udp_sender *u, const struct xfer_batch *b, uint64_t now)
 {
-	uint16_t	i;
+	static struct serve_read	r;
+	uint16_t			i;
+	int				rc = 0;
 
-	for (i = 0; i < b->n; i++)
-		if (serve_emit(s, u, &b->seg[i], now) != 0)
-			return -1;
-	return 0;
+	r.len = 0;	/* another sender's bytes, or stale: read afresh */
+	/* A window's worth of segments goes out in one sendmmsg. */
+	net_udp_hold(s->ctx->net);
+	for (i = 0; i < b->n && rc == 0; i++)
+		rc = serve_emit(s, u, &b->seg[i], &b->seg[b->n], &r, now);
+	net_udp_release(s->ctx->net);
+	return rc;
 }
 
 /* What xfer said about one sender: the segments to emit, the end, or giving up. */

@@ -17,6 +17,7 @@
 
 #define SERVE_MAX_JOBS		64	/* files we send or take at once (answers, stores) */
 #define SERVE_MAX_PER_PEER	8	/* of which for any one other peer */
+#define SERVE_READ_MAX		(64 * 1024)	/* bytes read at once for a batch of segments */
 
 struct net_conn;
 struct udp_sender;
