@@ -19,6 +19,8 @@ struct fetch_job {
 	struct net_conn		*conn;		/* the body's connection while FETCH_TCP */
 	struct xfer_meter	 meter;		/* progress lines, from when the copy opened */
 	bool			 metered;	/* the copy is open: meter runs */
+	uint8_t			*wbuf;		/* contiguous segments not yet written */
+	uint32_t		 woff, wlen;	/* their offset in the copy and bytes */
 	bool			 ack_pending;	/* an in-order ACK waits for the burst's end */
 	uint32_t		 ack, sack;	/* that ACK */
 	struct contact		 ack_to;
@@ -95,7 +97,48 @@ fetching_job_free(struct fetch_job *j)
 {
 	LIST_REMOVE(j, link);
 	files_drop_partial(&j->fd, j->tmp);
+	free(j->wbuf);
 	free(j);
+}
+
+/* Write the segments held for the copy: 0, or -1 (said why). */
+static int
+fetching_wflush(struct fetching *fg, struct fetch_job *j)
+{
+	uint32_t len = j->wlen;
+
+	j->wlen = 0;
+	if (len == 0 || pwrite(j->fd, j->wbuf, len, (off_t)j->woff) == (ssize_t)len)
+		return 0;
+	log_warn("cannot write the copy of %04d: %s", j->f.file, strerror(errno));
+	(void)fg;
+	return -1;
+}
+
+/*
+ * A segment for the copy. Contiguous ones read together are written with one pwrite at the
+ * end of the burst (at most FETCHING_WBUF bytes held); others are written at once.
+ */
+static int
+fetching_write(struct fetching *fg, struct fetch_job *j, const uint8_t *data, uint32_t len,
+    uint32_t off)
+{
+	if (j->wlen > 0 && (off != j->woff + j->wlen || j->wlen + len > FETCHING_WBUF) &&
+	    fetching_wflush(fg, j) != 0)
+		return -1;
+	if (j->wbuf == NULL && len <= FETCHING_WBUF)
+		j->wbuf = malloc(FETCHING_WBUF);
+	if (j->wbuf == NULL || len > FETCHING_WBUF) {
+		if (pwrite(j->fd, data, len, (off_t)off) == (ssize_t)len)
+			return 0;
+		log_warn("cannot write the copy of %04d: %s", j->f.file, strerror(errno));
+		return -1;
+	}
+	if (j->wlen == 0)
+		j->woff = off;
+	memcpy(j->wbuf + j->wlen, data, len);
+	j->wlen += len;
+	return 0;
 }
 
 /* Close the copy and move it into place: 0, or -1 (said why; the copy is gone). */
@@ -190,12 +233,10 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 		j->fd = -1;
 		return -1;
 	case FETCH_ACT_WRITE:
-		if (pwrite(j->fd, in->data, a->len, (off_t)a->offset) == (ssize_t)a->len) {
-			x->bytes_in += a->len;
-			return 0;
-		}
-		log_warn("cannot write the copy of %04d: %s", j->f.file, strerror(errno));
-		return -1;
+		if (fetching_write(fg, j, in->data, a->len, a->offset) != 0)
+			return -1;
+		x->bytes_in += a->len;
+		return 0;
 	case FETCH_ACT_LOG:
 		/* An ACK held back is logged when it goes out (a later one may replace it). */
 		if (a->log != XFER_LOG_SND || !j->ack_pending || a->ack != j->ack)
@@ -203,6 +244,8 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 			    a->ack);
 		return 0;
 	case FETCH_ACT_FLUSH:
+		if (fetching_wflush(fg, j) != 0)
+			return -1;
 		fetching_ack_flush(fg, j, now);
 		xferlog_flush(&x->req_log);
 		return 0;
@@ -216,6 +259,7 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 	case FETCH_ACT_COMMIT:
 		return fetching_commit(fg, j, now);
 	case FETCH_ACT_DISCARD:
+		j->wlen = 0;
 		files_drop_partial(&j->fd, j->tmp);
 		return 0;
 	case FETCH_ACT_FORGET:
@@ -320,14 +364,24 @@ fetching_on_data(struct fetching *fg, const struct wire_msg *m, uint64_t now)
 	fetching_rearm(fg);
 }
 
-/* The datagrams read together are all handled: the ACKs held back go out. */
+/* The datagrams read together are all handled: held segments are written, ACKs go out. */
 void
 fetching_burst_end(struct fetching *fg, uint64_t now)
 {
-	struct fetch_job *j;
+	struct fetch_job	*j, *tmp;
+	struct fetching_input	 in = { NULL, NULL, NULL };
+	struct fetch_out	 out = { .n = 0 };
 
-	LIST_FOREACH(j, &fg->jobs, link)
-		fetching_ack_flush(fg, j, now);
+	LIST_FOREACH_SAFE(j, &fg->jobs, link, tmp) {
+		if (fetching_wflush(fg, j) == 0) {
+			fetching_ack_flush(fg, j, now);
+			continue;
+		}
+		j->ack_pending = false;		/* what it acknowledges is not written */
+		fetch_abort(&j->f, &out);
+		fetching_apply(fg, j, &out, &in, now);
+	}
+	fetching_rearm(fg);
 }
 
 /* The TCP body of a request is in, or cannot be. */

@@ -15,6 +15,8 @@
 #include "cdht/wire.h"
 #include "ctx.h"
 
+#define FETCHING_WBUF	(64 * 1024)	/* bytes of contiguous segments written at once */
+
 struct net_conn;
 struct fetch_job;
 
