@@ -313,7 +313,10 @@ one_run() {
 	start_ring "$tag" 400 "$@" --ping-interval 0.2
 	ln "$dir/small.bin" "$ring/3/2051.pdf"
 	request 2051 "$limit"
-	rtx=$(grep -c '^RTX' "$ring/3/responding_log.txt" || true)
+	rtx=0
+	if [[ -e $ring/3/responding_log.txt ]]; then
+		rtx=$(grep -c '^RTX' "$ring/3/responding_log.txt" || true)
+	fi
 	stop_ring
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
