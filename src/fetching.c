@@ -103,7 +103,7 @@ fetching_job_free(struct fetch_job *j)
 
 /* Write the segments held for the copy: 0, or -1 (said why). */
 static int
-fetching_wflush(struct fetching *fg, struct fetch_job *j)
+fetching_wflush(struct fetch_job *j)
 {
 	uint32_t len = j->wlen;
 
@@ -111,7 +111,6 @@ fetching_wflush(struct fetching *fg, struct fetch_job *j)
 	if (len == 0 || pwrite(j->fd, j->wbuf, len, (off_t)j->woff) == (ssize_t)len)
 		return 0;
 	log_warn("cannot write the copy of %04d: %s", j->f.file, strerror(errno));
-	(void)fg;
 	return -1;
 }
 
@@ -120,11 +119,10 @@ fetching_wflush(struct fetching *fg, struct fetch_job *j)
  * end of the burst (at most FETCHING_WBUF bytes held); others are written at once.
  */
 static int
-fetching_write(struct fetching *fg, struct fetch_job *j, const uint8_t *data, uint32_t len,
-    uint32_t off)
+fetching_write(struct fetch_job *j, const uint8_t *data, uint32_t len, uint32_t off)
 {
 	if (j->wlen > 0 && (off != j->woff + j->wlen || j->wlen + len > FETCHING_WBUF) &&
-	    fetching_wflush(fg, j) != 0)
+	    fetching_wflush(j) != 0)
 		return -1;
 	if (j->wbuf == NULL && len <= FETCHING_WBUF)
 		j->wbuf = malloc(FETCHING_WBUF);
@@ -233,7 +231,7 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 		j->fd = -1;
 		return -1;
 	case FETCH_ACT_WRITE:
-		if (fetching_write(fg, j, in->data, a->len, a->offset) != 0)
+		if (fetching_write(j, in->data, a->len, a->offset) != 0)
 			return -1;
 		x->bytes_in += a->len;
 		return 0;
@@ -244,7 +242,7 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 			    a->ack);
 		return 0;
 	case FETCH_ACT_FLUSH:
-		if (fetching_wflush(fg, j) != 0)
+		if (fetching_wflush(j) != 0)
 			return -1;
 		fetching_ack_flush(fg, j, now);
 		xferlog_flush(&x->req_log);
@@ -373,7 +371,7 @@ fetching_burst_end(struct fetching *fg, uint64_t now)
 	struct fetch_out	 out = { .n = 0 };
 
 	LIST_FOREACH_SAFE(j, &fg->jobs, link, tmp) {
-		if (fetching_wflush(fg, j) == 0) {
+		if (fetching_wflush(j) == 0) {
 			fetching_ack_flush(fg, j, now);
 			continue;
 		}
