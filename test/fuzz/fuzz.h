@@ -93,11 +93,12 @@ enum fuzz_ring_op {
 
 /*
  * xfer: bytes 0-3 the file size (byte 0 picks the width: %4 = 0 one byte, 1 two, 2 three,
- * 3 four), bytes 4-5 the mss, bytes 6-7 the retransmission timeout in ms, byte 8 the drop
- * (0: none, else b / 256); then operations (FUZZ_XFER_OP_*) with their operands.
+ * 3 four), bytes 4-5 the mss (its top 3 bits w: window 1 << w), bytes 6-7 the retransmission
+ * timeout in ms (0: auto), byte 8 the drop (0: none, else b / 256); then operations
+ * (FUZZ_XFER_OP_*) with their operands.
  */
 enum fuzz_xfer_op {
-	FUZZ_XFER_OP_DELIVER,		/* u8 bit 0: keep it for a duplicate; segment to receiver */
+	FUZZ_XFER_OP_DELIVER,		/* u8: oldest segment (bit 1: newest) to receiver; bit 0: keep a copy */
 	FUZZ_XFER_OP_ACK,		/* the receiver's last ACK to the sender */
 	FUZZ_XFER_OP_FORGE_ACK,		/* u8 kind, u32 value: an ACK nobody sent */
 	FUZZ_XFER_OP_TIMER,		/* u16 ms: the clock moves on, the sender's timer runs */
