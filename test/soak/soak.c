@@ -404,7 +404,7 @@ run_send(struct run *r, const char *cmd)
 		say("warning: could not write '%s' to peer %s: %s", cmd, r->name, strerror(errno));
 }
 
-/* Print the last lines of a file (status lines shortened), indented. */
+/* Print the last lines of a file, indented; status lines are left out (shown apart). */
 static void
 dump_tail(const char *path, const char *label)
 {
@@ -415,21 +415,18 @@ dump_tail(const char *path, const char *label)
 	if (fp == NULL)
 		return;
 	while (getline(&line, &cap, fp) > 0) {
+		if (line[0] == '{')
+			continue;
 		free(lines[n % SOAK_DUMP_LINES]);
 		lines[n++ % SOAK_DUMP_LINES] = strdup(line);
 	}
 	fclose(fp);
 	free(line);
-	fprintf(stderr, "  --- %s (%zu lines, the last %d)\n", label, n,
+	fprintf(stderr, "  --- %s (%zu lines besides status, the last %d)\n", label, n,
 	    n < SOAK_DUMP_LINES ? (int)n : SOAK_DUMP_LINES);
 	for (size_t i = n > SOAK_DUMP_LINES ? n - SOAK_DUMP_LINES : 0; i < n; i++) {
-		char *l = lines[i % SOAK_DUMP_LINES];
-
-		if (l[0] == '{' && strlen(l) > 200)
-			fprintf(stderr, "  %.200s...\n", l);
-		else
-			fprintf(stderr, "  %s", l);
-		free(l);
+		fprintf(stderr, "  %s", lines[i % SOAK_DUMP_LINES]);
+		free(lines[i % SOAK_DUMP_LINES]);
 	}
 }
 
@@ -451,6 +448,7 @@ dump_peers(void)
 		dump_tail(path, "stdout");
 		snprintf(path, sizeof path, "%s/%s.err", S.dir, r->name);
 		dump_tail(path, "stderr");
+		fprintf(stderr, "  --- last status: %s\n", r->json ? r->json : "(none)");
 	}
 }
 
@@ -895,6 +893,34 @@ event(int e, enum soak_kind kind)
 	check_request();
 }
 
+/* A sanitizer report on any peer's stderr is a violation. */
+static void
+check_sanitizers(void)
+{
+	char path[PATH_MAX + 32], *line = NULL;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < S.nruns; i++) {
+		FILE *fp;
+
+		snprintf(path, sizeof path, "%s/%s.err", S.dir, S.runs[i].name);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		while (getline(&line, &cap, fp) > 0)
+			if (strstr(line, "ERROR: AddressSanitizer") != NULL ||
+			    strstr(line, "ERROR: LeakSanitizer") != NULL ||
+			    strstr(line, "runtime error:") != NULL) {
+				fclose(fp);
+				fp = NULL;
+				violation("sanitizer report on peer %s: %s", S.runs[i].name, line);
+				break;
+			}
+		if (fp != NULL)
+			fclose(fp);
+	}
+	free(line);
+}
+
 /* The summary: events, violations, time to converge per kind. */
 static void
 summary(int done)
@@ -993,6 +1019,8 @@ main(int argc, char **argv)
 		check_still_true(e);
 		event(e, pick_kind(live_ids(ids)));
 	}
+	kill_all();	/* every peer has ended before its stderr is read */
+	check_sanitizers();
 	summary(S.events);
 	return S.violations == 0 ? 0 : 1;
 }
