@@ -56,9 +56,11 @@
 #define SOAK_B_MS	(SOAK_INTERVAL_MS + SOAK_THRESHOLD * SOAK_TIMEOUT_MS)
 #define SOAK_BOUND_MS	(2 * SOAK_B_MS + 5 * SOAK_INTERVAL_MS + SOAK_TIMEOUT_MS)
 
-enum soak_kind { K_START, K_KILL, K_QUIT, K_JOIN, K_PAUSE, K_RELAPSE, K_NKINDS };
-static const char *const kind_name[K_NKINDS] = { "start", "kill", "quit", "join", "pause",
-    "relapse" };
+/* A pause shorter than the detection budget is K_PAUSE; a longer one (a wrong verdict) K_STOP. */
+enum soak_kind { K_START, K_KILL, K_QUIT, K_JOIN, K_PAUSE, K_STOP, K_BURST, K_RELAPSE,
+	K_NKINDS };
+static const char *const kind_name[K_NKINDS] = { "start", "kill", "quit", "join", "pause<B",
+    "pause>=B", "burst", "relapse" };
 
 /* One peer process (an id may run several times, one after another). */
 struct run {
@@ -76,7 +78,7 @@ struct run {
 };
 
 struct kind_stat {
-	int		 n;
+	int		 n, over;	/* over: converged, but later than the bound itself */
 	int64_t		 worst, sum;
 };
 
@@ -85,7 +87,7 @@ static struct {
 	char		 dir[PATH_MAX];
 	int		 base;
 	uint64_t	 seed, rng;
-	int		 events, target, margin_ms, max_violations;
+	int		 events, target, margin_ms, max_violations, burst;
 	bool		 keep_going;
 	struct run	 runs[SOAK_MAX_RUNS];
 	size_t		 nruns;
@@ -94,6 +96,7 @@ static struct {
 	int64_t		 t0;
 	struct kind_stat st[K_NKINDS];
 	int		 violations, relapses, requests, requests_ok;
+	int		 pause_ms;	/* length of the last pause */
 	bool		 failed;
 } S;
 
@@ -649,12 +652,13 @@ converge(enum soak_kind kind, int64_t t_event, int budget_ms)
 	bool self_seen = false;
 
 	for (;;) {
-		int64_t t = now_ms();
-
+		/* Timed when the last answer is in: the ring was true by then (conservative). */
 		if (status_round(why, sizeof why, &self_seen)) {
 			struct kind_stat *k = &S.st[kind];
+			int64_t t = now_ms();
 
 			k->n++;
+			k->over += t - t_event > SOAK_BOUND_MS;
 			k->sum += t - t_event;
 			if (t - t_event > k->worst)
 				k->worst = t - t_event;
@@ -796,11 +800,93 @@ ev_pause(char *what, size_t len)
 	int id = pick_live(-1), ms = SOAK_PAUSE_MIN_MS + rnd_below(SOAK_PAUSE_SPAN_MS);
 	struct run *r = live_run(id);
 
+	S.pause_ms = ms;
 	kill(r->pid, SIGSTOP);
 	nap(ms);	/* the fault itself, not a wait for something */
 	kill(r->pid, SIGCONT);
 	snprintf(what, len, "pause %d for %d ms (detection budget %d ms)", id, ms, SOAK_B_MS);
 	return now_ms();
+}
+
+/* Wait for the quitting runs to exit 0 (each a violation otherwise); none is live after. */
+static void
+reap_quits(struct run **q, int n, int64_t t)
+{
+	for (int j = 0; j < n; j++) {
+		pid_t pid = q[j]->pid, got;
+		int st = 0;
+
+		while ((got = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() - t < SOAK_QUIT_MS)
+			nap(SOAK_POLL_MS);
+		if (got != pid) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			violation("peer %d still running %d ms after quit", q[j]->id, SOAK_QUIT_MS);
+		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			violation("peer %d did not exit 0 after quit (status %d)", q[j]->id, st);
+		}
+		q[j]->pid = 0;
+		S.live[q[j]->id] = -1;
+	}
+}
+
+/* Choose up to k pairwise non-adjacent live peers, leaving at least 3 others; how many. */
+static int
+pick_apart(int k, struct run **out)
+{
+	int ids[SOAK_IDS], n = live_ids(ids), nv = 0;
+	bool on[SOAK_IDS] = { false };
+
+	for (int tries = 0; nv < k && n - nv > 3 && tries < 200; tries++) {
+		int i = rnd_below(n);
+
+		if (on[i] || on[(i + 1) % n] || on[(i + n - 1) % n])
+			continue;
+		on[i] = true;
+		out[nv++] = live_run(ids[i]);
+	}
+	return nv;
+}
+
+/* Kills, quits and pauses of k non-adjacent peers at one moment; the time of the last. */
+static int64_t
+ev_burst(int k, char *what, size_t len)
+{
+	struct run *v[SOAK_IDS], *q[SOAK_IDS], *stopped[SOAK_IDS];
+	int nv = pick_apart(k, v), nq = 0, ns = 0, ms = SOAK_PAUSE_MIN_MS +
+	    rnd_below(SOAK_PAUSE_SPAN_MS);
+	size_t used = (size_t)snprintf(what, len, "burst of %d:", nv);
+	int64_t t;
+
+	for (int j = 0; j < nv; j++) {
+		int act = rnd_below(3), id = v[j]->id;
+
+		used += (size_t)snprintf(what + used, used < len ? len - used : 0, " %s %d",
+		    act == 0 ? "kill" : act == 1 ? "quit" : "pause", id);
+		if (act == 2) {
+			kill(v[j]->pid, SIGSTOP);
+			stopped[ns++] = v[j];
+		} else if (act == 1) {
+			run_send(v[j], "quit");
+			q[nq++] = v[j];
+		} else {
+			kill(v[j]->pid, SIGKILL);
+			waitpid(v[j]->pid, NULL, 0);
+			v[j]->pid = 0;
+			S.live[id] = -1;
+		}
+	}
+	t = now_ms();
+	reap_quits(q, nq, t);
+	if (ns > 0) {
+		if (now_ms() - t < ms)
+			nap(ms - (int)(now_ms() - t));	/* the fault itself */
+		for (int j = 0; j < ns; j++)
+			kill(stopped[j]->pid, SIGCONT);
+		snprintf(what + strlen(what), len - strlen(what), " (pauses %d ms)", ms);
+		t = now_ms();
+	}
+	return t;
 }
 
 /* The next kind of event: removals only above 3 live peers and near the target size. */
@@ -872,7 +958,12 @@ event(int e, enum soak_kind kind)
 	int ids[SOAK_IDS];
 	char what[128];
 
+	if (S.burst > 1 && kind != K_JOIN && rnd_below(2) == 0)
+		kind = K_BURST;
 	switch (kind) {
+	case K_BURST:
+		t = ev_burst(2 + rnd_below(S.burst - 1), what, sizeof what);
+		break;
 	case K_KILL:
 		t = ev_kill(what, sizeof what);
 		break;
@@ -884,6 +975,7 @@ event(int e, enum soak_kind kind)
 		break;
 	default:
 		t = ev_pause(what, sizeof what);
+		kind = S.pause_ms < SOAK_B_MS ? K_PAUSE : K_STOP;
 		break;
 	}
 	say("#%d %s", e, what);
@@ -933,11 +1025,13 @@ summary(int done)
 	    S.violations, S.relapses, S.requests, S.requests_ok);
 	printf("soak summary: convergence bound %d ms (docs/DESIGN.md) + margin %d ms\n",
 	    SOAK_BOUND_MS, S.margin_ms);
-	printf("soak summary: %-8s %6s %9s %9s\n", "kind", "count", "worst_ms", "mean_ms");
+	printf("soak summary: %-8s %6s %9s %9s %11s\n", "kind", "count", "worst_ms", "mean_ms",
+	    "over_bound");
 	for (int k = 0; k < K_NKINDS; k++)
 		if (S.st[k].n > 0)
-			printf("soak summary: %-8s %6d %9lld %9lld\n", kind_name[k], S.st[k].n,
-			    (long long)S.st[k].worst, (long long)(S.st[k].sum / S.st[k].n));
+			printf("soak summary: %-8s %6d %9lld %9lld %11d\n", kind_name[k], S.st[k].n,
+			    (long long)S.st[k].worst, (long long)(S.st[k].sum / S.st[k].n),
+			    S.st[k].over);
 	fflush(stdout);
 }
 
@@ -945,7 +1039,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: soak [--seed N] [--events N] [--peers N] [--margin-ms N]\n"
-	    "            [--keep-going] [--max-violations N] CDHT-BINARY\n");
+	    "            [--burst K] [--keep-going] [--max-violations N] CDHT-BINARY\n"
+	    "  --burst K: half the removals and pauses hit 2..K non-adjacent peers at once\n");
 	exit(2);
 }
 
@@ -958,6 +1053,7 @@ parse_args(int argc, char **argv)
 	S.target = 24;
 	S.margin_ms = SOAK_MARGIN_MS;
 	S.max_violations = 10;
+	S.burst = 1;
 	S.bin = getenv("CDHT_BIN");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -973,6 +1069,8 @@ parse_args(int argc, char **argv)
 			S.target = atoi(argv[++i]);
 		else if (strcmp(a, "--margin-ms") == 0 && more)
 			S.margin_ms = atoi(argv[++i]);
+		else if (strcmp(a, "--burst") == 0 && more)
+			S.burst = atoi(argv[++i]);
 		else if (strcmp(a, "--max-violations") == 0 && more)
 			S.max_violations = atoi(argv[++i]);
 		else if (a[0] != '-' && i == argc - 1)
@@ -981,7 +1079,7 @@ parse_args(int argc, char **argv)
 			usage();
 	}
 	if (S.bin == NULL || S.events < 0 || S.target < 4 || S.target > 200 ||
-	    S.margin_ms < 0 || S.max_violations < 1)
+	    S.margin_ms < 0 || S.max_violations < 1 || S.burst < 1 || S.burst > 8)
 		usage();
 	S.rng = S.seed;
 }
@@ -1007,9 +1105,9 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	S.base = pick_base();
-	say("soak: seed %" PRIu64 ", %d peers, %d events, %s (rerun: soak --seed %" PRIu64
-	    " --events %d --peers %d CDHT)", S.seed, S.target, S.events, S.dir, S.seed,
-	    S.events, S.target);
+	say("soak: seed %" PRIu64 ", %d peers, %d events, burst %d, %s (rerun: soak --seed %"
+	    PRIu64 " --events %d --peers %d --burst %d CDHT)", S.seed, S.target, S.events,
+	    S.burst, S.dir, S.seed, S.events, S.target, S.burst);
 	start_ring();
 	if (converge(K_START, now_ms(), SOAK_START_MS) >= 0)
 		say("ring of %d true", S.target);
