@@ -88,7 +88,7 @@ static struct {
 	int		 base;
 	uint64_t	 seed, rng;
 	int		 events, target, margin_ms, max_violations, burst;
-	bool		 keep_going;
+	bool		 keep_going, verbose;
 	struct run	 runs[SOAK_MAX_RUNS];
 	size_t		 nruns;
 	int		 live[SOAK_IDS];	/* index in runs of the live run of an id, or -1 */
@@ -651,8 +651,11 @@ converge(enum soak_kind kind, int64_t t_event, int budget_ms)
 	static char why[16384];
 	bool self_seen = false;
 
+	why[0] = '\0';
 	for (;;) {
 		/* Timed when the last answer is in: the ring was true by then (conservative). */
+		if (S.verbose && why[0] != '\0')
+			say("  not yet:%s", why);
 		if (status_round(why, sizeof why, &self_seen)) {
 			struct kind_stat *k = &S.st[kind];
 			int64_t t = now_ms();
@@ -1039,8 +1042,10 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: soak [--seed N] [--events N] [--peers N] [--margin-ms N]\n"
-	    "            [--burst K] [--keep-going] [--max-violations N] CDHT-BINARY\n"
-	    "  --burst K: half the removals and pauses hit 2..K non-adjacent peers at once\n");
+	    "            [--burst K] [--keep-going] [--max-violations N] [--verbose]\n"
+	    "            CDHT-BINARY\n"
+	    "  --burst K: half the removals and pauses hit 2..K non-adjacent peers at once\n"
+	    "  --verbose: print what differs from the true ring at each status round\n");
 	exit(2);
 }
 
@@ -1061,6 +1066,8 @@ parse_args(int argc, char **argv)
 
 		if (strcmp(a, "--keep-going") == 0)
 			S.keep_going = true;
+		else if (strcmp(a, "--verbose") == 0)
+			S.verbose = true;
 		else if (strcmp(a, "--seed") == 0 && more)
 			S.seed = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(a, "--events") == 0 && more)
