@@ -26,10 +26,12 @@
 /*
  * After every event, every live peer's `status --json` must show the true ring (successors
  * and predecessors computed from the set of live ids) within the convergence bound of
- * docs/DESIGN.md plus a margin, no peer may ever name itself as a successor, and a request
+ * docs/DESIGN.md plus a margin, no peer may ever be its own first successor, and a request
  * for a file held by a random live peer, typed at another, must arrive byte for byte.
  * Each peer i holds file 1024+i (key i), so it stays that file's owner whatever changes.
- * One event at a time, so no two ring-adjacent peers are ever down at once.
+ * One event at a time (or, with --burst, faults on pairwise non-adjacent peers), so no two
+ * ring-adjacent peers are ever down at once. Unused ids' ports are held by the soak, so
+ * other rings on the host keep out of its range (see hold_one).
  */
 
 #define SOAK_IDS		256	/* ids 0..255 */
@@ -97,6 +99,10 @@ static struct {
 	struct kind_stat st[K_NKINDS];
 	int		 violations, relapses, requests, requests_ok;
 	int		 pause_ms;	/* length of the last pause */
+	int		 held_udp[SOAK_IDS], held_tcp[SOAK_IDS];	/* fds, or -1 */
+	bool		 taint[SOAK_IDS];	/* a foreign ring sends to this id's port */
+	int		 foreign;		/* status rounds that showed a foreign contact */
+	int		 ntaint;		/* ids tainted */
 	bool		 failed;
 } S;
 
@@ -232,6 +238,77 @@ pick_base(void)
 	exit(2);
 }
 
+/*
+ * Every id's ports that no peer of ours uses are held (a bound UDP socket and a listening
+ * TCP one), so no other ring on this host can start in our range. A datagram arriving on
+ * a held UDP port comes from a foreign ring that still pings a peer it once had there: such
+ * an id is never used for a join (our peer would be taken for the foreign one).
+ */
+static int
+hold_one(int port, bool tcp)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0), on = 1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && tcp)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && (!tcp || listen(fd, 1) == 0))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Hold the ports of id (as far as they are free). */
+static void
+hold_id(int id)
+{
+	if (S.held_udp[id] < 0)
+		S.held_udp[id] = hold_one(S.base + id, false);
+	if (S.held_tcp[id] < 0)
+		S.held_tcp[id] = hold_one(S.base + id, true);
+}
+
+/* Let a peer of ours bind the ports of id. */
+static void
+release_id(int id)
+{
+	if (S.held_udp[id] >= 0)
+		close(S.held_udp[id]);
+	if (S.held_tcp[id] >= 0)
+		close(S.held_tcp[id]);
+	S.held_udp[id] = S.held_tcp[id] = -1;
+}
+
+/*
+ * Has a foreign ring sent anything to the held port of id? Datagrams from our own live
+ * peers (probes of a peer they declared dead) are fine; any other marks the id for good.
+ */
+static bool
+tainted(int id)
+{
+	struct sockaddr_in from;
+	socklen_t fl = sizeof from;
+	char buf[2048];
+
+	while (!S.taint[id] && S.held_udp[id] >= 0 && recvfrom(S.held_udp[id], buf, sizeof buf,
+	    MSG_DONTWAIT, (struct sockaddr *)&from, &fl) >= 0) {
+		int k = ntohs(from.sin_port) - S.base;
+
+		fl = sizeof from;
+		if (from.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && k >= 0 && k < SOAK_IDS &&
+		    S.live[k] >= 0)
+			continue;
+		S.taint[id] = true;
+		if (++S.ntaint <= 3)
+				say("note: a datagram from port %d reached port %d (id %d), held by no peer"
+			    " of ours: a foreign ring shares this port range; id %d is not used again",
+			    ntohs(from.sin_port), S.base + id, id, id);
+	}
+	return S.taint[id];
+}
+
 /* The file peer id holds and the path of run r's copy of it. */
 static void
 file_name(int id, char out[12])
@@ -270,6 +347,9 @@ run_child(const char *fifo, const char *out, const char *err, char **argv)
 	int in, o, e;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Now, not at exec: a sibling started meanwhile may need a port held here. */
+	for (int id = 0; id < SOAK_IDS; id++)
+		release_id(id);
 	in = open(fifo, O_RDWR);
 	o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -312,6 +392,7 @@ run_start(int id, const char *const *form)
 	for (; *form; form++)
 		argv[argc++] = (char *)(uintptr_t)*form;
 	argv[argc] = NULL;
+	release_id(id);
 	r->fifo = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (r->fifo < 0 || (r->pid = fork()) < 0) {
 		fprintf(stderr, "soak: start %s: %s\n", r->name, strerror(errno));
@@ -511,18 +592,27 @@ pick_live(int not)
 struct view {
 	int	 id, s[2], p[2];
 	char	 state[16];
+	char	 foreign[64];	/* a neighbour's contact not at base + id (another ring's) */
 };
 
+/* The id of list[i], noting a contact whose port is not our base + its id. */
 static int
-view_id(const struct sj *list, size_t i)
+view_id(const struct sj *list, size_t i, struct view *v)
 {
-	const struct sj *e = sj_at(list, i);
+	const struct sj *e = sj_at(list, i), *c;
+	const char *colon;
+	int id;
 
 	if (e == NULL)
 		return -2;
 	if (e->type == SJ_NULL)
 		return -1;
-	return (int)sj_int(sj_get(e, "id"), -2);
+	id = (int)sj_int(sj_get(e, "id"), -2);
+	c = sj_get(e, "contact");
+	if (c != NULL && c->type == SJ_STR && (colon = strrchr(c->str, ':')) != NULL &&
+	    atoi(colon + 1) != S.base + id && v->foreign[0] == '\0')
+		snprintf(v->foreign, sizeof v->foreign, "%s", c->str);
+	return id;
 }
 
 /* Read a status line strictly; false if it is not the JSON of docs/STATUS.md. */
@@ -536,12 +626,13 @@ view_parse(const char *json, struct view *v)
 		sj_free(d);
 		return false;
 	}
+	memset(v, 0, sizeof *v);
 	v->id = (int)sj_int(sj_get(d, "id"), -2);
 	st = sj_get(d, "state");
 	snprintf(v->state, sizeof v->state, "%s", st && st->type == SJ_STR ? st->str : "?");
 	for (size_t i = 0; i < 2; i++) {
-		v->s[i] = view_id(sj_get(d, "successors"), i);
-		v->p[i] = view_id(sj_get(d, "predecessors"), i);
+		v->s[i] = view_id(sj_get(d, "successors"), i, v);
+		v->p[i] = view_id(sj_get(d, "predecessors"), i, v);
 	}
 	sj_free(d);
 	return true;
@@ -559,6 +650,7 @@ check_exits(void)
 		if (r->pid > 0 && waitpid(r->pid, &st, WNOHANG) == r->pid) {
 			r->pid = 0;
 			S.live[r->id] = -1;
+			hold_id(r->id);
 			violation("peer %s ended by itself (%s %d)", r->name,
 			    WIFEXITED(st) ? "exit" : "signal",
 			    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
@@ -610,9 +702,17 @@ view_check(const int *ids, int n, int i, char *why, size_t whylen, bool *self)
 		snprintf(why + used, whylen - used, " %d: bad status JSON;", ids[i]);
 		return false;
 	}
-	if (v.s[0] == ids[i] || (n >= 3 && v.s[1] == ids[i]))
+	/* A second successor equal to us is a ring of two (DESIGN): after a wrong verdict. */
+	if (v.s[0] == ids[i])
 		*self = true;
-	if (v.id == ids[i] && strcmp(v.state, "up") == 0 && v.s[0] == want[0] &&
+	if (v.foreign[0] != '\0') {
+		S.foreign++;
+		snprintf(why + used, whylen - used, " %d: FOREIGN neighbour %s (not at base+id:"
+		    " a peer of another ring on this host);", ids[i], v.foreign);
+		used = strlen(why);
+	}
+	if (v.id == ids[i] && strcmp(v.state, "up") == 0 && v.foreign[0] == '\0' &&
+	    v.s[0] == want[0] &&
 	    v.s[1] == want[1] && v.p[0] == want[2] && v.p[1] == want[3])
 		return true;
 	snprintf(why + used, whylen - used,
@@ -637,7 +737,7 @@ status_round(char *why, size_t whylen, bool *self_seen)
 		all = view_check(ids, n, i, why, whylen, &self) && all;
 		if (self && !*self_seen) {
 			*self_seen = true;
-			violation("peer %d names itself as its successor (ring of %d): %s", ids[i],
+			violation("peer %d names itself as its first successor (ring of %d): %s", ids[i],
 			    n, live_run(ids[i])->json);
 		}
 	}
@@ -750,6 +850,7 @@ ev_kill(char *what, size_t len)
 	waitpid(r->pid, NULL, 0);
 	r->pid = 0;
 	S.live[id] = -1;
+	hold_id(id);
 	snprintf(what, len, "kill %d", id);
 	return t;
 }
@@ -772,12 +873,28 @@ ev_quit(char *what, size_t len)
 	}
 	r->pid = 0;
 	S.live[id] = -1;
+	hold_id(id);
 	snprintf(what, len, "quit %d (exited after %lld ms)", id, (long long)(now_ms() - t));
 	if (got != pid)
 		violation("peer %d still running %d ms after quit", id, SOAK_QUIT_MS);
 	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		violation("peer %d did not exit 0 after quit (status %d)", id, st);
 	return t;
+}
+
+/* An id no peer of ours uses and no foreign ring sends to, from a random start; or -1. */
+static int
+free_id(void)
+{
+	int start = rnd_below(SOAK_IDS);
+
+	for (int k = 0; k < SOAK_IDS; k++) {
+		int id = (start + k) % SOAK_IDS;
+
+		if (S.live[id] < 0 && !tainted(id))
+			return id;
+	}
+	return -1;
 }
 
 /* Start a new id through a random live peer (p2p join); the time of the start. */
@@ -787,9 +904,7 @@ ev_join(char *what, size_t len)
 	int id, known = pick_live(-1);
 	int64_t t;
 
-	do
-		id = rnd_below(SOAK_IDS);
-	while (S.live[id] >= 0 || !port_free(S.base + id));
+	id = free_id();
 	t = now_ms();
 	run_startf(id, "join %d %d %s", id, known, SOAK_INTERVAL);
 	snprintf(what, len, "join %d through %d", id, known);
@@ -830,6 +945,7 @@ reap_quits(struct run **q, int n, int64_t t)
 		}
 		q[j]->pid = 0;
 		S.live[q[j]->id] = -1;
+		hold_id(q[j]->id);
 	}
 }
 
@@ -877,6 +993,7 @@ ev_burst(int k, char *what, size_t len)
 			waitpid(v[j]->pid, NULL, 0);
 			v[j]->pid = 0;
 			S.live[id] = -1;
+			hold_id(id);
 		}
 	}
 	t = now_ms();
@@ -923,7 +1040,7 @@ start_ring(void)
 	while (n < S.target) {
 		int id = rnd_below(SOAK_IDS);
 
-		if (!chosen[id]) {
+		if (!chosen[id] && !tainted(id)) {
 			chosen[id] = 1;
 			n++;
 		}
@@ -932,6 +1049,9 @@ start_ring(void)
 	for (int id = 0; id < SOAK_IDS; id++)
 		if (chosen[id])
 			ids[n++] = id;
+	/* All at once: a child holds copies of the held ports until it has run a little. */
+	for (int i = 0; i < n; i++)
+		release_id(ids[i]);
 	for (int i = 0; i < n; i++)
 		run_startf(ids[i], "init %d %d %d %s", ids[i], ids[(i + 1) % n], ids[(i + 2) % n],
 		    SOAK_INTERVAL);
@@ -963,6 +1083,8 @@ event(int e, enum soak_kind kind)
 
 	if (S.burst > 1 && kind != K_JOIN && rnd_below(2) == 0)
 		kind = K_BURST;
+	if (kind == K_JOIN && free_id() < 0)
+		kind = K_PAUSE;	/* every free id is tainted by a foreign ring */
 	switch (kind) {
 	case K_BURST:
 		t = ev_burst(2 + rnd_below(S.burst - 1), what, sizeof what);
@@ -1026,6 +1148,12 @@ summary(int done)
 	    done, live_ids(ids));
 	printf("soak summary: violations %d, relapses %d, requests %d (%d byte for byte)\n",
 	    S.violations, S.relapses, S.requests, S.requests_ok);
+	printf("soak summary: foreign neighbours seen %d times; ids refused as tainted:",
+	    S.foreign);
+	for (int id = 0; id < SOAK_IDS; id++)
+		if (S.taint[id])
+			printf(" %d", id);
+	printf("\n");
 	printf("soak summary: convergence bound %d ms (docs/DESIGN.md) + margin %d ms\n",
 	    SOAK_BOUND_MS, S.margin_ms);
 	printf("soak summary: %-8s %6s %9s %9s %11s\n", "kind", "count", "worst_ms", "mean_ms",
@@ -1112,6 +1240,10 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	S.base = pick_base();
+	memset(S.held_udp, -1, sizeof S.held_udp);
+	memset(S.held_tcp, -1, sizeof S.held_tcp);
+	for (int id = 0; id < SOAK_IDS; id++)
+		hold_id(id);
 	say("soak: seed %" PRIu64 ", %d peers, %d events, burst %d, %s (rerun: soak --seed %"
 	    PRIu64 " --events %d --peers %d --burst %d CDHT)", S.seed, S.target, S.events,
 	    S.burst, S.dir, S.seed, S.events, S.target, S.burst);
