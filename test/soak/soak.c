@@ -282,8 +282,8 @@ release_id(int id)
 }
 
 /*
- * Has a foreign ring sent anything to the held port of id? Datagrams from our own live
- * peers (probes of a peer they declared dead) are fine; any other marks the id for good.
+ * Has a foreign ring sent anything to the held port of id? Datagrams from our own peers
+ * (probes of a peer they declared dead) are fine; any other marks the id for good.
  */
 static bool
 tainted(int id)
@@ -297,8 +297,9 @@ tainted(int id)
 		int k = ntohs(from.sin_port) - S.base;
 
 		fl = sizeof from;
+		/* Ours, maybe dead by now: it probed id before it died (a late datagram). */
 		if (from.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && k >= 0 && k < SOAK_IDS &&
-		    S.live[k] >= 0)
+		    S.starts[k] > 0)
 			continue;
 		S.taint[id] = true;
 		if (++S.ntaint <= 3)
