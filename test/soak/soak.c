@@ -639,6 +639,25 @@ view_parse(const char *json, struct view *v)
 	return true;
 }
 
+/* The last line a run wrote on stderr (static storage), or "(nothing on stderr)". */
+static const char *
+last_err(const struct run *r)
+{
+	static char last[512];
+	char path[PATH_MAX + 32], line[512];
+	FILE *fp;
+
+	snprintf(last, sizeof last, "(nothing on stderr)");
+	snprintf(path, sizeof path, "%s/%s.err", S.dir, r->name);
+	if ((fp = fopen(path, "r")) == NULL)
+		return last;
+	while (fgets(line, sizeof line, fp) != NULL)
+		snprintf(last, sizeof last, "%s", line);
+	fclose(fp);
+	last[strcspn(last, "\n")] = '\0';
+	return last;
+}
+
 /* Has a live run ended by itself? Then it is a violation, and it is no longer live. */
 static void
 check_exits(void)
@@ -652,9 +671,9 @@ check_exits(void)
 			r->pid = 0;
 			S.live[r->id] = -1;
 			hold_id(r->id);
-			violation("peer %s ended by itself (%s %d)", r->name,
+			violation("peer %s ended by itself (%s %d): %s", r->name,
 			    WIFEXITED(st) ? "exit" : "signal",
-			    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+			    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), last_err(r));
 		}
 	}
 }
