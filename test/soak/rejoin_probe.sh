@@ -5,15 +5,15 @@
 # the joiner while it is still joining: the joiner answers the probe, the predecessor
 # re-adopts it as first successor, and then refuses its JOIN_REQ as ID_TAKEN.
 # Ring 1 3 5 ... 47 (24 peers, p2p, 0.2 s pings); each attempt: SIGKILL 5, wait 3 s
-# (declared dead and probed), `join 5 7 0.2`: the request goes round the whole ring, as in
-# the soak, which leaves the probe time to come first; up to ATTEMPTS (default 20).
-# A race: it may take several attempts, or none may hit it.
+# (declared dead and probed by 3), `join 5 7 0.2`, whose request goes round the ring; to
+# make the race certain (in the soak a long, loaded path did it), peer 21 on that path is
+# stopped for 1 s (less than the detection budget, so no verdict) while 3 keeps probing.
 # Exit 1 once a join is refused (the bug), 0 if every join was accepted.
 # Usage: test/soak/rejoin_probe.sh [CDHT_BIN]
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-${CDHT_BIN:-$root/build/cdht}}
-attempts=${ATTEMPTS:-20}
+attempts=${ATTEMPTS:-5}
 dir=$(mktemp -d)
 pids=()
 # shellcheck disable=SC2317  # run by the trap
@@ -44,6 +44,9 @@ for n in $(seq 1 "$attempts"); do
 	sleep 3
 	start "5-$n" join 5 7 0.2
 	five=${pids[-1]}
+	kill -STOP "${pids[10]}"	# peer 21 holds the join request a while
+	sleep 1
+	kill -CONT "${pids[10]}"
 	for _ in $(seq 1 50); do	# up to 5 s
 		sleep 0.1
 		grep -q "Join request has been accepted" "$dir/5-$n.out" && break
