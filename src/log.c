@@ -11,6 +11,8 @@
 static uint64_t	log_second;	/* the second being counted (clock_now_ms / 1000) */
 static unsigned	log_lines;	/* warnings printed in it */
 static unsigned	log_dropped;	/* warnings suppressed since the last summary */
+static unsigned long log_said_n;	/* log_say lines so far */
+static char	log_said_text[512];	/* the last of them */
 
 /* Print one formatted line on stderr. */
 static void __attribute__((format(printf, 1, 0)))
@@ -54,13 +56,29 @@ log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A line the user must see. */
+/* A line the user must see (remembered, so a command's answer can name its refusal). */
 void
 log_say(const char *fmt, ...)
 {
 	va_list	ap;
 
 	va_start(ap, fmt);
-	log_line(fmt, ap);
+	vsnprintf(log_said_text, sizeof log_said_text, fmt, ap);
 	va_end(ap);
+	log_said_n++;
+	fprintf(stderr, "cdht: %s\n", log_said_text);
+}
+
+/* How many log_say lines so far. */
+unsigned long
+log_said(void)
+{
+	return log_said_n;
+}
+
+/* The last log_say line. */
+const char *
+log_last_said(void)
+{
+	return log_said_text;
 }

@@ -48,6 +48,7 @@ peer_snapshot(const struct peer *p, uint64_t now, struct status_snapshot *s)
 	s->counters.misses = (int64_t)r->stats.misses;
 	s->counters.repairs = (int64_t)r->stats.deaths;
 	s->third = peer_neighbour(r->third_known, &r->third, 0, now);
+	s->last_command = p->last_command;
 	s->counters.bytes_in = p->x.bytes_in;
 	s->counters.bytes_out = p->x.bytes_out;
 }
@@ -101,6 +102,31 @@ peer_cmd_file(struct peer *p, bool store, int file, uint64_t now)
 	peer_apply(p, now);
 }
 
+/*
+ * Remember whether the command just typed was taken, for status --json (tools read it there
+ * instead of guessing from stderr). A command is refused when its handling said something to
+ * the user; quit's "left the ring" is not a refusal. status and help leave the record alone.
+ */
+static void
+peer_note_command(struct peer *p, const struct cmd *c, const char *line, unsigned long said)
+{
+	struct status_command *lc = &p->last_command;
+
+	if (c->kind == CMD_EMPTY || c->kind == CMD_STATUS || c->kind == CMD_STATUS_JSON ||
+	    c->kind == CMD_HELP)
+		return;
+	memset(lc, 0, sizeof *lc);
+	lc->known = true;
+	lc->ok = c->kind == CMD_QUIT || log_said() == said;
+	line += strspn(line, " \t\r\v\f");
+	snprintf(lc->line, sizeof lc->line, "%s", line);
+	lc->line[strcspn(lc->line, "\r\n")] = '\0';
+	for (size_t n = strlen(lc->line); n > 0 && strchr(" \t\v\f", lc->line[n - 1]); n--)
+		lc->line[n - 1] = '\0';
+	if (!lc->ok)
+		snprintf(lc->error, sizeof lc->error, "%s", log_last_said());
+}
+
 /* One line of standard input. */
 void
 peer_on_line(char *line, void *arg)
@@ -109,6 +135,8 @@ peer_on_line(char *line, void *arg)
 	struct peer		*p = arg;
 	uint64_t		 now = clock_now_ms();
 	char			 text[CMD_TEXT_MAX];
+
+	unsigned long		 said = log_said();
 
 	cmd_parse(line, &c);
 	switch (c.kind) {
@@ -133,5 +161,6 @@ peer_on_line(char *line, void *arg)
 		log_say("%s", cmd_feedback(&c, text, sizeof text));
 		break;
 	}
+	peer_note_command(p, &c, line, said);
 	peer_rearm(p);
 }

@@ -28,6 +28,7 @@ struct peer {
 	struct serve		 serve;
 	struct store		 store;
 	struct fetching		 fetching;
+	struct status_command	 last_command;	/* for status --json: was it taken? */
 	uint64_t		 answered_at[256];	/* when each id last answered a ping; 0: never */
 	bool			 applying;
 	int			 exit_status;

@@ -316,6 +316,25 @@ status_json_lists(struct status_buf *b, const struct status_snapshot *s)
 	status_put(b, "}");
 }
 
+/* The "last_command" member: null, or the line and whether the peer took it. */
+static void
+status_json_command(struct status_buf *b, const struct status_command *c)
+{
+	status_put(b, ",\"last_command\":");
+	if (!c->known) {
+		status_put(b, "null");
+		return;
+	}
+	status_put(b, "{\"line\":");
+	status_put_str(b, c->line);
+	status_put(b, ",\"ok\":%s,\"error\":", c->ok ? "true" : "false");
+	if (c->ok)
+		status_put(b, "null");
+	else
+		status_put_str(b, c->error);
+	status_put(b, "}");
+}
+
 /* The `status --json` line. */
 size_t
 status_format_json(const struct status_snapshot *s, char *buf, size_t cap)
@@ -351,6 +370,7 @@ status_format_json(const struct status_snapshot *s, char *buf, size_t cap)
 	else
 		status_put(&b, "],\"owns\":null");
 	status_json_lists(&b, s);
+	status_json_command(&b, &s->last_command);
 	status_put(&b, "}\n");
 	return b.overflow ? 0 : b.len;
 }

@@ -79,7 +79,24 @@ START_TEST(test_status_json_up_peer)
 	has(j, "\"owns\":{\"from\":6,\"to\":8}");
 	has(j, "\"files\":[],\"transfers\":[]");
 	has(j, "\"counters\":{\"pings_sent\":40,\"pings_answered\":39,\"misses\":1,"
-	    "\"repairs\":0,\"bytes_in\":0,\"bytes_out\":123456}}");
+	    "\"repairs\":0,\"bytes_in\":0,\"bytes_out\":123456},\"last_command\":null}");
+}
+END_TEST
+
+START_TEST(test_status_json_last_command)
+{
+	struct status_snapshot	s;
+	const char		*j;
+
+	base_snapshot(&s);
+	s.last_command = (struct status_command){ true, false, "requset \"2012\"",
+	    "unknown command 'requset'; try help" };
+	j = json_of(&s);
+	has(j, ",\"last_command\":{\"line\":\"requset \\\"2012\\\"\",\"ok\":false,"
+	    "\"error\":\"unknown command 'requset'; try help\"}}\n");
+	s.last_command = (struct status_command){ true, true, "request 2012", "" };
+	has(json_of(&s), ",\"last_command\":{\"line\":\"request 2012\",\"ok\":true,"
+	    "\"error\":null}}\n");
 }
 END_TEST
 
@@ -269,5 +286,6 @@ main(void)
 	    test_status_json_no_predecessors, test_status_json_ring_of_two,
 	    test_status_json_unknown_successor_and_third, test_status_json_files_and_transfers,
 	    test_status_transfers_are_bounded, test_status_json_escaping,
-	    test_status_json_too_small_buffer, test_status_text_lines);
+	    test_status_json_too_small_buffer, test_status_text_lines,
+	    test_status_json_last_command);
 }

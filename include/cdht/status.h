@@ -67,6 +67,14 @@ struct status_config {
 	unsigned	loss_threshold;
 };
 
+/* The last command typed (other than status and help), and whether the peer took it. */
+struct status_command {
+	bool	known;		/* false until a command was typed */
+	bool	ok;
+	char	line[128];	/* as typed, blanks trimmed (cut at 127 bytes) */
+	char	error[256];	/* the refusal, without "cdht: "; "" if ok */
+};
+
 /* One peer at one moment. Plain data, filled by the peer (peer_snapshot). */
 struct status_snapshot {
 	struct contact		self;
@@ -80,6 +88,7 @@ struct status_snapshot {
 	struct status_transfer	transfers[STATUS_MAX_TRANSFERS];
 	size_t			ntransfers;
 	struct status_counters	counters;
+	struct status_command	last_command;
 };
 
 /* The keys the peer owns: true with [*from, *to] (wrapping), false while pred[0] is unknown. */

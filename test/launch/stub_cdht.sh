@@ -7,7 +7,7 @@
 # refuses "status --json" as a cdht without JSON status does.
 set -u
 args=("$@")
-id='' s1='' s2='' dir='' bind=127.0.0.1 base=50000 nojson=0
+id='' s1='' s2='' dir='' bind=127.0.0.1 base=50000 nojson=0 last=null
 pos=()
 while (($#)); do
 	case $1 in
@@ -49,7 +49,8 @@ status_json() {
 		"$id" "$id" "$bind" $((base + id))
 	printf '"successors":[%s,%s],"third_successor":null,' "$(succ_json "$s1")" "$(succ_json "$s2")"
 	printf '"predecessors":[null,null],"owns":null,"files":[%s],"transfers":[],' "$files"
-	printf '"counters":{"pings_sent":0,"pings_answered":0,"misses":0,"repairs":0,"bytes_in":0,"bytes_out":0}}\n'
+	printf '"counters":{"pings_sent":0,"pings_answered":0,"misses":0,"repairs":0,"bytes_in":0,"bytes_out":0},'
+	printf '"last_command":%s}\n' "$last"
 }
 
 while IFS= read -r line; do
@@ -63,8 +64,14 @@ while IFS= read -r line; do
 		;;
 	status) printf 'Peer: peer %s (stub)\n' "$id" ;;
 	quit) printf 'stub peer %s leaves\n' "$id"; exit 0 ;;
-	bogus*) printf "cdht: unknown command '%s'\n" "${line%% *}" >&2 ;;
-	*) printf 'stub got: %s\n' "$line" ;;
+	bogus*)
+		printf "cdht: unknown command '%s'\n" "${line%% *}" >&2
+		last="{\"line\":\"${line}\",\"ok\":false,\"error\":\"unknown command\"}"
+		;;
+	*)
+		printf 'stub got: %s\n' "$line"
+		last="{\"line\":\"${line}\",\"ok\":true,\"error\":null}"
+		;;
 	esac
 done
 printf 'stub: end of input\n' >&2

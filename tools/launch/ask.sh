@@ -15,8 +15,9 @@ lines_from() {
 
 # Writes LINE ($3, if given) then "status --json" into peer $1's stdin and reads what the
 # peer writes from then on, for at most $2 ms, until its JSON status line. Sets ask_json,
-# ask_out (its other stdout lines), ask_err (its stderr lines) and ask_rejected (1 if a
-# stderr line starts "cdht:", the peer's way of refusing a command). Returns 0 with the
+# ask_out (its other stdout lines), ask_err (its stderr lines) and ask_rejected (1 if the
+# peer's JSON says it refused the command: last_command.ok false; without JSON, a stderr
+# line starting "cdht:"). Returns 0 with the
 # JSON; 1 on timeout; 2 if the peer ended first; 3 if, asked only for "status --json", it
 # refused that (a cdht without JSON status).
 peer_ask() {
@@ -75,9 +76,14 @@ peer_ask() {
 	exec {fd}<&-
 	# Every stderr line written before the JSON is in the file by now: read it whole.
 	mapfile -t ask_err < <(lines_from "$run/$id.err" "$eo")
-	for l in "${ask_err[@]}"; do
-		[[ $l == cdht:* ]] && ask_rejected=1
-	done
+	if ((rc == 0)) && [[ -n $line ]]; then
+		# The peer says itself whether it took the command (status --json: last_command).
+		jq -e '.last_command.ok == false' <<<"$ask_json" >/dev/null 2>&1 && ask_rejected=1
+	else
+		for l in "${ask_err[@]}"; do
+			[[ $l == cdht:* ]] && ask_rejected=1
+		done
+	fi
 	((rc == 1 && ask_rejected && ${#line} == 0)) && rc=3
 	return "$rc"
 }
