@@ -217,6 +217,7 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 	case WIRE_PING_REQ:
 		ck_assert_uint_eq(a->u.ping_req.seq, b->u.ping_req.seq);
 		ck_assert_uint_eq(a->u.ping_req.role, b->u.ping_req.role);
+		assert_contact_eq(&a->u.ping_req.pred, &b->u.ping_req.pred);
 		break;
 	case WIRE_PING_RSP:
 		ck_assert_uint_eq(a->u.ping_rsp.seq, b->u.ping_rsp.seq);
@@ -396,10 +397,11 @@ END_TEST
 START_TEST(test_wire_ping_req_layout_is_big_endian)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x02, WIRE_PING_REQ, 0x00, 0x00, 0x05,
+		0xCD, 0x02, WIRE_PING_REQ, 0x00, 0x00, 25,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1,	/* id 3, IPv4, port 50003, 127.0.0.1 */
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* the rest of the address */
 		0x01, 0x02, 0x03, 0x04, 0x02,		/* seq, role */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* pred: none */
 	};
 	uint8_t			buf[WIRE_MAX_FRAME];
 	struct wire_msg		m;
@@ -629,6 +631,25 @@ START_TEST(test_wire_file_out_of_range_rejected)
 	assert_field_rejected(WIRE_FILE_RSP, P + 0, 2, 10000, "bad file number");
 	assert_field_rejected(WIRE_STORE_DATA, P + 0, 2, 10000, "bad file number");
 	assert_field_rejected(WIRE_STORE_DATA, P + 0, 2, 0xFFFF, "bad file number");
+}
+END_TEST
+
+START_TEST(test_wire_ping_req_pred_round_trip_and_checked)
+{
+	uint8_t		 buf[WIRE_MAX_FRAME];
+	struct wire_msg	 m;
+	const char	*why = NULL;
+	size_t		 n;
+
+	sample(WIRE_PING_REQ, &m, 0);
+	m.u.ping_req.pred = mk(200, 127, 0, 0, 1, 50200);
+	assert_round_trip(&m);
+	n = wire_encode(&m, buf, sizeof buf);
+	ck_assert_uint_eq(n, P + 25);
+	ck_assert_uint_eq(buf[P + 5], 200);
+	buf[P + 6] = 5;		/* family 5 */
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "bad predecessor contact");
 }
 END_TEST
 
@@ -1283,6 +1304,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_wire_wrong_payload_length_rejected);
 	tcase_add_test(tc, test_wire_bad_role_rejected);
 	tcase_add_test(tc, test_wire_hold_layout_matches_protocol_doc);
+	tcase_add_test(tc, test_wire_ping_req_pred_round_trip_and_checked);
 	tcase_add_test(tc, test_wire_hold_bad_fields_rejected);
 	tcase_add_test(tc, test_wire_hold_zero_version_rejected);
 	tcase_add_test(tc, test_wire_bad_mode_rejected);

@@ -78,7 +78,11 @@ struct wire_msg {
 	uint8_t		type;		/* enum wire_type */
 	struct contact	from;		/* the sender's full contact */
 	union {
-		struct { uint32_t seq; uint8_t role; } ping_req;	/* role 1 or 2 */
+		struct {
+			uint32_t seq;
+			uint8_t role;		/* 1 or 2 */
+			struct contact pred;	/* the sender's first predecessor; none if unknown */
+		} ping_req;
 		struct {
 			uint32_t seq;
 			struct contact succ;	/* responder's first successor; none if unknown */
