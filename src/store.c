@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cdht/ring.h"
 #include "files.h"
+#include "hold.h"
 #include "log.h"
 #include "net.h"
 #include "store.h"
@@ -16,6 +18,8 @@ struct store_offer {
 	uint32_t		 id;
 	int			 file;
 	uint64_t		 deadline;	/* forgotten then */
+	uint64_t		 retry_at;	/* not accepted yet: routed again then */
+	uint32_t		 backoff;	/* ms until the next retry after that */
 };
 
 /* A store we own: waiting for, then receiving, its bytes. Owned by the intakes list. */
@@ -42,9 +46,12 @@ store_rearm(struct store *st)
 	const struct store_intake	*in;
 
 	st->next = UINT64_MAX;
-	LIST_FOREACH(o, &st->offers, link)
+	LIST_FOREACH(o, &st->offers, link) {
 		if (o->deadline < st->next)
 			st->next = o->deadline;
+		if (o->retry_at < st->next)
+			st->next = o->retry_at;
+	}
 	LIST_FOREACH(in, &st->intakes, link)
 		if (!in->receiving && in->deadline < st->next)
 			st->next = in->deadline;
@@ -110,6 +117,8 @@ store_offer(struct store *st, int file, uint32_t id, uint64_t now)
 	o->id = id;
 	o->file = file;
 	o->deadline = now + STORE_OFFER_WAIT_MS;
+	o->retry_at = now + STORE_RETRY_MS;
+	o->backoff = 2 * STORE_RETRY_MS;
 	LIST_INSERT_HEAD(&st->offers, o, link);
 	store_rearm(st);
 	return 0;
@@ -143,6 +152,7 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 		if (o != NULL)
 			store_offer_free(o);	/* F.pdf is already here */
 		store_rearm(st);
+		hold_stored(st->hold, rt->file, true, now);	/* the user's file, replicated */
 		return;
 	}
 	LIST_FOREACH(in, &st->intakes, link)
@@ -209,9 +219,9 @@ store_on_accepted(struct store *st, struct net_conn *c, const struct wire_msg *m
 	return true;
 }
 
-/* A complete intake's copy becomes F.pdf. */
+/* A complete intake's copy becomes F.pdf, and goes on to the other holders. */
 static void
-store_commit(struct store *st, struct store_intake *in)
+store_commit(struct store *st, struct store_intake *in, uint64_t now)
 {
 	char	err[256];
 
@@ -222,6 +232,7 @@ store_commit(struct store *st, struct store_intake *in)
 	}
 	st->owner_of[in->file / 8] |= (uint8_t)(1u << (in->file % 8));
 	st->ctx->bytes_in += in->size;
+	hold_stored(st->hold, in->file, false, now);
 }
 
 /* Open an intake's temporary copy, if its announced size fits on the disk. */
@@ -264,7 +275,7 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 	if (store_open_copy(st, in, m->u.store_data.size) != 0) {
 		store_intake_free(st, in);
 	} else if (m->u.store_data.size == 0) {
-		store_commit(st, in);
+		store_commit(st, in, now);
 		store_intake_free(st, in);
 	} else {
 		in->receiving = true;
@@ -277,14 +288,33 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 
 /* An intake's body is in, or cannot be. */
 void
-store_intake_done(struct store *st, struct store_intake *in, bool ok)
+store_intake_done(struct store *st, struct store_intake *in, bool ok, uint64_t now)
 {
 	if (ok)
-		store_commit(st, in);
+		store_commit(st, in, now);
 	else
 		log_warn("receiving the stored %04d failed", in->file);
 	store_intake_free(st, in);
 	store_rearm(st);
+}
+
+/* A store not accepted yet (the ring may have been repairing): route it again, quietly. */
+static void
+store_resend(struct store *st, struct store_offer *o, uint64_t now)
+{
+	struct ring	*r = st->ring;
+	size_t		 from = r->nout, i, j;
+
+	o->retry_at = now + o->backoff;
+	o->backoff *= 2;
+	if (r->state != RING_UP)
+		return;
+	ring_store(r, o->file, o->id, now);
+	/* The origin said "sent" the first time; a retry prints nothing on stdout. */
+	for (i = j = from; i < r->nout; i++)
+		if (r->out[i].kind != RING_ACT_EVENT)
+			r->out[j++] = r->out[i];
+	r->nout = j;
 }
 
 /* Time passed. */
@@ -296,9 +326,11 @@ store_tick(struct store *st, uint64_t now)
 
 	LIST_FOREACH_SAFE(o, &st->offers, link, ot)
 		if (now >= o->deadline) {
-			log_warn("store %04d: no owner asked for the data within %d s", o->file,
-			    STORE_OFFER_WAIT_MS / 1000);
+			log_say("store %04d failed: no peer accepted it within %d s (the ring may "
+			    "be broken)", o->file, STORE_OFFER_WAIT_MS / 1000);
 			store_offer_free(o);
+		} else if (now >= o->retry_at) {
+			store_resend(st, o, now);
 		}
 	LIST_FOREACH_SAFE(in, &st->intakes, link, it)
 		if (!in->receiving && now >= in->deadline) {

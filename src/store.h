@@ -19,8 +19,11 @@
 
 #define STORE_OFFER_WAIT_MS	30000	/* ms a store typed here waits for its owner to ask */
 #define STORE_INTAKE_WAIT_MS	10000	/* ms an owner waits for the origin to start sending */
+#define STORE_RETRY_MS		2000	/* ms before an unaccepted store is sent again (doubling) */
 
 struct net_conn;
+struct hold;
+struct ring;
 struct store_offer;
 struct store_intake;
 
@@ -28,6 +31,8 @@ struct store_intake;
 struct store {
 	struct ctx			*ctx;
 	struct serve			*serve;		/* admission, and streaming our bytes */
+	struct hold			*hold;		/* stores we take are replicated */
+	struct ring			*ring;		/* unaccepted stores are routed again */
 	LIST_HEAD(, store_offer)	 offers;
 	LIST_HEAD(, store_intake)	 intakes;
 	uint64_t			 next;	/* earliest expiry due; UINT64_MAX: none */
@@ -49,8 +54,8 @@ bool	 store_on_accepted(struct store *st, struct net_conn *c, const struct wire_
 void	 store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m,
 	    uint64_t now);
 /* An intake's body is all written (ok) or cannot be (!ok). */
-void	 store_intake_done(struct store *st, struct store_intake *in, bool ok);
-/* Time passed: offers nobody asked for, intakes whose bytes never came. */
+void	 store_intake_done(struct store *st, struct store_intake *in, bool ok, uint64_t now);
+/* Time passed: offers sent again or given up, intakes whose bytes never came. */
 void	 store_tick(struct store *st, uint64_t now);
 /* Every F.pdf in the directory with its role, and our intakes as transfers. */
 void	 store_snapshot(const struct store *st, struct status_snapshot *snap, uint64_t now);

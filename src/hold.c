@@ -1,0 +1,1098 @@
+/* Files held for the ring: inventory, manifest, offers out and in (docs/REPLICATION.md). */
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cdht/keys.h"
+#include "files.h"
+#include "hold.h"
+#include "log.h"
+#include "net.h"
+
+enum hold_out_state { HOLD_OFFERED, HOLD_SENDING, HOLD_SENT };
+
+/* One offer of ours: answer awaited, bytes moving, or the final answer awaited. */
+struct hold_out {
+	enum ctx_job		 job;		/* CTX_JOB_HOLD_OUT */
+	LIST_ENTRY(hold_out)	 link;
+	uint16_t		 file;
+	int			 to;
+	struct contact		 c;		/* whom the bytes go to (from its answer) */
+	uint64_t		 gen, sum;
+	uint32_t		 size;
+	enum place_intent	 intent;
+	enum hold_out_state	 state;
+	uint64_t		 deadline;	/* OFFERED, SENT: given up then */
+	uint64_t		 started;
+	bool			 has_final;	/* the final answer overtook our file_sent */
+	enum place_status	 final;
+};
+
+/* A copy we said we want: its bytes awaited, then coming in. */
+struct hold_in {
+	enum ctx_job		 job;		/* CTX_JOB_HOLD_IN */
+	LIST_ENTRY(hold_in)	 link;
+	uint16_t		 file;
+	struct contact		 from;
+	uint64_t		 gen, sum;
+	uint32_t		 size;
+	bool			 receiving;
+	uint64_t		 deadline;	/* waiting: the bytes must start by then */
+	uint64_t		 started;
+	int			 fd;
+	char			 tmp[FILES_PATH_MAX];
+};
+
+static void	hold_rearm(struct hold *h);
+
+/* ---- the directory */
+
+/* dir/F.pdf into buf. */
+static void
+hold_path(const struct hold *h, int file, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/%04d.pdf", h->ctx->cfg.dir, file);
+}
+
+/* dir/cdht-<id>.manifest (and .tmp) into buf. */
+static void
+hold_manifest_path(const struct hold *h, bool tmp, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/cdht-%u.manifest%s", h->ctx->cfg.dir, h->ctx->self.id,
+	    tmp ? ".tmp" : "");
+}
+
+/* Size and change time of a regular file: 0, or -1 if there is none. */
+static int
+hold_stat(const char *path, uint32_t *size, int64_t *mtime_ns)
+{
+	struct stat	st;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)FILES_MAX_SIZE)
+		return -1;
+	*size = (uint32_t)st.st_size;
+	*mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return 0;
+}
+
+/* The checksum and size of a file's bytes: 0, or -1 if it cannot be read. */
+static int
+hold_hash(const char *path, uint32_t *size, uint64_t *sum)
+{
+	static uint8_t	buf[256 * 1024];
+	struct place_sum s;
+	uint64_t	total = 0;
+	ssize_t		got;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	place_sum_init(&s);
+	while ((got = read(fd, buf, sizeof buf)) > 0) {
+		place_sum_update(&s, buf, (size_t)got);
+		total += (uint64_t)got;
+	}
+	close(fd);
+	if (got < 0 || total > FILES_MAX_SIZE)
+		return -1;
+	*size = (uint32_t)total;
+	*sum = place_sum_final(&s);
+	return 0;
+}
+
+/* Wall-clock milliseconds, for the versions of stores. */
+static uint64_t
+hold_wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* May we delete ring copies here: is no other peer's manifest in the directory? */
+static bool
+hold_alone(const struct hold *h)
+{
+	char		 mine[64];
+	struct dirent	*e;
+	DIR		*d;
+	bool		 alone = true;
+
+	snprintf(mine, sizeof mine, "cdht-%u.manifest", h->ctx->self.id);
+	if ((d = opendir(h->ctx->cfg.dir)) == NULL)
+		return false;
+	while (alone && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (strncmp(e->d_name, "cdht-", 5) == 0 && len > 9 &&
+		    strcmp(e->d_name + len - 9, ".manifest") == 0 && strcmp(e->d_name, mine) != 0)
+			alone = false;
+	}
+	closedir(d);
+	return alone;
+}
+
+/* ---- the inventory */
+
+/* The index of file's entry, or -1. */
+static ssize_t
+hold_find(const struct hold *h, int file)
+{
+	size_t	i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->inv[i].file == file)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The entry for file, new if need be (NULL: out of memory). */
+static struct place_file *
+hold_entry(struct hold *h, int file, size_t *idx)
+{
+	ssize_t	i = hold_find(h, file);
+
+	if (i < 0) {
+		if (h->n == h->cap) {
+			size_t			 cap = h->cap ? h->cap * 2 : 64;
+			struct place_file	*inv = realloc(h->inv, cap * sizeof *inv);
+			struct hold_meta	*meta;
+
+			if (inv == NULL)
+				return NULL;
+			h->inv = inv;
+			if ((meta = realloc(h->meta, cap * sizeof *meta)) == NULL)
+				return NULL;
+			h->meta = meta;
+			h->cap = cap;
+		}
+		i = (ssize_t)h->n++;
+		memset(&h->inv[i], 0, sizeof h->inv[i]);
+		memset(&h->meta[i], 0, sizeof h->meta[i]);
+	}
+	*idx = (size_t)i;
+	return &h->inv[i];
+}
+
+/* Set file's entry to this version (its slots start afresh) and note how the file looks. */
+static void
+hold_set(struct hold *h, int file, uint64_t gen, uint32_t size, uint64_t sum,
+    enum place_source src)
+{
+	struct place_file	*f;
+	char			 path[FILES_PATH_MAX];
+	uint32_t		 sz;
+	size_t			 i;
+
+	if ((f = hold_entry(h, file, &i)) == NULL) {
+		log_warn("out of memory: %04d not held for the ring", file);
+		return;
+	}
+	place_file_init(f, file, gen, size, sum, src);
+	hold_path(h, file, path, sizeof path);
+	if (hold_stat(path, &sz, &h->meta[i].mtime_ns) != 0)
+		h->meta[i].mtime_ns = 0;
+	h->replan = true;
+	if (h->manifest_at == UINT64_MAX)
+		h->manifest_at = h->manifest_last + HOLD_MANIFEST_MS;
+}
+
+/* Forget entry i (the file stays). */
+static void
+hold_forget(struct hold *h, size_t i)
+{
+	h->inv[i] = h->inv[h->n - 1];
+	h->meta[i] = h->meta[h->n - 1];
+	h->n--;
+	if (h->manifest_at == UINT64_MAX)
+		h->manifest_at = h->manifest_last + HOLD_MANIFEST_MS;
+}
+
+/* Is entry i's file as we left it (a ring copy we may replace or delete)? */
+static bool
+hold_unchanged(const struct hold *h, size_t i)
+{
+	char		path[FILES_PATH_MAX];
+	uint32_t	size;
+	int64_t		mtime;
+
+	hold_path(h, h->inv[i].file, path, sizeof path);
+	return h->inv[i].source == PLACE_SRC_RING && hold_stat(path, &size, &mtime) == 0 &&
+	    size == h->inv[i].size && mtime == h->meta[i].mtime_ns;
+}
+
+/* ---- the manifest */
+
+/* Write the manifest now: temporary file, fsync, rename; never half of one. */
+static void
+hold_manifest_write(struct hold *h, uint64_t now)
+{
+	char	path[FILES_PATH_MAX], tmp[FILES_PATH_MAX], *buf;
+	size_t	len = place_manifest_format(h->inv, h->n, NULL, 0);
+	int	fd;
+
+	h->manifest_at = UINT64_MAX;
+	h->manifest_last = now;
+	if (h->ctx->cfg.replicas < 2 || (buf = malloc(len + 1)) == NULL)
+		return;
+	place_manifest_format(h->inv, h->n, buf, len + 1);
+	hold_manifest_path(h, false, path, sizeof path);
+	hold_manifest_path(h, true, tmp, sizeof tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 || write(fd, buf, len) != (ssize_t)len || fsync(fd) != 0 ||
+	    close(fd) != 0 || rename(tmp, path) != 0) {
+		log_warn("cannot write %s: %s", path, strerror(errno));
+		if (fd != -1)
+			unlink(tmp);
+	}
+	free(buf);
+}
+
+/* Check one loaded entry against its file: gone, or changed since (the user's now). */
+static bool
+hold_load_entry(struct hold *h, struct place_file *f, int64_t manifest_ns)
+{
+	char		path[FILES_PATH_MAX];
+	uint32_t	size;
+	int64_t		mtime;
+	size_t		i;
+
+	hold_path(h, f->file, path, sizeof path);
+	if (hold_stat(path, &size, &mtime) != 0 || size != f->size)
+		return false;
+	if (mtime > manifest_ns)
+		f->source = PLACE_SRC_USER;
+	if (hold_entry(h, f->file, &i) == NULL)
+		return false;
+	place_file_init(&h->inv[i], f->file, f->gen, f->size, f->sum, f->source);
+	h->meta[i].mtime_ns = mtime;
+	return true;
+}
+
+/* Read our manifest, if there is one. */
+static void
+hold_manifest_load(struct hold *h)
+{
+	char			 path[FILES_PATH_MAX], *text;
+	struct place_file	*got;
+	struct stat		 st;
+	const char		*why = NULL;
+	size_t			 n = 0, bad_line = 0, bad, i, kept = 0;
+	FILE			*fp;
+
+	hold_manifest_path(h, false, path, sizeof path);
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	if (fstat(fileno(fp), &st) != 0 || st.st_size > 16 * 1024 * 1024 ||
+	    (text = malloc((size_t)st.st_size + 1)) == NULL) {
+		fclose(fp);
+		return;
+	}
+	n = fread(text, 1, (size_t)st.st_size, fp);
+	fclose(fp);
+	if ((got = calloc(KEYS_FILE_MAX + 1, sizeof *got)) == NULL) {
+		free(text);
+		return;
+	}
+	bad = place_manifest_parse(text, n, got, KEYS_FILE_MAX + 1, &n, &bad_line, &why);
+	if (bad > 0)
+		log_warn("%s: %zu bad lines (line %zu: %s); their files are left as the user's",
+		    path, bad, bad_line, why != NULL ? why : "?");
+	for (i = 0; i < n; i++)
+		kept += hold_load_entry(h, &got[i],
+		    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
+	h->loaded = kept > 0;
+	free(got);
+	free(text);
+}
+
+/* ---- the view and the plan */
+
+/* Our neighbours as the ring knows them now. */
+static void
+hold_view(const struct hold *h, struct place_view *v)
+{
+	const struct ring	*r = h->ring;
+	int			 i;
+
+	memset(v, 0, sizeof *v);
+	v->self = r->cfg.self.id;
+	for (i = 0; i < PLACE_ARC; i++)
+		v->pred[i] = v->succ[i] = PLACE_NO_PEER;
+	v->replicas = h->ctx->cfg.replicas < 1 ? 1 : h->ctx->cfg.replicas > PLACE_MAX_REPLICAS ?
+	    PLACE_MAX_REPLICAS : h->ctx->cfg.replicas;
+	v->may_delete = h->may_delete;
+	if (r->state != RING_UP && r->state != RING_LEAVING)
+		return;
+	if (r->pred[0].known) {
+		v->pred[0] = r->pred[0].c.id;
+		if (r->pred[1].known) {
+			v->pred[1] = r->pred[1].c.id;
+			if (r->pred3_known && r->pred3_via == r->pred[1].c.id)
+				v->pred[2] = r->pred3.id;
+		}
+	}
+	if (r->succ[0].known) {
+		v->succ[0] = r->succ[0].c.id;
+		if (r->succ[1].known) {
+			v->succ[1] = r->succ[1].c.id;
+			if (r->third_known)
+				v->succ[2] = r->third.id;
+		}
+	}
+}
+
+/* The contact of a neighbour by id: 0, or -1 if the ring does not know it. */
+static int
+hold_contact(const struct hold *h, int id, struct contact *c)
+{
+	const struct ring	*r = h->ring;
+	int			 i;
+
+	for (i = 0; i < 2; i++) {
+		if (r->succ[i].known && r->succ[i].c.id == id) {
+			*c = r->succ[i].c;
+			return 0;
+		}
+		if (r->pred[i].known && r->pred[i].c.id == id) {
+			*c = r->pred[i].c;
+			return 0;
+		}
+	}
+	if (r->third_known && r->third.id == id) {
+		*c = r->third;
+		return 0;
+	}
+	if (r->pred3_known && r->pred3.id == id) {
+		*c = r->pred3;
+		return 0;
+	}
+	return -1;
+}
+
+/* A HOLD message to `to` on a connection of its own. */
+static struct net_conn *
+hold_send(struct hold *h, const struct contact *to, struct wire_msg *m)
+{
+	m->from = h->ctx->self;
+	return net_tcp_send(h->ctx->net, to, m);
+}
+
+/* Report a settled batch: one line for all its copies. */
+static void
+hold_batch_end(struct hold *h, uint64_t now)
+{
+	struct hold_batch	*b = &h->batch;
+	char			 about[32] = "";
+
+	if (!b->active)
+		return;
+	b->active = false;
+	if (b->sent == 0 && strcmp(b->what, "restart") != 0)
+		return;		/* every holder had it: nothing to report */
+	if (b->about >= 0)
+		snprintf(about, sizeof about, " of %04d", b->about);
+	log_say("%s%s: %u files, %.1f MB sent, %u already there, in %.1f s", b->what, about,
+	    b->sent, (double)b->bytes / 1e6, b->there, (double)(now - b->since) / 1000.0);
+}
+
+/* A trigger made offers: start a batch unless one is open. */
+static void
+hold_batch_start(struct hold *h, const struct place_event *ev, uint64_t now)
+{
+	struct hold_batch *b = &h->batch;
+
+	if (b->active)
+		return;
+	memset(b, 0, sizeof *b);
+	b->active = true;
+	b->since = now;
+	b->about = -1;
+	if (h->leaving) {
+		b->what = "hand-off";
+	} else if (ev->kind == PLACE_EV_STORED) {
+		b->what = "replication";
+		b->about = ev->file;
+	} else if (h->ring->stats.deaths > h->deaths) {
+		b->what = "repair";
+	} else if (h->loaded) {
+		b->what = "restart";
+	} else {
+		b->what = "hand-off";
+	}
+	h->loaded = false;
+}
+
+static void	hold_offer(struct hold *h, const struct place_offer *o, uint64_t now);
+static void	hold_drop(struct hold *h, int file);
+
+/* Plan with the view v and carry the plan out. */
+static void
+hold_plan(struct hold *h, const struct place_view *v, uint64_t now)
+{
+	static struct place_plan	pl;
+	struct place_event		ev = { PLACE_EV_VIEW, 0 };
+	size_t				i;
+	ssize_t				k;
+
+	if (h->leaving)
+		ev.kind = PLACE_EV_LEAVING;
+	else if (h->stored) {
+		ev.kind = PLACE_EV_STORED;
+		ev.file = h->stored_file;
+	}
+	place_plan(v, h->inv, h->n, &ev, now, &pl);
+	h->view = *v;
+	h->replan = h->stored = false;
+	h->unsettled = pl.unsettled;
+	if (pl.noffer > 0)
+		hold_batch_start(h, &ev, now);
+	h->deaths = h->ring->stats.deaths;
+	for (i = 0; i < pl.noffer; i++)
+		hold_offer(h, &pl.offer[i], now);
+	for (i = 0; i < pl.ndrop; i++)
+		hold_drop(h, pl.drop[i]);
+	for (i = 0; i < pl.nforget; i++)
+		if ((k = hold_find(h, pl.forget[i])) >= 0)
+			hold_forget(h, (size_t)k);
+	if (pl.role_changes > 0 && h->manifest_at == UINT64_MAX)
+		h->manifest_at = h->manifest_last + HOLD_MANIFEST_MS;
+	if (pl.unsettled == 0 && LIST_EMPTY(&h->outs)) {
+		hold_batch_end(h, now);
+		if (h->leaving)
+			h->left = true;
+	}
+}
+
+/* A spare copy every holder has confirmed: delete it, if it is still ours as we left it. */
+static void
+hold_drop(struct hold *h, int file)
+{
+	char	path[FILES_PATH_MAX];
+	ssize_t	k = hold_find(h, file);
+
+	if (k < 0)
+		return;
+	h->may_delete = h->may_delete && hold_alone(h);
+	if (h->may_delete && hold_unchanged(h, (size_t)k)) {
+		hold_path(h, file, path, sizeof path);
+		if (unlink(path) != 0)
+			log_warn("cannot remove %s: %s", path, strerror(errno));
+	}
+	hold_forget(h, (size_t)k);
+}
+
+/* ---- offers out */
+
+static void
+hold_out_free(struct hold_out *o)
+{
+	LIST_REMOVE(o, link);
+	free(o);
+}
+
+/* An offer of ours ended with st: tell place, and plan again. */
+static void
+hold_out_result(struct hold *h, struct hold_out *o, enum place_status st, uint64_t now)
+{
+	place_on_result(h->inv, h->n, o->file, o->to, st, now);
+	if (st == PLACE_ST_HAVE) {
+		h->progress_at = now;
+		if (o->state == HOLD_OFFERED)
+			h->batch.there++;
+		else
+			h->batch.sent++;
+	} else if (st == PLACE_ST_NEWER) {
+		log_warn("peer %d holds a newer %04u than ours", o->to, o->file);
+	}
+	hold_out_free(o);
+	h->replan = true;
+}
+
+/* Offer one file to one peer. */
+static void
+hold_offer(struct hold *h, const struct place_offer *po, uint64_t now)
+{
+	ssize_t			 k = hold_find(h, po->file);
+	struct hold_out		*o;
+	struct wire_msg		 m;
+
+	if (k < 0 || (o = calloc(1, sizeof *o)) == NULL) {
+		place_on_result(h->inv, h->n, po->file, po->to, PLACE_ST_FAILED, now);
+		return;
+	}
+	o->job = CTX_JOB_HOLD_OUT;
+	o->file = po->file;
+	o->to = po->to;
+	o->gen = h->inv[k].gen;
+	o->size = h->inv[k].size;
+	o->sum = h->inv[k].sum;
+	o->intent = po->intent;
+	o->state = HOLD_OFFERED;
+	o->deadline = now + HOLD_WAIT_MS;
+	LIST_INSERT_HEAD(&h->outs, o, link);
+	if (hold_contact(h, po->to, &o->c) != 0) {
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_OFFER;
+	m.u.hold.file = o->file;
+	m.u.hold.intent = (uint8_t)o->intent;
+	m.u.hold.size = o->size;
+	m.u.hold.gen = o->gen;
+	m.u.hold.sum = o->sum;
+	hold_send(h, &o->c, &m);	/* a failure comes back through hold_send_failed */
+}
+
+/* The offer of ours this answer is about, or NULL. */
+static struct hold_out *
+hold_out_find(const struct hold *h, int from, int file, uint64_t gen)
+{
+	struct hold_out *o;
+
+	LIST_FOREACH(o, &h->outs, link)
+		if (o->to == from && o->file == file && o->gen == gen)
+			return o;
+	return NULL;
+}
+
+/* The peer wants our copy: stream it on a connection of its own. */
+static void
+hold_out_stream(struct hold *h, struct hold_out *o, const struct contact *to, uint64_t now)
+{
+	char		 path[FILES_PATH_MAX];
+	struct wire_msg	 m;
+	struct net_conn	*c;
+	uint32_t	 size;
+	int64_t		 mtime;
+	int		 fd;
+
+	hold_path(h, o->file, path, sizeof path);
+	if (hold_stat(path, &size, &mtime) != 0 || size != o->size ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("cannot send %04u to peer %d: %s changed or is gone", o->file, o->to,
+		    path);
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+		return;
+	}
+	o->c = *to;
+	o->state = HOLD_SENDING;
+	o->started = now;
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_DATA;
+	m.u.hold.file = o->file;
+	m.u.hold.size = o->size;
+	m.u.hold.gen = o->gen;
+	m.u.hold.sum = o->sum;
+	if ((c = hold_send(h, to, &m)) == NULL) {
+		close(fd);
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+		return;
+	}
+	/* From here net reports the end exactly once, through hold_sent. */
+	if (net_conn_send_file(c, NULL, fd, o->size, o) != 0)
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+}
+
+/* HOLD_ANSWER: about an offer of ours, or the final word on a copy we sent. */
+static void
+hold_on_answer(struct hold *h, const struct wire_msg *m, uint64_t now)
+{
+	int		  file = m->u.hold_answer.file;
+	struct hold_out	 *o = hold_out_find(h, m->from.id, file, m->u.hold_answer.gen);
+	enum place_status st = (enum place_status)m->u.hold_answer.status;
+
+	if (o == NULL) {
+		log_warn("ignored an answer about %04d from peer %u: nothing offered", file,
+		    m->from.id);
+		return;
+	}
+	if (o->state == HOLD_OFFERED && st == PLACE_ST_WANT) {
+		hold_out_stream(h, o, &m->from, now);
+		return;
+	}
+	if (o->state == HOLD_SENDING) {
+		o->has_final = true;	/* our file_sent is still to come */
+		o->final = st;
+		return;
+	}
+	if (st == PLACE_ST_WANT) {
+		log_warn("peer %u asked twice for %04d", m->from.id, file);
+		return;
+	}
+	hold_out_result(h, o, st, now);
+}
+
+/* A copy we streamed is written, or not. */
+void
+hold_sent(struct hold *h, struct hold_out *o, bool ok, uint64_t now)
+{
+	if (!ok) {
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+	} else {
+		h->bytes_sent += o->size;
+		h->ctx->bytes_out += o->size;
+		h->batch.bytes += o->size;
+		h->progress_at = now;
+		o->state = HOLD_SENT;
+		o->deadline = now + HOLD_WAIT_MS;
+		if (o->has_final)
+			hold_out_result(h, o, o->final, now);
+	}
+	hold_sync(h, now);
+}
+
+/* ---- offers in */
+
+static void
+hold_in_free(struct hold_in *in)
+{
+	LIST_REMOVE(in, link);
+	files_drop_partial(&in->fd, in->tmp);
+	free(in);
+}
+
+/* Answer peer `to` about a file and version. */
+static void
+hold_answer(struct hold *h, const struct contact *to, int file, uint64_t gen,
+    enum place_status st)
+{
+	struct wire_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_ANSWER;
+	m.u.hold_answer.file = (uint16_t)file;
+	m.u.hold_answer.gen = gen;
+	m.u.hold_answer.status = (uint8_t)st;
+	hold_send(h, to, &m);
+}
+
+/* Our copy of file, as an offer about it needs it. */
+static void
+hold_local(struct hold *h, int file, struct place_copy *c)
+{
+	char		path[FILES_PATH_MAX];
+	ssize_t		k = hold_find(h, file);
+	uint32_t	size;
+	int64_t		mtime;
+
+	memset(c, 0, sizeof *c);
+	hold_path(h, file, path, sizeof path);
+	if (hold_stat(path, &size, &mtime) != 0) {
+		if (k >= 0)
+			hold_forget(h, (size_t)k);	/* someone removed it */
+		return;
+	}
+	c->present = true;
+	if (k >= 0 && size == h->inv[k].size) {
+		c->sum_known = true;
+		c->gen = h->inv[k].gen;
+		c->size = h->inv[k].size;
+		c->sum = h->inv[k].sum;
+		c->source = h->inv[k].source;
+		return;
+	}
+	/* The user's own file: only its bytes can tell. */
+	c->source = PLACE_SRC_USER;
+	c->gen = 1;
+	c->size = size;
+	c->sum_known = hold_hash(path, &c->size, &c->sum) == 0;
+}
+
+/* Room for a copy of size bytes, and a free slot for it? PLACE_ST_WANT if so. */
+static enum place_status
+hold_admit(const struct hold *h, int file, int from, uint32_t size)
+{
+	const struct hold_in	*in;
+	struct statvfs		 sv;
+	unsigned		 all = 0, theirs = 0;
+
+	LIST_FOREACH(in, &h->ins, link) {
+		if (in->file == file)
+			return PLACE_ST_BUSY;
+		all++;
+		theirs += in->from.id == from;
+	}
+	if (all >= HOLD_MAX_IN || theirs >= HOLD_MAX_IN_PER_PEER)
+		return PLACE_ST_BUSY;
+	if (statvfs(h->ctx->cfg.dir, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < (uint64_t)size + 65536)
+		return PLACE_ST_NO_ROOM;
+	return PLACE_ST_WANT;
+}
+
+/* HOLD_OFFER: answer it, and wait for the bytes if we want them. */
+static void
+hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
+{
+	struct place_hold	 o = { m->u.hold.file, (enum place_intent)m->u.hold.intent,
+	    m->u.hold.gen, m->u.hold.size, m->u.hold.sum };
+	struct place_copy	 local;
+	struct place_view	 v;
+	struct hold_in		*in;
+	enum place_status	 st;
+
+	hold_view(h, &v);
+	hold_local(h, o.file, &local);
+	st = place_answer(&v, m->from.id, &o, &local);
+	if (st == PLACE_ST_WANT)
+		st = hold_admit(h, o.file, m->from.id, o.size);
+	if (st == PLACE_ST_WANT && (in = calloc(1, sizeof *in)) != NULL) {
+		in->job = CTX_JOB_HOLD_IN;
+		in->file = o.file;
+		in->from = m->from;
+		in->gen = o.gen;
+		in->size = o.size;
+		in->sum = o.sum;
+		in->fd = -1;
+		in->deadline = now + HOLD_WAIT_MS;
+		LIST_INSERT_HEAD(&h->ins, in, link);
+	} else if (st == PLACE_ST_WANT) {
+		st = PLACE_ST_BUSY;
+	} else if (st == PLACE_ST_NEWER) {
+		place_reask(h->inv, h->n, o.file, m->from.id);
+		h->replan = true;
+	} else if (st == PLACE_ST_HAVE && local.source == PLACE_SRC_USER &&
+	    hold_find(h, o.file) < 0 && place_role(&v, keys_of_file(o.file), NULL) != PLACE_NONE) {
+		hold_set(h, o.file, o.gen, o.size, o.sum, PLACE_SRC_USER);
+	}
+	if (st == PLACE_ST_NOT_NEIGHBOUR || st == PLACE_ST_USER_FILE || st == PLACE_ST_NO_ROOM)
+		log_warn("refused %04u from peer %u: %s", o.file, m->from.id,
+		    st == PLACE_ST_NOT_NEIGHBOUR ? "not a ring neighbour" :
+		    st == PLACE_ST_USER_FILE ? "this directory's own file differs" :
+		    "no room on the disk");
+	hold_answer(h, &m->from, o.file, o.gen, st);
+}
+
+/* HOLD_DATA: the bytes of a copy we want, or of one nobody asked for. */
+static void
+hold_on_data(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint64_t now)
+{
+	struct hold_in	*in;
+	char		 err[256];
+
+	LIST_FOREACH(in, &h->ins, link)
+		if (in->from.id == m->from.id && in->file == m->u.hold.file &&
+		    in->gen == m->u.hold.gen && !in->receiving)
+			break;
+	if (in == NULL || in->size != m->u.hold.size || in->sum != m->u.hold.sum) {
+		/* Not read as a body: the connection fails on those bytes and closes. */
+		log_warn("refused a copy of %04u from peer %u: %s", m->u.hold.file, m->from.id,
+		    in == NULL ? "not asked for" : "not the version offered");
+		return;
+	}
+	if (files_create_tmp(h->ctx->cfg.dir, FILES_OWN, in->file,
+	    ++h->tmp_seq, &in->fd, in->tmp, sizeof in->tmp, err,
+	    sizeof err) != 0) {
+		log_warn("copy of %04u: %s", in->file, err);
+		hold_answer(h, &in->from, in->file, in->gen, PLACE_ST_NO_ROOM);
+		hold_in_free(in);
+		return;
+	}
+	in->receiving = true;
+	in->started = now;
+	if (in->size == 0)
+		hold_received(h, in, true, now);
+	else
+		net_conn_expect_body(c, in->fd, in->size, in);
+}
+
+/* A received copy that checks out becomes F.pdf, never over the user's own file. */
+static enum place_status
+hold_commit(struct hold *h, struct hold_in *in)
+{
+	char			path[FILES_PATH_MAX];
+	uint32_t		size;
+	uint64_t		sum;
+	ssize_t			k = hold_find(h, in->file);
+	enum place_source	src = PLACE_SRC_RING;
+
+	close(in->fd);
+	in->fd = -1;
+	if (hold_hash(in->tmp, &size, &sum) != 0 || size != in->size || sum != in->sum) {
+		log_warn("refused %04u from peer %u: the bytes do not match the offer", in->file,
+		    in->from.id);
+		return PLACE_ST_BAD;
+	}
+	hold_path(h, in->file, path, sizeof path);
+	if (k >= 0 && hold_unchanged(h, (size_t)k)) {
+		if (rename(in->tmp, path) != 0)
+			return PLACE_ST_NO_ROOM;
+	} else if (link(in->tmp, path) != 0) {
+		uint32_t	usize;
+		uint64_t	usum;
+
+		if (errno != EEXIST)
+			return PLACE_ST_NO_ROOM;
+		/* The user's file is there: identical, it is our copy; else it stays. */
+		if (hold_hash(path, &usize, &usum) != 0 || usize != size || usum != sum) {
+			log_warn("refused %04u from peer %u: this directory's own file differs",
+			    in->file, in->from.id);
+			return PLACE_ST_USER_FILE;
+		}
+		src = PLACE_SRC_USER;
+	}
+	hold_set(h, in->file, in->gen, size, sum, src);
+	h->bytes_received += size;
+	h->ctx->bytes_in += size;
+	return PLACE_ST_HAVE;
+}
+
+/* A copy coming in is all written, or not. */
+void
+hold_received(struct hold *h, struct hold_in *in, bool ok, uint64_t now)
+{
+	enum place_status st;
+
+	if (ok) {
+		st = hold_commit(h, in);
+		hold_answer(h, &in->from, in->file, in->gen, st);
+	}
+	hold_in_free(in);	/* the temporary name goes, committed or not */
+	hold_sync(h, now);
+}
+
+/* HOLD_OFFER, HOLD_ANSWER, HOLD_DATA on connection c. */
+void
+hold_on_frame(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint64_t now)
+{
+	switch (m->type) {
+	case WIRE_HOLD_OFFER:
+		hold_on_offer(h, m, now);
+		break;
+	case WIRE_HOLD_ANSWER:
+		hold_on_answer(h, m, now);
+		break;
+	case WIRE_HOLD_DATA:
+		hold_on_data(h, c, m, now);
+		break;
+	}
+	hold_sync(h, now);
+}
+
+/* A HOLD message to `to` could not be sent: offers to it failed. */
+void
+hold_send_failed(struct hold *h, const struct contact *to, int type, uint64_t now)
+{
+	struct hold_out *o, *t;
+
+	if (type != WIRE_HOLD_OFFER)
+		return;		/* an answer: the offerer retries on its own */
+	LIST_FOREACH_SAFE(o, &h->outs, link, t)
+		if (o->to == to->id && o->state == HOLD_OFFERED)
+			hold_out_result(h, o, PLACE_ST_FAILED, now);
+	hold_sync(h, now);
+}
+
+/* ---- the room */
+
+/* Read the manifest and write it back at once, before we join. */
+void
+hold_init(struct hold *h, struct ctx *x, const struct ring *ring, uint64_t now)
+{
+	memset(h, 0, sizeof *h);
+	h->ctx = x;
+	h->ring = ring;
+	LIST_INIT(&h->outs);
+	LIST_INIT(&h->ins);
+	h->manifest_at = UINT64_MAX;
+	h->next = UINT64_MAX;
+	h->deaths = ring->stats.deaths;
+	hold_view(h, &h->view);
+	if (x->cfg.replicas < 2)
+		return;
+	hold_manifest_load(h);
+	hold_manifest_write(h, now);
+	/* Written before we enter the ring, so a peer sharing the directory sees ours. */
+	h->may_delete = hold_alone(h);
+	h->replan = true;
+}
+
+/* Our own file, or a store we took: a new version every holder gets. */
+void
+hold_stored(struct hold *h, int file, bool user, uint64_t now)
+{
+	char		path[FILES_PATH_MAX];
+	uint32_t	size;
+	uint64_t	sum, prev = 0;
+	ssize_t		k = hold_find(h, file);
+
+	if (h->ctx->cfg.replicas < 2)
+		return;
+	hold_path(h, file, path, sizeof path);
+	if (hold_hash(path, &size, &sum) != 0) {
+		log_warn("store %04d: cannot read %s to replicate it", file, path);
+		return;
+	}
+	if (k >= 0)
+		prev = h->inv[k].gen;
+	hold_set(h, file, place_next_gen(prev, hold_wall_ms()), size, sum,
+	    user || (k >= 0 && h->inv[k].source == PLACE_SRC_USER) ? PLACE_SRC_USER :
+	    PLACE_SRC_RING);
+	if (h->batch.active)
+		hold_batch_end(h, now);
+	h->stored = true;
+	h->stored_file = file;
+	hold_sync(h, now);
+}
+
+/* `quit`: hand everything off first. */
+bool
+hold_leave(struct hold *h, uint64_t now)
+{
+	if (h->ctx->cfg.replicas < 2 || h->n == 0)
+		return false;
+	hold_batch_end(h, now);
+	h->leaving = true;
+	h->left = false;
+	h->progress_at = now;
+	h->replan = true;
+	hold_sync(h, now);
+	return true;
+}
+
+/* A stalled quit: say what was not handed over, and let it go. */
+static void
+hold_give_up(struct hold *h)
+{
+	char	 list[256] = "";
+	size_t	 i, len = 0, nfiles = 0;
+	unsigned j;
+
+	for (i = 0; i < h->n; i++) {
+		bool missing = false;
+
+		for (j = 0; j < h->inv[i].nslot; j++) {
+			const struct place_slot *s = &h->inv[i].slot[j];
+
+			if (s->state == PLACE_SLOT_HAVE)
+				continue;
+			missing = true;
+			if (len + 40 < sizeof list)
+				len += (size_t)snprintf(list + len, sizeof list - len, "%s%04u to peer %d",
+				    len > 0 ? ", " : "", h->inv[i].file, s->peer);
+		}
+		nfiles += missing;
+	}
+	log_say("quit: %zu files not handed over (%s)", nfiles, list);
+	h->left = true;
+}
+
+/* Time passed: timeouts, retries, the manifest, a stalled quit. */
+void
+hold_tick(struct hold *h, uint64_t now)
+{
+	struct hold_out	*o, *ot;
+	struct hold_in	*in, *it;
+
+	LIST_FOREACH_SAFE(o, &h->outs, link, ot)
+		if (o->state != HOLD_SENDING && now >= o->deadline)
+			hold_out_result(h, o, PLACE_ST_FAILED, now);
+	LIST_FOREACH_SAFE(in, &h->ins, link, it)
+		if (!in->receiving && now >= in->deadline)
+			hold_in_free(in);
+	if (now >= h->manifest_at)
+		hold_manifest_write(h, now);
+	if (h->leaving && !h->left && now >= h->progress_at + HOLD_QUIT_STALL_MS)
+		hold_give_up(h);
+	hold_sync(h, now);
+}
+
+/* The ring or time moved: plan if the view changed or something is due. */
+void
+hold_sync(struct hold *h, uint64_t now)
+{
+	struct place_view	v;
+
+	if (h->syncing || h->ctx->cfg.replicas < 2)
+		return;
+	h->syncing = true;
+	hold_view(h, &v);
+	if (memcmp(&v, &h->view, sizeof v) != 0 || place_next_deadline(h->inv, h->n) <= now)
+		h->replan = true;
+	if (h->replan)
+		hold_plan(h, &v, now);
+	h->syncing = false;
+	hold_rearm(h);
+}
+
+/* The earliest deadline of the room. */
+static void
+hold_rearm(struct hold *h)
+{
+	const struct hold_out	*o;
+	const struct hold_in	*in;
+	uint64_t		 t = place_next_deadline(h->inv, h->n);
+
+	LIST_FOREACH(o, &h->outs, link)
+		if (o->state != HOLD_SENDING && o->deadline < t)
+			t = o->deadline;
+	LIST_FOREACH(in, &h->ins, link)
+		if (!in->receiving && in->deadline < t)
+			t = in->deadline;
+	if (h->manifest_at < t)
+		t = h->manifest_at;
+	if (h->leaving && !h->left && h->progress_at + HOLD_QUIT_STALL_MS < t)
+		t = h->progress_at + HOLD_QUIT_STALL_MS;
+	h->next = t;
+}
+
+/* Our role for file as the last plan saw it. */
+bool
+hold_role(const struct hold *h, int file, enum place_role *role)
+{
+	ssize_t	k = hold_find(h, file);
+
+	if (k < 0)
+		return false;
+	*role = h->inv[k].role;
+	return true;
+}
+
+/* Copies moving, as transfers. */
+void
+hold_snapshot(const struct hold *h, struct status_snapshot *snap, uint64_t now)
+{
+	const struct hold_out	*o;
+	const struct hold_in	*in;
+
+	LIST_FOREACH(o, &h->outs, link) {
+		struct status_transfer t = { STATUS_SEND, h->leaving ||
+		    o->intent == PLACE_HOLD_OWNER ? STATUS_HANDOFF : STATUS_REPLICA_COPY, o->file,
+		    o->to, true, STATUS_NONE, o->size, o->state == HOLD_OFFERED ? STATUS_NONE :
+		    (int64_t)(now - o->started), STATUS_NONE };
+
+		status_add_transfer(snap, &t);
+	}
+	LIST_FOREACH(in, &h->ins, link) {
+		struct status_transfer t = { STATUS_RECEIVE, STATUS_REPLICA_COPY, in->file,
+		    in->from.id, true, STATUS_NONE, in->size, in->receiving ?
+		    (int64_t)(now - in->started) : STATUS_NONE, STATUS_NONE };
+
+		status_add_transfer(snap, &t);
+	}
+}
+
+/* End every job (partial copies removed) and write the manifest a last time. */
+void
+hold_free(struct hold *h)
+{
+	while (!LIST_EMPTY(&h->outs))
+		hold_out_free(LIST_FIRST(&h->outs));
+	while (!LIST_EMPTY(&h->ins))
+		hold_in_free(LIST_FIRST(&h->ins));
+	if (h->manifest_at != UINT64_MAX)
+		hold_manifest_write(h, h->manifest_last + HOLD_MANIFEST_MS);
+	free(h->inv);
+	free(h->meta);
+}

@@ -1,0 +1,101 @@
+/*
+ * Files held for the ring (docs/REPLICATION.md): the inventory and its manifest, offers of our
+ * copies to the peers that must hold them (replication, hand-off, repair), and copies offered
+ * to us. The decisions are place_plan's and place_answer's; this room carries them out.
+ */
+#ifndef CDHT_HOLD_H
+#define CDHT_HOLD_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cdht/place.h"
+#include "cdht/ring.h"
+#include "cdht/status.h"
+#include "cdht/wire.h"
+#include "ctx.h"
+
+#define HOLD_WAIT_MS		10000	/* ms an offer or a copy may go without progress */
+#define HOLD_QUIT_STALL_MS	10000	/* ms without progress before a quit leaves anyway */
+#define HOLD_MANIFEST_MS	1000	/* ms between manifest writes, at least */
+#define HOLD_MAX_IN		16	/* copies coming in at once */
+#define HOLD_MAX_IN_PER_PEER	4	/* of which from one peer */
+
+struct net_conn;
+struct hold_out;
+struct hold_in;
+
+/* Per inventory entry, beside place's data: how the file looked when we last wrote it. */
+struct hold_meta {
+	int64_t		mtime_ns;	/* 0: unknown */
+};
+
+/* A batch of offers started by one trigger, reported in one stderr line when settled. */
+struct hold_batch {
+	bool		active;
+	const char	*what;		/* "replication", "hand-off", "repair", "restart" */
+	int		about;		/* the file replicated; -1: none */
+	uint64_t	since;
+	unsigned	sent;		/* copies sent */
+	uint64_t	bytes;
+	unsigned	there;		/* offers answered "have" */
+};
+
+/* The room. Owned by the peer; hold_free ends every job. */
+struct hold {
+	struct ctx			*ctx;
+	const struct ring		*ring;
+	struct place_file		*inv;
+	struct hold_meta		*meta;
+	size_t				 n, cap;
+	LIST_HEAD(, hold_out)		 outs;
+	LIST_HEAD(, hold_in)		 ins;
+	struct place_view		 view;		/* as of the last plan */
+	bool				 replan;	/* plan at the next sync */
+	bool				 stored;	/* the last trigger was a store */
+	int				 stored_file;
+	uint64_t			 deaths;	/* ring deaths seen at the last plan */
+	bool				 may_delete;
+	bool				 loaded;	/* entries came from a manifest */
+	bool				 syncing;
+	uint64_t			 manifest_at;	/* write due then; UINT64_MAX: clean */
+	uint64_t			 manifest_last;
+	/* quit */
+	bool				 leaving;
+	bool				 left;		/* hand-off over (or given up): depart now */
+	uint64_t			 progress_at;
+	struct hold_batch		 batch;
+	size_t				 unsettled;
+	uint64_t			 bytes_sent, bytes_received;	/* file bytes, ever */
+	uint32_t			 tmp_seq;	/* names of temporary copies */
+	uint64_t			 next;		/* earliest deadline; UINT64_MAX: none */
+};
+
+/* Read the manifest (if replicas > 1) and write it back at once, before we join. */
+void	 hold_init(struct hold *h, struct ctx *x, const struct ring *ring, uint64_t now);
+void	 hold_free(struct hold *h);
+/* The ring or time moved: plan if the view changed or something is due; offers go out. */
+void	 hold_sync(struct hold *h, uint64_t now);
+/* We took a store of file as its owner (or it was typed here, user: the file is ours). */
+void	 hold_stored(struct hold *h, int file, bool user, uint64_t now);
+/* `quit`: hand everything off first. False if there is nothing to wait for. */
+bool	 hold_leave(struct hold *h, uint64_t now);
+/* HOLD_OFFER, HOLD_ANSWER, HOLD_DATA on connection c. */
+void	 hold_on_frame(struct hold *h, struct net_conn *c, const struct wire_msg *m,
+	    uint64_t now);
+/* A HOLD message to `to` could not be sent. */
+void	 hold_send_failed(struct hold *h, const struct contact *to, int type, uint64_t now);
+/* A copy we streamed (CTX_JOB_HOLD_OUT) is written, or not. */
+void	 hold_sent(struct hold *h, struct hold_out *o, bool ok, uint64_t now);
+/* A copy coming in (CTX_JOB_HOLD_IN) is all written, or not. */
+void	 hold_received(struct hold *h, struct hold_in *in, bool ok, uint64_t now);
+/* Time passed: timeouts, retries, the manifest, a stalled quit. */
+void	 hold_tick(struct hold *h, uint64_t now);
+/* Our role for file as the last plan saw it; false if we do not hold it for the ring. */
+bool	 hold_role(const struct hold *h, int file, enum place_role *role);
+/* Our hand-off and replica copies, appended to the snapshot as transfers. */
+void	 hold_snapshot(const struct hold *h, struct status_snapshot *snap, uint64_t now);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * Scenario tests of data that survives (issue 10, docs/REPLICATION.md): every stored file is
+ * held by its owner and the owner's next N - 1 successors, handed off on a quit or a join,
+ * restored after a death, and requested byte for byte from a third peer afterwards.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "harness_data.h"
+
+/* The classic ids in the p2p form: 0007 (key 7) is owned by 8 and held by 8, 10, 12. */
+static const int	ids[] = { 1, 3, 4, 5, 8, 10, 12, 15 };
+#define NIDS		(sizeof ids / sizeof ids[0])
+/* Generous detection budgets: a loaded 2-core machine must not make live peers dead. */
+#define TAIL		"0.2 --quiet-pings --ping-timeout 0.5"
+#define REF		200	/* a directory no peer uses: the reference copies */
+#define REPAIR_MS	20000	/* detection, repair and a copy, with room for a slow machine */
+
+/* Put file (size bytes) at peer `at` and a reference copy aside; the reference's path. */
+static const char *
+put(int at, const char *file, size_t size, uint64_t seed)
+{
+	static char	refs[8][4096];
+	static size_t	next;
+	const char	*name = it_s("%s.pdf", file);
+	char		*ref = refs[next++ % 8];
+
+	it_put_file(at, name, size, seed);
+	snprintf(ref, sizeof refs[0], "%s", it_put_file(REF, name, size, seed));
+	return ref;
+}
+
+/* `store file` at p, and wait until the owner accepted it and the n holders have it. */
+static void
+store_everywhere(struct it_peer **p, int at, const char *file, const char *want,
+    const int *holders, size_t n)
+{
+	size_t i;
+
+	it_send(p[it_index(ids, NIDS, at)], "store %s", file);
+	it_wait_line(p[it_index(ids, NIDS, holders[0])], IT_OUT, 0, 1,
+	    it_s("Store %s request accepted", file), IT_DEADLINE_MS);
+	for (i = 0; i < n; i++)
+		data_wait_copy(holders[i], file, want, REPAIR_MS);
+}
+
+/* The ring with 0007 stored at 1 and held by 8, 10, 12; the reference copy's path. */
+static const char *
+ring_with_0007(struct it_peer **p)
+{
+	static const int	holders[] = { 8, 10, 12 };
+	const char		*want = put(1, "0007", 200000, 7);
+
+	it_ring(p, ids, NIDS, IT_P2P, TAIL);
+	store_everywhere(p, 1, "0007", want, holders, 3);
+	return want;
+}
+
+START_TEST(test_data_kill_owner)
+{
+	struct it_peer	*p[NIDS];
+	const char	*want = ring_with_0007(p);
+
+	it_signal(p[4], SIGKILL);			/* 8 */
+	it_wait_line(p[3], IT_OUT, 0, 1, "Peer 8 is no longer alive", REPAIR_MS);
+	data_wait_copy(15, "0007", want, REPAIR_MS);	/* 10 owns key 7 now: 10 12 15 */
+	data_request_ok(p[1], "0007", want, IT_DEADLINE_MS);
+	it_wait_line(p[5], IT_OUT, 0, 1, "The file has been sent", IT_DEADLINE_MS);
+	IT_ASSERT(it_contains(p[5], IT_ERR, "repair: 1 files"), "10 reports its repair");
+}
+END_TEST
+
+START_TEST(test_data_quit_owner)
+{
+	struct it_peer	*p[NIDS];
+	const char	*want = ring_with_0007(p);
+
+	it_send(p[4], "quit");
+	it_expect_exit(p[4], 0, REPAIR_MS);
+	IT_ASSERT(it_contains(p[4], IT_ERR, "hand-off: 1 files"), "8 reports its hand-off");
+	data_wait_copy(15, "0007", want, IT_DEADLINE_MS);
+	data_request_ok(p[1], "0007", want, IT_DEADLINE_MS);
+	it_wait_line(p[5], IT_OUT, 0, 1, "The file has been sent", IT_DEADLINE_MS);
+}
+END_TEST
+
+START_TEST(test_data_join_new_owner)
+{
+	struct it_peer	*p[NIDS], *j;
+	const char	*want = ring_with_0007(p);
+
+	j = it_start(7, "join 7 4 %s", TAIL);
+	data_wait_copy(7, "0007", want, REPAIR_MS);	/* holders 7 8 10 */
+	data_wait_gone(12, "0007", REPAIR_MS);		/* 12's copy goes once 7 8 10 have it */
+	IT_ASSERT(data_has_copy(8, "0007", want) && data_has_copy(10, "0007", want),
+	    "8 and 10 keep their copies");
+	data_request_ok(p[1], "0007", want, IT_DEADLINE_MS);
+	IT_ASSERT(it_contains(p[1], IT_OUT, "Peer 7 had File 0007"), "the new owner answers");
+	it_expect_alive(j);
+}
+END_TEST
+
+START_TEST(test_data_kill_successor_then_owner)
+{
+	struct it_peer	*p[NIDS];
+	const char	*want = ring_with_0007(p);
+
+	it_signal(p[5], SIGKILL);			/* 10: holders 8 12 15 */
+	data_wait_copy(15, "0007", want, REPAIR_MS);
+	it_signal(p[4], SIGKILL);			/* 8: holders 12 15 1 */
+	data_wait_copy(1, "0007", want, REPAIR_MS);
+	data_request_ok(p[1], "0007", want, IT_DEADLINE_MS);
+	IT_ASSERT(it_contains(p[1], IT_OUT, "Peer 12 had File 0007"), "12 owns key 7 now");
+}
+END_TEST
+
+START_TEST(test_data_store_during_repair)
+{
+	static const int	holders[] = { 10, 12, 15 };
+	struct it_peer		*p[NIDS];
+	const char		*want = put(1, "0007", 100000, 77);
+	size_t			 i;
+
+	it_ring(p, ids, NIDS, IT_P2P, TAIL);
+	it_signal(p[4], SIGKILL);			/* 8, the owner of key 7, dies */
+	it_send(p[0], "store 0007");			/* at once, before anyone noticed */
+	it_wait_line(p[5], IT_OUT, 0, 1, "Store 0007 request accepted", REPAIR_MS + 30000);
+	for (i = 0; i < 3; i++)
+		data_wait_copy(holders[i], "0007", want, REPAIR_MS);
+	data_request_ok(p[1], "0007", want, IT_DEADLINE_MS);
+	IT_ASSERT(it_count(p[0], IT_OUT, 0, "Store 0007 request forwarded to my successor") <= 1,
+	    "a retried store prints nothing more at its origin");
+}
+END_TEST
+
+START_TEST(test_data_replicas_1_as_before)
+{
+	struct it_peer	*p[NIDS];
+	const char	*want = put(1, "0007", 50000, 1);
+	size_t		 i, m;
+
+	it_ring(p, ids, NIDS, IT_P2P, TAIL " --replicas 1");
+	it_send(p[0], "store 0007");
+	it_wait_line(p[4], IT_OUT, 0, 1, "Store 0007 request accepted", IT_DEADLINE_MS);
+	data_wait_copy(8, "0007", want, IT_DEADLINE_MS);
+	data_request_ok(p[1], "0007", want, IT_DEADLINE_MS);
+	for (i = 0; i < NIDS; i++) {
+		IT_ASSERT(data_manifests(ids[i]) == 0, "no manifest at %d", ids[i]);
+		IT_ASSERT(ids[i] == 8 || ids[i] == 1 || !it_file_exists(data_copy(ids[i], "0007")),
+		    "no copy at %d", ids[i]);
+	}
+	it_signal(p[4], SIGKILL);
+	it_wait_line(p[3], IT_OUT, 0, 1, "Peer 8 is no longer alive", REPAIR_MS);
+	m = it_mark(p[1], IT_OUT);
+	it_send(p[1], "request 0007");
+	it_wait_line(p[1], IT_OUT, m, 1, "File 0007 is not available in the network",
+	    IT_DEADLINE_MS);
+	for (i = 0; i < NIDS; i++)
+		IT_ASSERT(!it_contains(p[i], IT_ERR, "MB sent"), "no replication at %d", ids[i]);
+}
+END_TEST
+
+/* Has the peer offered its copies back, with no byte sent (every holder had them)? */
+static bool
+restart_moved_nothing(void *arg)
+{
+	return it_contains(arg, IT_ERR, "restart: 0 files, 0.0 MB sent");
+}
+
+START_TEST(test_data_full_restart)
+{
+	static const int	holders7[] = { 8, 10, 12 }, holders260[] = { 4, 5, 8 };
+	struct it_peer		*p[NIDS];
+	const char		*want7 = put(1, "0007", 30000, 7);
+	const char		*want260 = put(3, "0260", 40000, 260);
+	size_t			 i;
+
+	it_ring(p, ids, NIDS, IT_P2P, TAIL);
+	store_everywhere(p, 1, "0007", want7, holders7, 3);
+	store_everywhere(p, 3, "0260", want260, holders260, 3);
+	usleep(1500 * 1000);	/* the manifests are written at most once a second */
+	for (i = 0; i < NIDS; i++)
+		it_signal(p[i], SIGKILL);
+	for (i = 0; i < NIDS; i++)
+		it_wait_exit(p[i], IT_DEADLINE_MS);
+	for (i = 0; i < NIDS; i++)
+		p[i] = it_start(ids[i], "init %d %d %d %s --dir %s", ids[i],
+		    it_succ(ids, NIDS, i, 1), it_succ(ids, NIDS, i, 2), TAIL, it_peer_dir(ids[i]));
+	it_wait_all_listening(p, NIDS, IT_DEADLINE_MS);
+	data_request_ok(p[1], "0007", want7, REPAIR_MS);
+	data_request_ok(p[6], "0260", want260, REPAIR_MS);
+	it_wait_until(restart_moved_nothing, p[4], REPAIR_MS, "8 offered its copies back");
+}
+END_TEST
+
+int
+main(int argc, char **argv)
+{
+	const struct it_test tests[] = {
+		IT_TEST(test_data_kill_owner),
+		IT_TEST(test_data_quit_owner),
+		IT_TEST(test_data_join_new_owner),
+		IT_TEST(test_data_kill_successor_then_owner),
+		IT_TEST(test_data_store_during_repair),
+		IT_TEST(test_data_replicas_1_as_before),
+		IT_TEST(test_data_full_restart),
+	};
+
+	return it_main(argc, argv, "data", tests, sizeof tests / sizeof tests[0]);
+}

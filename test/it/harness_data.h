@@ -1,0 +1,26 @@
+/* Scenario helpers for data that survives (issue 10): copies in peer directories, requests. */
+#ifndef CDHT_IT_HARNESS_DATA_H
+#define CDHT_IT_HARNESS_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "harness.h"
+
+/* <dir of id>/<file>.pdf (via it_s). */
+const char	*data_copy(int id, const char *file);
+/* Wait until peer id's directory holds file with exactly the bytes of want. */
+void		 data_wait_copy(int id, const char *file, const char *want, int ms);
+/* Wait until peer id's directory no longer holds file. */
+void		 data_wait_gone(int id, const char *file, int ms);
+/* Does peer id's directory hold file with the bytes of want? */
+bool		 data_has_copy(int id, const char *file, const char *want);
+/*
+ * `request file` at p (p2p dialect): wait for "File F received" and compare the copy with
+ * want byte for byte. The previous received copy is removed first.
+ */
+void		 data_request_ok(struct it_peer *p, const char *file, const char *want, int ms);
+/* How many cdht-*.manifest files are in peer id's directory. */
+size_t		 data_manifests(int id);
+
+#endif
