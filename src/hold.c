@@ -392,17 +392,41 @@ static void
 hold_batch_end(struct hold *h, uint64_t now)
 {
 	struct hold_batch	*b = &h->batch;
-	char			 about[32] = "";
 
 	if (!b->active)
 		return;
 	b->active = false;
+	if (b->what == NULL && h->gone >= 0) {
+		b->what = "repair";	/* a neighbour left our view meanwhile */
+		snprintf(b->about, sizeof b->about, " after peer %d", h->gone);
+	} else if (b->what == NULL) {
+		b->what = "hand-off";	/* a neighbour came in */
+		if (h->came >= 0)
+			snprintf(b->about, sizeof b->about, " to peer %d", h->came);
+	}
+	h->gone = h->came = -1;
 	if (b->sent == 0 && strcmp(b->what, "restart") != 0)
 		return;		/* every holder had it: nothing to report */
-	if (b->about >= 0)
-		snprintf(about, sizeof about, " of %04d", b->about);
-	log_say("%s%s: %u files, %.1f MB sent, %u already there, in %.1f s", b->what, about,
+	log_say("%s%s: %u copies, %.1f MB sent, %u already there, in %.1f s", b->what, b->about,
 	    b->sent, (double)b->bytes / 1e6, b->there, (double)(now - b->since) / 1000.0);
+}
+
+/* The first id of a that is not in b, or -1. */
+static int
+hold_view_left(const struct place_view *a, const struct place_view *b)
+{
+	int i, j;
+
+	for (i = 0; i < 2 * PLACE_ARC; i++) {
+		int id = i < PLACE_ARC ? a->pred[i] : a->succ[i - PLACE_ARC];
+		bool found = id == PLACE_NO_PEER;
+
+		for (j = 0; j < PLACE_ARC && !found; j++)
+			found = b->pred[j] == id || b->succ[j] == id;
+		if (!found)
+			return id;
+	}
+	return -1;
 }
 
 /* A trigger made offers: start a batch unless one is open. */
@@ -416,18 +440,13 @@ hold_batch_start(struct hold *h, const struct place_event *ev, uint64_t now)
 	memset(b, 0, sizeof *b);
 	b->active = true;
 	b->since = now;
-	b->about = -1;
 	if (h->leaving) {
 		b->what = "hand-off";
 	} else if (ev->kind == PLACE_EV_STORED) {
 		b->what = "replication";
-		b->about = ev->file;
-	} else if (h->ring->stats.deaths > h->deaths) {
-		b->what = "repair";
+		snprintf(b->about, sizeof b->about, " of %04d", ev->file);
 	} else if (h->loaded) {
 		b->what = "restart";
-	} else {
-		b->what = "hand-off";
 	}
 	h->loaded = false;
 }
@@ -450,12 +469,16 @@ hold_plan(struct hold *h, const struct place_view *v, uint64_t now)
 		ev.kind = PLACE_EV_STORED;
 		ev.file = h->stored_file;
 	}
+	if ((k = hold_view_left(&h->view, v)) >= 0)
+		h->gone = (int)k;
+	if ((k = hold_view_left(v, &h->view)) >= 0)
+		h->came = (int)k;
 	place_plan(v, h->inv, h->n, &ev, now, &pl);
+	if (pl.noffer > 0)
+		hold_batch_start(h, &ev, now);
 	h->view = *v;
 	h->replan = h->stored = false;
 	h->unsettled = pl.unsettled;
-	if (pl.noffer > 0)
-		hold_batch_start(h, &ev, now);
 	h->deaths = h->ring->stats.deaths;
 	for (i = 0; i < pl.noffer; i++)
 		hold_offer(h, &pl.offer[i], now);
@@ -766,7 +789,9 @@ hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
 	    hold_find(h, o.file) < 0 && place_role(&v, keys_of_file(o.file), NULL) != PLACE_NONE) {
 		hold_set(h, o.file, o.gen, o.size, o.sum, PLACE_SRC_USER);
 	}
-	if (st == PLACE_ST_NOT_NEIGHBOUR || st == PLACE_ST_USER_FILE || st == PLACE_ST_NO_ROOM)
+	/* A peer just started does not know its neighbours yet: no alarm for that. */
+	if ((st == PLACE_ST_NOT_NEIGHBOUR && v.pred[0] != PLACE_NO_PEER) ||
+	    st == PLACE_ST_USER_FILE || st == PLACE_ST_NO_ROOM)
 		log_warn("refused %04u from peer %u: %s", o.file, m->from.id,
 		    st == PLACE_ST_NOT_NEIGHBOUR ? "not a ring neighbour" :
 		    st == PLACE_ST_USER_FILE ? "this directory's own file differs" :
@@ -908,6 +933,7 @@ hold_init(struct hold *h, struct ctx *x, const struct ring *ring, uint64_t now)
 	h->manifest_at = UINT64_MAX;
 	h->next = UINT64_MAX;
 	h->deaths = ring->stats.deaths;
+	h->gone = h->came = -1;
 	hold_view(h, &h->view);
 	if (x->cfg.replicas < 2)
 		return;

@@ -36,7 +36,7 @@ struct hold_meta {
 struct hold_batch {
 	bool		active;
 	const char	*what;		/* "replication", "hand-off", "repair", "restart" */
-	int		about;		/* the file replicated; -1: none */
+	char		about[24];	/* " of 0007", " after peer 8", " to peer 7" */
 	uint64_t	since;
 	unsigned	sent;		/* copies sent */
 	uint64_t	bytes;
@@ -57,6 +57,7 @@ struct hold {
 	bool				 stored;	/* the last trigger was a store */
 	int				 stored_file;
 	uint64_t			 deaths;	/* ring deaths seen at the last plan */
+	int				 gone, came;	/* a peer that left / entered our view lately */
 	bool				 may_delete;
 	bool				 loaded;	/* entries came from a manifest */
 	bool				 syncing;

@@ -70,7 +70,7 @@ START_TEST(test_data_kill_owner)
 	data_wait_copy(15, "0007", want, REPAIR_MS);	/* 10 owns key 7 now: 10 12 15 */
 	data_request_ok(p[1], "0007", want, IT_DEADLINE_MS);
 	it_wait_line(p[5], IT_OUT, 0, 1, "The file has been sent", IT_DEADLINE_MS);
-	IT_ASSERT(it_contains(p[5], IT_ERR, "repair: 1 files"), "10 reports its repair");
+	IT_ASSERT(it_contains(p[5], IT_ERR, "repair after peer 8: 1 copies"), "10 reports its repair");
 }
 END_TEST
 
@@ -81,7 +81,7 @@ START_TEST(test_data_quit_owner)
 
 	it_send(p[4], "quit");
 	it_expect_exit(p[4], 0, REPAIR_MS);
-	IT_ASSERT(it_contains(p[4], IT_ERR, "hand-off: 1 files"), "8 reports its hand-off");
+	IT_ASSERT(it_contains(p[4], IT_ERR, "hand-off: 1 copies"), "8 reports its hand-off");
 	data_wait_copy(15, "0007", want, IT_DEADLINE_MS);
 	data_request_ok(p[1], "0007", want, IT_DEADLINE_MS);
 	it_wait_line(p[5], IT_OUT, 0, 1, "The file has been sent", IT_DEADLINE_MS);
@@ -113,6 +113,7 @@ START_TEST(test_data_kill_successor_then_owner)
 	data_wait_copy(15, "0007", want, REPAIR_MS);
 	it_signal(p[4], SIGKILL);			/* 8: holders 12 15 1 */
 	data_wait_copy(1, "0007", want, REPAIR_MS);
+	it_wait_line(p[3], IT_OUT, 0, 1, "Peer 8 is no longer alive", REPAIR_MS);
 	data_request_ok(p[1], "0007", want, IT_DEADLINE_MS);
 	IT_ASSERT(it_contains(p[1], IT_OUT, "Peer 12 had File 0007"), "12 owns key 7 now");
 }
@@ -168,7 +169,7 @@ END_TEST
 static bool
 restart_moved_nothing(void *arg)
 {
-	return it_contains(arg, IT_ERR, "restart: 0 files, 0.0 MB sent");
+	return it_contains(arg, IT_ERR, "restart: 0 copies, 0.0 MB sent");
 }
 
 START_TEST(test_data_full_restart)
