@@ -242,8 +242,11 @@ hold_manifest_write(struct hold *h, uint64_t now)
 
 	h->manifest_at = UINT64_MAX;
 	h->manifest_last = now;
-	if (h->ctx->cfg.replicas < 2 || (buf = malloc(len + 1)) == NULL)
+	/* A peer that never held anything leaves no file behind (the seeds' directories). */
+	if (h->ctx->cfg.replicas < 2 || (h->n == 0 && !h->manifest_exists) ||
+	    (buf = malloc(len + 1)) == NULL)
 		return;
+	h->manifest_exists = true;
 	place_manifest_format(h->inv, h->n, buf, len + 1);
 	hold_manifest_path(h, false, path, sizeof path);
 	hold_manifest_path(h, true, tmp, sizeof tmp);
@@ -292,6 +295,7 @@ hold_manifest_load(struct hold *h)
 	hold_manifest_path(h, false, path, sizeof path);
 	if ((fp = fopen(path, "r")) == NULL)
 		return;
+	h->manifest_exists = true;
 	if (fstat(fileno(fp), &st) != 0 || st.st_size > 16 * 1024 * 1024 ||
 	    (text = malloc((size_t)st.st_size + 1)) == NULL) {
 		fclose(fp);
@@ -939,7 +943,7 @@ hold_init(struct hold *h, struct ctx *x, const struct ring *ring, uint64_t now)
 		return;
 	hold_manifest_load(h);
 	hold_manifest_write(h, now);
-	/* Written before we enter the ring, so a peer sharing the directory sees ours. */
+	/* Another peer's manifest here: a shared directory, where nothing is ever deleted. */
 	h->may_delete = hold_alone(h);
 	h->replan = true;
 }

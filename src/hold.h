@@ -60,6 +60,7 @@ struct hold {
 	int				 gone, came;	/* a peer that left / entered our view lately */
 	bool				 may_delete;
 	bool				 loaded;	/* entries came from a manifest */
+	bool				 manifest_exists;	/* ours is on disk */
 	bool				 syncing;
 	uint64_t			 manifest_at;	/* write due then; UINT64_MAX: clean */
 	uint64_t			 manifest_last;
@@ -74,7 +75,7 @@ struct hold {
 	uint64_t			 next;		/* earliest deadline; UINT64_MAX: none */
 };
 
-/* Read the manifest (if replicas > 1) and write it back at once, before we join. */
+/* Read the manifest (if replicas > 1) and write it back at once (if we hold anything). */
 void	 hold_init(struct hold *h, struct ctx *x, const struct ring *ring, uint64_t now);
 void	 hold_free(struct hold *h);
 /* The ring or time moved: plan if the view changed or something is due; offers go out. */

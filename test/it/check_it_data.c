@@ -198,6 +198,142 @@ START_TEST(test_data_full_restart)
 }
 END_TEST
 
+/* ---- churn: a ring of 10 holding 20 files through 20 kills, quits and joins */
+
+#define CHURN_FILES	20
+#define CHURN_EVENTS	20
+
+struct churn {
+	struct it_peer	*proc[256];
+	bool		 live[256];
+	int		 file[CHURN_FILES];
+	char		 want[CHURN_FILES][4096];
+	uint64_t	 rng;
+};
+
+static uint64_t
+churn_rand(struct churn *c)
+{
+	c->rng ^= c->rng << 13;
+	c->rng ^= c->rng >> 7;
+	c->rng ^= c->rng << 17;
+	return c->rng;
+}
+
+/* The live ids, ascending; how many. */
+static size_t
+churn_ids(const struct churn *c, int *out)
+{
+	size_t	n = 0;
+	int	id;
+
+	for (id = 0; id < 256; id++)
+		if (c->live[id])
+			out[n++] = id;
+	return n;
+}
+
+/* Do the three holders of every file (by the live ring) have it? */
+static bool
+churn_settled(void *arg)
+{
+	struct churn	*c = arg;
+	int		 ids_now[256];
+	size_t		 n = churn_ids(c, ids_now), i, k, o;
+
+	for (i = 0; i < CHURN_FILES; i++) {
+		o = it_index(ids_now, n, it_owner(ids_now, n, c->file[i] % 256));
+		for (k = 0; k < 3; k++)
+			if (!data_has_copy(ids_now[(o + k) % n], it_s("%04d", c->file[i]),
+			    c->want[i]))
+				return false;
+	}
+	return true;
+}
+
+/* A random live peer other than `not`. */
+static int
+churn_pick(struct churn *c, int not)
+{
+	int	ids_now[256];
+	size_t	n = churn_ids(c, ids_now);
+	int	id;
+
+	do
+		id = ids_now[churn_rand(c) % n];
+	while (id == not);
+	return id;
+}
+
+/* One kill, quit or join, waited for until the ring and every file's holders are whole. */
+static void
+churn_event(struct churn *c, int e)
+{
+	int	ids_now[256], id, pred;
+	size_t	n = churn_ids(c, ids_now), i;
+	int	kind = (int)(churn_rand(c) % 3);
+
+	if (n <= 7)
+		kind = 2;
+	if (n >= 12)
+		kind = (int)(churn_rand(c) % 2);
+	if (kind == 2) {
+		do
+			id = (int)(churn_rand(c) % 250) + 1;
+		while (c->live[id] || c->proc[id] != NULL);
+		c->proc[id] = it_start(id, "join %d %d %s", id, churn_pick(c, -1), TAIL);
+		c->live[id] = true;
+		it_wait_line(c->proc[id], IT_OUT, 0, 1, it_s("Join request has been accepted"),
+		    REPAIR_MS);
+	} else {
+		id = churn_pick(c, -1);
+		i = it_index(ids_now, n, id);
+		pred = ids_now[(i + n - 1) % n];
+		c->live[id] = false;
+		if (kind == 0) {
+			it_signal(c->proc[id], SIGKILL);
+			it_wait_line(c->proc[pred], IT_OUT, 0, 1,
+			    it_s("Peer %d is no longer alive", id), REPAIR_MS);
+		} else {
+			it_send(c->proc[id], "quit");
+			it_expect_exit(c->proc[id], 0, REPAIR_MS);
+		}
+	}
+	it_wait_until(churn_settled, c, REPAIR_MS, it_s("every file on its 3 holders after "
+	    "event %d (%s %d)", e, kind == 0 ? "kill" : kind == 1 ? "quit" : "join", id));
+}
+
+START_TEST(test_data_churn_soak)
+{
+	static const int	start[] = { 2, 20, 40, 60, 90, 120, 150, 180, 210, 240 };
+	static struct churn	c;
+	struct it_peer		*p[10];
+	size_t			 i;
+	int			 e, at;
+
+	memset(&c, 0, sizeof c);
+	c.rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)it_base();
+	it_ring(p, start, 10, IT_P2P, TAIL);
+	for (i = 0; i < 10; i++) {
+		c.proc[start[i]] = p[i];
+		c.live[start[i]] = true;
+	}
+	for (i = 0; i < CHURN_FILES; i++) {
+		c.file[i] = 1000 + (int)i * 397 % 9000;
+		at = churn_pick(&c, -1);
+		snprintf(c.want[i], sizeof c.want[i], "%s", put(at, it_s("%04d", c.file[i]),
+		    1000 + churn_rand(&c) % 30000, (uint64_t)c.file[i]));
+		it_send(c.proc[at], "store %04d", c.file[i]);
+	}
+	it_wait_until(churn_settled, &c, REPAIR_MS, "every file stored on its 3 holders");
+	for (e = 0; e < CHURN_EVENTS; e++)
+		churn_event(&c, e);
+	for (i = 0; i < CHURN_FILES; i++)
+		data_request_ok(c.proc[churn_pick(&c, -1)], it_s("%04d", c.file[i]), c.want[i],
+		    IT_DEADLINE_MS);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -209,6 +345,7 @@ main(int argc, char **argv)
 		IT_TEST(test_data_store_during_repair),
 		IT_TEST(test_data_replicas_1_as_before),
 		IT_TEST(test_data_full_restart),
+		IT_TEST(test_data_churn_soak),
 	};
 
 	return it_main(argc, argv, "data", tests, sizeof tests / sizeof tests[0]);
