@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,25 @@ struct hold_in {
 };
 
 static void	hold_rearm(struct hold *h);
+
+static int	hold_debugging = -1;	/* CDHT_DEBUG_HOLD=1: every offer and answer on stderr */
+
+/* A line for CDHT_DEBUG_HOLD. */
+static void __attribute__((format(printf, 1, 2)))
+hold_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (hold_debugging < 0)
+		hold_debugging = getenv("CDHT_DEBUG_HOLD") != NULL;
+	if (!hold_debugging)
+		return;
+	va_start(ap, fmt);
+	fputs("cdht: hold: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
 
 /* ---- the directory */
 
@@ -321,6 +341,15 @@ hold_manifest_load(struct hold *h)
 
 /* ---- the view and the plan */
 
+/* How long a view must hold still before copies may be deleted: three detection budgets. */
+static uint64_t
+hold_settle_ms(const struct hold *h)
+{
+	const struct ring_cfg *c = &h->ring->cfg;
+
+	return 3 * (c->ping_interval_ms + (uint64_t)(c->loss_threshold + 1) * c->ping_timeout_ms);
+}
+
 /* Our neighbours as the ring knows them now. */
 static void
 hold_view(const struct hold *h, struct place_view *v)
@@ -334,7 +363,7 @@ hold_view(const struct hold *h, struct place_view *v)
 		v->pred[i] = v->succ[i] = PLACE_NO_PEER;
 	v->replicas = h->ctx->cfg.replicas < 1 ? 1 : h->ctx->cfg.replicas > PLACE_MAX_REPLICAS ?
 	    PLACE_MAX_REPLICAS : h->ctx->cfg.replicas;
-	v->may_delete = h->may_delete;
+	v->may_delete = h->may_delete && h->stable;
 	if (r->state != RING_UP && r->state != RING_LEAVING)
 		return;
 	if (r->pred[0].known) {
@@ -531,6 +560,8 @@ hold_out_free(struct hold_out *o)
 static void
 hold_out_result(struct hold *h, struct hold_out *o, enum place_status st, uint64_t now)
 {
+	hold_debug("%04u to %d: %s (%s)", o->file, o->to, place_status_name(st),
+	    o->state == HOLD_OFFERED ? "offered" : o->state == HOLD_SENDING ? "sending" : "sent");
 	place_on_result(h->inv, h->n, o->file, o->to, st, now);
 	if (st == PLACE_ST_HAVE) {
 		h->progress_at = now;
@@ -571,6 +602,7 @@ hold_offer(struct hold *h, const struct place_offer *po, uint64_t now)
 		hold_out_result(h, o, PLACE_ST_FAILED, now);
 		return;
 	}
+	hold_debug("offer %04u to %d (intent %d)", o->file, o->to, (int)o->intent);
 	memset(&m, 0, sizeof m);
 	m.type = WIRE_HOLD_OFFER;
 	m.u.hold.file = o->file;
@@ -794,6 +826,7 @@ hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
 		hold_set(h, o.file, o.gen, o.size, o.sum, PLACE_SRC_USER);
 	}
 	/* A peer just started does not know its neighbours yet: no alarm for that. */
+	hold_debug("offer of %04u from %u: %s", o.file, m->from.id, place_status_name(st));
 	if ((st == PLACE_ST_NOT_NEIGHBOUR && v.pred[0] != PLACE_NO_PEER) ||
 	    st == PLACE_ST_USER_FILE || st == PLACE_ST_NO_ROOM)
 		log_warn("refused %04u from peer %u: %s", o.file, m->from.id,
@@ -851,16 +884,20 @@ hold_commit(struct hold *h, struct hold_in *in)
 	if (hold_hash(in->tmp, &size, &sum) != 0 || size != in->size || sum != in->sum) {
 		log_warn("refused %04u from peer %u: the bytes do not match the offer", in->file,
 		    in->from.id);
+		unlink(in->tmp);
 		return PLACE_ST_BAD;
 	}
 	hold_path(h, in->file, path, sizeof path);
 	if (k >= 0 && hold_unchanged(h, (size_t)k)) {
-		if (rename(in->tmp, path) != 0)
+		if (rename(in->tmp, path) != 0) {
+			unlink(in->tmp);
 			return PLACE_ST_NO_ROOM;
+		}
 	} else if (link(in->tmp, path) != 0) {
 		uint32_t	usize;
 		uint64_t	usum;
 
+		unlink(in->tmp);
 		if (errno != EEXIST)
 			return PLACE_ST_NO_ROOM;
 		/* The user's file is there: identical, it is our copy; else it stays. */
@@ -870,6 +907,8 @@ hold_commit(struct hold *h, struct hold_in *in)
 			return PLACE_ST_USER_FILE;
 		}
 		src = PLACE_SRC_USER;
+	} else {
+		unlink(in->tmp);	/* F.pdf is the one name now (no file was replaced) */
 	}
 	hold_set(h, in->file, in->gen, size, sum, src);
 	h->bytes_received += size;
@@ -1048,6 +1087,17 @@ hold_sync(struct hold *h, uint64_t now)
 		return;
 	h->syncing = true;
 	hold_view(h, &v);
+	/*
+	 * Deletions wait until the view has held still for a while: a neighbour's stale word
+	 * (a dead peer it still names) lasts at most a detection budget.
+	 */
+	v.may_delete = false;
+	if (memcmp(&v, &h->stable_view, sizeof v) != 0) {
+		h->stable_view = v;
+		h->view_since = now;
+	}
+	h->stable = now >= h->view_since + hold_settle_ms(h);
+	hold_view(h, &v);
 	if (memcmp(&v, &h->view, sizeof v) != 0 || place_next_deadline(h->inv, h->n) <= now)
 		h->replan = true;
 	if (h->replan)
@@ -1074,6 +1124,8 @@ hold_rearm(struct hold *h)
 		t = h->manifest_at;
 	if (h->leaving && !h->left && h->progress_at + HOLD_QUIT_STALL_MS < t)
 		t = h->progress_at + HOLD_QUIT_STALL_MS;
+	if (!h->stable && h->view_since + hold_settle_ms(h) < t)
+		t = h->view_since + hold_settle_ms(h);
 	h->next = t;
 }
 

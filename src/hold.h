@@ -53,6 +53,9 @@ struct hold {
 	LIST_HEAD(, hold_out)		 outs;
 	LIST_HEAD(, hold_in)		 ins;
 	struct place_view		 view;		/* as of the last plan */
+	struct place_view		 stable_view;	/* the view, and since when it held */
+	uint64_t			 view_since;
+	bool				 stable;	/* long enough for deletions */
 	bool				 replan;	/* plan at the next sync */
 	bool				 stored;	/* the last trigger was a store */
 	int				 stored_file;

@@ -233,11 +233,10 @@ churn_ids(const struct churn *c, int *out)
 	return n;
 }
 
-/* Do the three holders of every file (by the live ring) have it? */
+/* Do the three holders of every file (by the live ring) have it? Else say who lacks what. */
 static bool
-churn_settled(void *arg)
+churn_lacks(struct churn *c, char *why, size_t cap)
 {
-	struct churn	*c = arg;
 	int		 ids_now[256];
 	size_t		 n = churn_ids(c, ids_now), i, k, o;
 
@@ -245,10 +244,29 @@ churn_settled(void *arg)
 		o = it_index(ids_now, n, it_owner(ids_now, n, c->file[i] % 256));
 		for (k = 0; k < 3; k++)
 			if (!data_has_copy(ids_now[(o + k) % n], it_s("%04d", c->file[i]),
-			    c->want[i]))
-				return false;
+			    c->want[i])) {
+				snprintf(why, cap, "peer %d lacks %04d (key %d)", ids_now[(o + k) % n],
+				    c->file[i], c->file[i] % 256);
+				return true;
+			}
 	}
-	return true;
+	return false;
+}
+
+/* Wait until every file is on its three holders; fail saying who lacks what. */
+static void
+churn_wait(struct churn *c, const char *after)
+{
+	static char	what[512];
+	char		why[256];
+	int64_t		end = it_now_ms() + REPAIR_MS;
+
+	snprintf(what, sizeof what, "%s", after);
+	while (churn_lacks(c, why, sizeof why)) {
+		if (it_now_ms() > end)
+			it_fail("after %s: %s", what, why);
+		usleep(20 * 1000);	/* polling the directories, as the harness waits do */
+	}
 }
 
 /* A random live peer other than `not`. */
@@ -299,8 +317,8 @@ churn_event(struct churn *c, int e)
 			it_expect_exit(c->proc[id], 0, REPAIR_MS);
 		}
 	}
-	it_wait_until(churn_settled, c, REPAIR_MS, it_s("every file on its 3 holders after "
-	    "event %d (%s %d)", e, kind == 0 ? "kill" : kind == 1 ? "quit" : "join", id));
+	churn_wait(c, it_s("event %d (%s %d)", e, kind == 0 ? "kill" : kind == 1 ? "quit" :
+	    "join", id));
 }
 
 START_TEST(test_data_churn_soak)
@@ -325,7 +343,7 @@ START_TEST(test_data_churn_soak)
 		    1000 + churn_rand(&c) % 30000, (uint64_t)c.file[i]));
 		it_send(c.proc[at], "store %04d", c.file[i]);
 	}
-	it_wait_until(churn_settled, &c, REPAIR_MS, "every file stored on its 3 holders");
+	churn_wait(&c, "the stores");
 	for (e = 0; e < CHURN_EVENTS; e++)
 		churn_event(&c, e);
 	for (i = 0; i < CHURN_FILES; i++)
