@@ -1129,13 +1129,13 @@ hold_rearm(struct hold *h)
 	h->next = t;
 }
 
-/* Our role for file as the last plan saw it. */
+/* Our role for a ring copy of file as the last plan saw it (not for the user's own file). */
 bool
 hold_role(const struct hold *h, int file, enum place_role *role)
 {
 	ssize_t	k = hold_find(h, file);
 
-	if (k < 0)
+	if (k < 0 || h->inv[k].source == PLACE_SRC_USER)
 		return false;
 	*role = h->inv[k].role;
 	return true;

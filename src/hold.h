@@ -98,7 +98,7 @@ void	 hold_sent(struct hold *h, struct hold_out *o, bool ok, uint64_t now);
 void	 hold_received(struct hold *h, struct hold_in *in, bool ok, uint64_t now);
 /* Time passed: timeouts, retries, the manifest, a stalled quit. */
 void	 hold_tick(struct hold *h, uint64_t now);
-/* Our role for file as the last plan saw it; false if we do not hold it for the ring. */
+/* Our role for file as the last plan saw it; false unless we hold a ring copy of it. */
 bool	 hold_role(const struct hold *h, int file, enum place_role *role);
 /* Our hand-off and replica copies, appended to the snapshot as transfers. */
 void	 hold_snapshot(const struct hold *h, struct status_snapshot *snap, uint64_t now);

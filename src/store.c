@@ -352,9 +352,19 @@ store_snapshot(const struct store *st, struct status_snapshot *snap, uint64_t no
 	for (i = 0; i < n; i++) {
 		struct status_file *f = &snap->files[i];
 
+		enum place_role	role;
+
 		f->file = files[i];
 		f->role = st->owner_of[files[i] / 8] & (1u << (files[i] % 8)) ? STATUS_OWNER :
 		    STATUS_OWN;
+		/*
+		 * A ring copy: its role as the last plan saw it (a spare counts as a replica). The
+		 * user's own file stays "own" even when the ring counts on it.
+		 */
+		if (hold_role(st->hold, files[i], &role) && role != PLACE_UNKNOWN)
+			f->role = role == PLACE_OWNER ? STATUS_OWNER : STATUS_REPLICA;
+		else if (hold_role(st->hold, files[i], &role) && f->role == STATUS_OWN)
+			f->role = STATUS_REPLICA;	/* a copy received, before our view is known */
 		f->size = files_size(st->ctx->cfg.dir, files[i]);
 		if (f->size < 0)
 			f->size = STATUS_NONE;

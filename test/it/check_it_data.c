@@ -65,6 +65,10 @@ START_TEST(test_data_kill_owner)
 	struct it_peer	*p[NIDS];
 	const char	*want = ring_with_0007(p);
 
+	IT_ASSERT(data_status_has(p[4], "{\"file\":\"0007\",\"key\":7,\"role\":\"owner\""),
+	    "8 says it owns 0007");
+	IT_ASSERT(data_status_has(p[6], "{\"file\":\"0007\",\"key\":7,\"role\":\"replica\""),
+	    "12 says it holds a replica of 0007");
 	it_signal(p[4], SIGKILL);			/* 8 */
 	it_wait_line(p[3], IT_OUT, 0, 1, "Peer 8 is no longer alive", REPAIR_MS);
 	data_wait_copy(15, "0007", want, REPAIR_MS);	/* 10 owns key 7 now: 10 12 15 */

@@ -78,3 +78,20 @@ data_manifests(int id)
 	closedir(d);
 	return n;
 }
+
+/* Does `status --json` at p mention needle? */
+bool
+data_status_has(struct it_peer *p, const char *needle)
+{
+	size_t	 m = it_mark(p, IT_OUT), n, i;
+	char	**lines;
+	bool	 found = false;
+
+	it_send(p, "status --json");
+	it_wait_nlines(p, IT_OUT, m, 1, IT_DEADLINE_MS);
+	lines = it_lines(p, IT_OUT, m, &n);
+	for (i = 0; i < n && !found; i++)
+		found = strncmp(lines[i], "{\"cdht\"", 7) == 0 && strstr(lines[i], needle) != NULL;
+	it_free_lines(lines);
+	return found;
+}

@@ -20,6 +20,8 @@ bool		 data_has_copy(int id, const char *file, const char *want);
  * want byte for byte. The previous received copy is removed first.
  */
 void		 data_request_ok(struct it_peer *p, const char *file, const char *want, int ms);
+/* Does `status --json` at p mention needle (waits for the answer line)? */
+bool		 data_status_has(struct it_peer *p, const char *needle);
 /* How many cdht-*.manifest files are in peer id's directory. */
 size_t		 data_manifests(int id);
 
