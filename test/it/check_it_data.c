@@ -202,6 +202,64 @@ START_TEST(test_data_full_restart)
 }
 END_TEST
 
+/* An offer of a file to peer 10 from the puppet. */
+static void
+offer(int as, int port, int file, uint32_t size, uint64_t sum)
+{
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_OFFER;
+	m.u.hold.file = (uint16_t)file;
+	m.u.hold.intent = 1;
+	m.u.hold.size = size;
+	m.u.hold.gen = 5;
+	m.u.hold.sum = sum;
+	data_puppet_send(as, port, 10, &m, NULL, 0);
+}
+
+START_TEST(test_data_bad_offers_refused)
+{
+	struct it_peer	*p[NIDS];
+	const char	*want = ring_with_0007(p);
+	struct wire_msg	 m, a;
+	int		 port = it_base() + 199, lfd;
+	static const char bytes[10] = "0123456789";
+
+	/* A stranger offers 0007 to 10: refused, 10's copy untouched. */
+	offer(99, port, 7, 10, 1);
+	it_wait_line(p[5], IT_ERR, 0, 1, "cdht: refused 0007 from peer 99: not a ring neighbour",
+	    IT_DEADLINE_MS);
+	/* Bytes nobody asked for: refused, nothing written. */
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_DATA;
+	m.u.hold.file = 7;
+	m.u.hold.size = sizeof bytes;
+	m.u.hold.gen = 5;
+	m.u.hold.sum = 1;
+	data_puppet_send(4, port, 10, &m, bytes, sizeof bytes);
+	it_wait_line(p[5], IT_ERR, 0, 1, "cdht: refused a copy of 0007 from peer 4: not asked for",
+	    IT_DEADLINE_MS);
+	/* Its predecessor's offer of a key 10 owns (0009), then bytes of another checksum. */
+	lfd = data_puppet_listen(port);
+	offer(8, port, 9, sizeof bytes, 12345);
+	data_puppet_read(lfd, &a, IT_DEADLINE_MS);
+	IT_ASSERT(a.type == WIRE_HOLD_ANSWER && a.u.hold_answer.status == 1, "10 wants 0009");
+	m.u.hold.file = 9;
+	m.u.hold.sum = 12345;
+	data_puppet_send(8, port, 10, &m, bytes, sizeof bytes);
+	data_puppet_read(lfd, &a, IT_DEADLINE_MS);
+	IT_ASSERT(a.type == WIRE_HOLD_ANSWER && a.u.hold_answer.status == 8,
+	    "10 says bad copy (%u)", a.u.hold_answer.status);
+	close(lfd);
+	it_wait_line(p[5], IT_ERR, 0, 1,
+	    "cdht: refused 0009 from peer 8: the bytes do not match the offer", IT_DEADLINE_MS);
+	IT_ASSERT(!it_file_exists(data_copy(10, "0009")), "no 0009.pdf at 10");
+	it_expect_files_equal(data_copy(10, "0007"), want);
+	it_expect_alive(p[5]);
+}
+END_TEST
+
 /* ---- churn: a ring of 10 holding 20 files through 20 kills, quits and joins */
 
 #define CHURN_FILES	20
@@ -367,6 +425,7 @@ main(int argc, char **argv)
 		IT_TEST(test_data_store_during_repair),
 		IT_TEST(test_data_replicas_1_as_before),
 		IT_TEST(test_data_full_restart),
+		IT_TEST(test_data_bad_offers_refused),
 		IT_TEST(test_data_churn_soak),
 	};
 

@@ -1,5 +1,11 @@
 /* Scenario helpers for data that survives: copies in peer directories, requests. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <dirent.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,4 +100,86 @@ data_status_has(struct it_peer *p, const char *needle)
 		found = strncmp(lines[i], "{\"cdht\"", 7) == 0 && strstr(lines[i], needle) != NULL;
 	it_free_lines(lines);
 	return found;
+}
+
+/* The puppet's contact. */
+static struct contact
+data_puppet_contact(int id, int port)
+{
+	static const uint8_t lo[4] = { 127, 0, 0, 1 };
+
+	return contact_v4((uint8_t)id, lo, (uint16_t)port);
+}
+
+/* Send one frame (and body) to peer `to` as the puppet. */
+void
+data_puppet_send(int id, int port, int to, struct wire_msg *m, const void *body, size_t len)
+{
+	uint8_t			buf[WIRE_MAX_FRAME];
+	struct sockaddr_in	sa;
+	size_t			n;
+	int			fd;
+
+	m->from = data_puppet_contact(id, port);
+	if ((n = wire_encode(m, buf, sizeof buf)) == 0)
+		it_fail("puppet: cannot encode %s", wire_type_name(m->type));
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)(it_base() + to));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		it_fail("puppet: cannot connect to peer %d: %s", to, strerror(errno));
+	if (write(fd, buf, n) != (ssize_t)n || (len > 0 && write(fd, body, len) != (ssize_t)len))
+		it_fail("puppet: cannot write to peer %d", to);
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+/* Listen as the puppet. */
+int
+data_puppet_listen(int port)
+{
+	struct sockaddr_in	sa;
+	int			fd, one = 1;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 8) != 0)
+		it_fail("puppet: cannot listen on %d: %s", port, strerror(errno));
+	return fd;
+}
+
+/* Accept one connection and decode its first frame. */
+void
+data_puppet_read(int lfd, struct wire_msg *m, int ms)
+{
+	uint8_t		 buf[WIRE_MAX_FRAME];
+	struct pollfd	 pfd = { lfd, POLLIN, 0 };
+	size_t		 got = 0, flen = 0;
+	const char	*why = NULL;
+	int64_t		 end = it_now_ms() + ms;
+	int		 fd;
+
+	if (poll(&pfd, 1, ms) != 1 || (fd = accept(lfd, NULL, NULL)) == -1)
+		it_fail("puppet: no connection within %d ms", ms);
+	while (it_now_ms() < end) {
+		struct pollfd	p = { fd, POLLIN, 0 };
+		ssize_t		r;
+
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		if ((r = read(fd, buf + got, sizeof buf - got)) <= 0)
+			break;
+		got += (size_t)r;
+		if (wire_frame_len(buf, got, &flen, &why) == 0 && got >= flen)
+			break;
+	}
+	close(fd);
+	if (flen == 0 || got < flen || wire_decode(buf, flen, m, &why) != 0)
+		it_fail("puppet: no whole frame (%s)", why != NULL ? why : "short");
 }

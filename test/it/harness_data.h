@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cdht/wire.h"
 #include "harness.h"
 
 /* <dir of id>/<file>.pdf (via it_s). */
@@ -22,6 +23,16 @@ bool		 data_has_copy(int id, const char *file, const char *want);
 void		 data_request_ok(struct it_peer *p, const char *file, const char *want, int ms);
 /* Does `status --json` at p mention needle (waits for the answer line)? */
 bool		 data_status_has(struct it_peer *p, const char *needle);
+/*
+ * A puppet peer speaking the wire: `id` at 127.0.0.1:port (a port of its own). It sends one
+ * frame (and body bytes, if any) to peer `to` on a connection of its own.
+ */
+void		 data_puppet_send(int id, int port, int to, struct wire_msg *m, const void *body,
+		     size_t len);
+/* Listen as the puppet on 127.0.0.1:port; the listening socket. */
+int		 data_puppet_listen(int port);
+/* Accept one connection on lfd and decode its first frame into m, within ms. */
+void		 data_puppet_read(int lfd, struct wire_msg *m, int ms);
 /* How many cdht-*.manifest files are in peer id's directory. */
 size_t		 data_manifests(int id);
 
