@@ -202,6 +202,50 @@ START_TEST(test_data_full_restart)
 }
 END_TEST
 
+/* Fail if file in dir ever differs from want during ms (a "stays so" check, not a wait). */
+static void
+stays_equal(const char *path, const char *want, int ms)
+{
+	int64_t	end = it_now_ms() + ms;
+	char	why[256];
+
+	while (it_now_ms() < end) {
+		if (!it_file_exists(path) || it_files_differ(path, want, why, sizeof why) != 0)
+			it_fail("%s changed or vanished in a shared directory", path);
+		usleep(50 * 1000);
+	}
+}
+
+START_TEST(test_data_shared_directory_loses_nothing)
+{
+	struct it_peer	*p[NIDS], *j;
+	const char	*want7 = put(REF, "0007", 20000, 7);
+	const char	*want2012 = put(REF, "2012", 30000, 2012);
+	char		 shared[4096];
+	size_t		 i;
+
+	snprintf(shared, sizeof shared, "%s", it_peer_dir(100));
+
+	it_put_file(100, "0007.pdf", 20000, 7);
+	it_put_file(100, "2012.pdf", 30000, 2012);
+	for (i = 0; i < NIDS; i++)
+		p[i] = it_start(ids[i], "init %d %d %d %s --dir %s", ids[i],
+		    it_succ(ids, NIDS, i, 1), it_succ(ids, NIDS, i, 2), TAIL, shared);
+	it_wait_all_listening(p, NIDS, IT_DEADLINE_MS);
+	it_send(p[0], "store 0007");
+	it_wait_line(p[4], IT_OUT, 0, 1, "Store 0007 request accepted", IT_DEADLINE_MS);
+	j = it_start(7, "join 7 4 %s --dir %s", TAIL, shared);
+	it_wait_line(j, IT_OUT, 0, 1, "Join request has been accepted", IT_DEADLINE_MS);
+	it_signal(p[5], SIGKILL);			/* 10 */
+	it_wait_line(p[4], IT_OUT, 0, 1, "Peer 10 is no longer alive", REPAIR_MS);
+	/* Longer than the three detection budgets a deletion would wait for. */
+	stays_equal(it_s("%s/0007.pdf", shared), want7, 9000);
+	it_expect_files_equal(it_s("%s/2012.pdf", shared), want2012);
+	data_request_ok_in(p[1], shared, "0007", want7, IT_DEADLINE_MS);
+	it_expect_alive(j);
+}
+END_TEST
+
 /* An offer of a file to peer 10 from the puppet. */
 static void
 offer(int as, int port, int file, uint32_t size, uint64_t sum)
@@ -426,6 +470,7 @@ main(int argc, char **argv)
 		IT_TEST(test_data_replicas_1_as_before),
 		IT_TEST(test_data_full_restart),
 		IT_TEST(test_data_bad_offers_refused),
+		IT_TEST(test_data_shared_directory_loses_nothing),
 		IT_TEST(test_data_churn_soak),
 	};
 

@@ -59,7 +59,15 @@ data_wait_gone(int id, const char *file, int ms)
 void
 data_request_ok(struct it_peer *p, const char *file, const char *want, int ms)
 {
-	const char	*got = it_s("%s/received_%s.pdf", it_peer_dir(it_id(p)), file);
+	data_request_ok_in(p, it_peer_dir(it_id(p)), file, want, ms);
+}
+
+/* The same for a peer whose directory is dir. */
+void
+data_request_ok_in(struct it_peer *p, const char *dir, const char *file, const char *want,
+    int ms)
+{
+	const char	*got = it_s("%s/received_%s.pdf", dir, file);
 	size_t		 m;
 
 	unlink(got);

@@ -21,6 +21,9 @@ bool		 data_has_copy(int id, const char *file, const char *want);
  * want byte for byte. The previous received copy is removed first.
  */
 void		 data_request_ok(struct it_peer *p, const char *file, const char *want, int ms);
+/* The same for a peer whose directory is dir (a shared one). */
+void		 data_request_ok_in(struct it_peer *p, const char *dir, const char *file,
+		     const char *want, int ms);
 /* Does `status --json` at p mention needle (waits for the answer line)? */
 bool		 data_status_has(struct it_peer *p, const char *needle);
 /*
