@@ -4,7 +4,7 @@
 #  1. repair: ring 1 3 4 5 8 10 12 15 (0.2 s pings, timeout 0.2 s, threshold 3: detection
 #     bound 0.8 s); 100 files of 1 MiB owned by 8 (held by 8 10 12); kill -9 8; time until
 #     15 (the new third holder) holds all 100.
-#  2. join: the same ring holding 200 files of 64 KiB spread over all keys; peer 7 joins;
+#  2. join: the same ring holding 200 files of 64 KiB with keys 0..15; peer 7 joins;
 #     bytes moved (sum of every peer's bytes_out in `status --json`) / bytes of the copies
 #     that change holders (the test's own placement oracle).
 #  3. idle: ring 1 3 4 holding 1,000 files of 1 KiB (every peer holds all) vs an empty one:
@@ -141,7 +141,7 @@ bench_join() {
 	local -a files=() ids=(1 3 4 5 8 10 12 15) newids=(1 3 4 5 7 8 10 12 15)
 	mkdir -p "$d/1"
 	for ((i = 0; i < 200; i++)); do
-		f=$(printf '%04d' $((i * 47 + 13)))
+		f=$(printf '%04d' $((i % 16 + 256 * (i / 16))))	# keys 0..15: the ring's own stretch
 		files+=("$f")
 		head -c "$size" /dev/urandom >"$d/1/$f.pdf"
 	done
@@ -161,6 +161,7 @@ bench_join() {
 	"$bin" --base-port "$base" --dir "$d/7" --quiet-pings --ping-timeout 0.2 join 7 4 0.2 \
 		<"$d/7.in" >"$d/7.out" 2>"$d/7.err" &
 	pids+=($!)
+	# shellcheck disable=SC2034 # held open: the joiner's stdin
 	exec {fd_7}>"$d/7.in"
 	local mine=()
 	for f in "${files[@]}"; do
