@@ -59,6 +59,7 @@ struct hold {
 	bool				 replan;	/* plan at the next sync */
 	bool				 stored;	/* the last trigger was a store */
 	int				 stored_file;
+	int				 label_file;	/* the next batch replicates it; -1 */
 	uint64_t			 deaths;	/* ring deaths seen at the last plan */
 	int				 gone, came;	/* a peer that left / entered our view lately */
 	bool				 may_delete;
