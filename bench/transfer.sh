@@ -7,9 +7,17 @@
 #       (sendfile -> read/write into a file) of the same file;
 #   (c) peak RSS (VmHWM) of owner and requester, read just before they are killed.
 # Ring: peers 1 2 3; the files are keyed 3 (owner peer 3); peer 1 requests (1 -> 2 -> 3).
-# Usage: bench/transfer.sh [REPS] (default 3 per case). CDHT_BIN overrides the binary.
+#   (d) issue 13 side by side, one run each, 2 MiB at MSS 400 on loopback: drop 0.1 with
+#       --timeout auto (window 1 and 32) against a fixed 1 s (a capped run, extrapolated, and
+#       the model figure); drop 0 at --window 1, 32 and TCP mode; ratios;
+#   (e) real loss (root: skipped otherwise): a ring of 3 in a network namespace where
+#       nftables drops 10% of UDP datagrams, --timeout auto at window 1 and 32; RTX counts
+#       in the owner's log against the data segments the requester never saw.
+# Usage: bench/transfer.sh [REPS] [SECTIONS] (default 3 per case, sections abcde; the
+# classic (a)+(c) RSS figures are part of (a)). CDHT_BIN overrides the binary.
 set -euo pipefail
 reps=${1:-3}
+sections=${2:-abde}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CDHT_BIN:-$root/build/cdht}
 cc=${CC:-cc}
@@ -221,9 +229,10 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 echo "binary: $bin"
 echo
 
-# ---- (a) UDP stop-and-wait ---------------------------------------------------------------
 small=$(( 2 << 20 ))
 head -c "$small" /dev/urandom >"$dir/small.bin"
+# ---- (a) UDP stop-and-wait ---------------------------------------------------------------
+if [[ $sections == *a* ]]; then
 echo "(a) 2 MiB by UDP stop-and-wait, drop 0, timeout 1 s, $reps runs per MSS"
 printf '%-5s %-4s %8s %9s %11s %11s %11s %9s %4s %9s %9s\n' \
     MSS run segments "time s" "us/segment" "log us/seg" "min RTT us" "MB/s" RTX "owner KiB" "req KiB"
@@ -260,8 +269,10 @@ done
 echo "  (RTX: retransmissions in the owner's log for that run; KiB columns are VmHWM, the"
 echo "   peak since the peer started, so cumulative over the runs of one ring.)"
 echo
+fi
 
 # ---- (b) TCP, 64 MiB ---------------------------------------------------------------------
+if [[ $sections == *b* ]]; then
 big=$(( 64 << 20 ))
 head -c "$big" /dev/urandom >"$dir/big.bin"
 echo "(b) 64 MiB over TCP, $reps runs each (the file is in the page cache; copies go to disk)"
@@ -292,3 +303,119 @@ stop_ring
 echo "  (plain: sendfile() to a child that read()s and write()s into a file; its KiB is the"
 echo "   child's peak RSS. cdht times include the request routing 1 -> 2 -> 3 and a few ms"
 echo "   of polling.)"
+fi
+
+# one_run TAG LIMIT_S ARGS...: a fresh ring with ARGS, a warm-up 2 MiB request (2051), then
+# the measured one (2307); sets $elapsed, $inpeer (the requester's summary line's seconds)
+# and $rtx (RTX lines in the owner's log for the measured run).
+one_run() {
+	local tag=$1 limit=$2 before=0 k
+	shift 2
+	start_ring "$tag" 400 "$@" --ping-interval 0.2
+	ln "$dir/small.bin" "$ring/3/2051.pdf"
+	ln "$dir/small.bin" "$ring/3/2307.pdf"
+	request 2051 "$limit"
+	before=$(lines "$ring/3/responding_log.txt")
+	request 2307 "$limit"
+	# The requester's own figure (its summary line on stderr): data begun to file complete,
+	# without the request's routing and this script's polling.
+	for ((k = 0; k < 100; k++)); do
+		inpeer=$(sed -n 's/.*received 2307 from peer 3: .* in \([0-9.]*\) s .*/\1/p' "$ring/1.err")
+		[[ -n $inpeer ]] && break
+		sleep 0.01
+	done
+	rtx=0
+	if [[ -e $ring/3/responding_log.txt ]]; then
+		rtx=$(tail -n +$((before + 1)) "$ring/3/responding_log.txt" | grep -c '^RTX' || true)
+	fi
+	stop_ring
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+
+# ---- (d) issue 13 side by side -----------------------------------------------------------
+if [[ $sections == *d* ]]; then
+segs=$(( (small + 399) / 400 ))
+echo "(d) 2 MiB, MSS 400, loopback, one measured run each after a warm-up ($segs segments)"
+printf '%-36s %9s %9s %6s\n' case "time s" "in peer s" RTX
+one_run auto1 120 0.1 --timeout auto --window 1
+t_auto1=$elapsed
+printf '%-36s %9.3f %9s %6d\n' "drop 0.1, --timeout auto, window 1" "$elapsed" "$inpeer" "$rtx"
+one_run auto32 120 0.1 --timeout auto --window 32
+t_auto32=$elapsed
+printf '%-36s %9.3f %9s %6d\n' "drop 0.1, --timeout auto, window 32" "$elapsed" "$inpeer" "$rtx"
+# Fixed 1 s at window 1: a capped run (CAP_S seconds), extrapolated from the owner's
+# status --json bytes, and the model: each segment is lost with p = 0.1 and then costs 1 s,
+# so segs x p / (1 - p) x 1 s (plus the round trips, negligible).
+cap=${CAP_S:-15}
+start_ring fixed1 400 0.1 --timeout 1 --window 1 --ping-interval 0.2
+ln "$dir/small.bin" "$ring/3/2051.pdf"
+echo "request 2051" >"$ring/1.in"
+sleep "$cap"	# the capped run lasts this long (not a synchronisation)
+echo "status --json" >"$ring/3.in"
+sleep 0.2
+done_b=$(grep '^{' "$ring/3.out" | tail -n 1 | jq '[.transfers[] | select(.file == "2051") | .bytes] | first // 0')
+stop_ring
+t_fixed=$(awk -v b="$done_b" -v c="$cap" -v s="$small" 'BEGIN { if (b > 0) printf "%.0f", c * s / b; else print "inf" }')
+model=$(awk -v n="$segs" 'BEGIN { printf "%.0f", n * 0.1 / 0.9 }')
+printf '%-36s %9s %9s %6s   (%d of %d bytes in %d s; model %s s)\n' \
+    "drop 0.1, --timeout 1, window 1" "~$t_fixed" - - "$done_b" "$small" "$cap" "$model"
+echo "  ratio fixed 1 s / auto (window 1): $(ratio "$t_fixed" "$t_auto1")x;" \
+    "fixed 1 s / auto (window 32): $(ratio "$t_fixed" "$t_auto32")x"
+one_run w1 60 0 --window 1
+t_w1=$elapsed p_w1=$inpeer
+printf '%-36s %9.4f %9s %6d\n' "drop 0, window 1" "$elapsed" "$inpeer" "$rtx"
+one_run w32 60 0 --window 32
+t_w32=$elapsed p_w32=$inpeer
+printf '%-36s %9.4f %9s %6d\n' "drop 0, window 32" "$elapsed" "$inpeer" "$rtx"
+one_run tcp 60 0 --transfer tcp
+t_tcp=$elapsed p_tcp=$inpeer
+printf '%-36s %9.4f %9s %6s\n' "drop 0, --transfer tcp" "$elapsed" "$inpeer" -
+echo "  ratio window 1 / window 32: $(ratio "$t_w1" "$t_w32")x; window 32 / TCP: $(ratio "$t_w32" "$t_tcp")x" \
+    "(in peer: $(ratio "$p_w1" "$p_w32")x and $(ratio "$p_w32" "$p_tcp")x)"
+echo "  (time: from typing request to 'The file is received.', polled every 2 ms by this script,"
+echo "   which competes for the CPUs; in peer: the requester's summary line, from the first data"
+echo "   to the complete file, with ms resolution)"
+echo
+fi
+
+# ---- (e) real loss in a network namespace ------------------------------------------------
+if [[ $sections == *e* ]]; then
+echo "(e) 2 MiB, MSS 400, 10% random UDP loss by nftables in a network namespace, --timeout auto"
+# shellcheck source=test/netns/ring_lib.sh
+. "$root/test/netns/ring_lib.sh"
+if netns_need; then
+	printf '%-10s %9s %6s %6s %8s %6s %8s\n' window "time s" sent lost "lost %" RTX "RTX/lost"
+	for w in 1 32; do
+		trap 'netns_cleanup; cleanup' EXIT
+		netns_setup || break
+		# shellcheck disable=SC2034  # read by ring_lib.sh
+		NR_IDS=(1 2 3)
+		# shellcheck disable=SC2034
+		NR_N=3
+		nbase=$((10000 + RANDOM % 20000))
+		netns_ring "$bin" "$nbase" --ping-interval 1 --timeout auto --window "$w"
+		sleep 1.5	# the ring forms (pings every second); not a synchronisation of the transfer
+		ln "$dir/small.bin" "$NR_DIR/3/2051.pdf"
+		netns_loss 10
+		t0=$EPOCHREALTIME
+		netns_send 1 "request 2051"
+		for ((k = 0; k < 6000; k++)); do
+			grep -q 'The file is received\.' "$NR_DIR/1.out" 2>/dev/null && break
+			sleep 0.01
+		done
+		t1=$EPOCHREALTIME
+		netns_loss 0
+		cmp -s "$dir/small.bin" "$NR_DIR/1/received_2051.pdf" || echo "transfer.sh: netns copy differs or is missing" >&2
+		# Datagrams the owner put on the wire, and those of them the requester logged.
+		sent=$(grep -cE '^(snd|RTX) ' "$NR_DIR/3/responding_log.txt" || true)
+		rtx=$(grep -c '^RTX ' "$NR_DIR/3/responding_log.txt" || true)
+		got=$(awk '$1 == "rcv"' "$NR_DIR/1/requesting_log.txt" | wc -l)
+		awk -v w="$w" -v a="$t0" -v b="$t1" -v s="$sent" -v g="$got" -v x="$rtx" 'BEGIN {
+			l = s - g; printf "%-10d %9.3f %6d %6d %7.1f%% %6d %8.2f\n", w, b - a, s, l,
+			    100 * l / s, x, (l > 0 ? x / l : 0) }'
+		netns_cleanup
+	done
+	echo "  (sent: snd+RTX lines in the owner's log; lost: those the requester never logged"
+	echo "   as rcv; ACKs are lost at the same rate, so window 1 also resends for lost ACKs)"
+fi
+fi

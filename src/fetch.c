@@ -77,6 +77,7 @@ fetch_init(struct fetch *f, uint32_t id, int file, uint64_t now)
 	f->file = file;
 	f->state = FETCH_WAITING;
 	f->deadline = now + FETCH_ANSWER_WAIT_MS;
+	f->unsent_to = -1;
 }
 
 /* The owner answered (or its first segment did): announce it and open the copy. */
@@ -87,7 +88,9 @@ fetch_begin(struct fetch *f, uint8_t owner, uint64_t now, struct fetch_out *out)
 	fetch_push(out, FETCH_ACT_OPEN);
 	f->owner = owner;
 	f->started = now;
-	xfer_rx_init(&f->rx, now);
+	f->unsent_to = -1;
+	/* The largest window: a --window 1 requester can take a --window 32 owner's data. */
+	xfer_rx_init(&f->rx, XFER_WINDOW_MAX, now);
 }
 
 /* The copy holds got bytes and nothing more will come: check it, put it in place, linger. */
@@ -129,7 +132,8 @@ fetch_on_answer(struct fetch *f, uint8_t from, int file, bool have, uint32_t siz
 	f->size_known = true;
 	if (f->state == FETCH_UDP) {
 		/* Its data came first; the size is all that was missing. */
-		if (f->rx.expect - 1 > size) {
+		/* Bytes already written ahead of a gap count, not only those in order. */
+		if (f->rx.high - 1 > size) {
 			fetch_text(out, FETCH_ACT_WARN, "file %04d from peer %u: more bytes came "
 			    "than announced; discarded", f->file, from);
 			fetch_end(f, true, out);
@@ -139,7 +143,7 @@ fetch_on_answer(struct fetch *f, uint8_t from, int file, bool have, uint32_t siz
 	fetch_begin(f, from, now, out);
 	if (!tcp) {
 		f->state = FETCH_UDP;
-		f->deadline = f->rx.progress_at + XFER_GIVE_UP_MS;
+		f->deadline = xfer_rx_next_deadline(&f->rx);
 	} else if (size == 0) {
 		f->state = FETCH_TCP;
 		fetch_finish(f, 0, now, out);
@@ -159,13 +163,13 @@ fetch_fits(const struct fetch *f, uint32_t seq, uint16_t len, bool last)
 	return !f->size_known || (end <= f->size && (!last || end == f->size));
 }
 
-/* A stop-and-wait segment for this request. */
+/* A UDP data segment for this request. */
 void
 fetch_on_data(struct fetch *f, uint8_t from, uint32_t seq, uint16_t len, bool last,
     uint64_t now, struct fetch_out *out)
 {
 	enum xfer_rx_result	res;
-	uint32_t		next;
+	uint32_t		next, sack;
 	struct fetch_action	*a;
 
 	if (f->state == FETCH_TCP || f->state == FETCH_OVER)
@@ -183,7 +187,7 @@ fetch_on_data(struct fetch *f, uint8_t from, uint32_t seq, uint16_t len, bool la
 		return;
 	}
 	fetch_log(out, XFER_LOG_RCV, seq, len, 0);
-	res = xfer_rx_on_data(&f->rx, seq, len, last, now, &next);
+	res = xfer_rx_on_data(&f->rx, seq, len, last, now, &next, &sack);
 	if ((res == XFER_RX_WRITE || res == XFER_RX_COMPLETE) && len > 0) {
 		a = fetch_push(out, FETCH_ACT_WRITE);
 		a->offset = seq - 1;
@@ -192,12 +196,12 @@ fetch_on_data(struct fetch *f, uint8_t from, uint32_t seq, uint16_t len, bool la
 	}
 	a = fetch_push(out, FETCH_ACT_ACK);
 	a->ack = next;
-	a->sack = seq;
+	a->sack = sack;		/* 0 when the segment was refused */
 	fetch_log(out, XFER_LOG_SND, 0, 0, next);
 	if (res == XFER_RX_COMPLETE)
 		fetch_finish(f, f->rx.expect - 1, now, out);
 	else if (f->state == FETCH_UDP)
-		f->deadline = f->rx.progress_at + XFER_GIVE_UP_MS;
+		f->deadline = xfer_rx_next_deadline(&f->rx);
 }
 
 /* The TCP body is in (or failed). */
@@ -241,6 +245,31 @@ fetch_tick(struct fetch *f, uint64_t now, struct fetch_out *out)
 	default:
 		break;
 	}
+}
+
+/* The request could not reach its first hop. */
+bool
+fetch_on_unsent(struct fetch *f, uint8_t to, uint64_t now, struct fetch_out *out)
+{
+	if (f->state != FETCH_WAITING || f->retried)
+		return false;
+	f->retried = true;
+	f->unsent_to = to;
+	(void)now;	/* it waits for repair within its first wait */
+	fetch_text(out, FETCH_ACT_SAY, "request for %04d: peer %u did not take it (it may have "
+	    "just left); sending it again once the ring has repaired", f->file, to);
+	return true;
+}
+
+/* Has the ring a new first successor for a request waiting for repair? */
+bool
+fetch_resend_due(struct fetch *f, int succ, uint64_t now)
+{
+	if (f->state != FETCH_WAITING || f->unsent_to < 0 || succ < 0 || succ == f->unsent_to)
+		return false;
+	f->unsent_to = -1;
+	f->deadline = now + FETCH_ANSWER_WAIT_MS;	/* the one extension of its wait */
+	return true;
 }
 
 /* OPEN or WRITE failed. */

@@ -16,6 +16,14 @@ struct fetch_job {
 	struct fetch		 f;
 	int			 fd;
 	char			 tmp[FILES_PATH_MAX];
+	struct net_conn		*conn;		/* the body's connection while FETCH_TCP */
+	struct xfer_meter	 meter;		/* progress lines, from when the copy opened */
+	bool			 metered;	/* the copy is open: meter runs */
+	uint8_t			*wbuf;		/* contiguous segments not yet written */
+	uint32_t		 woff, wlen;	/* their offset in the copy and bytes */
+	bool			 ack_pending;	/* an in-order ACK waits for the burst's end */
+	uint32_t		 ack, sack;	/* that ACK */
+	struct contact		 ack_to;
 };
 
 /* What an input brought along that actions may need. */
@@ -25,15 +33,55 @@ struct fetching_input {
 	const struct contact	*from;		/* ACK: the segment's sender */
 };
 
-/* The earliest deadline of any request, stored for the timer (fetch_tick acts on the same). */
+/* Is the copy moving (a progress line may be due)? */
+static bool
+fetching_moving(const struct fetch_job *j)
+{
+	return j->metered && (j->f.state == FETCH_UDP || j->f.state == FETCH_TCP);
+}
+
+/* Bytes of the copy so far: written segments, or what the transport moved of the body. */
+static uint64_t
+fetching_bytes(const struct fetch_job *j)
+{
+	if (j->f.state == FETCH_TCP && j->conn != NULL)
+		return net_conn_body_moved(j->conn);
+	return j->f.bytes;
+}
+
+/*
+ * The earliest deadline of any request or progress line, stored for the timer (fetch_tick
+ * and fetching_tick act on the same fields).
+ */
 static void
 fetching_rearm(struct fetching *fg)
 {
 	const struct fetch_job *j;
 
 	fg->next = FETCH_NEVER;
-	for (j = LIST_FIRST(&fg->jobs); j != NULL; j = LIST_NEXT(j, link))
+	for (j = LIST_FIRST(&fg->jobs); j != NULL; j = LIST_NEXT(j, link)) {
 		fg->next = j->f.deadline < fg->next ? j->f.deadline : fg->next;
+		if (fetching_moving(j) && j->meter.due < fg->next)
+			fg->next = j->meter.due;
+	}
+}
+
+/* One stderr line with a copy's figures: progress while it comes, a summary at its end. */
+static void
+fetching_say_figures(const struct fetch_job *j, bool end, uint64_t now)
+{
+	struct xfer_progress	p;
+	char			label[64], line[256];
+
+	snprintf(label, sizeof label, "%s %04d from peer %u", end ? "received" : "receiving",
+	    j->f.file, j->f.owner);
+	xfer_progress_figures(&p, end ? j->f.bytes : fetching_bytes(j), j->f.size,
+	    j->f.size_known, j->meter.start, now);
+	if (end)
+		xfer_progress_summary(&p, label, -1, line, sizeof line);
+	else
+		xfer_progress_line(&p, label, line, sizeof line);
+	log_say("%s", line);
 }
 
 /* No requests. */
@@ -49,25 +97,66 @@ fetching_job_free(struct fetch_job *j)
 {
 	LIST_REMOVE(j, link);
 	files_drop_partial(&j->fd, j->tmp);
+	free(j->wbuf);
 	free(j);
+}
+
+/* Write the segments held for the copy: 0, or -1 (said why). */
+static int
+fetching_wflush(struct fetch_job *j)
+{
+	uint32_t len = j->wlen;
+
+	j->wlen = 0;
+	if (len == 0 || pwrite(j->fd, j->wbuf, len, (off_t)j->woff) == (ssize_t)len)
+		return 0;
+	log_warn("cannot write the copy of %04d: %s", j->f.file, strerror(errno));
+	return -1;
+}
+
+/*
+ * A segment for the copy. Contiguous ones read together are written with one pwrite at the
+ * end of the burst (at most FETCHING_WBUF bytes held); others are written at once.
+ */
+static int
+fetching_write(struct fetch_job *j, const uint8_t *data, uint32_t len, uint32_t off)
+{
+	if (j->wlen > 0 && (off != j->woff + j->wlen || j->wlen + len > FETCHING_WBUF) &&
+	    fetching_wflush(j) != 0)
+		return -1;
+	if (j->wbuf == NULL && len <= FETCHING_WBUF)
+		j->wbuf = malloc(FETCHING_WBUF);
+	if (j->wbuf == NULL || len > FETCHING_WBUF) {
+		if (pwrite(j->fd, data, len, (off_t)off) == (ssize_t)len)
+			return 0;
+		log_warn("cannot write the copy of %04d: %s", j->f.file, strerror(errno));
+		return -1;
+	}
+	if (j->wlen == 0)
+		j->woff = off;
+	memcpy(j->wbuf + j->wlen, data, len);
+	j->wlen += len;
+	return 0;
 }
 
 /* Close the copy and move it into place: 0, or -1 (said why; the copy is gone). */
 static int
-fetching_commit(struct fetching *fg, struct fetch_job *j)
+fetching_commit(struct fetching *fg, struct fetch_job *j, uint64_t now)
 {
 	char	err[256];
 
 	if (files_commit(&j->fd, fg->ctx->cfg.dir, j->tmp, FILES_RECEIVED, j->f.file, err,
-	    sizeof err) == 0)
+	    sizeof err) == 0) {
+		fetching_say_figures(j, true, now);
 		return 0;
+	}
 	log_warn("file %04d from peer %u: %s; discarded", j->f.file, j->f.owner, err);
 	return -1;
 }
 
-/* Send an ACK for a segment to the owner. */
+/* Send an ACK (ack, sack) for a segment to the owner. */
 static void
-fetching_ack(struct fetching *fg, struct fetch_job *j, const struct fetch_action *a,
+fetching_send_ack(struct fetching *fg, struct fetch_job *j, uint32_t ackv, uint32_t sack,
     const struct contact *to)
 {
 	struct wire_msg ack;
@@ -76,9 +165,41 @@ fetching_ack(struct fetching *fg, struct fetch_job *j, const struct fetch_action
 	ack.type = WIRE_ACK;
 	ack.from = fg->ctx->self;
 	ack.u.ack.xfer = j->f.id;
-	ack.u.ack.ack = a->ack;
-	ack.u.ack.sack = a->sack;
+	ack.u.ack.ack = ackv;
+	ack.u.ack.sack = sack;
 	net_udp_send(fg->ctx->net, to, &ack);
+}
+
+/* Send the ACK held back for the end of the burst, and log it. */
+static void
+fetching_ack_flush(struct fetching *fg, struct fetch_job *j, uint64_t now)
+{
+	if (!j->ack_pending)
+		return;
+	j->ack_pending = false;
+	fetching_send_ack(fg, j, j->ack, j->sack, &j->ack_to);
+	xferlog_write(&fg->ctx->req_log, XFER_LOG_SND, ctx_clock(fg->ctx, now), 0, 0, j->ack);
+}
+
+/*
+ * An ACK for a segment. One that a later cumulative ACK would cover (the segment is below
+ * the next expected byte) waits for the end of the datagrams read together, where only the
+ * last such ACK goes out: a window's worth of segments read at once costs one ACK, not one
+ * each. Any other (a hole, a refusal) goes out at once, after the one held back.
+ */
+static void
+fetching_ack(struct fetching *fg, struct fetch_job *j, const struct fetch_action *a,
+    const struct contact *to, uint64_t now)
+{
+	if (a->sack != 0 && a->sack < a->ack) {
+		j->ack_pending = true;
+		j->ack = a->ack;
+		j->sack = a->sack;
+		j->ack_to = *to;
+		return;
+	}
+	fetching_ack_flush(fg, j, now);
+	fetching_send_ack(fg, j, a->ack, a->sack, to);
 }
 
 /* Carry out one action: 0, or -1 if it failed (the rest of the batch is not carried out). */
@@ -101,36 +222,46 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 		return 0;
 	case FETCH_ACT_OPEN:
 		if (files_create_tmp(x->cfg.dir, FILES_RECEIVED, j->f.file, j->f.id, &j->fd,
-		    j->tmp, sizeof j->tmp, err, sizeof err) == 0)
+		    j->tmp, sizeof j->tmp, err, sizeof err) == 0) {
+			xfer_meter_init(&j->meter, now);
+			j->metered = true;
 			return 0;
+		}
 		log_say("request for %04d: %s", j->f.file, err);
 		j->fd = -1;
 		return -1;
 	case FETCH_ACT_WRITE:
-		if (pwrite(j->fd, in->data, a->len, (off_t)a->offset) == (ssize_t)a->len) {
-			x->bytes_in += a->len;
-			return 0;
-		}
-		log_warn("cannot write the copy of %04d: %s", j->f.file, strerror(errno));
-		return -1;
+		if (fetching_write(j, in->data, a->len, a->offset) != 0)
+			return -1;
+		x->bytes_in += a->len;
+		return 0;
 	case FETCH_ACT_LOG:
-		xferlog_write(&x->req_log, a->log, ctx_clock(x, now), a->offset, a->len, a->ack);
+		/* An ACK held back is logged when it goes out (a later one may replace it). */
+		if (a->log != XFER_LOG_SND || !j->ack_pending || a->ack != j->ack)
+			xferlog_write(&x->req_log, a->log, ctx_clock(x, now), a->offset, a->len,
+			    a->ack);
 		return 0;
 	case FETCH_ACT_FLUSH:
+		if (fetching_wflush(j) != 0)
+			return -1;
+		fetching_ack_flush(fg, j, now);
 		xferlog_flush(&x->req_log);
 		return 0;
 	case FETCH_ACT_ACK:
-		fetching_ack(fg, j, a, in->from);
+		fetching_ack(fg, j, a, in->from, now);
 		return 0;
 	case FETCH_ACT_BODY:
+		j->conn = in->conn;
 		net_conn_expect_body(in->conn, j->fd, a->size, j);
 		return 0;
 	case FETCH_ACT_COMMIT:
-		return fetching_commit(fg, j);
+		return fetching_commit(fg, j, now);
 	case FETCH_ACT_DISCARD:
+		j->wlen = 0;
 		files_drop_partial(&j->fd, j->tmp);
 		return 0;
 	case FETCH_ACT_FORGET:
+		fetching_ack_flush(fg, j, now);
 		fetching_job_free(j);
 		return 0;
 	}
@@ -231,6 +362,26 @@ fetching_on_data(struct fetching *fg, const struct wire_msg *m, uint64_t now)
 	fetching_rearm(fg);
 }
 
+/* The datagrams read together are all handled: held segments are written, ACKs go out. */
+void
+fetching_burst_end(struct fetching *fg, uint64_t now)
+{
+	struct fetch_job	*j, *tmp;
+	struct fetching_input	 in = { NULL, NULL, NULL };
+	struct fetch_out	 out = { .n = 0 };
+
+	LIST_FOREACH_SAFE(j, &fg->jobs, link, tmp) {
+		if (fetching_wflush(j) == 0) {
+			fetching_ack_flush(fg, j, now);
+			continue;
+		}
+		j->ack_pending = false;		/* what it acknowledges is not written */
+		fetch_abort(&j->f, &out);
+		fetching_apply(fg, j, &out, &in, now);
+	}
+	fetching_rearm(fg);
+}
+
 /* The TCP body of a request is in, or cannot be. */
 void
 fetching_body_done(struct fetching *fg, struct fetch_job *j, bool ok, uint64_t now)
@@ -238,6 +389,7 @@ fetching_body_done(struct fetching *fg, struct fetch_job *j, bool ok, uint64_t n
 	struct fetching_input	in = { NULL, NULL, NULL };
 	struct fetch_out	out = { .n = 0 };
 
+	j->conn = NULL;		/* net is done with it */
 	if (ok)
 		fg->ctx->bytes_in += j->f.size;
 	fetch_on_body(&j->f, ok, now, &out);
@@ -245,7 +397,40 @@ fetching_body_done(struct fetching *fg, struct fetch_job *j, bool ok, uint64_t n
 	fetching_rearm(fg);
 }
 
-/* Time passed. */
+/* Our request with this id never reached its first hop `to`: true if it will be retried. */
+bool
+fetching_on_unsent(struct fetching *fg, const struct contact *to, uint32_t id, uint64_t now)
+{
+	struct fetch_job	*j = fetching_find(fg, id);
+	struct fetching_input	 in = { NULL, NULL, NULL };
+	struct fetch_out	 out = { .n = 0 };
+	bool			 retry;
+
+	if (j == NULL || id == 0)
+		return false;
+	retry = fetch_on_unsent(&j->f, to->id, now, &out);
+	fetching_apply(fg, j, &out, &in, now);
+	fetching_rearm(fg);
+	return retry;
+}
+
+/* A request waiting for repair that may go out again, succ being the first successor. */
+bool
+fetching_resend_next(struct fetching *fg, int succ, uint64_t now, int *file, uint32_t *id)
+{
+	struct fetch_job *j;
+
+	LIST_FOREACH(j, &fg->jobs, link)
+		if (fetch_resend_due(&j->f, succ, now)) {
+			*file = j->f.file;
+			*id = j->f.id;
+			fetching_rearm(fg);
+			return true;
+		}
+	return false;
+}
+
+/* Time passed: deadlines of the requests, and progress lines of the copies coming. */
 void
 fetching_tick(struct fetching *fg, uint64_t now)
 {
@@ -253,6 +438,9 @@ fetching_tick(struct fetching *fg, uint64_t now)
 	struct fetching_input	 in = { NULL, NULL, NULL };
 	struct fetch_out	 out = { .n = 0 };
 
+	LIST_FOREACH(j, &fg->jobs, link)
+		if (fetching_moving(j) && xfer_meter_due(&j->meter, now))
+			fetching_say_figures(j, false, now);
 	LIST_FOREACH_SAFE(j, &fg->jobs, link, tmp) {
 		fetch_tick(&j->f, now, &out);
 		fetching_apply(fg, j, &out, &in, now);
@@ -269,7 +457,7 @@ fetching_snapshot(const struct fetching *fg, struct status_snapshot *snap, uint6
 	LIST_FOREACH(j, &fg->jobs, link) {
 		const struct fetch	*f = &j->f;
 		struct status_transfer	 t = { STATUS_RECEIVE, STATUS_REQUEST, f->file, f->owner,
-		    f->state == FETCH_TCP, f->state == FETCH_TCP ? STATUS_NONE : (int64_t)f->bytes,
+		    f->state == FETCH_TCP, (int64_t)fetching_bytes(j),
 		    f->size_known ? (int64_t)f->size : STATUS_NONE, (int64_t)(now - f->started),
 		    STATUS_NONE };
 

@@ -15,6 +15,8 @@
 #include "cdht/wire.h"
 #include "ctx.h"
 
+#define FETCHING_WBUF	(64 * 1024)	/* bytes of contiguous segments written at once */
+
 struct net_conn;
 struct fetch_job;
 
@@ -36,9 +38,22 @@ bool	 fetching_on_answer(struct fetching *fg, struct net_conn *c, const struct w
 	    uint64_t now);
 /* A UDP DATA segment. */
 void	 fetching_on_data(struct fetching *fg, const struct wire_msg *m, uint64_t now);
+/* The datagrams read together are all handled: ACKs held back for them go out. */
+void	 fetching_burst_end(struct fetching *fg, uint64_t now);
 /* The TCP body of a request is all written (ok) or cannot be (!ok). */
 void	 fetching_body_done(struct fetching *fg, struct fetch_job *job, bool ok, uint64_t now);
-/* Time passed. */
+/*
+ * Our request with this id (net's send_failed) never reached its first hop `to`: true if it
+ * will be sent again once the ring has repaired (one line says so), false if the failure is
+ * to be reported as usual.
+ */
+bool	 fetching_on_unsent(struct fetching *fg, const struct contact *to, uint32_t id,
+	    uint64_t now);
+/* A request due to go out again now that the first successor is succ (-1: none): true with
+ * its file and id (the caller routes it, then asks again for the next). */
+bool	 fetching_resend_next(struct fetching *fg, int succ, uint64_t now, int *file,
+	    uint32_t *id);
+/* Time passed: deadlines and progress lines. */
 void	 fetching_tick(struct fetching *fg, uint64_t now);
 /* Our requests still moving, as transfers. */
 void	 fetching_snapshot(const struct fetching *fg, struct status_snapshot *snap, uint64_t now);

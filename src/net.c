@@ -244,39 +244,61 @@ net_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 	event_add(n->listen_ev, NULL);
 }
 
-/* Datagrams are waiting on the UDP socket. */
+/* One datagram read from the socket: checked, decoded and handed on. */
+static void
+net_udp_one(struct net *n, const uint8_t *buf, size_t len, const struct sockaddr *sa,
+    socklen_t slen)
+{
+	struct contact	 from = net_contact_of(sa, slen);
+	struct wire_msg	 m;
+	const char	*why;
+	char		 text[CONTACT_TEXT_MAX];
+	uint64_t	 now;
+
+	if (net_other_version(n, buf, len, &from))
+		return;
+	if (wire_decode(buf, len, &m, &why) != 0) {
+		log_warn("dropped a %zu-byte datagram from %s: %s", len,
+		    contact_endpoint_text(&from, text, sizeof text), why);
+		return;
+	}
+	now = clock_now_ms();
+	if (net_family_ok(n, &m, now))
+		n->ops->udp(n->arg, &m, now);
+}
+
+/* Datagrams are waiting on the UDP socket: read them NET_UDP_RECV at a time (recvmmsg). */
 static void
 net_udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct net	*n = arg;
-	int		 i;
+	struct net		*n = arg;
+	struct mmsghdr		 mm[NET_UDP_RECV];
+	struct iovec		 iov[NET_UDP_RECV];
+	struct sockaddr_storage	 ss[NET_UDP_RECV];
+	int			 i, got, total = 0;
 
 	(void)what;
-	for (i = 0; i < NET_UDP_BURST; i++) {
-		struct sockaddr_storage	 ss;
-		socklen_t		 slen = sizeof ss;
-		struct contact		 from;
-		struct wire_msg		 m;
-		const char		*why;
-		char			 text[CONTACT_TEXT_MAX];
-		ssize_t			 len;
-		uint64_t		 now;
-
-		len = recvfrom(fd, n->udp_in, sizeof n->udp_in, 0, (struct sockaddr *)&ss, &slen);
-		if (len < 0)
-			break;
-		from = net_contact_of((struct sockaddr *)&ss, slen);
-		if (net_other_version(n, n->udp_in, (size_t)len, &from))
-			continue;
-		if (wire_decode(n->udp_in, (size_t)len, &m, &why) != 0) {
-			log_warn("dropped a %zd-byte datagram from %s: %s", len,
-			    contact_endpoint_text(&from, text, sizeof text), why);
-			continue;
+	while (total < NET_UDP_BURST) {
+		memset(mm, 0, sizeof mm);
+		for (i = 0; i < NET_UDP_RECV; i++) {
+			iov[i].iov_base = n->udp_in[i];
+			iov[i].iov_len = sizeof n->udp_in[i];
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_name = &ss[i];
+			mm[i].msg_hdr.msg_namelen = sizeof ss[i];
 		}
-		now = clock_now_ms();
-		if (net_family_ok(n, &m, now))
-			n->ops->udp(n->arg, &m, now);
+		if ((got = recvmmsg(fd, mm, NET_UDP_RECV, MSG_DONTWAIT, NULL)) <= 0)
+			break;
+		for (i = 0; i < got; i++)
+			net_udp_one(n, n->udp_in[i], mm[i].msg_len,
+			    (struct sockaddr *)&ss[i], mm[i].msg_hdr.msg_namelen);
+		total += got;
+		if (got < NET_UDP_RECV)
+			break;
 	}
+	if (total > 0 && n->ops->udp_burst_end != NULL)
+		n->ops->udp_burst_end(n->arg, clock_now_ms());
 }
 
 /* The deadline came. */
@@ -461,25 +483,91 @@ net_reachable(struct net *n, const struct contact *to, int type)
 	return false;
 }
 
-/* Send one datagram. */
+/* Say that a datagram could not be sent (a full buffer or a gone port is not news). */
+static void
+net_udp_failed(const struct contact *to, int type, int err)
+{
+	if (err != EAGAIN && err != ECONNREFUSED)
+		log_warn("cannot send %s to peer %u: %s", wire_type_name(type), to->id,
+		    strerror(err));
+}
+
+/* Put the held datagrams on the wire, in order, as few sendmmsg calls as it takes. */
+static void
+net_udp_flush(struct net *n)
+{
+	struct mmsghdr	mm[NET_UDP_BATCH];
+	struct iovec	iov[NET_UDP_BATCH];
+	unsigned	i, at = 0;
+	int		sent;
+
+	memset(mm, 0, sizeof mm);
+	for (i = 0; i < n->nheld; i++) {
+		iov[i].iov_base = n->held[i].buf;
+		iov[i].iov_len = n->held[i].len;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &n->held[i].ss;
+		mm[i].msg_hdr.msg_namelen = n->held[i].slen;
+	}
+	while (at < n->nheld) {
+		sent = sendmmsg(n->udp_fd, mm + at, n->nheld - at, 0);
+		if (sent <= 0) {
+			/* The first one failed: say so, and go on with the rest. */
+			net_udp_failed(&n->held[at].to, n->held[at].type, errno);
+			sent = 1;
+		}
+		at += (unsigned)sent;
+	}
+	n->nheld = 0;
+}
+
+/* Hold datagrams for one sendmmsg. */
+void
+net_udp_hold(struct net *n)
+{
+	n->udp_holding = true;
+}
+
+/* Send the datagrams held, and stop holding. */
+void
+net_udp_release(struct net *n)
+{
+	net_udp_flush(n);
+	n->udp_holding = false;
+}
+
+/* Send one datagram (or hold it, between net_udp_hold and net_udp_release). */
 void
 net_udp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		slen;
-	size_t			len;
+	struct sockaddr_storage	 ss;
+	socklen_t		 slen;
+	size_t			 len;
+	struct net_held		*h;
 
 	if (!net_reachable(n, to, m->type))
 		return;
+	if (n->udp_holding) {
+		if (n->nheld == NET_UDP_BATCH)
+			net_udp_flush(n);
+		h = &n->held[n->nheld];
+		if ((h->len = wire_encode(m, h->buf, sizeof h->buf)) > 0) {
+			h->slen = net_sockaddr(to, &h->ss);
+			h->to = *to;
+			h->type = m->type;
+			n->nheld++;
+			return;
+		}
+		net_udp_flush(n);	/* too large to hold: the order is kept */
+	}
 	if ((len = wire_encode(m, n->udp_out, sizeof n->udp_out)) == 0) {
 		log_warn("cannot encode %s", wire_type_name(m->type));
 		return;
 	}
 	slen = net_sockaddr(to, &ss);
-	if (sendto(n->udp_fd, n->udp_out, len, 0, (struct sockaddr *)&ss, slen) == -1 &&
-	    errno != EAGAIN && errno != ECONNREFUSED)
-		log_warn("cannot send %s to peer %u: %s", wire_type_name(m->type), to->id,
-		    strerror(errno));
+	if (sendto(n->udp_fd, n->udp_out, len, 0, (struct sockaddr *)&ss, slen) == -1)
+		net_udp_failed(to, m->type, errno);
 }
 
 /* Is this message part of keeping the ring together (given reserved connections)? */
@@ -502,6 +590,13 @@ net_is_control(int type)
 }
 
 /* Open a connection to `to` carrying m. */
+/* The id a FILE_REQ or STORE_REQ carries (its request or store), else 0. */
+static uint32_t
+net_route_id(const struct wire_msg *m)
+{
+	return m->type == WIRE_FILE_REQ || m->type == WIRE_STORE_REQ ? m->u.route.id : 0;
+}
+
 struct net_conn *
 net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
 {
@@ -515,11 +610,12 @@ net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
 	    (bev = bufferevent_socket_new(n->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
 	    (c = net_conn_new(n, bev, to, NET_CONN_CONNECTING)) == NULL) {
 		log_warn("cannot open a connection to peer %u", to->id);
-		n->ops->send_failed(n->arg, to, m->type, clock_now_ms());
+		n->ops->send_failed(n->arg, to, m->type, net_route_id(m), clock_now_ms());
 		return NULL;
 	}
 	c->to = *to;
 	c->type = m->type;
+	c->route_id = net_route_id(m);
 	if (net_conn_queue(c, m) != 0 ||
 	    bufferevent_socket_connect(bev, (struct sockaddr *)&ss, (int)slen) != 0) {
 		net_conn_close(c, "cannot connect");

@@ -32,14 +32,20 @@ struct net_conn;
 struct net_ops {
 	/* A valid datagram. */
 	void	(*udp)(void *arg, const struct wire_msg *m, uint64_t now);
+	/* The datagrams waiting together have all been handed to udp (NULL: not wanted). */
+	void	(*udp_burst_end)(void *arg, uint64_t now);
 	/*
 	 * A valid frame on connection c (c lives at least until the callback returns). A
 	 * connection carries our one message, or answers theirs with one file; a connection
 	 * that has received a body (net_conn_expect_body) says nothing more.
 	 */
 	void	(*frame)(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now);
-	/* A connection we opened died before its frame of this type was delivered. */
-	void	(*send_failed)(void *arg, const struct contact *to, int type, uint64_t now);
+	/*
+	 * A connection we opened died before its frame of this type was delivered; id is the
+	 * route's id for FILE_REQ and STORE_REQ (the request or store it carried), else 0.
+	 */
+	void	(*send_failed)(void *arg, const struct contact *to, int type, uint32_t id,
+		    uint64_t now);
 	/* A file body we queued is fully written (ok) or cannot be (!ok). Once per ctx. */
 	void	(*file_sent)(void *arg, void *ctx, bool ok, uint64_t now);
 	/* A file body we expected is fully received (ok) or cannot be (!ok). Once per ctx. */
@@ -60,6 +66,12 @@ struct net	*net_new(struct event_base *base, const struct contact *bind_to,
 void		 net_free(struct net *n);
 /* Send one datagram (best effort; failures are warned about). */
 void		 net_udp_send(struct net *n, const struct contact *to, const struct wire_msg *m);
+/*
+ * Hold the datagrams sent from now on and put them on the wire together (sendmmsg) when
+ * net_udp_release is called (or as many as fit are held); the order is kept.
+ */
+void		 net_udp_hold(struct net *n);
+void		 net_udp_release(struct net *n);
 /* Open a connection to `to` carrying m; replies on it come through ops.frame. */
 struct net_conn	*net_tcp_send(struct net *n, const struct contact *to, const struct wire_msg *m);
 /*
@@ -70,6 +82,8 @@ int		 net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd,
 		    uint32_t size, void *ctx);
 /* The next size bytes on c are a file body: written to fd (not taken over); ops.body_done. */
 void		 net_conn_expect_body(struct net_conn *c, int fd, uint32_t size, void *ctx);
+/* Bytes of c's file body moved so far (sent to the socket, or written to the file). */
+uint32_t	 net_conn_body_moved(const struct net_conn *c);
 /* Call ops.timer at this time (ms on clock_now_ms's clock); replaces the previous one. */
 void		 net_timer_at(struct net *n, uint64_t when);
 /* The connection's remote address, for messages. */

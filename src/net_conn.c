@@ -105,7 +105,7 @@ net_conn_close(struct net_conn *c, const char *why)
 	n->dead = c;
 	evtimer_add(n->reaper, &zero);
 	if (failed)
-		n->ops->send_failed(n->arg, &c->to, c->type, now);
+		n->ops->send_failed(n->arg, &c->to, c->type, c->route_id, now);
 	if (c->send_ctx != NULL) {
 		void *ctx = c->send_ctx;
 
@@ -392,6 +392,7 @@ net_conn_send_file(struct net_conn *c, const struct wire_msg *m, int fd, uint32_
 		bufferevent_disable(c->bev, EV_READ);
 	}
 	c->send_ctx = ctx;
+	c->body_size = size;
 	if ((m != NULL && net_conn_queue(c, m) != 0) ||
 	    (size > 0 && evbuffer_add_file(out, fd, 0, (ev_off_t)size) != 0)) {
 		close(fd);
@@ -420,7 +421,23 @@ net_conn_expect_body(struct net_conn *c, int fd, uint32_t size, void *ctx)
 	c->body_ctx = ctx;
 	c->body_fd = fd;
 	c->body_left = size;
+	c->body_size = size;
 	/* The bytes may already be waiting behind the frame being handled: the read loop goes on. */
+}
+
+/* Bytes of the body moved: what has left the output buffer, or reached the file. */
+uint32_t
+net_conn_body_moved(const struct net_conn *c)
+{
+	size_t queued;
+
+	if (c->body_ctx != NULL)
+		return c->body_size - c->body_left;
+	if (c->send_ctx == NULL)
+		return 0;
+	/* The output holds what is left of the body, perhaps behind the rest of a frame. */
+	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+	return queued >= c->body_size ? 0 : c->body_size - (uint32_t)queued;
 }
 
 /* A number no other connection of this process has had. */

@@ -5,6 +5,8 @@
 #ifndef CDHT_NET_INTERNAL_H
 #define CDHT_NET_INTERNAL_H
 
+#include <sys/socket.h>
+
 #include <event2/bufferevent.h>
 
 #include "net.h"
@@ -13,6 +15,9 @@
 #define NET_BODY_BURST		(16 * NET_BODY_CHUNK)	/* bytes of body read per callback */
 #define NET_SWEEP_MS		1000		/* ms between checks for stalled connections */
 #define NET_VERSION_NOTES	64		/* senders remembered for speaking another version */
+#define NET_UDP_BATCH		32		/* datagrams held for one sendmmsg, read by one recvmmsg */
+#define NET_UDP_SLOT		2048		/* bytes of a held datagram (larger: sent at once) */
+#define NET_UDP_RECV		8		/* datagrams one recvmmsg reads at most */
 
 /*
  * The life of a connection. Every change goes through net_conn_set_state, which checks it
@@ -55,6 +60,8 @@ struct net_conn {
 	void			*body_ctx;	/* a body we receive (BODY_IN) */
 	int			 body_fd;
 	uint32_t		 body_left;
+	uint32_t		 body_size;	/* bytes of the body coming or going */
+	uint32_t		 route_id;	/* ours: the FILE_REQ/STORE_REQ id, for send_failed */
 };
 
 /* A sender already told about for speaking another protocol version. */
@@ -89,8 +96,18 @@ struct net {
 	uint64_t		 family_warned;	/* when we last warned about the other family */
 	unsigned		 family_dropped;	/* messages dropped since */
 	uint8_t			 body_buf[NET_BODY_CHUNK];
-	uint8_t			 udp_in[WIRE_MAX_FRAME + 1];
+	uint8_t			 udp_in[NET_UDP_RECV][WIRE_MAX_FRAME + 1];
 	uint8_t			 udp_out[WIRE_MAX_FRAME];
+	bool			 udp_holding;	/* net_udp_hold: datagrams wait for release */
+	unsigned		 nheld;		/* datagrams held */
+	struct net_held {
+		struct sockaddr_storage	 ss;
+		socklen_t		 slen;
+		size_t			 len;
+		struct contact		 to;
+		uint8_t			 type;
+		uint8_t			 buf[NET_UDP_SLOT];
+	}			 held[NET_UDP_BATCH];
 };
 
 /* net_conn.c: a connection's life. */

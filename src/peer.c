@@ -156,6 +156,30 @@ peer_udp(void *arg, const struct wire_msg *m, uint64_t now)
 	peer_rearm(p);
 }
 
+/* Requests whose first hop failed go out again once the ring has another first successor. */
+static void
+peer_resend(struct peer *p, uint64_t now)
+{
+	int		succ = p->ring.state == RING_UP && p->ring.succ[0].known ?
+	    p->ring.succ[0].c.id : -1;
+	int		file;
+	uint32_t	id;
+
+	while (fetching_resend_next(&p->fetching, succ, now, &file, &id))
+		ring_request(&p->ring, file, id,
+		    p->x.cfg.transfer_tcp ? WIRE_MODE_TCP : WIRE_MODE_UDP, now);
+	peer_apply(p, now);
+}
+
+/* The datagrams read together are handled: ACKs held back for them go out. */
+static void
+peer_udp_burst_end(void *arg, uint64_t now)
+{
+	struct peer *p = arg;
+
+	fetching_burst_end(&p->fetching, now);
+}
+
 /* A frame on a TCP connection: answers and store data to the rooms, the rest to the ring. */
 static void
 peer_frame(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now)
@@ -187,14 +211,15 @@ peer_frame(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now
 	default:
 		ring_on_msg(&p->ring, m, now);
 		peer_apply(p, now);
+		peer_resend(p, now);
 		break;
 	}
 	peer_rearm(p);
 }
 
-/* A ring message sent over TCP never arrived. */
+/* A ring message sent over TCP never arrived (a request of ours waits for repair). */
 static void
-peer_send_failed(void *arg, const struct contact *to, int type, uint64_t now)
+peer_send_failed(void *arg, const struct contact *to, int type, uint32_t id, uint64_t now)
 {
 	struct peer *p = arg;
 
@@ -203,7 +228,8 @@ peer_send_failed(void *arg, const struct contact *to, int type, uint64_t now)
 		peer_rearm(p);
 		return;
 	}
-	ring_on_send_failed(&p->ring, to, type, now);
+	if (type != WIRE_FILE_REQ || !fetching_on_unsent(&p->fetching, to, id, now))
+		ring_on_send_failed(&p->ring, to, type, now);
 	peer_apply(p, now);
 	peer_rearm(p);
 }
@@ -217,7 +243,7 @@ peer_file_sent(void *arg, void *ctx, bool ok, uint64_t now)
 	if (*(enum ctx_job *)ctx == CTX_JOB_HOLD_OUT)
 		hold_sent(&p->hold, ctx, ok, now);
 	else
-		serve_stream_done(&p->serve, ctx, ok);
+		serve_stream_done(&p->serve, ctx, ok, now);
 	peer_rearm(p);
 }
 
@@ -244,6 +270,7 @@ peer_timer(void *arg, uint64_t now)
 
 	ring_tick(&p->ring, now);
 	peer_apply(p, now);
+	peer_resend(p, now);
 	serve_tick(&p->serve, now);
 	fetching_tick(&p->fetching, now);
 	store_tick(&p->store, now);
@@ -258,6 +285,7 @@ peer_timer(void *arg, uint64_t now)
 
 static const struct net_ops peer_net_ops = {
 	.udp = peer_udp,
+	.udp_burst_end = peer_udp_burst_end,
 	.frame = peer_frame,
 	.send_failed = peer_send_failed,
 	.file_sent = peer_file_sent,

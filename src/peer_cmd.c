@@ -32,8 +32,8 @@ peer_snapshot(const struct peer *p, uint64_t now, struct status_snapshot *s)
 	s->self = r->cfg.self;
 	s->state = states[r->state];
 	s->cfg = (struct status_config){ cfg->dialect, cfg->transfer_tcp, cfg->mss, cfg->drop,
-	    STATUS_NONE, cfg->timeout_ms, STATUS_NONE, cfg->ping_interval_ms,
-	    cfg->ping_timeout_ms, cfg->loss_threshold };
+	    cfg->window, cfg->timeout_auto ? 0 : cfg->timeout_ms, STATUS_NONE,
+	    cfg->ping_interval_ms, cfg->ping_timeout_ms, cfg->loss_threshold };
 	for (i = 0; i < 2; i++) {
 		s->succ[i] = peer_neighbour(r->succ[i].known, &r->succ[i].c,
 		    p->answered_at[r->succ[i].c.id], now);

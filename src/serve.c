@@ -16,6 +16,7 @@ struct udp_sender {
 	int			 file;
 	int			 fd;
 	uint64_t		 started;
+	struct xfer_meter	 meter;		/* progress lines */
 	struct xfer_tx		 tx;
 };
 
@@ -29,18 +30,54 @@ struct tcp_sender {
 	uint8_t			 to;
 	uint32_t		 size;
 	uint64_t		 started;
+	struct net_conn		*conn;		/* carries the body; valid while we exist */
+	struct xfer_meter	 meter;		/* progress lines */
 };
 
-/* The earliest retransmission due, stored for the timer (the same field serve_tick acts on). */
+/*
+ * The earliest retransmission or progress line due, stored for the timer (serve_tick acts on
+ * the same: xfer_tx_next_deadline and each meter's due).
+ */
 static void
 serve_rearm(struct serve *s)
 {
 	const struct udp_sender	*u;
+	const struct tcp_sender	*t;
 
 	s->next = UINT64_MAX;
-	LIST_FOREACH(u, &s->udp, link)
-		if (u->tx.deadline < s->next)
-			s->next = u->tx.deadline;
+	LIST_FOREACH(u, &s->udp, link) {
+		if (xfer_tx_next_deadline(&u->tx) < s->next)
+			s->next = xfer_tx_next_deadline(&u->tx);
+		if (u->meter.due < s->next)
+			s->next = u->meter.due;
+	}
+	LIST_FOREACH(t, &s->tcp, link)
+		if (t->meter.due < s->next)
+			s->next = t->meter.due;
+}
+
+/* The RTO a sender's timer uses now, in ms. */
+static int64_t
+serve_rto(const struct udp_sender *u)
+{
+	return (int64_t)u->tx.rto.rto_ms;
+}
+
+/* One stderr line with a transfer's figures: progress while it runs, a summary at its end. */
+static void
+serve_say_figures(const char *what, int file, int to, uint64_t done, uint64_t size,
+    uint64_t start, int64_t rto_ms, bool end, uint64_t now)
+{
+	struct xfer_progress	p;
+	char			label[64], line[256];
+
+	snprintf(label, sizeof label, "%s %04d to peer %d", what, file, to);
+	xfer_progress_figures(&p, done, size, true, start, now);
+	if (end)
+		xfer_progress_summary(&p, label, rto_ms, line, sizeof line);
+	else
+		xfer_progress_line(&p, label, line, sizeof line);
+	log_say("%s", line);
 }
 
 /* Nothing in flight. */
@@ -93,20 +130,51 @@ serve_udp_free(struct serve *s, struct udp_sender *u)
 	free(u);
 }
 
+/* File bytes read ahead for one batch: [seq, seq + len) of one sender's file. */
+struct serve_read {
+	uint8_t		buf[SERVE_READ_MAX];
+	uint32_t	seq, len;
+};
+
+/*
+ * Bytes [seg->seq, +len) in r, reading the run of contiguous segments to be sent from
+ * seg on (up to SERVE_READ_MAX bytes) in one pread when they are not there: a window's
+ * new segments cost one read, not one each. NULL if the file cannot be read.
+ */
+static const uint8_t *
+serve_read(struct serve_read *r, int fd, const struct xfer_seg *seg, const struct xfer_seg *end)
+{
+	const struct xfer_seg	*k;
+	uint32_t		 want = seg->len;
+	ssize_t			 got;
+
+	if (seg->seq >= r->seq && (uint64_t)seg->seq + seg->len <= (uint64_t)r->seq + r->len)
+		return r->buf + (seg->seq - r->seq);
+	for (k = seg + 1; k < end && k->send && k->seq == k[-1].seq + k[-1].len &&
+	    want + k->len <= SERVE_READ_MAX; k++)
+		want += k->len;
+	r->seq = seg->seq;
+	r->len = 0;
+	got = want > 0 ? pread(fd, r->buf, want, (off_t)seg->seq - 1) : 0;
+	if (got < (ssize_t)seg->len)
+		return NULL;
+	r->len = (uint32_t)got;
+	return r->buf;
+}
+
 /* Log a data segment and put it on the wire unless emulation dropped it. */
 static int
-serve_emit(struct serve *s, struct udp_sender *u, const struct xfer_seg *seg, uint64_t now)
+serve_emit(struct serve *s, struct udp_sender *u, const struct xfer_seg *seg,
+    const struct xfer_seg *end, struct serve_read *r, uint64_t now)
 {
-	static uint8_t	buf[WIRE_MAX_MSS];
 	struct ctx	*x = s->ctx;
 	struct wire_msg	m;
-	ssize_t		got;
+	const uint8_t	*data;
 
 	xferlog_write(&x->rsp_log, seg->event, ctx_clock(x, now), seg->seq, seg->len, 0);
 	if (!seg->send)
 		return 0;
-	got = seg->len > 0 ? pread(u->fd, buf, seg->len, (off_t)seg->seq - 1) : 0;
-	if (got != (ssize_t)seg->len) {
+	if ((data = serve_read(r, u->fd, seg, end)) == NULL) {
 		log_warn("cannot read %04d.pdf at byte %u: the transfer to peer %u stops",
 		    u->file, seg->seq - 1, u->to.id);
 		return -1;
@@ -118,28 +186,50 @@ serve_emit(struct serve *s, struct udp_sender *u, const struct xfer_seg *seg, ui
 	m.u.data.seq = seg->seq;
 	m.u.data.flags = seg->last ? WIRE_DATA_LAST : 0;
 	m.u.data.len = seg->len;
-	m.u.data.data = buf;
+	m.u.data.data = data;
 	net_udp_send(x->net, &u->to, &m);
 	return 0;
 }
 
-/* What xfer said about one sender: the segment to emit, the end, or giving up. */
+/* Log and send each segment of a batch, in order: 0, or -1 if the file could not be read. */
+static int
+serve_emit_all(struct serve *s, struct udp_sender *u, const struct xfer_batch *b, uint64_t now)
+{
+	static struct serve_read	r;
+	uint16_t			i;
+	int				rc = 0;
+
+	r.len = 0;	/* another sender's bytes, or stale: read afresh */
+	/* A window's worth of segments goes out in one sendmmsg. */
+	net_udp_hold(s->ctx->net);
+	for (i = 0; i < b->n && rc == 0; i++)
+		rc = serve_emit(s, u, &b->seg[i], &b->seg[b->n], &r, now);
+	net_udp_release(s->ctx->net);
+	return rc;
+}
+
+/* What xfer said about one sender: the segments to emit, the end, or giving up. */
 static void
 serve_udp_result(struct serve *s, struct udp_sender *u, enum xfer_result res,
-    const struct xfer_seg *seg, uint64_t now)
+    const struct xfer_batch *b, uint64_t now)
 {
 	switch (res) {
 	case XFER_SEND:
-		if (serve_emit(s, u, seg, now) != 0)
+		if (serve_emit_all(s, u, b, now) != 0)
 			serve_udp_free(s, u);
 		break;
 	case XFER_DONE:
 		xferlog_flush(&s->ctx->rsp_log);
 		ctx_print(s->ctx, CON_FILE_SENT, 0, 0, u->file);
+		serve_say_figures("sent", u->file, u->to.id, u->tx.size, u->tx.size,
+		    u->meter.start, serve_rto(u), true, now);
 		serve_udp_free(s, u);
 		break;
+	case XFER_BAD:
+		log_warn("ignored an impossible ACK from peer %u for %04d", u->to.id, u->file);
+		break;
 	case XFER_GAVE_UP:
-		if (u->tx.seq == 1)
+		if (!u->tx.acked_any)
 			log_warn("gave up sending %04d to peer %u: it acknowledged nothing",
 			    u->file, u->to.id);
 		else
@@ -157,7 +247,7 @@ void
 serve_on_ack(struct serve *s, const struct wire_msg *m, uint64_t now)
 {
 	struct udp_sender	*u;
-	struct xfer_seg		 seg;
+	struct xfer_batch	 b;
 	uint32_t		 before;
 	enum xfer_result	 res;
 
@@ -168,12 +258,10 @@ serve_on_ack(struct serve *s, const struct wire_msg *m, uint64_t now)
 		return;		/* late duplicate of a finished transfer */
 	xferlog_write(&s->ctx->rsp_log, XFER_LOG_RCV, ctx_clock(s->ctx, now), 0, 0,
 	    m->u.ack.ack);
-	before = u->tx.seq;
-	res = xfer_tx_on_ack(&u->tx, m->u.ack.ack, &s->ctx->rng, now, &seg);
-	if (res == XFER_SEND || res == XFER_DONE)
-		s->ctx->bytes_out += res == XFER_DONE ? u->tx.size - (before - 1) :
-		    u->tx.seq - before;
-	serve_udp_result(s, u, res, &seg, now);
+	before = xfer_tx_acked_bytes(&u->tx);
+	res = xfer_tx_on_ack(&u->tx, m->u.ack.ack, m->u.ack.sack, &s->ctx->rng, now, &b);
+	s->ctx->bytes_out += xfer_tx_acked_bytes(&u->tx) - before;
+	serve_udp_result(s, u, res, &b, now);
 	serve_rearm(s);
 }
 
@@ -194,6 +282,8 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 	t->to = to;
 	t->size = size;
 	t->started = now;
+	t->conn = c;
+	xfer_meter_init(&t->meter, now);
 	LIST_INSERT_HEAD(&s->tcp, t, link);
 	serve_hold(s, to);
 	if (net_conn_send_file(c, hdr, fd, size, t) != 0) {
@@ -207,10 +297,13 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 
 /* A body we streamed is written, or cannot be. */
 void
-serve_stream_done(struct serve *s, struct tcp_sender *t, bool ok)
+serve_stream_done(struct serve *s, struct tcp_sender *t, bool ok, uint64_t now)
 {
-	if (ok)
+	if (ok) {
 		s->ctx->bytes_out += t->size;
+		serve_say_figures(t->answer ? "sent" : "stored", t->file, t->to, t->size,
+		    t->size, t->meter.start, -1, true, now);
+	}
 	if (t->answer && ok)
 		ctx_print(s->ctx, CON_FILE_SENT, 0, 0, t->file);
 	else if (!ok)
@@ -242,7 +335,7 @@ serve_udp_start(struct serve *s, const struct wire_route *rt, const struct wire_
 {
 	struct ctx		*x = s->ctx;
 	struct udp_sender	*u;
-	struct xfer_seg		 seg;
+	struct xfer_batch	 b;
 
 	if ((u = calloc(1, sizeof *u)) == NULL) {
 		close(fd);
@@ -254,12 +347,15 @@ serve_udp_start(struct serve *s, const struct wire_route *rt, const struct wire_
 	u->file = rt->file;
 	u->fd = fd;
 	u->started = now;
+	xfer_meter_init(&u->meter, now);
 	LIST_INSERT_HEAD(&s->udp, u, link);
 	net_tcp_send(x->net, &rt->origin, rsp);
-	/* The one place serving calls the stop-and-wait sender's start. */
-	xfer_tx_init(&u->tx, size, (uint16_t)x->cfg.mss, x->cfg.drop, x->cfg.timeout_ms);
-	xfer_tx_start(&u->tx, &x->rng, now, &seg);
-	if (serve_emit(s, u, &seg, now) != 0)
+	/* The one place serving calls the windowed sender's start. */
+	xfer_tx_init(&u->tx, &(struct xfer_cfg){ size, (uint16_t)x->cfg.mss,
+	    (uint16_t)x->cfg.window, x->cfg.drop,
+	    x->cfg.timeout_auto ? XFER_TIMEOUT_AUTO : x->cfg.timeout_ms });
+	xfer_tx_start(&u->tx, &x->rng, now, &b);
+	if (serve_emit_all(s, u, &b, now) != 0)
 		serve_udp_free(s, u);
 }
 
@@ -303,17 +399,29 @@ serve_request(struct serve *s, const struct wire_route *rt, uint64_t now)
 	serve_rearm(s);
 }
 
-/* Time passed: retransmissions and give-ups. */
+/* Time passed: retransmissions, give-ups and progress lines. */
 void
 serve_tick(struct serve *s, uint64_t now)
 {
 	struct udp_sender	*u, *tmp;
-	struct xfer_seg		 seg;
+	struct tcp_sender	*t;
+	struct xfer_batch	 b;
 
-	/* xfer decides what is due (it acts on tx.deadline, the field serve_rearm reads). */
+	LIST_FOREACH(t, &s->tcp, link)
+		if (xfer_meter_due(&t->meter, now))
+			serve_say_figures(t->answer ? "sending" : "storing", t->file, t->to,
+			    net_conn_body_moved(t->conn), t->size, t->meter.start, -1, false,
+			    now);
+	LIST_FOREACH(u, &s->udp, link)
+		if (xfer_meter_due(&u->meter, now))
+			serve_say_figures("sending", u->file, u->to.id,
+			    xfer_tx_acked_bytes(&u->tx), u->tx.size, u->meter.start,
+			    serve_rto(u), false, now);
+	/* xfer decides what is due (xfer_tx_next_deadline, which serve_rearm reads). */
 	LIST_FOREACH_SAFE(u, &s->udp, link, tmp)
-		serve_udp_result(s, u, xfer_tx_on_timer(&u->tx, &s->ctx->rng, now, &seg), &seg,
-		    now);
+		if (now >= xfer_tx_next_deadline(&u->tx))
+			serve_udp_result(s, u, xfer_tx_on_timer(&u->tx, &s->ctx->rng, now, &b),
+			    &b, now);
 	serve_rearm(s);
 }
 
@@ -326,15 +434,15 @@ serve_snapshot(const struct serve *s, struct status_snapshot *snap, uint64_t now
 
 	LIST_FOREACH(u, &s->udp, link) {
 		struct status_transfer tr = { STATUS_SEND, STATUS_REQUEST, u->file, u->to.id,
-		    false, u->tx.seq - 1, u->tx.size, (int64_t)(now - u->started),
-		    u->tx.timeout_ms };
+		    false, xfer_tx_acked_bytes(&u->tx), u->tx.size,
+		    (int64_t)(now - u->started), serve_rto(u) };
 
 		status_add_transfer(snap, &tr);
 	}
 	LIST_FOREACH(t, &s->tcp, link) {
 		struct status_transfer tr = { STATUS_SEND, t->answer ? STATUS_REQUEST :
-		    STATUS_STORE, t->file, t->to, true, STATUS_NONE, t->size,
-		    (int64_t)(now - t->started), STATUS_NONE };
+		    STATUS_STORE, t->file, t->to, true, (int64_t)net_conn_body_moved(t->conn),
+		    t->size, (int64_t)(now - t->started), STATUS_NONE };
 
 		status_add_transfer(snap, &tr);
 	}

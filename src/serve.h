@@ -17,6 +17,7 @@
 
 #define SERVE_MAX_JOBS		64	/* files we send or take at once (answers, stores) */
 #define SERVE_MAX_PER_PEER	8	/* of which for any one other peer */
+#define SERVE_READ_MAX		(64 * 1024)	/* bytes read at once for a batch of segments */
 
 struct net_conn;
 struct udp_sender;
@@ -47,7 +48,7 @@ int	 serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hd
 /* An ACK for one of our stop-and-wait transfers. */
 void	 serve_on_ack(struct serve *s, const struct wire_msg *m, uint64_t now);
 /* A body queued with serve_stream is written (ok) or cannot be (!ok); job is its ctx. */
-void	 serve_stream_done(struct serve *s, struct tcp_sender *job, bool ok);
+void	 serve_stream_done(struct serve *s, struct tcp_sender *job, bool ok, uint64_t now);
 /* Time passed: retransmissions and give-ups. */
 void	 serve_tick(struct serve *s, uint64_t now);
 /* Our transfers, appended to the snapshot. */

@@ -125,6 +125,51 @@ status_text_line(struct status_buf *b, const char *label, const struct status_ne
 		    contact_endpoint_text(&n->c, addr, sizeof addr));
 }
 
+/* The window and timeout at the end of the State line ("", where not known). */
+static void
+status_text_settings(struct status_buf *b, const struct status_config *c)
+{
+	if (c->window != STATUS_NONE)
+		status_put(b, ", window %lld", (long long)c->window);
+	if (c->timeout_ms == 0)
+		status_put(b, ", timeout auto\n");
+	else
+		status_put(b, ", timeout %g s\n", (double)c->timeout_ms / 1000.0);
+}
+
+/* "  sending 2012 to peer 8 (udp): 1200 of 3000 bytes (40%), 600 B/s, 3 s left, RTO 2 ms" */
+static void
+status_text_transfer(struct status_buf *b, const struct status_transfer *t)
+{
+	static const char *const kinds[] = {
+		[STATUS_REQUEST] = "request", [STATUS_STORE] = "store",
+		[STATUS_HANDOFF] = "handoff", [STATUS_REPLICA_COPY] = "replica",
+	};
+	bool	rated = t->bytes != STATUS_NONE && t->elapsed_ms != STATUS_NONE &&
+	    t->elapsed_ms > 0 && t->bytes > 0;
+	double	rate = rated ? (double)t->bytes * 1000.0 / (double)t->elapsed_ms : 0;
+
+	status_put(b, "  %s %s %04d %s peer %d (%s):", kinds[t->kind],
+	    t->dir == STATUS_SEND ? "sending" : "receiving", t->file,
+	    t->dir == STATUS_SEND ? "to" : "from", t->peer, t->tcp ? "tcp" : "udp");
+	if (t->bytes != STATUS_NONE)
+		status_put(b, " %lld", (long long)t->bytes);
+	else
+		status_put(b, " ?");
+	if (t->size != STATUS_NONE)
+		status_put(b, " of %lld bytes (%.1f%%)", (long long)t->size, t->size == 0 ? 100.0 :
+		    t->bytes == STATUS_NONE ? 0.0 : 100.0 * (double)t->bytes / (double)t->size);
+	else
+		status_put(b, " bytes, size not known yet");
+	if (rated)
+		status_put(b, ", %.0f B/s", rate);
+	if (rated && t->size != STATUS_NONE && t->size >= t->bytes)
+		status_put(b, ", %.1f s left", (double)(t->size - t->bytes) / rate);
+	if (t->rto_ms != STATUS_NONE)
+		status_put(b, ", RTO %lld ms", (long long)t->rto_ms);
+	status_put(b, "\n");
+}
+
 /* The `status` text. */
 size_t
 status_format_text(const struct status_snapshot *s, char *buf, size_t cap)
@@ -139,9 +184,10 @@ status_format_text(const struct status_snapshot *s, char *buf, size_t cap)
 
 	buf[0] = '\0';
 	status_text_line(&b, "Peer", &self);
-	status_put(&b, "State: %s; %s dialect, %s transfer, mss %u, drop %g\n", states[s->state],
+	status_put(&b, "State: %s; %s dialect, %s transfer, mss %u, drop %g", states[s->state],
 	    s->cfg.dialect == DIALECT_P2P ? "p2p" : "classic", s->cfg.tcp ? "tcp" : "udp",
 	    s->cfg.mss, s->cfg.drop);
+	status_text_settings(&b, &s->cfg);
 	status_text_line(&b, "First successor", &s->succ[0]);
 	status_text_line(&b, "Second successor", &s->succ[1]);
 	status_text_line(&b, "First predecessor", &s->pred[0]);
@@ -156,6 +202,8 @@ status_format_text(const struct status_snapshot *s, char *buf, size_t cap)
 		    s->transfers[i].kind == STATUS_REQUEST;
 	}
 	status_put(&b, "Transfers: %zu sending, %zu requested\n", sending, requested);
+	for (i = 0; i < s->ntransfers; i++)
+		status_text_transfer(&b, &s->transfers[i]);
 	return b.len;
 }
 

@@ -23,6 +23,7 @@
 #define T_GIVE_UP	XFER_GIVE_UP_MS
 
 static struct fetch	f;	/* the request under test, fresh for every test */
+static uint32_t		last_sack;	/* the sack of the last ACK text_of saw */
 
 /* A fresh request, sent at T_NOW. */
 static void
@@ -74,8 +75,10 @@ text_of(const struct fetch_out *out)
 		else if (a->kind == FETCH_ACT_WRITE)
 			len += (size_t)snprintf(buf + len, sizeof buf - len, "@%u+%u", a->offset,
 			    a->len);
-		else if (a->kind == FETCH_ACT_ACK)
+		else if (a->kind == FETCH_ACT_ACK) {
 			len += (size_t)snprintf(buf + len, sizeof buf - len, "=%u", a->ack);
+			last_sack = a->sack;
+		}
 		else if (a->kind == FETCH_ACT_BODY)
 			len += (size_t)snprintf(buf + len, sizeof buf - len, "=%u", a->size);
 	}
@@ -303,10 +306,96 @@ START_TEST(test_fetch_abort_discards_and_forgets)
 }
 END_TEST
 
+/* A segment ahead of a gap is written at once and selectively acknowledged. */
+START_TEST(test_fetch_segment_ahead_of_a_gap_is_held)
+{
+	answer(T_OWNER, true, 3 * T_MSS, false, T_NOW);
+	ck_assert_str_eq(segment(T_OWNER, T_MSS + 1, T_MSS, false, T_NOW + 1),
+	    "LOG WRITE@400+400 ACK=1 LOG");
+	ck_assert_uint_eq(last_sack, T_MSS + 1);
+	ck_assert_str_eq(segment(T_OWNER, 2 * T_MSS + 1, T_MSS, true, T_NOW + 2),
+	    "LOG WRITE@800+400 ACK=1 LOG");
+	ck_assert_str_eq(segment(T_OWNER, 1, T_MSS, false, T_NOW + 3),
+	    "LOG WRITE@0+400 ACK=1201 LOG FLUSH COMMIT EVENT:received");
+	ck_assert_uint_eq(last_sack, 1);
+	ck_assert_uint_eq(f.bytes, 3 * T_MSS);
+}
+END_TEST
+
+/* A segment far outside the window is refused: the ACK repeats what we expect, sack 0. */
+START_TEST(test_fetch_segment_outside_the_window_is_refused)
+{
+	segment(T_OWNER, 1, T_MSS, false, T_NOW + 1);
+	ck_assert_str_eq(segment(T_OWNER, 1 + 1000 * T_MSS, T_MSS, false, T_NOW + 2),
+	    "LOG ACK=401 LOG");
+	ck_assert_uint_eq(last_sack, 0);
+	ck_assert_uint_eq(f.bytes, T_MSS);
+}
+END_TEST
+
+/* A late answer's size is checked against bytes written ahead of a gap too. */
+START_TEST(test_fetch_late_size_counts_bytes_ahead_of_a_gap)
+{
+	segment(T_OWNER, 1, T_MSS, false, T_NOW + 1);
+	segment(T_OWNER, 2 * T_MSS + 1, T_MSS, false, T_NOW + 2);
+	ck_assert_str_eq(answer(T_OWNER, true, 2 * T_MSS, false, T_NOW + 3),
+	    "WARN DISCARD FORGET");
+}
+END_TEST
+
+/* A request whose first hop failed says so once and waits for a new first successor. */
+START_TEST(test_fetch_unsent_waits_for_repair_then_resends_once)
+{
+	struct fetch_out out = { .n = 0 };
+
+	ck_assert(fetch_on_unsent(&f, T_OTHER, T_NOW + 1, &out));
+	ck_assert_str_eq(text_of(&out), "SAY");
+	ck_assert_ptr_nonnull(strstr(out.a[0].text, "sending it again"));
+	ck_assert(!fetch_resend_due(&f, -1, T_NOW + 2));	/* no successor yet */
+	ck_assert(!fetch_resend_due(&f, T_OTHER, T_NOW + 3));	/* still the dead one */
+	ck_assert_uint_eq(f.deadline, T_NOW + FETCH_ANSWER_WAIT_MS);
+	ck_assert(fetch_resend_due(&f, T_OWNER, T_NOW + 500));
+	ck_assert_uint_eq(f.deadline, T_NOW + 500 + FETCH_ANSWER_WAIT_MS);
+	ck_assert(!fetch_resend_due(&f, T_OWNER, T_NOW + 501));
+	/* A second failure is reported as usual. */
+	out.n = 0;
+	ck_assert(!fetch_on_unsent(&f, T_OWNER, T_NOW + 600, &out));
+	ck_assert_uint_eq(out.n, 0);
+}
+END_TEST
+
+/* Once answered, a failure of the request's first hop is not ours to retry. */
+START_TEST(test_fetch_unsent_after_the_answer_is_not_retried)
+{
+	struct fetch_out out = { .n = 0 };
+
+	answer(T_OWNER, true, T_MSS, false, T_NOW);
+	ck_assert(!fetch_on_unsent(&f, T_OTHER, T_NOW + 1, &out));
+	ck_assert_uint_eq(out.n, 0);
+	ck_assert(!fetch_resend_due(&f, T_OWNER, T_NOW + 2));
+}
+END_TEST
+
+/* A request waiting for repair still gives up when its wait ends. */
+START_TEST(test_fetch_unsent_never_repaired_gives_up)
+{
+	struct fetch_out out = { .n = 0 };
+
+	fetch_on_unsent(&f, T_OTHER, T_NOW + 1, &out);
+	ck_assert_str_eq(tick(T_NOW + FETCH_ANSWER_WAIT_MS), "SAY FORGET");
+}
+END_TEST
+
 int
 main(void)
 {
 	CHECK_RUN("fetch", "requester", setup,
+	    test_fetch_segment_ahead_of_a_gap_is_held,
+	    test_fetch_segment_outside_the_window_is_refused,
+	    test_fetch_late_size_counts_bytes_ahead_of_a_gap,
+	    test_fetch_unsent_waits_for_repair_then_resends_once,
+	    test_fetch_unsent_after_the_answer_is_not_retried,
+	    test_fetch_unsent_never_repaired_gives_up,
 	    test_fetch_udp_answer_then_data_commits, test_fetch_data_before_the_answer_is_the_answer,
 	    test_fetch_small_file_complete_before_its_answer,
 	    test_fetch_long_body_already_in_is_discarded,

@@ -25,7 +25,9 @@ static const uint8_t any6[16];
 
 /* What the callbacks saw. */
 struct seen {
-	int		udp, frames, failed;
+	int		udp, frames, failed, bursts;
+	uint32_t	failed_id;	/* the route id send_failed gave */
+	uint32_t	seqs[64];	/* ping seqs of the datagrams, in arrival order */
 	struct wire_msg	last;
 };
 
@@ -38,8 +40,18 @@ on_udp(void *arg, const struct wire_msg *m, uint64_t now)
 {
 	(void)arg;
 	(void)now;
+	if (m->type == WIRE_PING_REQ && seen.udp < 64)
+		seen.seqs[seen.udp] = m->u.ping_req.seq;
 	seen.udp++;
 	seen.last = *m;
+}
+
+static void
+on_burst_end(void *arg, uint64_t now)
+{
+	(void)arg;
+	(void)now;
+	seen.bursts++;
 }
 
 static void
@@ -53,13 +65,14 @@ on_frame(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now)
 }
 
 static void
-on_failed(void *arg, const struct contact *to, int type, uint64_t now)
+on_failed(void *arg, const struct contact *to, int type, uint32_t id, uint64_t now)
 {
 	(void)arg;
 	(void)to;
 	(void)type;
 	(void)now;
 	seen.failed++;
+	seen.failed_id = id;
 }
 
 static void
@@ -79,7 +92,7 @@ on_timer(void *arg, uint64_t now)
 }
 
 static const struct net_ops ops = {
-	.udp = on_udp, .frame = on_frame, .send_failed = on_failed, .file_sent = on_ctx,
+	.udp = on_udp, .udp_burst_end = on_burst_end, .frame = on_frame, .send_failed = on_failed, .file_sent = on_ctx,
 	.body_done = on_ctx, .timer = on_timer,
 };
 
@@ -165,6 +178,7 @@ run_for(int ms)
 }
 
 static bool got_udp(void) { return seen.udp > 0; }
+static bool got_40_udp(void) { return seen.udp >= 40; }
 static bool got_frame(void) { return seen.frames > 0; }
 static bool got_family_warning(void) { return stderr_count("this ring uses IPv") > 0; }
 
@@ -219,6 +233,33 @@ START_TEST(test_net_v4_udp_round_trip)
 	ck_assert(run_until(got_udp));
 	ck_assert_uint_eq(seen.last.u.ping_req.seq, 77);
 	ck_assert(contact_equal(&seen.last.from, &a));
+	net_free(na);
+	net_free(nb);
+}
+END_TEST
+
+/* Held datagrams wait for the release, then arrive all and in order; bursts are reported. */
+START_TEST(test_net_held_datagrams_go_out_in_order)
+{
+	struct contact	 a, b;
+	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a), *nb = net_at(CONTACT_V4, lo4, 2, &b);
+	struct wire_msg	 m = ping_from(&a);
+	uint32_t	 i;
+
+	net_udp_hold(na);
+	for (i = 0; i < 40; i++) {	/* more than one sendmmsg's worth */
+		m.u.ping_req.seq = i;
+		net_udp_send(na, &b, &m);
+	}
+	run_for(50);
+	ck_assert_int_eq(seen.udp, 32);		/* the first 32 went when the hold was full */
+	net_udp_release(na);
+	ck_assert(run_until(got_40_udp));
+	ck_assert_int_eq(seen.udp, 40);
+	for (i = 0; i < 40; i++)
+		ck_assert_uint_eq(seen.seqs[i], i);
+	ck_assert_int_ge(seen.bursts, 1);
+	ck_assert_int_le(seen.bursts, 40);
 	net_free(na);
 	net_free(nb);
 }
@@ -312,6 +353,27 @@ START_TEST(test_net_other_family_not_reached)
 	ck_assert_ptr_null(net_tcp_send(na, &to6, &q));
 	ck_assert_int_eq(seen.failed, 1);
 	ck_assert_int_eq(stderr_count("this ring uses IPv4"), 1);
+	net_free(na);
+}
+END_TEST
+
+/* A request that cannot be sent is reported with its id, so its requester can retry it. */
+START_TEST(test_net_failed_request_names_its_id)
+{
+	struct contact	 a, to6 = contact_v6(2, lo6, 4000);
+	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a);
+	struct wire_msg	 q;
+
+	memset(&q, 0, sizeof q);
+	q.type = WIRE_FILE_REQ;
+	q.from = a;
+	q.u.route.file = 2012;
+	q.u.route.id = 77;
+	q.u.route.origin = a;
+	q.u.route.ttl = 8;
+	ck_assert_ptr_null(net_tcp_send(na, &to6, &q));
+	ck_assert_int_eq(seen.failed, 1);
+	ck_assert_uint_eq(seen.failed_id, 77);
 	net_free(na);
 }
 END_TEST
@@ -499,6 +561,8 @@ net_suite(void)
 	tcase_add_test(tc, test_net_v6_udp);
 	tcase_add_test(tc, test_net_v6_tcp);
 	tcase_add_test(tc, test_net_other_family_not_reached);
+	tcase_add_test(tc, test_net_failed_request_names_its_id);
+	tcase_add_test(tc, test_net_held_datagrams_go_out_in_order);
 	tcase_add_test(tc, test_net_v6_wildcard_is_v6_only);
 	tcase_add_test(tc, test_net_bind_clash_says_why);
 	tcase_add_test(tc, test_net_other_version_warned_once);

@@ -220,16 +220,44 @@ START_TEST(test_status_text_lines)
 	status_format_text(&s, text, sizeof text);
 	ck_assert_str_eq(text,
 	    "Peer: peer 8 at 127.0.0.1:50008\n"
-	    "State: in the ring; classic dialect, udp transfer, mss 400, drop 0.1\n"
+	    "State: in the ring; classic dialect, udp transfer, mss 400, drop 0.1, timeout 1 s\n"
 	    "First successor: peer 10 at 127.0.0.1:50010\n"
 	    "Second successor: peer 12 at 127.0.0.1:50012\n"
 	    "First predecessor: peer 5 at 127.0.0.1:50005\n"
 	    "Second predecessor: unknown\n"
 	    "Files: 0042\n"
-	    "Transfers: 1 sending, 0 requested\n");
+	    "Transfers: 1 sending, 0 requested\n"
+	    "  request sending 0000 to peer 0 (udp): 0 of 0 bytes (100.0%), RTO 0 ms\n");
 	s.nfiles = 0;
 	status_format_text(&s, text, sizeof text);
 	has(text, "Files: none\n");
+}
+END_TEST
+
+/* The window, an auto timeout and a transfer's figures reach both formats. */
+START_TEST(test_status_transfer_figures)
+{
+	struct status_snapshot	s;
+	struct status_transfer	t = { STATUS_SEND, STATUS_REQUEST, 2012, 1, false, 1000, 4000,
+	    500, 2 };
+	struct status_transfer	r = { STATUS_RECEIVE, STATUS_REQUEST, 2013, 3, true,
+	    STATUS_NONE, STATUS_NONE, STATUS_NONE, STATUS_NONE };
+	char			text[STATUS_TEXT_MAX];
+
+	base_snapshot(&s);
+	s.cfg.window = 32;
+	s.cfg.timeout_ms = 0;
+	status_add_transfer(&s, &t);
+	status_add_transfer(&s, &r);
+	status_format_text(&s, text, sizeof text);
+	has(text, "drop 0.1, window 32, timeout auto\n");
+	has(text, "  request sending 2012 to peer 1 (udp): 1000 of 4000 bytes (25.0%), 2000 B/s, "
+	    "1.5 s left, RTO 2 ms\n");
+	has(text, "  request receiving 2013 from peer 3 (tcp): ? bytes, size not known yet\n");
+	status_format_json(&s, text, sizeof text);
+	has(text, "\"window\":32,\"timeout\":\"auto\"");
+	has(text, "\"bytes\":1000,\"size\":4000,\"percent\":25.0,\"rate_bps\":2000,"
+	    "\"eta_s\":1.5,\"rto_ms\":2}");
 }
 END_TEST
 
@@ -237,7 +265,7 @@ int
 main(void)
 {
 	CHECK_RUN("status", "format", NULL,
-	    test_status_json_up_peer, test_status_json_every_state,
+	    test_status_json_up_peer, test_status_json_every_state, test_status_transfer_figures,
 	    test_status_json_no_predecessors, test_status_json_ring_of_two,
 	    test_status_json_unknown_successor_and_third, test_status_json_files_and_transfers,
 	    test_status_transfers_are_bounded, test_status_json_escaping,

@@ -1,4 +1,4 @@
-/* Unit tests of the stop-and-wait engine: sender and receiver back to back, fake clock, scripted loss. */
+/* Unit tests of the transfer engine: sender and receiver over a lossy in-memory channel, fake clock. */
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -7,36 +7,95 @@
 
 #include "cdht/xfer.h"
 
-#define T_TIMEOUT_MS	1000		/* ms, retransmission timeout used by the harness */
+/*
+ * An assertion for the harness's per-segment checks: Check's ck_assert records every
+ * passing assertion's location through a pipe, which dominates a several-MiB run.
+ */
+#define T_CHECK(cond) do {						\
+	if (!(cond))							\
+		ck_abort_msg("%s:%d: failed: %s", __FILE__, __LINE__, #cond); \
+} while (0)
+
+#define T_TIMEOUT_MS	1000		/* ms, fixed retransmission timeout of the classic cases */
 #define T_START_MS	7000		/* ms, fake clock at the start of a run (not 0 on purpose) */
-#define T_LOG_MAX	256		/* events kept verbatim per run */
+#define T_LOG_MAX	4096		/* events kept verbatim per run */
 #define T_STEP_MAX	10000000	/* harness steps before a run counts as stuck */
 #define T_MIB		(1024 * 1024)	/* bytes */
 #define T_SEED		0x5eedULL	/* drop emulation seed */
 #define T_FILL_SEED	0xf11eULL	/* seed of the file contents */
 #define T_DRAWS		10000		/* draws for the statistical tests */
 #define T_GIVE_UP_ROUNDS	(XFER_GIVE_UP_MS / T_TIMEOUT_MS)	/* timeouts before giving up */
+#define T_MSS		400		/* bytes, segment size of the window table */
+#define T_BIG		(3 * T_MIB + 3)	/* bytes, the several-MiB case */
+#define T_EACH_MAX	12		/* segments up to which "each segment" means every one */
+#define T_BOUND_BASE_MS	20000		/* ms a table run may take, plus T_BOUND_ROUND_MS... */
+#define T_BOUND_ROUND_MS 50		/* ms per window's worth of segments */
 
+/* One event of a run, as the two logs would show it (sender and receiver interleaved). */
+struct rec {
+	enum xfer_log_event	ev;
+	char			side;	/* 's': sender's log, 'r': receiver's log */
+	uint64_t		at;	/* ms */
+	uint32_t		seq, len, ack;
+};
+
+/* A message on the in-memory wire. */
+struct msg {
+	uint64_t	at;		/* delivery time, ms */
+	uint64_t	order;		/* FIFO among equal times */
+	bool		is_ack;
+	struct xfer_seg	seg;
+	uint32_t	ack, sack;
+};
+
+/* What the wire does to one message. */
+struct fate {
+	bool		lost;
+	bool		dup;		/* a second copy comes 1 ms later */
+	uint32_t	delay;		/* ms on top of the latency */
+};
+
+struct harness;
 /*
- * One transfer wired back to back in memory. The wire can lose data segments (lose, on the
- * n-th one put on the wire, on top of drop emulation) and ACKs (lose_ack, on the n-th ACK).
+ * A loss pattern: n counts messages of that direction put on the wire (from 1), segno is the
+ * data segment (index from 0) the message carries or answers, copy how many of its kind for
+ * that segment came before (0: the first).
  */
+typedef void (*fate_fn)(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno,
+    uint32_t copy, struct fate *f);
+
+/* The parameters a pattern reads. */
+struct pat {
+	uint32_t	first, last;	/* a range of messages or segments, inclusive */
+	uint32_t	seg;		/* one segment index; UINT32_MAX: the last */
+};
+
+/* One transfer wired to its receiver over a channel that loses, delays and duplicates. */
 struct harness {
 	/* inputs */
 	uint32_t		size;
 	uint16_t		mss;
+	uint16_t		window;
+	uint16_t		rx_window;
 	double			drop;
 	uint64_t		seed;
-	bool			(*lose)(uint32_t n, const struct xfer_seg *seg, void *arg);
-	bool			(*lose_ack)(uint32_t n, void *arg);
-	void			*arg;
+	uint32_t		timeout_ms;
+	uint32_t		latency;	/* ms each way */
+	fate_fn			fate;
+	struct pat		pat;
 	/* state */
 	struct xfer_tx		tx;
 	struct xfer_rx		rx;
 	struct xfer_rng		rng;
+	struct xfer_rng		wire_rng;	/* for random patterns */
 	uint64_t		now;
 	uint8_t			*src;
 	uint8_t			*dst;
+	uint32_t		*copies;	/* per segment: data copies put on the wire */
+	uint32_t		*ack_copies;	/* per segment: ACKs answering it */
+	struct msg		*q;
+	size_t			nq, capq;
+	uint64_t		order;
 	/* outputs */
 	enum xfer_result	end;
 	uint32_t		attempts;	/* data segments put on the wire */
@@ -44,62 +103,158 @@ struct harness {
 	uint32_t		n_snd, n_rtx, n_drop;
 	uint32_t		n_lost, n_ack_lost;
 	uint32_t		writes, completes, dups, bads;
-	uint32_t		ignored_acks;
-	uint32_t		nlog;		/* all events; the first T_LOG_MAX are in log */
+	uint32_t		ignored_acks, bad_acks;
+	uint32_t		max_in_flight;
+	uint32_t		nlog;		/* all data events; the first T_LOG_MAX are in log */
 	enum xfer_log_event	log[T_LOG_MAX];
+	uint32_t		nrec;
+	struct rec		rec[T_LOG_MAX];
 };
 
-/* Scripted loss patterns; arg points at a struct lose_range where one is needed. */
-struct lose_range {
-	uint32_t	first, last;	/* transmissions or ACKs, from 1, inclusive */
-};
+/* ---- loss patterns ---- */
+
+/* Nothing lost. */
+static void
+fate_none(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno, uint32_t copy,
+    struct fate *f)
+{
+	(void)h, (void)is_ack, (void)n, (void)segno, (void)copy, (void)f;
+}
 
 /* Loses the data transmissions numbered first..last. */
-static bool
-lose_in_range(uint32_t n, const struct xfer_seg *seg, void *arg)
+static void
+fate_data_range(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno,
+    uint32_t copy, struct fate *f)
 {
-	const struct lose_range	*r = arg;
-
-	(void)seg;
-	return n >= r->first && n <= r->last;
+	(void)segno, (void)copy;
+	f->lost = !is_ack && n >= h->pat.first && n <= h->pat.last;
 }
 
 /* Loses every even-numbered data transmission. */
-static bool
-lose_even(uint32_t n, const struct xfer_seg *seg, void *arg)
+static void
+fate_data_even(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno,
+    uint32_t copy, struct fate *f)
 {
-	(void)seg;
-	(void)arg;
-	return n % 2 == 0;
+	(void)h, (void)segno, (void)copy;
+	f->lost = !is_ack && n % 2 == 0;
 }
 
-/* Loses the first transmission of every even-numbered segment (segments count from 1). */
-static bool
-lose_even_segment_once(uint32_t n, const struct xfer_seg *seg, void *arg)
+/* Loses the first copy of every even-numbered segment (segments count from 1). */
+static void
+fate_even_segment_once(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno,
+    uint32_t copy, struct fate *f)
 {
-	const uint16_t	*mss = arg;
-
-	(void)n;
-	return seg->event == XFER_LOG_SND && (seg->seq - 1) / *mss % 2 == 1;
+	(void)h, (void)n;
+	f->lost = !is_ack && copy == 0 && segno % 2 == 1;
 }
 
 /* Lets the first transmission through, then only every T_GIVE_UP_ROUNDS-th one. */
-static bool
-lose_after_first_all_but_every_round(uint32_t n, const struct xfer_seg *seg, void *arg)
+static void
+fate_all_but_every_round(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno,
+    uint32_t copy, struct fate *f)
 {
-	(void)seg;
-	(void)arg;
-	return n > 1 && (n - 1) % T_GIVE_UP_ROUNDS != 0;
+	(void)h, (void)segno, (void)copy;
+	f->lost = !is_ack && n > 1 && (n - 1) % T_GIVE_UP_ROUNDS != 0;
 }
 
 /* Loses the ACKs numbered first..last. */
-static bool
-lose_ack_in_range(uint32_t n, void *arg)
+static void
+fate_ack_range(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno,
+    uint32_t copy, struct fate *f)
 {
-	const struct lose_range	*r = arg;
-
-	return n >= r->first && n <= r->last;
+	(void)segno, (void)copy;
+	f->lost = is_ack && n >= h->pat.first && n <= h->pat.last;
 }
+
+/* The segment index a pattern names: pat.seg, or the last one. */
+static uint32_t
+pat_seg(const struct harness *h)
+{
+	uint32_t	nsegs = h->size == 0 ? 1 : (h->size + h->mss - 1) / h->mss;
+
+	return h->pat.seg == UINT32_MAX || h->pat.seg >= nsegs ? nsegs - 1 : h->pat.seg;
+}
+
+/* Loses the first copy of segment pat.seg. */
+static void
+fate_seg_once(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno, uint32_t copy,
+    struct fate *f)
+{
+	(void)n;
+	f->lost = !is_ack && copy == 0 && segno == pat_seg(h);
+}
+
+/* Loses the first two copies of the last segment. */
+static void
+fate_last_twice(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno,
+    uint32_t copy, struct fate *f)
+{
+	struct harness	tmp = *h;
+
+	(void)n;
+	tmp.pat.seg = UINT32_MAX;
+	f->lost = !is_ack && copy < 2 && segno == pat_seg(&tmp);
+}
+
+/* Loses the first ACK answering segment pat.seg. */
+static void
+fate_ack_of_seg(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno,
+    uint32_t copy, struct fate *f)
+{
+	(void)n;
+	f->lost = is_ack && copy == 0 && segno == pat_seg(h);
+}
+
+/* Loses the first copies of segments pat.first..pat.last (a burst). */
+static void
+fate_burst(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno, uint32_t copy,
+    struct fate *f)
+{
+	(void)n;
+	f->lost = !is_ack && copy == 0 && segno >= h->pat.first && segno <= h->pat.last;
+}
+
+/* Loses every ACK from pat.first on for pat.last of them (an ACK burst). */
+static void
+fate_ack_burst(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno,
+    uint32_t copy, struct fate *f)
+{
+	(void)segno, (void)copy;
+	f->lost = is_ack && n >= h->pat.first && n < h->pat.first + h->pat.last;
+}
+
+/* Delays every third data segment by 3 ms and every fourth ACK by 2 ms: they overtake. */
+static void
+fate_reorder(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno, uint32_t copy,
+    struct fate *f)
+{
+	(void)h, (void)segno, (void)copy;
+	f->delay = is_ack ? (n % 4 == 0 ? 2 : 0) : (n % 3 == 0 ? 3 : 0);
+}
+
+/* Every data segment and every ACK comes twice. */
+static void
+fate_dup(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno, uint32_t copy,
+    struct fate *f)
+{
+	(void)h, (void)is_ack, (void)n, (void)segno, (void)copy;
+	f->dup = true;
+}
+
+/* 20% of everything lost, 10% duplicated, up to 4 ms of jitter: all at once. */
+static void
+fate_random(const struct harness *h, bool is_ack, uint32_t n, uint32_t segno, uint32_t copy,
+    struct fate *f)
+{
+	struct xfer_rng	*r = (struct xfer_rng *)&h->wire_rng;
+
+	(void)is_ack, (void)n, (void)segno, (void)copy;
+	f->lost = xfer_rng_uniform(r) < 0.2;
+	f->dup = xfer_rng_uniform(r) < 0.1;
+	f->delay = (uint32_t)(xfer_rng_uniform(r) * 5);
+}
+
+/* ---- the harness ---- */
 
 /* Segments a file of size bytes takes: an empty file is one empty segment. */
 static uint32_t
@@ -108,49 +263,103 @@ harness_nsegs(uint32_t size, uint16_t mss)
 	return size == 0 ? 1 : (size + mss - 1) / mss;
 }
 
-/* Sets up a lossless run of size bytes in mss-byte segments. */
+/* Sets up a lossless stop-and-wait run of size bytes in mss-byte segments, fixed 1 s. */
 static void
 harness_init(struct harness *h, uint32_t size, uint16_t mss)
 {
 	memset(h, 0, sizeof *h);
 	h->size = size;
 	h->mss = mss;
+	h->window = 1;
+	h->rx_window = XFER_WINDOW_MAX;
 	h->seed = T_SEED;
+	h->timeout_ms = T_TIMEOUT_MS;
+	h->fate = fate_none;
 }
 
-/* Records seg, and carries it to the receiver and its ACK back; false if nothing comes back. */
-static bool
-harness_carry(struct harness *h, const struct xfer_seg *seg, uint32_t *ack)
+/* Puts m on the wire at now + latency + delay (and a duplicate), unless the pattern loses it. */
+static void
+harness_put(struct harness *h, struct msg *m, uint32_t n, uint32_t segno, uint32_t copy)
 {
-	enum xfer_rx_result	r;
+	struct fate	f = { false, false, 0 };
+	int		i;
 
-	if (h->nlog < T_LOG_MAX)
-		h->log[h->nlog] = seg->event;
-	h->nlog++;
-	ck_assert_uint_ge(seg->seq, 1);
-	ck_assert_uint_le(seg->len, h->mss);
-	ck_assert_uint_le((uint64_t)seg->seq - 1 + seg->len, h->size);
-	ck_assert(seg->last == ((uint64_t)seg->seq - 1 + seg->len == h->size));
-	ck_assert(seg->send == (seg->event != XFER_LOG_DROP));
-	switch (seg->event) {
-	case XFER_LOG_SND:
-		h->n_snd++;
-		break;
-	case XFER_LOG_RTX:
-		h->n_rtx++;
-		break;
-	case XFER_LOG_DROP:
-		h->n_drop++;
-		return false;
-	default:
-		ck_abort_msg("sender logged event %d for data", (int)seg->event);
+	h->fate(h, m->is_ack, n, segno, copy, &f);
+	if (f.lost) {
+		if (m->is_ack)
+			h->n_ack_lost++;
+		else
+			h->n_lost++;
+		return;
 	}
-	h->attempts++;
-	if (h->lose != NULL && h->lose(h->attempts, seg, h->arg)) {
-		h->n_lost++;
-		return false;
+	for (i = 0; i < (f.dup ? 2 : 1); i++) {
+		if (h->nq == h->capq) {
+			h->capq = h->capq ? 2 * h->capq : 64;
+			h->q = realloc(h->q, h->capq * sizeof *h->q);
+			T_CHECK(h->q != NULL);
+		}
+		m->at = h->now + h->latency + f.delay + (uint64_t)i;
+		m->order = h->order++;
+		h->q[h->nq++] = *m;
 	}
-	r = xfer_rx_on_data(&h->rx, seg->seq, seg->len, seg->last, h->now, ack);
+}
+
+/* Appends one event to the run's record. */
+static void
+harness_rec(struct harness *h, char side, enum xfer_log_event ev, uint32_t seq, uint32_t len,
+    uint32_t ack)
+{
+	if (h->nrec < T_LOG_MAX)
+		h->rec[h->nrec] = (struct rec){ ev, side, h->now, seq, len, ack };
+	h->nrec++;
+}
+
+/* Logs the sender's batch and puts what emulation did not drop on the wire. */
+static void
+harness_send(struct harness *h, const struct xfer_batch *b)
+{
+	struct msg	m;
+	uint16_t	i;
+
+	for (i = 0; i < b->n; i++) {
+		const struct xfer_seg	*seg = &b->seg[i];
+		uint32_t		 segno = (seg->seq - 1) / h->mss;
+
+		if (h->nlog < T_LOG_MAX)
+			h->log[h->nlog] = seg->event;
+		h->nlog++;
+		harness_rec(h, 's', seg->event, seg->seq, seg->len, 0);
+		T_CHECK(seg->seq >= 1);
+		T_CHECK(seg->len <= h->mss);
+		T_CHECK((uint64_t)seg->seq - 1 + seg->len <= h->size);
+		T_CHECK(seg->last == ((uint64_t)seg->seq - 1 + seg->len == h->size));
+		T_CHECK(seg->send == (seg->event != XFER_LOG_DROP));
+		switch (seg->event) {
+		case XFER_LOG_SND: h->n_snd++; break;
+		case XFER_LOG_RTX: h->n_rtx++; break;
+		case XFER_LOG_DROP: h->n_drop++; continue;
+		default: ck_abort_msg("sender logged event %d for data", (int)seg->event);
+		}
+		h->attempts++;
+		memset(&m, 0, sizeof m);
+		m.seg = *seg;
+		harness_put(h, &m, h->attempts, segno, h->copies[segno]++);
+	}
+}
+
+/* The receiver takes a data segment: writes it if told to, answers with an ACK. */
+static void
+harness_deliver_data(struct harness *h, const struct msg *in)
+{
+	const struct xfer_seg	*seg = &in->seg;
+	struct msg		 m;
+	uint32_t		 segno = (seg->seq - 1) / h->mss;
+	enum xfer_rx_result	 r;
+
+	harness_rec(h, 'r', XFER_LOG_RCV, seg->seq, seg->len, 0);
+	memset(&m, 0, sizeof m);
+	m.is_ack = true;
+	r = xfer_rx_on_data(&h->rx, seg->seq, seg->len, seg->last, h->now, &m.ack, &m.sack);
 	switch (r) {
 	case XFER_RX_COMPLETE:
 		h->completes++;
@@ -158,70 +367,157 @@ harness_carry(struct harness *h, const struct xfer_seg *seg, uint32_t *ack)
 	case XFER_RX_WRITE:
 		h->writes++;
 		memcpy(h->dst + seg->seq - 1, h->src + seg->seq - 1, seg->len);
+		T_CHECK(m.sack == seg->seq);
 		break;
 	case XFER_RX_DUPLICATE:
 		h->dups++;
 		break;
 	case XFER_RX_BAD:
 		h->bads++;
+		T_CHECK(m.sack == 0);
 		break;
 	}
-	ck_assert_uint_eq(*ack, h->rx.expect);
+	T_CHECK(m.ack == h->rx.expect);
+	harness_rec(h, 'r', XFER_LOG_SND, 0, 0, m.ack);
 	h->acks++;
-	if (h->lose_ack != NULL && h->lose_ack(h->acks, h->arg)) {
-		h->n_ack_lost++;
+	harness_put(h, &m, h->acks, segno, h->ack_copies[segno]++);
+}
+
+/* Removes and returns the earliest message (FIFO among equals); false if the wire is empty. */
+static bool
+harness_pop(struct harness *h, struct msg *out)
+{
+	size_t	i, best = 0;
+
+	if (h->nq == 0)
 		return false;
-	}
+	for (i = 1; i < h->nq; i++)
+		if (h->q[i].at < h->q[best].at ||
+		    (h->q[i].at == h->q[best].at && h->q[i].order < h->q[best].order))
+			best = i;
+	*out = h->q[best];
+	h->q[best] = h->q[--h->nq];
 	return true;
 }
 
-/* Runs the transfer to DONE or GAVE_UP, moving the fake clock to each deadline in turn. */
-static void
-harness_run(struct harness *h)
+/* The earliest delivery time on the wire, or UINT64_MAX. */
+static uint64_t
+harness_next_at(const struct harness *h)
 {
-	struct xfer_rng		fill;
-	struct xfer_seg		seg;
-	enum xfer_result	r;
-	uint32_t		ack, i;
-	long			steps;
+	uint64_t	t = UINT64_MAX;
+	size_t		i;
+
+	for (i = 0; i < h->nq; i++)
+		if (h->q[i].at < t)
+			t = h->q[i].at;
+	return t;
+}
+
+/* Fills the file with seeded bytes, the copy with their complement (so a missing write shows). */
+static void
+harness_alloc(struct harness *h)
+{
+	struct xfer_rng	fill;
+	uint64_t	bits = 0;
+	uint32_t	i, nsegs = harness_nsegs(h->size, h->mss);
 
 	h->src = malloc((size_t)h->size + 1);
 	h->dst = malloc((size_t)h->size + 1);
-	ck_assert_ptr_nonnull(h->src);
-	ck_assert_ptr_nonnull(h->dst);
+	h->copies = calloc(nsegs, sizeof *h->copies);
+	h->ack_copies = calloc(nsegs, sizeof *h->ack_copies);
+	T_CHECK(h->src && h->dst && h->copies && h->ack_copies);
 	xfer_rng_seed(&fill, T_FILL_SEED);
 	for (i = 0; i < h->size; i++) {
-		h->src[i] = (uint8_t)(xfer_rng_uniform(&fill) * 256);
-		h->dst[i] = (uint8_t)~h->src[i];	/* so a missing write shows */
+		/* Eight bytes a draw: the several-MiB cases fill fast under a sanitizer too. */
+		if (i % 8 == 0)
+			bits = xfer_rng_next(&fill);
+		h->src[i] = (uint8_t)(bits >> (i % 8 * 8));
+		h->dst[i] = (uint8_t)~h->src[i];
 	}
+}
+
+/* Sender invariants after every call: the window bounds what is in flight; one deadline. */
+static void
+harness_check_tx(struct harness *h)
+{
+	uint32_t	in_flight = h->tx.next - h->tx.base;
+
+	T_CHECK(in_flight <= h->tx.window);
+	if (in_flight > h->max_in_flight)
+		h->max_in_flight = in_flight;
+	T_CHECK(xfer_tx_next_deadline(&h->tx) == h->tx.deadline);
+	T_CHECK(h->tx.done || h->tx.deadline != UINT64_MAX);
+}
+
+/* An ACK reaches the sender; true once the transfer is done. */
+static bool
+harness_deliver_ack(struct harness *h, const struct msg *m)
+{
+	struct xfer_batch	b;
+	enum xfer_result	r;
+
+	harness_rec(h, 's', XFER_LOG_RCV, 0, 0, m->ack);
+	r = xfer_tx_on_ack(&h->tx, m->ack, m->sack, &h->rng, h->now, &b);
+	h->end = r;
+	if (r == XFER_IGNORED)
+		h->ignored_acks++;
+	else if (r == XFER_BAD)
+		h->bad_acks++;
+	else if (r != XFER_DONE)
+		T_CHECK(r == XFER_SEND);
+	if (r != XFER_SEND)
+		T_CHECK(b.n == 0);
+	harness_send(h, &b);
+	return r == XFER_DONE;
+}
+
+/* Runs the transfer to DONE or GAVE_UP, moving the fake clock to each event in turn. */
+static void
+harness_run(struct harness *h)
+{
+	struct xfer_cfg		cfg = { h->size, h->mss, h->window, h->drop, h->timeout_ms };
+	struct xfer_batch	b;
+	struct msg		m;
+	enum xfer_result	r;
+	long			steps;
+
+	harness_alloc(h);
 	h->now = T_START_MS;
 	xfer_rng_seed(&h->rng, h->seed);
-	xfer_tx_init(&h->tx, h->size, h->mss, h->drop, T_TIMEOUT_MS);
-	xfer_rx_init(&h->rx, h->now);
-	xfer_tx_start(&h->tx, &h->rng, h->now, &seg);
+	xfer_rng_seed(&h->wire_rng, h->seed ^ 0x77);
+	xfer_tx_init(&h->tx, &cfg);
+	xfer_rx_init(&h->rx, h->rx_window, h->now);
+	xfer_tx_start(&h->tx, &h->rng, h->now, &b);
+	harness_send(h, &b);
 	for (steps = 0;; steps++) {
-		ck_assert_int_lt(steps, T_STEP_MAX);
-		if (harness_carry(h, &seg, &ack)) {
-			r = xfer_tx_on_ack(&h->tx, ack, &h->rng, h->now, &seg);
-			if (r == XFER_DONE)
+		T_CHECK(steps < T_STEP_MAX);
+		harness_check_tx(h);
+		if (harness_next_at(h) <= h->tx.deadline) {
+			T_CHECK(harness_pop(h, &m));
+			h->now = m.at;
+			if (!m.is_ack)
+				harness_deliver_data(h, &m);
+			else if (harness_deliver_ack(h, &m))
 				break;
-			if (r == XFER_SEND)
-				continue;
-			ck_assert_int_eq(r, XFER_IGNORED);
-			h->ignored_acks++;
+			continue;
 		}
-		/* Nothing in flight comes back: jump to the deadline instead of sleeping. */
-		ck_assert_int_eq(xfer_tx_on_timer(&h->tx, &h->rng, h->tx.deadline - 1, &seg),
+		/* Nothing comes back before the deadline: jump to it instead of sleeping. */
+		T_CHECK(h->tx.deadline != UINT64_MAX);
+		T_CHECK(xfer_tx_on_timer(&h->tx, &h->rng, h->tx.deadline - 1, &b) ==
 		    XFER_IGNORED);
 		h->now = h->tx.deadline;
-		r = xfer_tx_on_timer(&h->tx, &h->rng, h->now, &seg);
+		r = xfer_tx_on_timer(&h->tx, &h->rng, h->now, &b);
+		h->end = r;
 		if (r == XFER_GAVE_UP)
 			break;
-		ck_assert_int_eq(r, XFER_SEND);
+		T_CHECK(r == XFER_SEND);
+		T_CHECK(b.n > 0);
+		harness_send(h, &b);
 	}
-	h->end = r;
-	ck_assert_uint_eq(h->tx.sent, h->n_snd + h->n_rtx);
-	ck_assert_uint_eq(h->tx.dropped, h->n_drop);
+	T_CHECK(h->tx.sent == h->n_snd + h->n_rtx);
+	T_CHECK(h->tx.dropped == h->n_drop);
+	T_CHECK(h->tx.rtx == h->n_rtx);
+	T_CHECK(h->tx.bad_acks == h->bad_acks);
 }
 
 /* Whether the receiver ended up with exactly the sender's bytes. */
@@ -230,6 +526,7 @@ harness_delivered(const struct harness *h)
 {
 	return h->end == XFER_DONE && h->tx.done && h->rx.done &&
 	    h->rx.expect == h->size + 1 && h->completes == 1 &&
+	    xfer_tx_acked_bytes(&h->tx) == h->size &&
 	    memcmp(h->src, h->dst, h->size) == 0;
 }
 
@@ -239,7 +536,12 @@ harness_free(struct harness *h)
 {
 	free(h->src);
 	free(h->dst);
+	free(h->copies);
+	free(h->ack_copies);
+	free(h->q);
 	h->src = h->dst = NULL;
+	h->copies = h->ack_copies = NULL;
+	h->q = NULL;
 }
 
 /* The size and mss of loop case i: every edge size, for two segment sizes. */
@@ -257,6 +559,110 @@ harness_case(int i, uint32_t *size, uint16_t *mss)
 	default: *size = T_MIB + 3; break;
 	}
 }
+
+/* ---- today's stop-and-wait engine, kept verbatim as the reference for window 1 ---- */
+
+/* The pre-window sender (commit a788d19), reduced to what decides the log. */
+struct ref_tx {
+	uint32_t	size, seq, sent;
+	uint16_t	mss, len;
+	double		drop;
+	uint64_t	deadline, progress_at;
+	bool		done;
+};
+
+/* The old emission: one draw per segment put out. */
+static void
+ref_emit(struct ref_tx *t, struct xfer_rng *rng, bool rtx, struct xfer_seg *out)
+{
+	out->seq = t->seq;
+	out->len = t->len;
+	out->last = (uint64_t)t->seq - 1 + t->len == t->size;
+	if (t->drop > 0 && xfer_rng_uniform(rng) < t->drop) {
+		out->send = false;
+		out->event = XFER_LOG_DROP;
+	} else {
+		out->send = true;
+		out->event = rtx ? XFER_LOG_RTX : XFER_LOG_SND;
+		t->sent++;
+	}
+}
+
+/* Length of the segment at seq in the old engine. */
+static uint16_t
+ref_len(const struct ref_tx *t, uint32_t seq)
+{
+	uint32_t	left = t->size - (seq - 1);
+
+	return left < t->mss ? (uint16_t)left : t->mss;
+}
+
+/*
+ * Runs the old sender against the old receiver rules over a wire that loses per fate
+ * (latency 0), recording the same events as harness_run; returns how it ended.
+ */
+static enum xfer_result
+ref_run(struct harness *h)
+{
+	struct ref_tx	t = { h->size, 1, 0, h->mss, 0, h->drop, 0, 0, false };
+	struct xfer_rng	rng;
+	struct xfer_seg	seg;
+	uint32_t	expect = 1, n = 0, nack = 0, *copies, *acks, segno, ack;
+	struct fate	f;
+
+	copies = calloc(harness_nsegs(h->size, h->mss), sizeof *copies);
+	acks = calloc(harness_nsegs(h->size, h->mss), sizeof *acks);
+	ck_assert(copies && acks);
+	xfer_rng_seed(&rng, h->seed);
+	h->now = T_START_MS;
+	t.len = ref_len(&t, 1);
+	ref_emit(&t, &rng, false, &seg);
+	t.deadline = h->now + h->timeout_ms;
+	t.progress_at = h->now;
+	for (;;) {
+		harness_rec(h, 's', seg.event, seg.seq, seg.len, 0);
+		segno = (seg.seq - 1) / h->mss;
+		memset(&f, 0, sizeof f);
+		if (seg.send)
+			h->fate(h, false, ++n, segno, copies[segno]++, &f);
+		if (seg.send && !f.lost) {
+			harness_rec(h, 'r', XFER_LOG_RCV, seg.seq, seg.len, 0);
+			if (seg.seq == expect)
+				expect += seg.len;
+			ack = expect;
+			harness_rec(h, 'r', XFER_LOG_SND, 0, 0, ack);
+			memset(&f, 0, sizeof f);
+			h->fate(h, true, ++nack, segno, acks[segno]++, &f);
+			if (!f.lost) {
+				harness_rec(h, 's', XFER_LOG_RCV, 0, 0, ack);
+				if ((uint64_t)ack == (uint64_t)t.seq + t.len) {
+					if ((uint64_t)t.seq - 1 + t.len == t.size)
+						break;
+					t.seq += t.len;
+					t.len = ref_len(&t, t.seq);
+					ref_emit(&t, &rng, false, &seg);
+					t.deadline = h->now + h->timeout_ms;
+					t.progress_at = h->now;
+					continue;
+				}
+			}
+		}
+		h->now = t.deadline;
+		if (h->now - t.progress_at >= XFER_GIVE_UP_MS ||
+		    (t.seq == 1 && t.sent >= XFER_SILENT_TRIES)) {
+			free(copies);
+			free(acks);
+			return XFER_GAVE_UP;
+		}
+		ref_emit(&t, &rng, true, &seg);
+		t.deadline = h->now + h->timeout_ms;
+	}
+	free(copies);
+	free(acks);
+	return XFER_DONE;
+}
+
+/* ---- random source ---- */
 
 START_TEST(test_xfer_rng_matches_splitmix64_reference)
 {
@@ -302,11 +708,21 @@ START_TEST(test_xfer_rng_same_seed_same_stream)
 }
 END_TEST
 
+/* A window-1 sender of size bytes in mss-byte segments with a fixed timeout. */
+static void
+tx_setup(struct xfer_tx *tx, uint32_t size, uint16_t mss, uint16_t window, double drop,
+    uint32_t timeout_ms)
+{
+	struct xfer_cfg	cfg = { size, mss, window, drop, timeout_ms };
+
+	xfer_tx_init(tx, &cfg);
+}
+
 START_TEST(test_xfer_drop_half_drops_roughly_half)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
-	struct xfer_seg		seg;
+	struct xfer_batch	b;
 	uint64_t		now = 0;
 	int			i;
 
@@ -315,17 +731,19 @@ START_TEST(test_xfer_drop_half_drops_roughly_half)
 	 * retransmitted 1 ms later when dropped: every send or retransmission is a fresh draw.
 	 */
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, T_DRAWS, 1, 0.5, 1);
-	xfer_tx_start(&tx, &rng, now, &seg);
+	tx_setup(&tx, T_DRAWS, 1, 1, 0.5, 1);
+	xfer_tx_start(&tx, &rng, now, &b);
 	for (i = 0; !tx.done && i < 4 * T_DRAWS; i++) {
-		if (seg.send) {
-			enum xfer_result r = xfer_tx_on_ack(&tx, seg.seq + seg.len, &rng, ++now,
-			    &seg);
+		ck_assert_uint_eq(b.n, 1);
+		if (b.seg[0].send) {
+			enum xfer_result r = xfer_tx_on_ack(&tx, b.seg[0].seq + b.seg[0].len,
+			    b.seg[0].seq, &rng, ++now, &b);
 
 			ck_assert(r == XFER_SEND || r == XFER_DONE);
 		} else {
-			ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, ++now, &seg), XFER_SEND);
-			ck_assert(seg.event == (seg.send ? XFER_LOG_RTX : XFER_LOG_DROP));
+			ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, ++now, &b), XFER_SEND);
+			ck_assert(b.seg[0].event ==
+			    (b.seg[0].send ? XFER_LOG_RTX : XFER_LOG_DROP));
 		}
 	}
 	ck_assert(tx.done);
@@ -342,6 +760,7 @@ START_TEST(test_xfer_drop_zero_never_draws)
 	struct xfer_rng	fresh;
 
 	harness_init(&h, 10 * 400 + 7, 400);
+	h.window = 8;
 	harness_run(&h);
 	ck_assert(harness_delivered(&h));
 	/* The stream is where the seed left it: no draw was made. */
@@ -350,6 +769,8 @@ START_TEST(test_xfer_drop_zero_never_draws)
 	harness_free(&h);
 }
 END_TEST
+
+/* ---- whole transfers, stop-and-wait ---- */
 
 START_TEST(test_xfer_delivers_every_size)
 {
@@ -366,7 +787,7 @@ START_TEST(test_xfer_delivers_every_size)
 	ck_assert_uint_eq(h.n_rtx, 0);
 	ck_assert_uint_eq(h.n_drop, 0);
 	ck_assert_uint_eq(h.tx.sent, harness_nsegs(size, mss));
-	ck_assert_uint_eq(h.dups + h.bads + h.ignored_acks, 0);
+	ck_assert_uint_eq(h.dups + h.bads + h.ignored_acks + h.bad_acks, 0);
 	ck_assert_uint_eq(h.now, T_START_MS);	/* no timer ever fired */
 	harness_free(&h);
 }
@@ -399,120 +820,127 @@ START_TEST(test_xfer_delivers_every_size_under_drop)
 }
 END_TEST
 
-START_TEST(test_xfer_first_segment_lost)
-{
-	struct harness		h;
-	struct lose_range	lr = { 1, 1 };
+#define E_S	XFER_LOG_SND
+#define E_R	XFER_LOG_RTX
+#define E_NONE	{ 0 }
 
-	harness_init(&h, 10 * 1000 + 7, 1000);
-	h.lose = lose_in_range;
-	h.arg = &lr;
+/*
+ * The classic loss cases (stop-and-wait, fixed 1 s, no latency) with what each must show;
+ * -1 leaves a count unchecked. Each also runs at windows 8 and 32 and must deliver there.
+ */
+static const struct loss_case {
+	const char		*name;
+	uint32_t		 size;
+	uint16_t		 mss;
+	fate_fn			 fate;
+	struct pat		 pat;
+	int			 snd, rtx, lost, ack_lost, dups, writes;
+	int			 timeouts;	/* fake seconds the run took */
+	uint32_t		 nwant;		/* events of want to compare; 0: none */
+	enum xfer_log_event	 want[12];
+} loss_cases[] = {
+	{ "first segment lost", 10 * 1000 + 7, 1000, fate_data_range, { 1, 1, 0 },
+	  11, 1, 1, 0, 0, 11, 1, 0, E_NONE },
+	{ "last segment lost", 10 * 1000 + 7, 1000, fate_data_range, { 11, 11, 0 },
+	  11, 1, 1, 0, 0, 11, 1, 12,
+	  { E_S, E_S, E_S, E_S, E_S, E_S, E_S, E_S, E_S, E_S, E_S, E_R } },
+	{ "every other transmission lost", 10 * 400 + 7, 400, fate_data_even, { 0, 0, 0 },
+	  11, 10, 10, 0, 0, 11, 10, 0, E_NONE },
+	{ "every other segment lost once", 10 * 400 + 7, 400, fate_even_segment_once,
+	  { 0, 0, 0 }, 11, 5, 5, 0, 0, 11, 5, 0, E_NONE },
+	{ "one segment lost five times in a row", 5 * 400, 400, fate_data_range, { 3, 7, 0 },
+	  5, 5, 5, 0, 0, 5, 5, 10,
+	  { E_S, E_S, E_S, E_R, E_R, E_R, E_R, E_R, E_S, E_S } },
+	{ "scripted sequence", 2 * 1000 + 1, 1000, fate_data_range, { 2, 3, 0 },
+	  3, 2, 2, 0, 0, 3, 2, 5, { E_S, E_S, E_R, E_R, E_S } },
+	{ "lost ACK: data re-acked, not rewritten", 3 * 400, 400, fate_ack_range, { 2, 2, 0 },
+	  3, 1, 0, 1, 1, 3, 1, 0, E_NONE },
+	{ "first ACK lost", 3 * 400, 400, fate_ack_range, { 1, 1, 0 },
+	  3, 1, 0, 1, 1, 3, 1, 0, E_NONE },
+	{ "last segment lost twice", 3 * 400 + 1, 400, fate_last_twice, { 0, 0, 0 },
+	  4, 2, 2, 0, 0, 4, 2, 6, { E_S, E_S, E_S, E_S, E_R, E_R } },
+};
+
+#define N_LOSS_CASES	((int)(sizeof loss_cases / sizeof loss_cases[0]))
+
+START_TEST(test_xfer_loss_case_stop_and_wait)
+{
+	const struct loss_case	*c = &loss_cases[_i];
+	struct harness		 h;
+	uint32_t		 i;
+
+	harness_init(&h, c->size, c->mss);
+	h.fate = c->fate;
+	h.pat = c->pat;
 	harness_run(&h);
-	ck_assert(harness_delivered(&h));
-	ck_assert_uint_eq(h.n_rtx, 1);
-	ck_assert_uint_eq(h.n_snd, 11);
-	ck_assert_uint_eq(h.n_lost, 1);
-	ck_assert_uint_eq(h.now, T_START_MS + T_TIMEOUT_MS);
+	ck_assert_msg(harness_delivered(&h), "%s: not delivered", c->name);
+#define CHECK(field, want) \
+	if ((want) >= 0) ck_assert_msg((int)(field) == (want), "%s: %s is %d, want %d", \
+	    c->name, #field, (int)(field), (want))
+	CHECK(h.n_snd, c->snd);
+	CHECK(h.n_rtx, c->rtx);
+	CHECK(h.n_lost, c->lost);
+	CHECK(h.n_ack_lost, c->ack_lost);
+	CHECK(h.dups, c->dups);
+	CHECK(h.writes, c->writes);
+	CHECK((h.now - T_START_MS) / T_TIMEOUT_MS, c->timeouts);
+#undef CHECK
+	ck_assert_uint_eq((h.now - T_START_MS) % T_TIMEOUT_MS, 0);
+	if (c->nwant > 0) {
+		ck_assert_msg(h.nlog == c->nwant, "%s: %u events", c->name, h.nlog);
+		for (i = 0; i < c->nwant; i++)
+			ck_assert_msg(h.log[i] == c->want[i], "%s: event %u", c->name, i);
+	}
 	harness_free(&h);
 }
 END_TEST
 
-START_TEST(test_xfer_last_segment_lost)
+START_TEST(test_xfer_loss_case_windowed_delivers)
 {
-	struct harness		h;
-	struct lose_range	lr = { 11, 11 };
+	const struct loss_case	*c = &loss_cases[_i / 2];
+	struct harness		 h;
 
-	harness_init(&h, 10 * 1000 + 7, 1000);
-	h.lose = lose_in_range;
-	h.arg = &lr;
+	harness_init(&h, c->size, c->mss);
+	h.window = _i % 2 ? 32 : 8;
+	h.timeout_ms = XFER_TIMEOUT_AUTO;
+	h.fate = c->fate;
+	h.pat = c->pat;
 	harness_run(&h);
-	ck_assert(harness_delivered(&h));
-	ck_assert_uint_eq(h.n_rtx, 1);
-	ck_assert_uint_eq(h.n_snd, 11);
-	ck_assert(h.log[11] == XFER_LOG_RTX && h.nlog == 12);
+	ck_assert_msg(harness_delivered(&h), "%s at window %u", c->name, h.window);
+	ck_assert_uint_eq(h.writes, harness_nsegs(c->size, c->mss));
+	ck_assert_uint_eq(h.bad_acks, 0);
 	harness_free(&h);
 }
 END_TEST
 
-START_TEST(test_xfer_every_other_transmission_lost)
+/* Window 1 logs exactly what the pre-window engine logged, for the same draws and losses. */
+START_TEST(test_xfer_window_one_is_the_old_stop_and_wait)
 {
-	struct harness	h;
+	static const fate_fn	fates[] = { fate_none, fate_data_even, fate_even_segment_once,
+	    fate_ack_range, fate_last_twice, fate_data_range };
+	struct harness		a, b;
+	uint32_t		i, n;
 
-	/* Losing transmissions 2, 4, 6, ...: every segment after the first goes twice. */
-	harness_init(&h, 10 * 400 + 7, 400);
-	h.lose = lose_even;
-	harness_run(&h);
-	ck_assert(harness_delivered(&h));
-	ck_assert_uint_eq(h.n_snd, 11);
-	ck_assert_uint_eq(h.n_rtx, 10);
-	ck_assert_uint_eq(h.n_lost, 10);
-	ck_assert_uint_eq(h.now, T_START_MS + 10 * T_TIMEOUT_MS);
-	harness_free(&h);
-}
-END_TEST
-
-START_TEST(test_xfer_every_other_segment_lost)
-{
-	struct harness	h;
-	uint16_t	mss = 400;
-
-	/* Segments 2, 4, ..., 10 of 11 lose their first transmission. */
-	harness_init(&h, 10 * 400 + 7, mss);
-	h.lose = lose_even_segment_once;
-	h.arg = &mss;
-	harness_run(&h);
-	ck_assert(harness_delivered(&h));
-	ck_assert_uint_eq(h.n_snd, 11);
-	ck_assert_uint_eq(h.n_rtx, 5);
-	ck_assert_uint_eq(h.n_lost, 5);
-	harness_free(&h);
-}
-END_TEST
-
-START_TEST(test_xfer_segment_lost_five_times_in_a_row)
-{
-	static const enum xfer_log_event	want[] = {
-		XFER_LOG_SND, XFER_LOG_SND, XFER_LOG_SND,
-		XFER_LOG_RTX, XFER_LOG_RTX, XFER_LOG_RTX, XFER_LOG_RTX, XFER_LOG_RTX,
-		XFER_LOG_SND, XFER_LOG_SND
-	};
-	struct harness		h;
-	struct lose_range	lr = { 3, 7 };	/* segment 3: its first send and 4 RTX */
-	size_t			i;
-
-	harness_init(&h, 5 * 400, 400);
-	h.lose = lose_in_range;
-	h.arg = &lr;
-	harness_run(&h);
-	ck_assert(harness_delivered(&h));
-	ck_assert_uint_eq(h.n_rtx, 5);
-	ck_assert_uint_eq(h.n_lost, 5);
-	ck_assert_uint_eq(h.now, T_START_MS + 5 * T_TIMEOUT_MS);
-	ck_assert_uint_eq(h.nlog, sizeof want / sizeof want[0]);
-	for (i = 0; i < sizeof want / sizeof want[0]; i++)
-		ck_assert_int_eq(h.log[i], want[i]);
-	harness_free(&h);
-}
-END_TEST
-
-START_TEST(test_xfer_event_sequence_scripted)
-{
-	static const enum xfer_log_event	want[] = {
-		XFER_LOG_SND, XFER_LOG_SND, XFER_LOG_RTX, XFER_LOG_RTX, XFER_LOG_SND
-	};
-	struct harness		h;
-	struct lose_range	lr = { 2, 3 };
-	size_t			i;
-
-	harness_init(&h, 2 * 1000 + 1, 1000);
-	h.lose = lose_in_range;
-	h.arg = &lr;
-	harness_run(&h);
-	ck_assert(harness_delivered(&h));
-	ck_assert_uint_eq(h.nlog, sizeof want / sizeof want[0]);
-	for (i = 0; i < sizeof want / sizeof want[0]; i++)
-		ck_assert_int_eq(h.log[i], want[i]);
-	harness_free(&h);
+	harness_init(&a, 20 * 400 + 9, 400);
+	a.drop = (_i % 3) * 0.25;		/* 0, 0.25, 0.5 */
+	a.timeout_ms = _i % 2 ? 250 : T_TIMEOUT_MS;	/* under the RTO ceiling too */
+	a.seed = T_SEED + (uint64_t)_i;
+	a.fate = fates[_i / 3];
+	a.pat = (struct pat){ 2, 4, 0 };
+	b = a;
+	harness_run(&a);
+	b.end = ref_run(&b);
+	ck_assert_int_eq(a.end, b.end);
+	ck_assert(harness_delivered(&a));
+	ck_assert_uint_eq(a.nrec, b.nrec);
+	n = a.nrec < T_LOG_MAX ? a.nrec : T_LOG_MAX;
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(a.rec[i].ev == b.rec[i].ev && a.rec[i].side == b.rec[i].side &&
+		    a.rec[i].at == b.rec[i].at && a.rec[i].seq == b.rec[i].seq &&
+		    a.rec[i].len == b.rec[i].len && a.rec[i].ack == b.rec[i].ack,
+		    "case %d: event %u differs", _i, i);
+	}
+	harness_free(&a);
 }
 END_TEST
 
@@ -574,25 +1002,6 @@ START_TEST(test_xfer_same_seed_same_drop_pattern)
 }
 END_TEST
 
-START_TEST(test_xfer_lost_ack_data_reacked_without_writing)
-{
-	struct harness		h;
-	struct lose_range	lr = { 2, 2 };
-
-	/* The ACK of segment 2 is lost: its retransmission is a duplicate, acked again. */
-	harness_init(&h, 3 * 400, 400);
-	h.lose_ack = lose_ack_in_range;
-	h.arg = &lr;
-	harness_run(&h);
-	ck_assert(harness_delivered(&h));
-	ck_assert_uint_eq(h.n_rtx, 1);
-	ck_assert_uint_eq(h.dups, 1);
-	ck_assert_uint_eq(h.writes, 3);
-	ck_assert_uint_eq(h.n_ack_lost, 1);
-	harness_free(&h);
-}
-END_TEST
-
 START_TEST(test_xfer_drop_all_gives_up)
 {
 	struct harness	h;
@@ -617,13 +1026,12 @@ END_TEST
 
 START_TEST(test_xfer_gives_up_after_limit_without_progress)
 {
-	struct harness		h;
-	struct lose_range	lr = { 2, 1 + T_GIVE_UP_ROUNDS };
+	struct harness	h;
 
 	/* Segment 2 never gets through: the give-up counts from segment 1's ACK. */
 	harness_init(&h, 3 * 400, 400);
-	h.lose = lose_in_range;
-	h.arg = &lr;
+	h.fate = fate_data_range;
+	h.pat = (struct pat){ 2, 1 + T_GIVE_UP_ROUNDS, 0 };
 	harness_run(&h);
 	ck_assert_int_eq(h.end, XFER_GAVE_UP);
 	ck_assert_uint_eq(h.now, T_START_MS + XFER_GIVE_UP_MS);
@@ -638,22 +1046,44 @@ START_TEST(test_xfer_gives_up_on_silent_receiver)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
-	struct xfer_seg		seg;
+	struct xfer_batch	b;
 	uint64_t		now = 0;
 	unsigned		sends = 1;
 
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 4000, 400, 0, 1000);
-	xfer_tx_start(&tx, &rng, now, &seg);
+	tx_setup(&tx, 4000, 400, 1, 0, 1000);
+	xfer_tx_start(&tx, &rng, now, &b);
 	for (;;) {
 		now += 1000;
-		if (xfer_tx_on_timer(&tx, &rng, now, &seg) != XFER_SEND)
+		if (xfer_tx_on_timer(&tx, &rng, now, &b) != XFER_SEND)
 			break;
 		sends++;
 	}
 	ck_assert_uint_eq(sends, XFER_SILENT_TRIES);
 	ck_assert_uint_eq(tx.sent, XFER_SILENT_TRIES);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, now + 1000, &seg), XFER_GAVE_UP);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, now + 1000, &b), XFER_GAVE_UP);
+}
+END_TEST
+
+/* With a window and the adaptive RTO the silent rule is the same: five sends of segment 1. */
+START_TEST(test_xfer_gives_up_on_silent_receiver_windowed_auto)
+{
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+	enum xfer_result	r;
+	uint64_t		now = 0;
+
+	xfer_rng_seed(&rng, T_SEED);
+	tx_setup(&tx, 40000, 400, 32, 0, XFER_TIMEOUT_AUTO);
+	xfer_tx_start(&tx, &rng, now, &b);
+	ck_assert_uint_eq(b.n, 32);
+	while ((r = xfer_tx_on_timer(&tx, &rng, now = tx.deadline, &b)) == XFER_SEND)
+		ck_assert_uint_eq(b.n, 32);
+	ck_assert_int_eq(r, XFER_GAVE_UP);
+	ck_assert_uint_eq(tx.slot[0].wire, XFER_SILENT_TRIES);
+	/* 200 + 400 + 800 + 1000 ms of backed-off waits, then the fifth one expires. */
+	ck_assert_uint_eq(now, 200 + 400 + 800 + 1000 + 1000);
 }
 END_TEST
 
@@ -662,33 +1092,18 @@ START_TEST(test_xfer_emulated_drops_do_not_count_as_silence)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
-	struct xfer_seg		seg;
+	struct xfer_batch	b;
 	uint64_t		now = 0;
 	int			i;
 
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 4000, 400, 1.0, 1000);
-	xfer_tx_start(&tx, &rng, now, &seg);
+	tx_setup(&tx, 4000, 400, 1, 1.0, 1000);
+	xfer_tx_start(&tx, &rng, now, &b);
 	for (i = 0; i < 3 * XFER_SILENT_TRIES; i++) {
 		now += 1000;
-		ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, now, &seg), XFER_SEND);
-		ck_assert(!seg.send);
+		ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, now, &b), XFER_SEND);
+		ck_assert(!b.seg[0].send);
 	}
-}
-END_TEST
-
-/* Empty segments that are not the last do not count as progress at the receiver. */
-START_TEST(test_xfer_rx_empty_segments_are_not_progress)
-{
-	struct xfer_rx	rx;
-	uint32_t	ack;
-
-	xfer_rx_init(&rx, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 0, false, 5000, &ack), XFER_RX_WRITE);
-	ck_assert_uint_eq(rx.progress_at, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, false, 6000, &ack), XFER_RX_WRITE);
-	ck_assert_uint_eq(rx.progress_at, 6000);
-	ck_assert_uint_eq(ack, 11);
 }
 END_TEST
 
@@ -703,7 +1118,7 @@ START_TEST(test_xfer_progress_restarts_give_up_clock)
 	 * test_xfer_gives_up_on_silent_receiver.)
 	 */
 	harness_init(&h, 3 * 400, 400);
-	h.lose = lose_after_first_all_but_every_round;
+	h.fate = fate_all_but_every_round;
 	harness_run(&h);
 	ck_assert(harness_delivered(&h));
 	ck_assert_uint_eq(h.n_rtx, 2 * (T_GIVE_UP_ROUNDS - 1));
@@ -713,193 +1128,684 @@ START_TEST(test_xfer_progress_restarts_give_up_clock)
 }
 END_TEST
 
+/* ---- the window against a table of loss patterns ---- */
+
+/* A loss pattern of the window table; each_seg: run once per segment (or a sample of them). */
+static const struct pattern {
+	const char	*name;
+	fate_fn		 fate;
+	struct pat	 pat;
+	bool		 each_seg;
+	double		 drop;
+} patterns[] = {
+	{ "lossless", fate_none, { 0, 0, 0 }, false, 0 },
+	{ "each data segment lost", fate_seg_once, { 0, 0, 0 }, true, 0 },
+	{ "each ACK lost", fate_ack_of_seg, { 0, 0, 0 }, true, 0 },
+	{ "burst of 5 segments lost", fate_burst, { 1, 5, 0 }, false, 0 },
+	{ "burst of 40 segments lost", fate_burst, { 2, 41, 0 }, false, 0 },
+	{ "burst of 10 ACKs lost", fate_ack_burst, { 2, 10, 0 }, false, 0 },
+	{ "last segment lost twice", fate_last_twice, { 0, 0, 0 }, false, 0 },
+	{ "reordered", fate_reorder, { 0, 0, 0 }, false, 0 },
+	{ "duplicated", fate_dup, { 0, 0, 0 }, false, 0 },
+	{ "every other transmission lost", fate_data_even, { 0, 0, 0 }, false, 0 },
+	{ "random loss, duplication and jitter", fate_random, { 0, 0, 0 }, false, 0 },
+	{ "emulated drop 0.2", fate_none, { 0, 0, 0 }, false, 0.2 },
+};
+
+#define N_PATTERNS	((int)(sizeof patterns / sizeof patterns[0]))
+static const uint32_t	table_sizes[] = { 0, 1, T_MSS - 1, T_MSS, T_MSS + 1, 20 * T_MSS + 7,
+    T_BIG };
+#define N_SIZES		((int)(sizeof table_sizes / sizeof table_sizes[0]))
+static const uint16_t	table_windows[] = { 1, 8, 32 };
+#define N_WINDOWS	3
+
+/* One run of the window table: delivered byte for byte, each segment written once, in time. */
+static void
+table_run(const struct pattern *p, uint32_t size, uint16_t window, uint32_t seg)
+{
+	struct harness	h;
+	uint32_t	nsegs = harness_nsegs(size, T_MSS);
+
+	harness_init(&h, size, T_MSS);
+	h.window = window;
+	h.timeout_ms = XFER_TIMEOUT_AUTO;
+	h.latency = 1;
+	h.fate = p->fate;
+	h.pat = p->pat;
+	h.pat.seg = seg;
+	h.drop = p->drop;
+	harness_run(&h);
+	ck_assert_msg(harness_delivered(&h), "%s, %u bytes, window %u, segment %u: not delivered",
+	    p->name, size, window, seg);
+	ck_assert_msg(h.writes == nsegs, "%s, %u bytes, window %u: %u writes for %u segments",
+	    p->name, size, window, h.writes, nsegs);
+	ck_assert_uint_eq(h.bad_acks, 0);
+	ck_assert_uint_le(h.max_in_flight, window);
+	/*
+	 * Terminates within a bound: never more than a few tries a segment, and no RTO stuck at
+	 * its ceiling (that would be about a second a segment).
+	 */
+	ck_assert_msg(h.now - T_START_MS <= T_BOUND_BASE_MS + T_BOUND_ROUND_MS *
+	    ((nsegs + window - 1) / window), "%s, %u bytes, window %u: took %llu ms", p->name,
+	    size, window, (unsigned long long)(h.now - T_START_MS));
+	ck_assert_uint_le(h.n_snd + h.n_rtx + h.n_drop, 8 * nsegs + 64);
+	if (p->fate == fate_none && p->drop == 0) {
+		ck_assert_uint_eq(h.n_rtx + h.dups + h.bads, 0);
+		/* A lossless run takes one round trip per window of segments. */
+		ck_assert_uint_le(h.now - T_START_MS, 2 * h.latency * ((nsegs + window - 1) /
+		    window));
+	}
+	harness_free(&h);
+}
+
+START_TEST(test_xfer_window_table)
+{
+	const struct pattern	*p = &patterns[_i / (N_SIZES * N_WINDOWS)];
+	uint32_t		 size = table_sizes[_i / N_WINDOWS % N_SIZES];
+	uint16_t		 window = table_windows[_i % N_WINDOWS];
+	uint32_t		 nsegs = harness_nsegs(size, T_MSS), k;
+
+	if (!p->each_seg) {
+		table_run(p, size, window, 0);
+		return;
+	}
+	if (nsegs <= T_EACH_MAX) {
+		for (k = 0; k < nsegs; k++)
+			table_run(p, size, window, k);
+		return;
+	}
+	/* A long file: the first, a middle, the one past the first window, and the last. */
+	table_run(p, size, window, 0);
+	table_run(p, size, window, nsegs / 2);
+	table_run(p, size, window, window);
+	table_run(p, size, window, UINT32_MAX);
+}
+END_TEST
+
+/* A receiver holding fewer segments than the sender sends still ends with the whole file. */
+START_TEST(test_xfer_receive_window_smaller_than_send_window)
+{
+	struct harness	h;
+
+	harness_init(&h, 50 * 400 + 3, 400);
+	h.window = 32;
+	h.rx_window = 4;
+	h.timeout_ms = XFER_TIMEOUT_AUTO;
+	h.latency = 1;
+	h.fate = fate_burst;
+	h.pat = (struct pat){ 1, 2, 0 };
+	harness_run(&h);
+	ck_assert(harness_delivered(&h));
+	ck_assert_uint_gt(h.bads, 0);	/* segments beyond its window were refused */
+	ck_assert_uint_eq(h.writes, 51);
+	harness_free(&h);
+}
+END_TEST
+
+/* ---- the sender, call by call ---- */
+
 START_TEST(test_xfer_tx_start_arms_deadline)
 {
-	struct xfer_tx	tx;
-	struct xfer_rng	rng;
-	struct xfer_seg	seg;
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
 
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 2500, 1000, 0, T_TIMEOUT_MS);
+	tx_setup(&tx, 2500, 1000, 1, 0, T_TIMEOUT_MS);
 	ck_assert_uint_eq(tx.seq, 1);
-	ck_assert_uint_eq(tx.len, 1000);
+	ck_assert_uint_eq(tx.nsegs, 3);
 	ck_assert(!tx.done);
-	xfer_tx_start(&tx, &rng, T_START_MS, &seg);
-	ck_assert_uint_eq(seg.seq, 1);
-	ck_assert_uint_eq(seg.len, 1000);
-	ck_assert(!seg.last && seg.send);
-	ck_assert_int_eq(seg.event, XFER_LOG_SND);
+	xfer_tx_start(&tx, &rng, T_START_MS, &b);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_uint_eq(b.seg[0].seq, 1);
+	ck_assert_uint_eq(b.seg[0].len, 1000);
+	ck_assert(!b.seg[0].last && b.seg[0].send);
+	ck_assert_int_eq(b.seg[0].event, XFER_LOG_SND);
 	ck_assert_uint_eq(tx.deadline, T_START_MS + T_TIMEOUT_MS);
+	ck_assert_uint_eq(xfer_tx_next_deadline(&tx), T_START_MS + T_TIMEOUT_MS);
 	ck_assert_uint_eq(tx.progress_at, T_START_MS);
 	ck_assert_uint_eq(tx.sent, 1);
 }
 END_TEST
 
-START_TEST(test_xfer_tx_ack_advances_to_next_segment)
+START_TEST(test_xfer_tx_start_fills_the_window)
 {
-	struct xfer_tx	tx;
-	struct xfer_rng	rng;
-	struct xfer_seg	seg;
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+	uint16_t		i;
 
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 2500, 1000, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &seg);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, &rng, 300, &seg), XFER_SEND);
-	ck_assert_uint_eq(seg.seq, 1001);
-	ck_assert_uint_eq(seg.len, 1000);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2001, &rng, 600, &seg), XFER_SEND);
-	ck_assert_uint_eq(seg.seq, 2001);
-	ck_assert_uint_eq(seg.len, 500);
-	ck_assert(seg.last && seg.send);
+	tx_setup(&tx, 10 * 400 + 1, 400, 8, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 50, &b);
+	ck_assert_uint_eq(b.n, 8);
+	for (i = 0; i < 8; i++) {
+		ck_assert_uint_eq(b.seg[i].seq, 1 + 400u * i);
+		ck_assert_uint_eq(b.seg[i].len, 400);
+		ck_assert_int_eq(b.seg[i].event, XFER_LOG_SND);
+	}
+	ck_assert_uint_eq(tx.next, 8);
+	ck_assert_uint_eq(tx.deadline, 50 + T_TIMEOUT_MS);
+	/* A window larger than the file sends the file. */
+	tx_setup(&tx, 401, 400, 32, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 50, &b);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert(b.seg[1].last && b.seg[1].len == 1);
+}
+END_TEST
+
+START_TEST(test_xfer_tx_window_clamped)
+{
+	struct xfer_tx	tx;
+
+	tx_setup(&tx, 4000, 400, 0, 0, T_TIMEOUT_MS);
+	ck_assert_uint_eq(tx.window, 1);
+	tx_setup(&tx, 4000, 400, 9999, 0, T_TIMEOUT_MS);
+	ck_assert_uint_eq(tx.window, XFER_WINDOW_MAX);
+	tx_setup(&tx, 4000, 0, 1, 0, T_TIMEOUT_MS);
+	ck_assert_uint_eq(tx.mss, 1);
+}
+END_TEST
+
+START_TEST(test_xfer_tx_ack_advances_to_next_segment)
+{
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+
+	xfer_rng_seed(&rng, T_SEED);
+	tx_setup(&tx, 2500, 1000, 1, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, 1, &rng, 300, &b), XFER_SEND);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_uint_eq(b.seg[0].seq, 1001);
+	ck_assert_uint_eq(b.seg[0].len, 1000);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2001, 1001, &rng, 600, &b), XFER_SEND);
+	ck_assert_uint_eq(b.seg[0].seq, 2001);
+	ck_assert_uint_eq(b.seg[0].len, 500);
+	ck_assert(b.seg[0].last && b.seg[0].send);
 	ck_assert_uint_eq(tx.deadline, 600 + T_TIMEOUT_MS);
 	ck_assert_uint_eq(tx.progress_at, 600);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2501, &rng, 900, &seg), XFER_DONE);
+	ck_assert_uint_eq(xfer_tx_acked_bytes(&tx), 2000);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2501, 2001, &rng, 900, &b), XFER_DONE);
+	ck_assert_uint_eq(b.n, 0);
 	ck_assert(tx.done);
 	ck_assert_uint_eq(tx.sent, 3);
+	ck_assert_uint_eq(xfer_tx_next_deadline(&tx), UINT64_MAX);
+	ck_assert_uint_eq(xfer_tx_acked_bytes(&tx), 2500);
 }
 END_TEST
 
 START_TEST(test_xfer_tx_duplicate_ack_ignored)
 {
-	struct xfer_tx	tx;
-	struct xfer_rng	rng;
-	struct xfer_seg	seg;
+	struct xfer_tx		tx, before;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
 
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 3000, 1000, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &seg);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, &rng, 100, &seg), XFER_SEND);
-	memset(&seg, 0xa5, sizeof seg);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, &rng, 200, &seg), XFER_IGNORED);
+	tx_setup(&tx, 3000, 1000, 1, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, 1, &rng, 100, &b), XFER_SEND);
+	before = tx;
+	memset(&b, 0xa5, sizeof b);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, 1, &rng, 200, &b), XFER_IGNORED);
+	ck_assert_uint_eq(b.n, 0);
+	ck_assert(memcmp(&tx, &before, sizeof tx) == 0);
 	ck_assert_uint_eq(tx.seq, 1001);
 	ck_assert_uint_eq(tx.sent, 2);
 	ck_assert_uint_eq(tx.deadline, 100 + T_TIMEOUT_MS);
 	ck_assert_uint_eq(tx.progress_at, 100);
-	ck_assert_uint_eq(seg.seq, 0xa5a5a5a5u);	/* *out untouched */
 }
 END_TEST
 
 START_TEST(test_xfer_tx_stale_ack_ignored)
 {
-	static const uint32_t	stale[] = { 0, 1, 1000, 1001, 2000, 2002, 3001, UINT32_MAX };
-	struct xfer_tx		tx;
+	/* In flight: segment 1001..2000, so only ACK 2001 moves on. */
+	static const uint32_t	stale[] = { 1, 1001 };
+	static const uint32_t	bad[] = { 0, 1000, 2000, 2002, 3001, UINT32_MAX };
+	struct xfer_tx		tx, before;
 	struct xfer_rng		rng;
-	struct xfer_seg		seg;
+	struct xfer_batch	b;
 	size_t			i;
 
-	/* In flight: segment 1001..2000, so only ACK 2001 moves on. */
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 3000, 1000, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &seg);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, &rng, 100, &seg), XFER_SEND);
+	tx_setup(&tx, 3000, 1000, 1, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, 1, &rng, 100, &b), XFER_SEND);
+	before = tx;
 	for (i = 0; i < sizeof stale / sizeof stale[0]; i++) {
-		ck_assert_int_eq(xfer_tx_on_ack(&tx, stale[i], &rng, 200, &seg), XFER_IGNORED);
+		ck_assert_int_eq(xfer_tx_on_ack(&tx, stale[i], 0, &rng, 200, &b), XFER_IGNORED);
+		ck_assert(memcmp(&tx, &before, sizeof tx) == 0);
+	}
+	/* Not a segment boundary, or beyond what was sent: refused, counted, nothing else. */
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(xfer_tx_on_ack(&tx, bad[i], 0, &rng, 200, &b), XFER_BAD);
+		ck_assert_uint_eq(tx.bad_acks, i + 1);
 		ck_assert_uint_eq(tx.seq, 1001);
 		ck_assert_uint_eq(tx.sent, 2);
 		ck_assert(!tx.done);
 	}
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2001, &rng, 300, &seg), XFER_SEND);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2001, 1001, &rng, 300, &b), XFER_SEND);
+}
+END_TEST
+
+START_TEST(test_xfer_tx_bad_sack_refused)
+{
+	/* Window 4 of 400-byte segments, all out: 1, 401, 801, 1201. */
+	static const struct { uint32_t ack, sack; } bad[] = {
+		{ 1, 2 },	/* not a segment start */
+		{ 1, 1601 },	/* a segment never put out */
+		{ 1, 1 },	/* held, yet expected: impossible */
+		{ 401, 401 },	/* same */
+		{ 2001, 0 },	/* beyond what was sent */
+		{ 1601, 1601 },	/* valid ACK, sack of a segment never put out */
+	};
+	struct xfer_tx		tx, before;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+	size_t			i;
+
+	xfer_rng_seed(&rng, T_SEED);
+	tx_setup(&tx, 4000, 400, 4, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	before = tx;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(xfer_tx_on_ack(&tx, bad[i].ack, bad[i].sack, &rng, 5, &b) ==
+		    XFER_BAD, "case %zu", i);
+		ck_assert_uint_eq(b.n, 0);
+		before.bad_acks = tx.bad_acks;
+		ck_assert(memcmp(&tx, &before, sizeof tx) == 0);
+	}
+}
+END_TEST
+
+START_TEST(test_xfer_tx_selective_ack_resends_only_the_hole)
+{
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+
+	/* Window 4: segment 1 is lost, 2..4 arrive and are acknowledged above the hole. */
+	xfer_rng_seed(&rng, T_SEED);
+	tx_setup(&tx, 4000, 400, 4, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 401, &rng, 10, &b), XFER_SEND);
+	ck_assert_uint_eq(b.n, 0);	/* the window is still full: the hole holds it */
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 801, &rng, 10, &b), XFER_SEND);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 1201, &rng, 10, &b), XFER_SEND);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 1201, &rng, 11, &b), XFER_IGNORED);
+	ck_assert_uint_eq(tx.base, 0);
+	ck_assert_uint_eq(tx.deadline, T_TIMEOUT_MS);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, T_TIMEOUT_MS, &b), XFER_SEND);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_uint_eq(b.seg[0].seq, 1);
+	ck_assert_int_eq(b.seg[0].event, XFER_LOG_RTX);
+	/* The hole is filled: the window slides by four and four new segments go out. */
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1601, 1, &rng, T_TIMEOUT_MS + 5, &b), XFER_SEND);
+	ck_assert_uint_eq(tx.base, 4);
+	ck_assert_uint_eq(b.n, 4);
+	ck_assert_uint_eq(b.seg[0].seq, 1601);
+	ck_assert_uint_eq(b.seg[3].seq, 2801);
+}
+END_TEST
+
+START_TEST(test_xfer_tx_reordered_acks_ignored)
+{
+	struct xfer_tx		tx, before;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+
+	xfer_rng_seed(&rng, T_SEED);
+	tx_setup(&tx, 4000, 400, 4, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 801, 401, &rng, 10, &b), XFER_SEND);
+	before = tx;
+	/* The ACK of segment 1 comes after that of segment 2: it says nothing new. */
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 11, &b), XFER_IGNORED);
+	ck_assert(memcmp(&tx, &before, sizeof tx) == 0);
 }
 END_TEST
 
 START_TEST(test_xfer_tx_ack_wrapping_past_2_32_ignored)
 {
-	struct xfer_tx	tx;
-	struct xfer_rng	rng;
-	struct xfer_seg	seg;
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+	uint32_t		k;
 
 	/* The last segment of a 2^32-1 byte file ends at 2^32: a wrapped ACK 0 must not match. */
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, UINT32_MAX, 1000, 0, T_TIMEOUT_MS);
-	tx.seq = UINT32_MAX - 999;
-	tx.len = 1000;
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 0, &rng, 0, &seg), XFER_IGNORED);
+	tx_setup(&tx, UINT32_MAX, 60000, XFER_WINDOW_MAX, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	for (k = 0; k + 1 < tx.nsegs; k++)
+		ck_assert_int_eq(xfer_tx_on_ack(&tx, (k + 1) * 60000u + 1, k * 60000u + 1, &rng,
+		    1, &b), XFER_SEND);
+	ck_assert_uint_eq(tx.next, tx.nsegs);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 0, 0, &rng, 2, &b), XFER_BAD);
 	ck_assert(!tx.done);
 }
 END_TEST
 
 START_TEST(test_xfer_tx_empty_file_one_empty_segment)
 {
-	struct xfer_tx	tx;
-	struct xfer_rng	rng;
-	struct xfer_seg	seg;
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
 
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 0, 1000, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &seg);
-	ck_assert_uint_eq(seg.seq, 1);
-	ck_assert_uint_eq(seg.len, 0);
-	ck_assert(seg.last && seg.send);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2, &rng, 10, &seg), XFER_IGNORED);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, &rng, 10, &seg), XFER_DONE);
+	tx_setup(&tx, 0, 1000, 8, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_uint_eq(b.seg[0].seq, 1);
+	ck_assert_uint_eq(b.seg[0].len, 0);
+	ck_assert(b.seg[0].last && b.seg[0].send);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2, 1, &rng, 10, &b), XFER_BAD);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 1, &rng, 10, &b), XFER_DONE);
 	ck_assert(tx.done);
 }
 END_TEST
 
 START_TEST(test_xfer_tx_after_done_ignored)
 {
-	struct xfer_tx	tx;
-	struct xfer_rng	rng;
-	struct xfer_seg	seg;
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
 
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 10, 1000, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &seg);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 11, &rng, 10, &seg), XFER_DONE);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 11, &rng, 20, &seg), XFER_IGNORED);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 10 * XFER_GIVE_UP_MS, &seg), XFER_IGNORED);
+	tx_setup(&tx, 10, 1000, 1, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 11, 1, &rng, 10, &b), XFER_DONE);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 11, 1, &rng, 20, &b), XFER_IGNORED);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 10 * XFER_GIVE_UP_MS, &b), XFER_IGNORED);
 	ck_assert_uint_eq(tx.sent, 1);
 }
 END_TEST
 
 START_TEST(test_xfer_tx_timer_before_deadline_ignored)
 {
-	struct xfer_tx	tx;
-	struct xfer_rng	rng;
-	struct xfer_seg	seg;
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
 
 	xfer_rng_seed(&rng, T_SEED);
-	xfer_tx_init(&tx, 2500, 1000, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 100, &seg);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 100, &seg), XFER_IGNORED);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 100 + T_TIMEOUT_MS - 1, &seg), XFER_IGNORED);
+	tx_setup(&tx, 2500, 1000, 1, 0, T_TIMEOUT_MS);
+	xfer_tx_start(&tx, &rng, 100, &b);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 100, &b), XFER_IGNORED);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 100 + T_TIMEOUT_MS - 1, &b), XFER_IGNORED);
 	ck_assert_uint_eq(tx.sent, 1);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 100 + T_TIMEOUT_MS, &seg), XFER_SEND);
-	ck_assert_int_eq(seg.event, XFER_LOG_RTX);
-	ck_assert_uint_eq(seg.seq, 1);
-	ck_assert_uint_eq(seg.len, 1000);
-	ck_assert_uint_eq(tx.deadline, 100 + 2 * T_TIMEOUT_MS);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 100 + T_TIMEOUT_MS, &b), XFER_SEND);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_int_eq(b.seg[0].event, XFER_LOG_RTX);
+	ck_assert_uint_eq(b.seg[0].seq, 1);
+	ck_assert_uint_eq(b.seg[0].len, 1000);
+	ck_assert_uint_eq(tx.deadline, 100 + 2 * T_TIMEOUT_MS);	/* fixed: no backoff */
 	ck_assert_uint_eq(tx.progress_at, 100);	/* a retransmission is not progress */
 	ck_assert_uint_eq(tx.sent, 2);
 }
 END_TEST
 
+/* ---- retransmission timeout ---- */
+
+START_TEST(test_xfer_rto_fixed_never_moves)
+{
+	struct xfer_rto	r;
+
+	xfer_rto_init(&r, 1000);
+	ck_assert_uint_eq(r.rto_ms, 1000);
+	xfer_rto_sample(&r, 3);
+	xfer_rto_backoff(&r);
+	xfer_rto_backoff(&r);
+	ck_assert_uint_eq(r.rto_ms, 1000);
+	ck_assert_uint_eq(r.samples, 0);
+}
+END_TEST
+
+START_TEST(test_xfer_rto_initial_before_any_sample)
+{
+	struct xfer_rto	r;
+
+	xfer_rto_init(&r, XFER_TIMEOUT_AUTO);
+	ck_assert_uint_eq(r.rto_ms, XFER_RTO_INITIAL_MS);
+}
+END_TEST
+
+/* RTT sequences and the RTO after each sample, worked out by hand from RFC 6298 §2. */
+static const struct rto_case {
+	uint32_t	n;
+	uint64_t	rtt[4];		/* ms */
+	uint32_t	rto[4];		/* ms after each sample */
+	uint64_t	srtt_us, rttvar_us;	/* after the last */
+} rto_cases[] = {
+	/* 100: SRTT 100, RTTVAR 50, RTO 100 + 4·50 = 300. */
+	{ 1, { 100 }, { 300 }, 100000, 50000 },
+	/* then 100: RTTVAR 3/4·50 = 37.5, SRTT 100, RTO 250; then 200: RTTVAR (112.5 + 100)/4
+	 * = 53.125, SRTT (700 + 200)/8 = 112.5, RTO 112.5 + 212.5 = 325. */
+	{ 3, { 100, 100, 200 }, { 300, 250, 325 }, 112500, 53125 },
+	/* 10: 10 + 20 = 30; 20: RTTVAR (15 + 10)/4 = 6.25, SRTT 11.25, RTO 36.25 -> 37;
+	 * 30: RTTVAR (18.75 + 18.75)/4 = 9.375, SRTT 13.59375 (µs: 13593), RTO 51.093 -> 52;
+	 * 40: RTTVAR (28.125 + 26.407)/4 = 13.633, SRTT 16.893, RTO 71.425 -> 72. */
+	{ 4, { 10, 20, 30, 40 }, { 30, 37, 52, 72 }, 16893, 13633 },
+	/* A loopback: 0 ms samples give SRTT 0, RTO max(G, 0) = 1 ms, raised to the floor. */
+	{ 2, { 0, 0 }, { XFER_RTO_MIN_MS, XFER_RTO_MIN_MS }, 0, 0 },
+	/* 1 ms: 1 + 4·0.5 = 3; the floor does not apply. */
+	{ 1, { 1 }, { 3 }, 1000, 500 },
+	/* 5 s: 5 + 4·2.5 = 15 s, cut to the ceiling. */
+	{ 1, { 5000 }, { XFER_RTO_MAX_MS }, 5000000, 2500000 },
+};
+
+START_TEST(test_xfer_rto_from_known_rtts)
+{
+	const struct rto_case	*c = &rto_cases[_i];
+	struct xfer_rto		 r;
+	uint32_t		 i;
+
+	xfer_rto_init(&r, XFER_TIMEOUT_AUTO);
+	for (i = 0; i < c->n; i++) {
+		xfer_rto_sample(&r, c->rtt[i]);
+		ck_assert_msg(r.rto_ms == c->rto[i], "case %d sample %u: RTO %u, want %u", _i,
+		    i, r.rto_ms, c->rto[i]);
+	}
+	ck_assert_uint_eq(r.srtt_us, c->srtt_us);
+	ck_assert_uint_eq(r.rttvar_us, c->rttvar_us);
+	ck_assert_uint_eq(r.samples, c->n);
+}
+END_TEST
+
+START_TEST(test_xfer_rto_backoff_doubles_to_the_cap)
+{
+	static const uint32_t	want[] = { 400, 800, 1000, 1000, 1000 };
+	struct xfer_rto		r;
+	size_t			i;
+
+	xfer_rto_init(&r, XFER_TIMEOUT_AUTO);
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		xfer_rto_backoff(&r);
+		ck_assert_uint_eq(r.rto_ms, want[i]);
+	}
+	for (i = 0; i < 100; i++)
+		xfer_rto_backoff(&r);
+	ck_assert_uint_eq(r.rto_ms, XFER_RTO_MAX_MS);
+	ck_assert_uint_le(r.backoff, 16);
+	/* A new sample ends the backoff: the RTO is computed afresh. */
+	xfer_rto_sample(&r, 100);
+	ck_assert_uint_eq(r.rto_ms, 300);
+	ck_assert_uint_eq(r.backoff, 0);
+}
+END_TEST
+
+START_TEST(test_xfer_rto_progress_ends_backoff_without_sample)
+{
+	struct xfer_rto	r;
+
+	xfer_rto_init(&r, XFER_TIMEOUT_AUTO);
+	xfer_rto_sample(&r, 10);
+	ck_assert_uint_eq(r.rto_ms, 30);
+	xfer_rto_backoff(&r);
+	xfer_rto_backoff(&r);
+	ck_assert_uint_eq(r.rto_ms, 120);
+	xfer_rto_recover(&r);
+	ck_assert_uint_eq(r.rto_ms, 30);
+	ck_assert_uint_eq(r.samples, 1);
+	ck_assert_uint_eq(r.srtt_us, 10000);
+	/* Fixed stays fixed. */
+	xfer_rto_init(&r, 700);
+	xfer_rto_backoff(&r);
+	xfer_rto_recover(&r);
+	ck_assert_uint_eq(r.rto_ms, 700);
+}
+END_TEST
+
+START_TEST(test_xfer_rto_backoff_from_the_floor)
+{
+	static const uint32_t	want[] = { 4, 8, 16, 32, 64, 128, 256, 512, 1000, 1000 };
+	struct xfer_rto		r;
+	size_t			i;
+
+	xfer_rto_init(&r, XFER_TIMEOUT_AUTO);
+	xfer_rto_sample(&r, 0);
+	ck_assert_uint_eq(r.rto_ms, XFER_RTO_MIN_MS);
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		xfer_rto_backoff(&r);
+		ck_assert_uint_eq(r.rto_ms, want[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_xfer_rto_karn_no_sample_from_retransmission)
+{
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+
+	xfer_rng_seed(&rng, T_SEED);
+	tx_setup(&tx, 4000, 400, 1, 0, XFER_TIMEOUT_AUTO);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_uint_eq(tx.deadline, XFER_RTO_INITIAL_MS);
+	/* Segment 1 times out and goes again with a doubled RTO. */
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 200, &b), XFER_SEND);
+	ck_assert_uint_eq(tx.rto.rto_ms, 400);
+	ck_assert_uint_eq(tx.deadline, 600);
+	/*
+	 * Its ACK is ambiguous (which copy?): no sample. The path delivers again, so the
+	 * backoff ends: with no sample yet, the RTO is the initial one again.
+	 */
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 230, &b), XFER_SEND);
+	ck_assert_uint_eq(tx.rto.samples, 0);
+	ck_assert_uint_eq(tx.rto.srtt_us, 0);
+	ck_assert_uint_eq(tx.rto.rto_ms, XFER_RTO_INITIAL_MS);
+	ck_assert_uint_eq(tx.deadline, 230 + XFER_RTO_INITIAL_MS);
+	/* Segment 2 went once: its ACK 30 ms later is a sample, RTO 30 + 4·15 = 90. */
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 801, 401, &rng, 260, &b), XFER_SEND);
+	ck_assert_uint_eq(tx.rto.samples, 1);
+	ck_assert_uint_eq(tx.rto.rto_ms, 90);
+	ck_assert_uint_eq(tx.deadline, 260 + 90);
+}
+END_TEST
+
+START_TEST(test_xfer_rto_sample_after_emulated_drop)
+{
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+
+	/* Emulation drops the first copy; the one copy that goes out is timed unambiguously. */
+	xfer_rng_seed(&rng, T_SEED);
+	tx_setup(&tx, 4000, 400, 1, 1.0, XFER_TIMEOUT_AUTO);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert(!b.seg[0].send);
+	tx.drop = 0;
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 200, &b), XFER_SEND);
+	ck_assert(b.seg[0].send && b.seg[0].event == XFER_LOG_RTX);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 210, &b), XFER_SEND);
+	ck_assert_uint_eq(tx.rto.samples, 1);
+	ck_assert_uint_eq(tx.rto.srtt_us, 10000);
+}
+END_TEST
+
+START_TEST(test_xfer_rto_one_backoff_per_expiry_of_the_oldest)
+{
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+
+	/* Eight segments expire together: one doubling, eight retransmissions. */
+	xfer_rng_seed(&rng, T_SEED);
+	tx_setup(&tx, 8 * 400, 400, 8, 0, XFER_TIMEOUT_AUTO);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 200, &b), XFER_SEND);
+	ck_assert_uint_eq(b.n, 8);
+	ck_assert_uint_eq(tx.rto.rto_ms, 400);
+	/* Two segments expiring 10 ms apart, the oldest first: one doubling, not two. */
+	tx_setup(&tx, 3 * 400, 400, 2, 0, XFER_TIMEOUT_AUTO);
+	xfer_tx_start(&tx, &rng, 0, &b);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 0, &rng, 10, &b), XFER_SEND);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 200, &b), XFER_SEND);
+	ck_assert(b.n == 1 && b.seg[0].seq == 401);
+	ck_assert_uint_eq(tx.rto.rto_ms, 400);
+	ck_assert_uint_eq(tx.deadline, 210);
+	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 210, &b), XFER_SEND);
+	ck_assert(b.n == 1 && b.seg[0].seq == 801);
+	ck_assert_uint_eq(tx.rto.rto_ms, 400);
+	ck_assert_uint_eq(tx.deadline, 600);
+}
+END_TEST
+
+START_TEST(test_xfer_auto_rto_fast_on_a_lossy_loopback)
+{
+	struct harness	h;
+
+	/*
+	 * 1 ms each way, 10% emulated drop, window 1: the RTO settles near the round trip, so
+	 * 2000 segments take seconds, not the ~200 s a fixed 1 s timeout would.
+	 */
+	harness_init(&h, 2000 * 400, 400);
+	h.timeout_ms = XFER_TIMEOUT_AUTO;
+	h.latency = 1;
+	h.drop = 0.1;
+	harness_run(&h);
+	ck_assert(harness_delivered(&h));
+	ck_assert_uint_gt(h.n_rtx, 100);
+	ck_assert_uint_lt(h.now - T_START_MS, 20000);
+	ck_assert_uint_eq(h.tx.rto.srtt_us, 2000);	/* every sample was the 2 ms round trip */
+	harness_free(&h);
+}
+END_TEST
+
+/* ---- the receiver ---- */
+
 START_TEST(test_xfer_rx_in_order_written)
 {
 	struct xfer_rx	rx;
-	uint32_t	ack;
+	uint32_t	ack, sack;
 
-	xfer_rx_init(&rx, 5);
+	xfer_rx_init(&rx, 1, 5);
 	ck_assert_uint_eq(rx.expect, 1);
 	ck_assert_uint_eq(rx.progress_at, 5);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 10, &ack), XFER_RX_WRITE);
+	ck_assert_uint_eq(xfer_rx_next_deadline(&rx), 5 + XFER_GIVE_UP_MS);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 10, &ack, &sack), XFER_RX_WRITE);
 	ck_assert_uint_eq(ack, 401);
+	ck_assert_uint_eq(sack, 1);
 	ck_assert_uint_eq(rx.progress_at, 10);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 7, true, 20, &ack), XFER_RX_COMPLETE);
+	ck_assert_uint_eq(xfer_rx_next_deadline(&rx), 10 + XFER_GIVE_UP_MS);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 7, true, 20, &ack, &sack), XFER_RX_COMPLETE);
 	ck_assert_uint_eq(ack, 408);
 	ck_assert(rx.done);
+	ck_assert_uint_eq(xfer_rx_next_deadline(&rx), UINT64_MAX);
 }
 END_TEST
 
 START_TEST(test_xfer_rx_duplicate_reacked_without_writing)
 {
 	struct xfer_rx	rx;
-	uint32_t	ack;
+	uint32_t	ack, sack;
 
-	xfer_rx_init(&rx, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 10, &ack), XFER_RX_WRITE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 20, &ack), XFER_RX_DUPLICATE);
+	xfer_rx_init(&rx, 1, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 10, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 20, &ack, &sack),
+	    XFER_RX_DUPLICATE);
 	ck_assert_uint_eq(ack, 401);
+	ck_assert_uint_eq(sack, 1);
 	ck_assert_uint_eq(rx.expect, 401);
 	ck_assert_uint_eq(rx.progress_at, 10);
 }
@@ -908,13 +1814,15 @@ END_TEST
 START_TEST(test_xfer_rx_out_of_order_bad)
 {
 	struct xfer_rx	rx;
-	uint32_t	ack;
+	uint32_t	ack, sack;
 
-	xfer_rx_init(&rx, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 400, false, 10, &ack), XFER_RX_BAD);
+	/* Window 1 is stop-and-wait: nothing is held above the next expected byte. */
+	xfer_rx_init(&rx, 1, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 400, false, 10, &ack, &sack), XFER_RX_BAD);
 	ck_assert_uint_eq(ack, 1);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 20, &ack), XFER_RX_WRITE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1201, 400, true, 30, &ack), XFER_RX_BAD);
+	ck_assert_uint_eq(sack, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 20, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1201, 400, true, 30, &ack, &sack), XFER_RX_BAD);
 	ck_assert_uint_eq(ack, 401);
 	ck_assert_uint_eq(rx.expect, 401);
 	ck_assert(!rx.done);
@@ -924,15 +1832,17 @@ END_TEST
 START_TEST(test_xfer_rx_duplicate_after_complete)
 {
 	struct xfer_rx	rx;
-	uint32_t	ack;
+	uint32_t	ack, sack;
 
-	xfer_rx_init(&rx, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, true, 10, &ack), XFER_RX_COMPLETE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, true, 20, &ack), XFER_RX_DUPLICATE);
+	xfer_rx_init(&rx, 1, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, true, 10, &ack, &sack), XFER_RX_COMPLETE);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, true, 20, &ack, &sack), XFER_RX_DUPLICATE);
 	ck_assert_uint_eq(ack, 11);
 	/* Even "in order" data after the end is only re-acked. */
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 11, 10, true, 30, &ack), XFER_RX_DUPLICATE);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 11, 10, true, 30, &ack, &sack),
+	    XFER_RX_DUPLICATE);
 	ck_assert_uint_eq(ack, 11);
+	ck_assert_uint_eq(sack, 0);
 	ck_assert_uint_eq(rx.expect, 11);
 }
 END_TEST
@@ -940,11 +1850,12 @@ END_TEST
 START_TEST(test_xfer_rx_empty_last_segment_completes)
 {
 	struct xfer_rx	rx;
-	uint32_t	ack;
+	uint32_t	ack, sack;
 
-	xfer_rx_init(&rx, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 0, true, 10, &ack), XFER_RX_COMPLETE);
+	xfer_rx_init(&rx, 8, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 0, true, 10, &ack, &sack), XFER_RX_COMPLETE);
 	ck_assert_uint_eq(ack, 1);
+	ck_assert_uint_eq(sack, 1);
 	ck_assert(rx.done);
 }
 END_TEST
@@ -952,29 +1863,206 @@ END_TEST
 START_TEST(test_xfer_rx_overflowing_segment_bad)
 {
 	struct xfer_rx	rx;
-	uint32_t	ack;
+	uint32_t	ack, sack;
 
-	xfer_rx_init(&rx, 0);
+	xfer_rx_init(&rx, 1, 0);
 	rx.expect = UINT32_MAX - 5;
-	ck_assert_int_eq(xfer_rx_on_data(&rx, UINT32_MAX - 5, 100, false, 10, &ack), XFER_RX_BAD);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, UINT32_MAX - 5, 100, false, 10, &ack, &sack),
+	    XFER_RX_BAD);
 	ck_assert_uint_eq(ack, UINT32_MAX - 5);
 	ck_assert_uint_eq(rx.expect, UINT32_MAX - 5);
 	ck_assert_uint_eq(rx.progress_at, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, UINT32_MAX - 5, 5, true, 10, &ack),
+	ck_assert_int_eq(xfer_rx_on_data(&rx, UINT32_MAX - 5, 5, true, 10, &ack, &sack),
 	    XFER_RX_COMPLETE);
 	ck_assert_uint_eq(ack, UINT32_MAX);
 }
 END_TEST
 
-/* Every xfer test, in one suite. */
-static Suite *
-xfer_suite(void)
+/* Empty segments that are not the last do not count as progress at the receiver. */
+START_TEST(test_xfer_rx_empty_segments_are_not_progress)
 {
-	Suite	*s = suite_create("xfer");
+	struct xfer_rx	rx;
+	uint32_t	ack, sack;
+
+	xfer_rx_init(&rx, 1, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 0, false, 5000, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_uint_eq(rx.progress_at, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, false, 6000, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_uint_eq(rx.progress_at, 6000);
+	ck_assert_uint_eq(ack, 11);
+}
+END_TEST
+
+START_TEST(test_xfer_rx_holds_out_of_order_and_drains)
+{
+	struct xfer_rx	rx;
+	uint32_t	ack, sack;
+
+	xfer_rx_init(&rx, 8, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 400, false, 1, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_uint_eq(ack, 1);
+	ck_assert_uint_eq(sack, 801);
+	ck_assert_uint_eq(rx.seglen, 400);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 400, false, 2, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 400, false, 3, &ack, &sack),
+	    XFER_RX_DUPLICATE);
+	ck_assert_uint_eq(sack, 801);
+	ck_assert_uint_eq(rx.held, 2);
+	ck_assert_uint_eq(rx.high, 1201);
+	/* The hole fills: the next expected byte jumps over what was held. */
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 4, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_uint_eq(ack, 1201);
+	ck_assert_uint_eq(rx.held, 0);
+	ck_assert_uint_eq(rx.progress_at, 4);
+}
+END_TEST
+
+START_TEST(test_xfer_rx_last_segment_held_completes_when_hole_fills)
+{
+	struct xfer_rx	rx;
+	uint32_t	ack, sack;
+
+	xfer_rx_init(&rx, 8, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 400, false, 1, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 7, true, 2, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_uint_eq(rx.end, 808);
+	ck_assert(!rx.done);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 3, &ack, &sack), XFER_RX_COMPLETE);
+	ck_assert_uint_eq(ack, 808);
+	ck_assert(rx.done);
+}
+END_TEST
+
+START_TEST(test_xfer_rx_refuses_what_does_not_fit)
+{
+	static const struct { uint32_t seq; uint16_t len; bool last; } bad[] = {
+		{ 401 + 4 * 400, 400, false },	/* beyond the window of 4 */
+		{ 402, 400, false },		/* not on a segment boundary */
+		{ 801, 300, false },		/* a short segment that is not the last */
+		{ 801, 500, true },		/* a last segment longer than the others */
+		{ 801, 0, true },		/* an empty last segment above the hole */
+		{ 1601, 400, false },		/* past the end already known */
+		{ 401, 400, true },		/* an end below bytes already held */
+	};
+	struct xfer_rx	rx, before;
+	uint32_t	ack, sack;
+	size_t		i;
+
+	xfer_rx_init(&rx, 4, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 1, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1201, 100, true, 2, &ack, &sack), XFER_RX_WRITE);
+	before = rx;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(xfer_rx_on_data(&rx, bad[i].seq, bad[i].len, bad[i].last, 9, &ack,
+		    &sack) == XFER_RX_BAD, "case %zu", i);
+		ck_assert_uint_eq(ack, 401);
+		ck_assert_uint_eq(sack, 0);
+		ck_assert(memcmp(&rx, &before, sizeof rx) == 0);
+	}
+}
+END_TEST
+
+START_TEST(test_xfer_rx_last_segment_below_held_data_refused)
+{
+	struct xfer_rx	rx, before;
+	uint32_t	ack, sack;
+
+	/* Bytes 1201..1600 are held; a "last" segment ending at 1200 would cut them off. */
+	xfer_rx_init(&rx, 8, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 1, &ack, &sack), XFER_RX_WRITE);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 1201, 400, false, 2, &ack, &sack), XFER_RX_WRITE);
+	before = rx;
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 400, true, 3, &ack, &sack), XFER_RX_BAD);
+	ck_assert_uint_eq(sack, 0);
+	ck_assert(memcmp(&rx, &before, sizeof rx) == 0);
+}
+END_TEST
+
+START_TEST(test_xfer_rx_short_first_segment_not_held)
+{
+	struct xfer_rx	rx;
+	uint32_t	ack, sack;
+
+	/* The segment size is not known yet and this one cannot tell it: refused, not held. */
+	xfer_rx_init(&rx, 8, 0);
+	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 7, true, 1, &ack, &sack), XFER_RX_BAD);
+	ck_assert_uint_eq(rx.seglen, 0);
+	ck_assert_uint_eq(rx.held, 0);
+}
+END_TEST
+
+/* ---- progress ---- */
+
+START_TEST(test_xfer_progress_figures)
+{
+	struct xfer_progress	p;
+
+	xfer_progress_figures(&p, 1 * T_MIB, 4 * T_MIB, true, 1000, 3000);
+	ck_assert_uint_eq(p.percent, 25);
+	ck_assert_uint_eq(p.elapsed_ms, 2000);
+	ck_assert_uint_eq(p.rate, T_MIB / 2);
+	ck_assert_int_eq(p.left_ms, 6000);
+	xfer_progress_figures(&p, 0, 0, true, 1000, 1000);
+	ck_assert_uint_eq(p.percent, 100);
+	ck_assert_uint_eq(p.rate, 0);
+	ck_assert_int_eq(p.left_ms, 0);
+	xfer_progress_figures(&p, 10, 100, true, 1000, 1000);
+	ck_assert_int_eq(p.left_ms, -1);	/* no time passed: no rate yet */
+	xfer_progress_figures(&p, 500, 0, false, 0, 1000);
+	ck_assert_uint_eq(p.percent, 0);
+	ck_assert_int_eq(p.left_ms, -1);
+	ck_assert_uint_eq(p.rate, 500);
+}
+END_TEST
+
+START_TEST(test_xfer_progress_lines)
+{
+	struct xfer_progress	p;
+	char			buf[160];
+
+	xfer_progress_figures(&p, 1258292, 3 * T_MIB, true, 0, 2000);
+	xfer_progress_line(&p, "sending 0042.pdf to peer 8", buf, sizeof buf);
+	ck_assert_str_eq(buf, "sending 0042.pdf to peer 8: 1.2 MiB of 3.0 MiB (40%), "
+	    "614.4 KiB/s, about 3 s left");
+	xfer_progress_figures(&p, 512, 0, false, 0, 2000);
+	xfer_progress_line(&p, "x", buf, sizeof buf);
+	ck_assert_str_eq(buf, "x: 512 B so far, 256 B/s, size not known yet");
+	xfer_progress_figures(&p, 3 * T_MIB, 3 * T_MIB, true, 0, 1500);
+	xfer_progress_summary(&p, "sent 0042.pdf", 2, buf, sizeof buf);
+	ck_assert_str_eq(buf, "sent 0042.pdf: 3.0 MiB in 1.500 s (2.0 MiB/s), RTO 2 ms");
+	xfer_progress_summary(&p, "got 0042.pdf", -1, buf, sizeof buf);
+	ck_assert_str_eq(buf, "got 0042.pdf: 3.0 MiB in 1.500 s (2.0 MiB/s)");
+	/* A short buffer is cut, never overrun. */
+	ck_assert_int_gt(xfer_progress_line(&p, "y", buf, 8), 7);
+	ck_assert_uint_eq(strlen(buf), 7);
+}
+END_TEST
+
+START_TEST(test_xfer_meter_first_at_two_seconds_then_every_second)
+{
+	struct xfer_meter	m;
+
+	xfer_meter_init(&m, 500);
+	ck_assert_uint_eq(m.due, 2500);
+	ck_assert(!xfer_meter_due(&m, 2499));
+	ck_assert(xfer_meter_due(&m, 2500));
+	ck_assert_uint_eq(m.due, 3500);
+	ck_assert(!xfer_meter_due(&m, 3000));
+	/* A late tick does not bring a burst of lines: the next is a second after it. */
+	ck_assert(xfer_meter_due(&m, 9000));
+	ck_assert(!xfer_meter_due(&m, 9999));
+	ck_assert(xfer_meter_due(&m, 10000));
+}
+END_TEST
+
+/* The unit cases: the random source, the sender, the RTO, the receiver. */
+static void
+xfer_suite_units(Suite *s)
+{
 	TCase	*rng = tcase_create("rng");
 	TCase	*tx = tcase_create("tx");
+	TCase	*rto = tcase_create("rto");
 	TCase	*rx = tcase_create("rx");
-	TCase	*pair = tcase_create("pair");
 
 	tcase_add_test(rng, test_xfer_rng_matches_splitmix64_reference);
 	tcase_add_test(rng, test_xfer_rng_uniform_in_unit_interval);
@@ -983,14 +2071,32 @@ xfer_suite(void)
 	suite_add_tcase(s, rng);
 
 	tcase_add_test(tx, test_xfer_tx_start_arms_deadline);
+	tcase_add_test(tx, test_xfer_tx_start_fills_the_window);
+	tcase_add_test(tx, test_xfer_tx_window_clamped);
 	tcase_add_test(tx, test_xfer_tx_ack_advances_to_next_segment);
 	tcase_add_test(tx, test_xfer_tx_duplicate_ack_ignored);
 	tcase_add_test(tx, test_xfer_tx_stale_ack_ignored);
+	tcase_add_test(tx, test_xfer_tx_bad_sack_refused);
+	tcase_add_test(tx, test_xfer_tx_selective_ack_resends_only_the_hole);
+	tcase_add_test(tx, test_xfer_tx_reordered_acks_ignored);
 	tcase_add_test(tx, test_xfer_tx_ack_wrapping_past_2_32_ignored);
 	tcase_add_test(tx, test_xfer_tx_empty_file_one_empty_segment);
 	tcase_add_test(tx, test_xfer_tx_after_done_ignored);
 	tcase_add_test(tx, test_xfer_tx_timer_before_deadline_ignored);
 	suite_add_tcase(s, tx);
+
+	tcase_add_test(rto, test_xfer_rto_fixed_never_moves);
+	tcase_add_test(rto, test_xfer_rto_initial_before_any_sample);
+	tcase_add_loop_test(rto, test_xfer_rto_from_known_rtts, 0,
+	    (int)(sizeof rto_cases / sizeof rto_cases[0]));
+	tcase_add_test(rto, test_xfer_rto_backoff_doubles_to_the_cap);
+	tcase_add_test(rto, test_xfer_rto_progress_ends_backoff_without_sample);
+	tcase_add_test(rto, test_xfer_rto_backoff_from_the_floor);
+	tcase_add_test(rto, test_xfer_rto_karn_no_sample_from_retransmission);
+	tcase_add_test(rto, test_xfer_rto_sample_after_emulated_drop);
+	tcase_add_test(rto, test_xfer_rto_one_backoff_per_expiry_of_the_oldest);
+	tcase_add_test(rto, test_xfer_auto_rto_fast_on_a_lossy_loopback);
+	suite_add_tcase(s, rto);
 
 	tcase_add_test(rx, test_xfer_rx_in_order_written);
 	tcase_add_test(rx, test_xfer_rx_duplicate_reacked_without_writing);
@@ -998,29 +2104,60 @@ xfer_suite(void)
 	tcase_add_test(rx, test_xfer_rx_duplicate_after_complete);
 	tcase_add_test(rx, test_xfer_rx_empty_last_segment_completes);
 	tcase_add_test(rx, test_xfer_rx_overflowing_segment_bad);
+	tcase_add_test(rx, test_xfer_rx_empty_segments_are_not_progress);
+	tcase_add_test(rx, test_xfer_rx_holds_out_of_order_and_drains);
+	tcase_add_test(rx, test_xfer_rx_last_segment_held_completes_when_hole_fills);
+	tcase_add_test(rx, test_xfer_rx_refuses_what_does_not_fit);
+	tcase_add_test(rx, test_xfer_rx_last_segment_below_held_data_refused);
+	tcase_add_test(rx, test_xfer_rx_short_first_segment_not_held);
 	suite_add_tcase(s, rx);
+}
+
+/* Whole transfers (stop-and-wait and the window table) and the progress figures. */
+static void
+xfer_suite_transfers(Suite *s)
+{
+	TCase	*pair = tcase_create("pair");
+	TCase	*table = tcase_create("table");
+	TCase	*prog = tcase_create("progress");
 
 	/* Whole transfers: the MiB cases under a sanitizer need more than Check's 4 s. */
-	tcase_set_timeout(pair, 60);
+	tcase_set_timeout(pair, 120);
 	tcase_add_loop_test(pair, test_xfer_delivers_every_size, 0, 14);
 	tcase_add_loop_test(pair, test_xfer_delivers_every_size_under_drop, 0, 14);
 	tcase_add_test(pair, test_xfer_drop_zero_never_draws);
-	tcase_add_test(pair, test_xfer_first_segment_lost);
-	tcase_add_test(pair, test_xfer_last_segment_lost);
-	tcase_add_test(pair, test_xfer_every_other_transmission_lost);
-	tcase_add_test(pair, test_xfer_every_other_segment_lost);
-	tcase_add_test(pair, test_xfer_segment_lost_five_times_in_a_row);
-	tcase_add_test(pair, test_xfer_event_sequence_scripted);
+	tcase_add_loop_test(pair, test_xfer_loss_case_stop_and_wait, 0, N_LOSS_CASES);
+	tcase_add_loop_test(pair, test_xfer_loss_case_windowed_delivers, 0, 2 * N_LOSS_CASES);
+	tcase_add_loop_test(pair, test_xfer_window_one_is_the_old_stop_and_wait, 0, 18);
 	tcase_add_test(pair, test_xfer_event_sequence_follows_drop_draws);
 	tcase_add_test(pair, test_xfer_same_seed_same_drop_pattern);
-	tcase_add_test(pair, test_xfer_lost_ack_data_reacked_without_writing);
 	tcase_add_test(pair, test_xfer_drop_all_gives_up);
 	tcase_add_test(pair, test_xfer_gives_up_after_limit_without_progress);
 	tcase_add_test(pair, test_xfer_progress_restarts_give_up_clock);
 	tcase_add_test(pair, test_xfer_gives_up_on_silent_receiver);
+	tcase_add_test(pair, test_xfer_gives_up_on_silent_receiver_windowed_auto);
 	tcase_add_test(pair, test_xfer_emulated_drops_do_not_count_as_silence);
-	tcase_add_test(pair, test_xfer_rx_empty_segments_are_not_progress);
 	suite_add_tcase(s, pair);
+
+	tcase_set_timeout(table, 120);
+	tcase_add_loop_test(table, test_xfer_window_table, 0, N_PATTERNS * N_SIZES * N_WINDOWS);
+	tcase_add_test(table, test_xfer_receive_window_smaller_than_send_window);
+	suite_add_tcase(s, table);
+
+	tcase_add_test(prog, test_xfer_progress_figures);
+	tcase_add_test(prog, test_xfer_progress_lines);
+	tcase_add_test(prog, test_xfer_meter_first_at_two_seconds_then_every_second);
+	suite_add_tcase(s, prog);
+}
+
+/* Every xfer test, in one suite. */
+static Suite *
+xfer_suite(void)
+{
+	Suite	*s = suite_create("xfer");
+
+	xfer_suite_units(s);
+	xfer_suite_transfers(s);
 	return s;
 }
 

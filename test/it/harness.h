@@ -224,7 +224,7 @@ const char	*it_succ_line(enum it_form form, int which, int s);	/* after a change
 /* Release a port held with it_hold_port. */
 void		 it_release_port(int fd);
 
-/* Owner of key among ids: the first id at or after key, wrapping (the test's own oracle). */
+/* Owner of key among ids: the first id at or after key, wrapping (the core's keys_owner). */
 int		 it_owner(const int *ids, size_t n, int key);
 
 /* Monotonic milliseconds. */

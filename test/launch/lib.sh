@@ -90,9 +90,9 @@ pid_alive() {
 dump_run() {
 	local f
 	printf '\n==== the run directory %s ====\n' "$run" >&2
-	for f in "$tmp"/*.log "$run"/ring.conf "$run"/*.out "$run"/*.err; do
-		printf -- '---- %s ----\n' "$f" >&2
-		tail -n 60 "$f" >&2 || true
+	for f in "$tmp"/*.log "$run"/ring.json "$run"/*.out "$run"/*.err; do
+		printf -- '---- %s (ping lines left out) ----\n' "$f" >&2
+		grep -v -E '^(A )?[Pp]ing (request|response)' "$f" | tail -n 60 >&2 || true
 	done
 }
 

@@ -1,0 +1,90 @@
+/* Scenario-test harness: rings of peers (start, neighbours, key owner) and the console lines tests wait for. */
+#include "harness_int.h"
+
+#include "cdht/keys.h"
+
+size_t
+it_index(const int *ids, size_t n, int id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return i;
+	it_fail("id %d not in the ring", id);
+}
+
+int
+it_succ(const int *ids, size_t n, size_t i, int k)
+{
+	return ids[(i + (size_t)k) % n];
+}
+
+int
+it_pred(const int *ids, size_t n, size_t i, int k)
+{
+	return ids[(i + n * 2 - (size_t)k) % n];
+}
+
+struct it_peer *
+it_ring_peer(const int *ids, size_t n, size_t i, enum it_form form, enum it_stdin in,
+    const char *tail)
+{
+	return it_start_stdin(ids[i], in, "%s%d %d %d %s", form == IT_P2P ? "init " : "",
+	    ids[i], it_succ(ids, n, i, 1), it_succ(ids, n, i, 2), tail);
+}
+
+void
+it_ring(struct it_peer **out, const int *ids, size_t n, enum it_form form, const char *tail)
+{
+	if (it_run.base < 0)
+		it_pick_base(ids, n);
+	for (size_t i = 0; i < n; i++)
+		out[i] = it_ring_peer(ids, n, i, form, IT_STDIN_FIFO, tail);
+	it_wait_all_listening(out, n, IT_DEADLINE_MS);
+}
+
+const char *
+it_ping_req_line(enum it_form form, int from)
+{
+	return form == IT_CLASSIC ?
+	    it_s("A ping request message was received from Peer %d.", from) :
+	    it_s("Ping request message received from Peer %d", from);
+}
+
+const char *
+it_ping_rsp_line(enum it_form form, int from)
+{
+	return form == IT_CLASSIC ?
+	    it_s("A ping response message was received from Peer %d.", from) :
+	    it_s("Ping response received from Peer %d", from);
+}
+
+const char *
+it_ping_sent_line(int s1, int s2)
+{
+	return it_s("Ping requests sent to Peers %d and %d", s1, s2);
+}
+
+const char *
+it_succ_line(enum it_form form, int which, int s)
+{
+	const char *nth = which == 1 ? "first" : "second";
+
+	return form == IT_CLASSIC ? it_s("My %s successor is now peer %d.", nth, s) :
+	    it_s("My new %s successor is Peer %d", nth, s);
+}
+
+/* The core's own rule (keys_owner), so the tests and the program cannot disagree about it. */
+int
+it_owner(const int *ids, size_t n, int key)
+{
+	uint8_t	ring[KEYS_RING_SIZE];
+
+	if (n > KEYS_RING_SIZE)
+		it_fail("it_owner: %zu ids, a ring has at most %d", n, KEYS_RING_SIZE);
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] < 0 || ids[i] >= KEYS_RING_SIZE)
+			it_fail("it_owner: id %d is not 0..%d", ids[i], KEYS_RING_SIZE - 1);
+		ring[i] = (uint8_t)ids[i];
+	}
+	return keys_owner(ring, n, key);
+}
