@@ -392,12 +392,28 @@ churn_pick(struct churn *c, int not)
 	return id;
 }
 
-/* One kill, quit or join, waited for until the ring and every file's holders are whole. */
+/* Wait until the two predecessors of `at` (in ids_now) name s as their successors. */
+static void
+churn_wait_preds(struct churn *c, const int *ids_now, size_t n, size_t at, int s,
+    const size_t *mark)
+{
+	int	p1 = ids_now[(at + n - 1) % n], p2 = ids_now[(at + n - 2) % n];
+
+	it_wait_line(c->proc[p1], IT_OUT, mark[0], 1, it_s("My new first successor is Peer %d", s),
+	    REPAIR_MS);
+	it_wait_line(c->proc[p2], IT_OUT, mark[1], 1, it_s("My new second successor is Peer %d",
+	    s), REPAIR_MS);
+}
+
+/*
+ * One kill, quit or join, waited for until both predecessors around it have repaired (so
+ * never two ring-adjacent peers go within one repair window) and every file's holders have it.
+ */
 static void
 churn_event(struct churn *c, int e)
 {
-	int	ids_now[256], id, pred;
-	size_t	n = churn_ids(c, ids_now), i;
+	int	ids_now[256], id;
+	size_t	n = churn_ids(c, ids_now), i, mark[2];
 	int	kind = (int)(churn_rand(c) % 3);
 
 	if (n <= 7)
@@ -408,23 +424,28 @@ churn_event(struct churn *c, int e)
 		do
 			id = (int)(churn_rand(c) % 250) + 1;
 		while (c->live[id] || c->proc[id] != NULL);
-		c->proc[id] = it_start(id, "join %d %d %s", id, churn_pick(c, -1), TAIL);
 		c->live[id] = true;
-		it_wait_line(c->proc[id], IT_OUT, 0, 1, it_s("Join request has been accepted"),
+		n = churn_ids(c, ids_now);
+		i = it_index(ids_now, n, id);
+		mark[0] = it_mark(c->proc[ids_now[(i + n - 1) % n]], IT_OUT);
+		mark[1] = it_mark(c->proc[ids_now[(i + n - 2) % n]], IT_OUT);
+		c->proc[id] = it_start(id, "join %d %d %s", id, churn_pick(c, id), TAIL);
+		it_wait_line(c->proc[id], IT_OUT, 0, 1, "Join request has been accepted",
 		    REPAIR_MS);
+		churn_wait_preds(c, ids_now, n, i, id, mark);
 	} else {
 		id = churn_pick(c, -1);
 		i = it_index(ids_now, n, id);
-		pred = ids_now[(i + n - 1) % n];
+		mark[0] = it_mark(c->proc[ids_now[(i + n - 1) % n]], IT_OUT);
+		mark[1] = it_mark(c->proc[ids_now[(i + n - 2) % n]], IT_OUT);
 		c->live[id] = false;
 		if (kind == 0) {
 			it_signal(c->proc[id], SIGKILL);
-			it_wait_line(c->proc[pred], IT_OUT, 0, 1,
-			    it_s("Peer %d is no longer alive", id), REPAIR_MS);
 		} else {
 			it_send(c->proc[id], "quit");
 			it_expect_exit(c->proc[id], 0, REPAIR_MS);
 		}
+		churn_wait_preds(c, ids_now, n, i, ids_now[(i + 1) % n], mark);
 	}
 	churn_wait(c, it_s("event %d (%s %d)", e, kind == 0 ? "kill" : kind == 1 ? "quit" :
 	    "join", id));
