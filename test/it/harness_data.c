@@ -191,3 +191,25 @@ data_puppet_read(int lfd, struct wire_msg *m, int ms)
 	if (flen == 0 || got < flen || wire_decode(buf, flen, m, &why) != 0)
 		it_fail("puppet: no whole frame (%s)", why != NULL ? why : "short");
 }
+
+struct data_err {
+	struct it_peer	*p;
+	const char	*needle;
+};
+
+static bool
+data_err_has(void *arg)
+{
+	struct data_err *e = arg;
+
+	return it_contains(e->p, IT_ERR, e->needle);
+}
+
+/* Wait until p's stderr contains needle. */
+void
+data_wait_err(struct it_peer *p, const char *needle, int ms)
+{
+	struct data_err e = { p, needle };
+
+	it_wait_until(data_err_has, &e, ms, needle);
+}

@@ -36,6 +36,8 @@ void		 data_puppet_send(int id, int port, int to, struct wire_msg *m, const void
 int		 data_puppet_listen(int port);
 /* Accept one connection on lfd and decode its first frame into m, within ms. */
 void		 data_puppet_read(int lfd, struct wire_msg *m, int ms);
+/* Wait until p's stderr contains needle. */
+void		 data_wait_err(struct it_peer *p, const char *needle, int ms);
 /* How many cdht-*.manifest files are in peer id's directory. */
 size_t		 data_manifests(int id);
 
