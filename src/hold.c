@@ -569,6 +569,27 @@ hold_stored(struct hold *h, int file, bool user, uint64_t now)
 	hold_sync(h, now);
 }
 
+/* Is F.pdf the user's own file, and does tmp hold the same bytes? */
+int
+hold_user_file(struct hold *h, int file, const char *tmp)
+{
+	char		path[FILES_PATH_MAX];
+	uint32_t	usize, tsize;
+	uint64_t	usum, tsum;
+	int64_t		mtime;
+	ssize_t		k = hold_find(h, file);
+
+	if (h->ctx->cfg.replicas < 2)
+		return 0;
+	hold_path(h, file, path, sizeof path);
+	if (hold_stat(path, &usize, &mtime) != 0 ||
+	    (k >= 0 && hold_unchanged(h, (size_t)k)))
+		return 0;	/* none, or our own ring copy: replaced by the newer store */
+	if (hold_hash(path, &usize, &usum) != 0 || hold_hash(tmp, &tsize, &tsum) != 0)
+		return -1;
+	return usize == tsize && usum == tsum ? 1 : -1;
+}
+
 /* `quit`: hand everything off first. */
 bool
 hold_leave(struct hold *h, uint64_t now)

@@ -86,6 +86,12 @@ void	 hold_free(struct hold *h);
 void	 hold_sync(struct hold *h, uint64_t now);
 /* We took a store of file as its owner (or it was typed here, user: the file is ours). */
 void	 hold_stored(struct hold *h, int file, bool user, uint64_t now);
+/*
+ * A store of file came in as tmp: is F.pdf here the user's own file (not a ring copy of
+ * ours)? 0: no (commit over it as before), 1: yes and identical, -1: yes and it differs.
+ * Always 0 with --replicas 1 (the seeds replace it).
+ */
+int	 hold_user_file(struct hold *h, int file, const char *tmp);
 /* `quit`: hand everything off first. False if there is nothing to wait for. */
 bool	 hold_leave(struct hold *h, uint64_t now);
 /* HOLD_OFFER, HOLD_ANSWER, HOLD_DATA on connection c. */

@@ -224,15 +224,22 @@ static void
 store_commit(struct store *st, struct store_intake *in, uint64_t now)
 {
 	char	err[256];
+	int	user = hold_user_file(st->hold, in->file, in->tmp);
 
-	if (files_commit(&in->fd, st->ctx->cfg.dir, in->tmp, FILES_OWN, in->file, err,
+	if (user != 0) {
+		/* The directory's own F.pdf is never replaced (N > 1): the ring holds it instead. */
+		files_drop_partial(&in->fd, in->tmp);
+		if (user < 0)
+			log_warn("store %04d: kept this directory's own %04d.pdf, which differs",
+			    in->file, in->file);
+	} else if (files_commit(&in->fd, st->ctx->cfg.dir, in->tmp, FILES_OWN, in->file, err,
 	    sizeof err) != 0) {
 		log_warn("store %04d: %s", in->file, err);
 		return;
 	}
 	st->owner_of[in->file / 8] |= (uint8_t)(1u << (in->file % 8));
 	st->ctx->bytes_in += in->size;
-	hold_stored(st->hold, in->file, false, now);
+	hold_stored(st->hold, in->file, user != 0, now);
 }
 
 /* Open an intake's temporary copy, if its announced size fits on the disk. */

@@ -250,6 +250,27 @@ START_TEST(test_data_shared_directory_loses_nothing)
 }
 END_TEST
 
+START_TEST(test_data_store_keeps_owners_own_file)
+{
+	struct it_peer	*p[NIDS];
+	char		 mine[4096];
+
+	put(1, "0007", 30000, 7);		/* what 1 stores */
+	/* 8 (the owner of key 7) has a different 0007.pdf of its own: a user's file. */
+	it_put_file(8, "0007.pdf", 20000, 99);
+	snprintf(mine, sizeof mine, "%s", it_put_file(REF, "mine.pdf", 20000, 99));
+	it_ring(p, ids, NIDS, IT_P2P, TAIL);
+	it_send(p[0], "store 0007");
+	it_wait_line(p[4], IT_OUT, 0, 1, "Store 0007 request accepted", IT_DEADLINE_MS);
+	data_wait_err(p[4], "cdht: store 0007: kept this directory's own 0007.pdf, which differs",
+	    IT_DEADLINE_MS);
+	it_expect_files_equal(data_copy(8, "0007"), mine);
+	/* The ring holds the owner's version: 10 and 12 get 8's own file. */
+	data_wait_copy(10, "0007", mine, REPAIR_MS);
+	data_wait_copy(12, "0007", mine, REPAIR_MS);
+}
+END_TEST
+
 /* An offer of a file to peer 10 from the puppet. */
 static void
 offer(int as, int port, int file, uint32_t size, uint64_t sum)
@@ -496,6 +517,7 @@ main(int argc, char **argv)
 		IT_TEST(test_data_full_restart),
 		IT_TEST(test_data_bad_offers_refused),
 		IT_TEST(test_data_shared_directory_loses_nothing),
+		IT_TEST(test_data_store_keeps_owners_own_file),
 		IT_TEST(test_data_churn_soak),
 	};
 
