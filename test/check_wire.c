@@ -397,7 +397,7 @@ END_TEST
 START_TEST(test_wire_ping_req_layout_is_big_endian)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x02, WIRE_PING_REQ, 0x00, 0x00, 25,
+		0xCD, 0x03, WIRE_PING_REQ, 0x00, 0x00, 25,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1,	/* id 3, IPv4, port 50003, 127.0.0.1 */
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* the rest of the address */
 		0x01, 0x02, 0x03, 0x04, 0x02,		/* seq, role */
@@ -415,7 +415,7 @@ END_TEST
 START_TEST(test_wire_file_req_layout_matches_protocol_doc)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x02, WIRE_FILE_REQ, 0x00, 0x00, 29,
+		0xCD, 0x03, WIRE_FILE_REQ, 0x00, 0x00, 29,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0x08, 0x13,				/* file 2067 */
 		0x0A, 0x0B, 0x0C, 0x0D,			/* id */
@@ -435,7 +435,7 @@ END_TEST
 START_TEST(test_wire_data_layout_and_payload_length)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x02, WIRE_DATA, 0x00, 0x00, 11 + 3,
+		0xCD, 0x03, WIRE_DATA, 0x00, 0x00, 11 + 3,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0x11, 0x22, 0x33, 0x44,			/* xfer */
 		0x00, 0x00, 0xEA, 0x61,			/* seq 60001 */
@@ -536,9 +536,12 @@ START_TEST(test_wire_bad_version_rejected)
 	buf[1] = 1;
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "unsupported version 1");
-	buf[1] = 3;
+	buf[1] = 2;	/* before the replicas' PING_REQ.pred and HOLD messages */
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
-	ck_assert_str_eq(why, "unsupported version 3");
+	ck_assert_str_eq(why, "unsupported version 2");
+	buf[1] = 4;
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "unsupported version 4");
 	buf[1] = 0;
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "unsupported version 0");
@@ -1163,7 +1166,7 @@ END_TEST
 START_TEST(test_wire_ping_rsp_v6_layout)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x02, WIRE_PING_RSP, 0x00, 0x00, 24,
+		0xCD, 0x03, WIRE_PING_RSP, 0x00, 0x00, 24,
 		0x03, 0x06, 0xC3, 0x53,			/* id 3, IPv6, port 50003 */
 		0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0, 1,
 		0xFF, 0xFF, 0xFF, 0xFE,			/* seq */

@@ -9,7 +9,7 @@
 #include "cdht/contact.h"
 
 #define WIRE_MAGIC		0xCD
-#define WIRE_VERSION		2
+#define WIRE_VERSION		3
 #define WIRE_HEADER_LEN		26	/* bytes: magic, version, type, flags, payload length(2), sender contact(20) */
 #define WIRE_CONTACT_LEN	20	/* bytes: id, family, port(2), address(16) */
 #define WIRE_FAMILY_V4		4	/* contact family byte: IPv4 in the first 4 address bytes */
