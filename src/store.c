@@ -137,6 +137,19 @@ store_acceptance(const struct store *st, const struct wire_route *rt, struct wir
 	m->u.file_rsp.mode = WIRE_MODE_TCP;
 }
 
+/* Did we accept this store already (its origin resent it)? */
+static bool
+store_taken(const struct store *st, const struct wire_route *rt)
+{
+	uint64_t	key = (uint64_t)rt->origin.id << 32 | rt->id;
+	unsigned	i;
+
+	for (i = 0; i < STORE_TAKEN_MAX; i++)
+		if (st->taken[i] == key && key != 0)
+			return true;
+	return false;
+}
+
 /* We own a stored key: ask the origin for the bytes (unless we are the origin). */
 void
 store_take(struct store *st, const struct wire_route *rt, uint64_t now)
@@ -155,6 +168,8 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 		hold_stored(st->hold, rt->file, true, now);	/* the user's file, replicated */
 		return;
 	}
+	if (store_taken(st, rt))
+		return;		/* the origin resent it before our acceptance reached it */
 	LIST_FOREACH(in, &st->intakes, link)
 		if (in->file == rt->file) {
 			log_warn("refused a store of %04u from peer %u: one is already coming in",
@@ -180,6 +195,7 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 		return;
 	}
 	in->conn = net_conn_id(c);
+	st->taken[st->ntaken++ % STORE_TAKEN_MAX] = (uint64_t)rt->origin.id << 32 | rt->id;
 	ctx_print(st->ctx, CON_STORE_ACCEPTED, 0, 0, rt->file);
 	store_rearm(st);
 }

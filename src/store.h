@@ -19,6 +19,7 @@
 
 #define STORE_OFFER_WAIT_MS	30000	/* ms a store typed here waits for its owner to ask */
 #define STORE_INTAKE_WAIT_MS	10000	/* ms an owner waits for the origin to start sending */
+#define STORE_TAKEN_MAX		32	/* stores taken, remembered to spot a resent one */
 #define STORE_RETRY_MS		2000	/* ms before an unaccepted store is sent again (doubling) */
 
 struct net_conn;
@@ -37,6 +38,9 @@ struct store {
 	LIST_HEAD(, store_intake)	 intakes;
 	uint64_t			 next;	/* earliest expiry due; UINT64_MAX: none */
 	uint8_t				 owner_of[(KEYS_FILE_MAX + 8) / 8];	/* F taken as owner */
+	/* stores taken lately (origin id << 32 | store id): a resent STORE_REQ is not taken twice */
+	uint64_t			 taken[STORE_TAKEN_MAX];
+	unsigned			 ntaken;
 };
 
 void	 store_init(struct store *st, struct ctx *x, struct serve *serve);
