@@ -30,7 +30,9 @@ struct net;
 enum ctx_job {
 	CTX_JOB_FETCH,		/* struct fetch_job: a copy we requested, coming over TCP */
 	CTX_JOB_INTAKE,		/* struct store_intake: a store we own, coming in */
-	CTX_JOB_TCP_SEND	/* struct tcp_sender: a file body we stream out */
+	CTX_JOB_TCP_SEND,	/* struct tcp_sender: a file body we stream out */
+	CTX_JOB_HOLD_OUT,	/* struct hold_out: a ring copy we stream to a holder */
+	CTX_JOB_HOLD_IN		/* struct hold_in: a ring copy coming in */
 };
 
 struct ctx {

@@ -64,11 +64,44 @@ peer_apply(struct peer *p, uint64_t now)
 	p->applying = false;
 }
 
+/* The ring may have moved: files held follow; a hand-off that is over lets us depart. */
+static void
+peer_hold_step(struct peer *p)
+{
+	uint64_t	now = clock_now_ms();
+
+	hold_sync(&p->hold, now);
+	if (p->quitting && p->hold.left) {
+		p->quitting = false;
+		ring_quit(&p->ring, now);
+		peer_apply(p, now);
+	}
+}
+
+/* `quit`: hand our files off first (bounded by progress), then depart. */
+void
+peer_quit(struct peer *p, uint64_t now)
+{
+	if (p->quitting)
+		return;
+	if (p->ring.state == RING_UP && hold_leave(&p->hold, now)) {
+		p->quitting = true;	/* peer_hold_step departs once it is over */
+		return;
+	}
+	ring_quit(&p->ring, now);
+	peer_apply(p, now);
+}
+
 /* Arm the transport's timer at the earliest deadline any room stored. */
 void
 peer_rearm(struct peer *p)
 {
-	uint64_t	t = ring_next_deadline(&p->ring);
+	uint64_t	t;
+
+	peer_hold_step(p);
+	t = ring_next_deadline(&p->ring);
+	if (p->hold.next < t)
+		t = p->hold.next;
 
 	if (p->serve.next < t)
 		t = p->serve.next;
@@ -163,6 +196,11 @@ peer_frame(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now
 	case WIRE_STORE_DATA:
 		store_on_data(&p->store, c, m, now);
 		break;
+	case WIRE_HOLD_OFFER:
+	case WIRE_HOLD_ANSWER:
+	case WIRE_HOLD_DATA:
+		hold_on_frame(&p->hold, c, m, now);
+		break;
 	case WIRE_DATA:
 	case WIRE_ACK:
 	case WIRE_PING_REQ:
@@ -185,6 +223,11 @@ peer_send_failed(void *arg, const struct contact *to, int type, uint32_t id, uin
 {
 	struct peer *p = arg;
 
+	if (type == WIRE_HOLD_OFFER || type == WIRE_HOLD_ANSWER || type == WIRE_HOLD_DATA) {
+		hold_send_failed(&p->hold, to, type, now);
+		peer_rearm(p);
+		return;
+	}
 	if (type != WIRE_FILE_REQ || !fetching_on_unsent(&p->fetching, to, id, now))
 		ring_on_send_failed(&p->ring, to, type, now);
 	peer_apply(p, now);
@@ -197,7 +240,10 @@ peer_file_sent(void *arg, void *ctx, bool ok, uint64_t now)
 {
 	struct peer *p = arg;
 
-	serve_stream_done(&p->serve, ctx, ok, now);
+	if (*(enum ctx_job *)ctx == CTX_JOB_HOLD_OUT)
+		hold_sent(&p->hold, ctx, ok, now);
+	else
+		serve_stream_done(&p->serve, ctx, ok, now);
 	peer_rearm(p);
 }
 
@@ -209,8 +255,10 @@ peer_body_done(void *arg, void *ctx, bool ok, uint64_t now)
 
 	if (*(enum ctx_job *)ctx == CTX_JOB_FETCH)
 		fetching_body_done(&p->fetching, ctx, ok, now);
+	else if (*(enum ctx_job *)ctx == CTX_JOB_HOLD_IN)
+		hold_received(&p->hold, ctx, ok, now);
 	else
-		store_intake_done(&p->store, ctx, ok);
+		store_intake_done(&p->store, ctx, ok, now);
 	peer_rearm(p);
 }
 
@@ -226,6 +274,8 @@ peer_timer(void *arg, uint64_t now)
 	serve_tick(&p->serve, now);
 	fetching_tick(&p->fetching, now);
 	store_tick(&p->store, now);
+	peer_apply(p, now);	/* stores sent again */
+	hold_tick(&p->hold, now);
 	/* Logs of transfers still running reach the disk at least once a ping interval. */
 	xferlog_flush(&p->x.req_log);
 	xferlog_flush(&p->x.rsp_log);
@@ -258,6 +308,8 @@ peer_init(struct peer *p, struct event_base *base, const struct config *cfg, uin
 	p->exit_status = -1;
 	serve_init(&p->serve, &p->x);
 	store_init(&p->store, &p->x, &p->serve);
+	p->store.hold = &p->hold;
+	p->store.ring = &p->ring;
 	fetching_init(&p->fetching, &p->x);
 }
 
@@ -289,6 +341,7 @@ peer_new(struct event_base *base, const struct config *cfg, const struct resolve
 		free(p);
 		return NULL;
 	}
+	hold_init(&p->hold, &p->x, &p->ring, now);	/* after the bind: we are the one peer */
 	if ((p->input = input_new(base, STDIN_FILENO, peer_on_line, p)) == NULL)
 		log_warn("not reading standard input");
 	if (cfg->form == CLI_JOIN)
@@ -316,6 +369,7 @@ peer_free(struct peer *p)
 	fetching_free(&p->fetching);
 	serve_free(&p->serve);
 	store_free(&p->store);
+	hold_free(&p->hold);
 	xferlog_close(&p->x.req_log);
 	xferlog_close(&p->x.rsp_log);
 	input_free(p->input);

@@ -41,6 +41,7 @@ peer_snapshot(const struct peer *p, uint64_t now, struct status_snapshot *s)
 		    r->pred[i].last_seen, now);
 	}
 	store_snapshot(&p->store, s, now);
+	hold_snapshot(&p->hold, s, now);
 	serve_snapshot(&p->serve, s, now);
 	fetching_snapshot(&p->fetching, s, now);
 	s->counters.pings_sent = (int64_t)r->stats.pings_sent;
@@ -147,8 +148,7 @@ peer_on_line(char *line, void *arg)
 		peer_cmd_file(p, c.kind == CMD_STORE, c.file, now);
 		break;
 	case CMD_QUIT:
-		ring_quit(&p->ring, now);
-		peer_apply(p, now);
+		peer_quit(p, now);
 		break;
 	case CMD_STATUS:
 	case CMD_STATUS_JSON:

@@ -14,6 +14,7 @@
 #include "cdht/status.h"
 #include "ctx.h"
 #include "fetching.h"
+#include "hold.h"
 #include "serve.h"
 #include "store.h"
 
@@ -29,6 +30,8 @@ struct peer {
 	struct store		 store;
 	struct fetching		 fetching;
 	struct status_command	 last_command;	/* for status --json: was it taken? */
+	struct hold		 hold;		/* files held for the ring */
+	bool			 quitting;	/* `quit` typed: handing off before we depart */
 	uint64_t		 answered_at[256];	/* when each id last answered a ping; 0: never */
 	bool			 applying;
 	int			 exit_status;
@@ -38,6 +41,8 @@ struct peer {
 void	peer_apply(struct peer *p, uint64_t now);
 /* Arm the timer at the earliest deadline any room stored (peer.c). */
 void	peer_rearm(struct peer *p);
+/* `quit`: hand our files off first, then depart (peer.c). */
+void	peer_quit(struct peer *p, uint64_t now);
 /* One line of standard input (peer_cmd.c). */
 void	peer_on_line(char *line, void *arg);
 

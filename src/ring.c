@@ -172,6 +172,8 @@ ring_ping(struct ring *r, int i, uint64_t now)
 	m = ring_send(r, RING_ACT_UDP, &s->c, WIRE_PING_REQ);
 	m->u.ping_req.seq = seq;
 	m->u.ping_req.role = (uint8_t)(i + 1);
+	if (r->pred[0].known)
+		m->u.ping_req.pred = r->pred[0].c;
 	if (!s->awaiting)
 		s->seq_lo = seq;
 	s->awaiting = true;
@@ -333,6 +335,22 @@ ring_learn_pred(struct ring *r, const struct contact *c, int role, uint64_t now)
 	r->pred[i].expire_at = now + budget + 1;
 }
 
+/* A ping from our second predecessor names its first: our third (kept, never pinged). */
+static void
+ring_learn_pred3(struct ring *r, const struct wire_msg *m)
+{
+	const struct contact *c = &m->u.ping_req.pred;
+
+	if (m->u.ping_req.role != 2 || !r->pred[1].known || r->pred[1].c.id != m->from.id)
+		return;
+	r->pred3_known = !wire_contact_none(c) && c->id != r->cfg.self.id &&
+	    c->id != m->from.id && !(r->pred[0].known && r->pred[0].c.id == c->id);
+	if (r->pred3_known) {
+		r->pred3 = *c;
+		r->pred3_via = m->from.id;
+	}
+}
+
 static void
 ring_on_ping_req(struct ring *r, const struct wire_msg *m, uint64_t now)
 {
@@ -346,6 +364,7 @@ ring_on_ping_req(struct ring *r, const struct wire_msg *m, uint64_t now)
 		rsp->u.ping_rsp.succ = r->succ[0].c;
 	ring_event(r, CON_PING_REQ_RCVD, m->from.id, 0, 0);
 	ring_learn_pred(r, &m->from, m->u.ping_req.role, now);
+	ring_learn_pred3(r, m);
 }
 
 static void

@@ -248,6 +248,11 @@ ring_on_join_accept(struct ring *r, const struct wire_msg *m, uint64_t now)
 	r->state = RING_UP;
 	ring_succ_set(r, &r->succ[0], &m->u.succs.s1);
 	ring_succ_set(r, &r->succ[1], &m->u.succs.s2);
+	/* The peer that accepted us is our first predecessor: we know our keys at once. */
+	r->pred[0].c = m->from;
+	r->pred[0].known = true;
+	r->pred[0].last_seen = now;
+	r->pred[0].expire_at = now + ring_detect_budget(r) + 1;
 	ring_event(r, CON_JOIN_ACCEPTED, m->u.succs.s1.id, m->u.succs.s2.id, 0);
 	r->next_round = now;
 }

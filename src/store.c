@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cdht/ring.h"
 #include "files.h"
+#include "hold.h"
 #include "log.h"
 #include "net.h"
 #include "store.h"
@@ -16,6 +18,8 @@ struct store_offer {
 	uint32_t		 id;
 	int			 file;
 	uint64_t		 deadline;	/* forgotten then */
+	uint64_t		 retry_at;	/* not accepted yet: routed again then */
+	uint32_t		 backoff;	/* ms until the next retry after that */
 };
 
 /* A store we own: waiting for, then receiving, its bytes. Owned by the intakes list. */
@@ -42,9 +46,12 @@ store_rearm(struct store *st)
 	const struct store_intake	*in;
 
 	st->next = UINT64_MAX;
-	LIST_FOREACH(o, &st->offers, link)
+	LIST_FOREACH(o, &st->offers, link) {
 		if (o->deadline < st->next)
 			st->next = o->deadline;
+		if (o->retry_at < st->next)
+			st->next = o->retry_at;
+	}
 	LIST_FOREACH(in, &st->intakes, link)
 		if (!in->receiving && in->deadline < st->next)
 			st->next = in->deadline;
@@ -110,6 +117,8 @@ store_offer(struct store *st, int file, uint32_t id, uint64_t now)
 	o->id = id;
 	o->file = file;
 	o->deadline = now + STORE_OFFER_WAIT_MS;
+	o->retry_at = now + STORE_RETRY_MS;
+	o->backoff = 2 * STORE_RETRY_MS;
 	LIST_INSERT_HEAD(&st->offers, o, link);
 	store_rearm(st);
 	return 0;
@@ -128,6 +137,19 @@ store_acceptance(const struct store *st, const struct wire_route *rt, struct wir
 	m->u.file_rsp.mode = WIRE_MODE_TCP;
 }
 
+/* Did we accept this store already (its origin resent it)? */
+static bool
+store_taken(const struct store *st, const struct wire_route *rt)
+{
+	uint64_t	key = (uint64_t)rt->origin.id << 32 | rt->id;
+	unsigned	i;
+
+	for (i = 0; i < STORE_TAKEN_MAX; i++)
+		if (st->taken[i] == key && key != 0)
+			return true;
+	return false;
+}
+
 /* We own a stored key: ask the origin for the bytes (unless we are the origin). */
 void
 store_take(struct store *st, const struct wire_route *rt, uint64_t now)
@@ -143,8 +165,11 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 		if (o != NULL)
 			store_offer_free(o);	/* F.pdf is already here */
 		store_rearm(st);
+		hold_stored(st->hold, rt->file, true, now);	/* the user's file, replicated */
 		return;
 	}
+	if (store_taken(st, rt))
+		return;		/* the origin resent it before our acceptance reached it */
 	LIST_FOREACH(in, &st->intakes, link)
 		if (in->file == rt->file) {
 			log_warn("refused a store of %04u from peer %u: one is already coming in",
@@ -170,6 +195,7 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 		return;
 	}
 	in->conn = net_conn_id(c);
+	st->taken[st->ntaken++ % STORE_TAKEN_MAX] = (uint64_t)rt->origin.id << 32 | rt->id;
 	ctx_print(st->ctx, CON_STORE_ACCEPTED, 0, 0, rt->file);
 	store_rearm(st);
 }
@@ -209,19 +235,27 @@ store_on_accepted(struct store *st, struct net_conn *c, const struct wire_msg *m
 	return true;
 }
 
-/* A complete intake's copy becomes F.pdf. */
+/* A complete intake's copy becomes F.pdf, and goes on to the other holders. */
 static void
-store_commit(struct store *st, struct store_intake *in)
+store_commit(struct store *st, struct store_intake *in, uint64_t now)
 {
 	char	err[256];
+	int	user = hold_user_file(st->hold, in->file, in->tmp);
 
-	if (files_commit(&in->fd, st->ctx->cfg.dir, in->tmp, FILES_OWN, in->file, err,
+	if (user != 0) {
+		/* The directory's own F.pdf is never replaced (N > 1): the ring holds it instead. */
+		files_drop_partial(&in->fd, in->tmp);
+		if (user < 0)
+			log_warn("store %04d: kept this directory's own %04d.pdf, which differs",
+			    in->file, in->file);
+	} else if (files_commit(&in->fd, st->ctx->cfg.dir, in->tmp, FILES_OWN, in->file, err,
 	    sizeof err) != 0) {
 		log_warn("store %04d: %s", in->file, err);
 		return;
 	}
 	st->owner_of[in->file / 8] |= (uint8_t)(1u << (in->file % 8));
 	st->ctx->bytes_in += in->size;
+	hold_stored(st->hold, in->file, user != 0, now);
 }
 
 /* Open an intake's temporary copy, if its announced size fits on the disk. */
@@ -264,7 +298,7 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 	if (store_open_copy(st, in, m->u.store_data.size) != 0) {
 		store_intake_free(st, in);
 	} else if (m->u.store_data.size == 0) {
-		store_commit(st, in);
+		store_commit(st, in, now);
 		store_intake_free(st, in);
 	} else {
 		in->receiving = true;
@@ -277,14 +311,33 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 
 /* An intake's body is in, or cannot be. */
 void
-store_intake_done(struct store *st, struct store_intake *in, bool ok)
+store_intake_done(struct store *st, struct store_intake *in, bool ok, uint64_t now)
 {
 	if (ok)
-		store_commit(st, in);
+		store_commit(st, in, now);
 	else
 		log_warn("receiving the stored %04d failed", in->file);
 	store_intake_free(st, in);
 	store_rearm(st);
+}
+
+/* A store not accepted yet (the ring may have been repairing): route it again, quietly. */
+static void
+store_resend(struct store *st, struct store_offer *o, uint64_t now)
+{
+	struct ring	*r = st->ring;
+	size_t		 from = r->nout, i, j;
+
+	o->retry_at = now + o->backoff;
+	o->backoff *= 2;
+	if (r->state != RING_UP)
+		return;
+	ring_store(r, o->file, o->id, now);
+	/* The origin said "sent" the first time; a retry prints nothing on stdout. */
+	for (i = j = from; i < r->nout; i++)
+		if (r->out[i].kind != RING_ACT_EVENT)
+			r->out[j++] = r->out[i];
+	r->nout = j;
 }
 
 /* Time passed. */
@@ -296,9 +349,11 @@ store_tick(struct store *st, uint64_t now)
 
 	LIST_FOREACH_SAFE(o, &st->offers, link, ot)
 		if (now >= o->deadline) {
-			log_warn("store %04d: no owner asked for the data within %d s", o->file,
-			    STORE_OFFER_WAIT_MS / 1000);
+			log_say("store %04d failed: no peer accepted it within %d s (the ring may "
+			    "be broken)", o->file, STORE_OFFER_WAIT_MS / 1000);
 			store_offer_free(o);
+		} else if (now >= o->retry_at) {
+			store_resend(st, o, now);
 		}
 	LIST_FOREACH_SAFE(in, &st->intakes, link, it)
 		if (!in->receiving && now >= in->deadline) {
@@ -320,9 +375,19 @@ store_snapshot(const struct store *st, struct status_snapshot *snap, uint64_t no
 	for (i = 0; i < n; i++) {
 		struct status_file *f = &snap->files[i];
 
+		enum place_role	role;
+
 		f->file = files[i];
 		f->role = st->owner_of[files[i] / 8] & (1u << (files[i] % 8)) ? STATUS_OWNER :
 		    STATUS_OWN;
+		/*
+		 * A ring copy: its role as the last plan saw it (a spare counts as a replica). The
+		 * user's own file stays "own" even when the ring counts on it.
+		 */
+		if (hold_role(st->hold, files[i], &role) && role != PLACE_UNKNOWN)
+			f->role = role == PLACE_OWNER ? STATUS_OWNER : STATUS_REPLICA;
+		else if (hold_role(st->hold, files[i], &role) && f->role == STATUS_OWN)
+			f->role = STATUS_REPLICA;	/* a copy received, before our view is known */
 		f->size = files_size(st->ctx->cfg.dir, files[i]);
 		if (f->size < 0)
 			f->size = STATUS_NONE;

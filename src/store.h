@@ -19,8 +19,12 @@
 
 #define STORE_OFFER_WAIT_MS	30000	/* ms a store typed here waits for its owner to ask */
 #define STORE_INTAKE_WAIT_MS	10000	/* ms an owner waits for the origin to start sending */
+#define STORE_TAKEN_MAX		32	/* stores taken, remembered to spot a resent one */
+#define STORE_RETRY_MS		2000	/* ms before an unaccepted store is sent again (doubling) */
 
 struct net_conn;
+struct hold;
+struct ring;
 struct store_offer;
 struct store_intake;
 
@@ -28,10 +32,15 @@ struct store_intake;
 struct store {
 	struct ctx			*ctx;
 	struct serve			*serve;		/* admission, and streaming our bytes */
+	struct hold			*hold;		/* stores we take are replicated */
+	struct ring			*ring;		/* unaccepted stores are routed again */
 	LIST_HEAD(, store_offer)	 offers;
 	LIST_HEAD(, store_intake)	 intakes;
 	uint64_t			 next;	/* earliest expiry due; UINT64_MAX: none */
 	uint8_t				 owner_of[(KEYS_FILE_MAX + 8) / 8];	/* F taken as owner */
+	/* stores taken lately (origin id << 32 | store id): a resent STORE_REQ is not taken twice */
+	uint64_t			 taken[STORE_TAKEN_MAX];
+	unsigned			 ntaken;
 };
 
 void	 store_init(struct store *st, struct ctx *x, struct serve *serve);
@@ -49,8 +58,8 @@ bool	 store_on_accepted(struct store *st, struct net_conn *c, const struct wire_
 void	 store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m,
 	    uint64_t now);
 /* An intake's body is all written (ok) or cannot be (!ok). */
-void	 store_intake_done(struct store *st, struct store_intake *in, bool ok);
-/* Time passed: offers nobody asked for, intakes whose bytes never came. */
+void	 store_intake_done(struct store *st, struct store_intake *in, bool ok, uint64_t now);
+/* Time passed: offers sent again or given up, intakes whose bytes never came. */
 void	 store_tick(struct store *st, uint64_t now);
 /* Every F.pdf in the directory with its role, and our intakes as transfers. */
 void	 store_snapshot(const struct store *st, struct status_snapshot *snap, uint64_t now);

@@ -25,7 +25,7 @@ struct wire_type_info {
 #define WIRE_T(n, l)	{ #n, "length mismatch for " #n, (l) }
 
 static const struct wire_type_info wire_types[WIRE_TYPE_END] = {
-	[WIRE_PING_REQ] =	WIRE_T(PING_REQ, 5),
+	[WIRE_PING_REQ] =	WIRE_T(PING_REQ, 25),
 	[WIRE_PING_RSP] =	WIRE_T(PING_RSP, 24),
 	[WIRE_FILE_REQ] =	WIRE_T(FILE_REQ, 29),
 	[WIRE_FILE_RSP] =	WIRE_T(FILE_RSP, 12),
@@ -41,6 +41,9 @@ static const struct wire_type_info wire_types[WIRE_TYPE_END] = {
 	[WIRE_JOIN_ACCEPT] =	WIRE_T(JOIN_ACCEPT, 40),
 	[WIRE_JOIN_REJECT] =	WIRE_T(JOIN_REJECT, 1),
 	[WIRE_SUCC_CHANGE] =	WIRE_T(SUCC_CHANGE, 41),
+	[WIRE_HOLD_OFFER] =	WIRE_T(HOLD_OFFER, 23),
+	[WIRE_HOLD_ANSWER] =	WIRE_T(HOLD_ANSWER, 11),
+	[WIRE_HOLD_DATA] =	WIRE_T(HOLD_DATA, 22),
 };
 
 /*
@@ -92,6 +95,15 @@ wire_get32(const uint8_t **p)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* Read a big-endian u64 at *p and step past it. */
+static uint64_t
+wire_get64(const uint8_t **p)
+{
+	uint64_t	hi = wire_get32(p);
+
+	return hi << 32 | wire_get32(p);
+}
+
 /*
  * Read a contact at *p exactly as sent: id, family, port, 16 address bytes (network order on
  * both sides). wire_check judges it; keeping every byte keeps the encoding canonical.
@@ -125,6 +137,14 @@ wire_put32(uint8_t **p, uint32_t v)
 	(*p)[2] = (uint8_t)(v >> 8);
 	(*p)[3] = (uint8_t)v;
 	*p += 4;
+}
+
+/* Write a big-endian u64 at *p and step past it. */
+static void
+wire_put64(uint8_t **p, uint64_t v)
+{
+	wire_put32(p, (uint32_t)(v >> 32));
+	wire_put32(p, (uint32_t)v);
 }
 
 /* Write a contact at *p (the caller checked it; "none" is all zero). */
@@ -174,6 +194,22 @@ wire_check_route(const struct wire_route *r)
 	return NULL;
 }
 
+/* Check a hold offer or copy header; NULL if valid, else the reason. */
+static const char *
+wire_check_hold(const struct wire_msg *m)
+{
+	if (m->u.hold.file > WIRE_FILE_MAX)
+		return "bad file number";
+	if (m->type == WIRE_HOLD_OFFER ? m->u.hold.intent < 1 ||
+	    m->u.hold.intent > WIRE_HOLD_INTENT_MAX : m->u.hold.intent != 0)
+		return "bad intent";
+	if (m->u.hold.size > WIRE_HOLD_SIZE_MAX)
+		return "bad size";
+	if (m->u.hold.gen == 0)
+		return "bad version";
+	return NULL;
+}
+
 /* Check every field of a message, header and payload; NULL if valid, else the reason. */
 static const char *
 wire_check(const struct wire_msg *m)
@@ -187,6 +223,8 @@ wire_check(const struct wire_msg *m)
 	case WIRE_PING_REQ:
 		if (m->u.ping_req.role != 1 && m->u.ping_req.role != 2)
 			return "bad role";
+		if (!wire_contact_valid_or_none(&m->u.ping_req.pred))
+			return "bad predecessor contact";
 		break;
 	case WIRE_PING_RSP:
 		if (!wire_contact_valid_or_none(&m->u.ping_rsp.succ))
@@ -249,6 +287,17 @@ wire_check(const struct wire_msg *m)
 		if (!wire_contact_valid(&m->u.change.s1) || !wire_contact_valid(&m->u.change.s2))
 			return "bad successor contact";
 		break;
+	case WIRE_HOLD_OFFER:
+	case WIRE_HOLD_DATA:
+		return wire_check_hold(m);
+	case WIRE_HOLD_ANSWER:
+		if (m->u.hold_answer.file > WIRE_FILE_MAX)
+			return "bad file number";
+		if (m->u.hold_answer.gen == 0)
+			return "bad version";
+		if (m->u.hold_answer.status > WIRE_HOLD_STATUS_MAX)
+			return "bad status";
+		break;
 	}
 	return NULL;
 }
@@ -289,6 +338,7 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 	case WIRE_PING_REQ:
 		wire_put32(&p, m->u.ping_req.seq);
 		*p++ = m->u.ping_req.role;
+		wire_put_contact(&p, &m->u.ping_req.pred);
 		break;
 	case WIRE_PING_RSP:
 		wire_put32(&p, m->u.ping_rsp.seq);
@@ -356,6 +406,24 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 		wire_put_contact(&p, &m->u.change.s2);
 		*p++ = m->u.change.ttl;
 		break;
+	case WIRE_HOLD_OFFER:
+		wire_put16(&p, m->u.hold.file);
+		*p++ = m->u.hold.intent;
+		wire_put32(&p, m->u.hold.size);
+		wire_put64(&p, m->u.hold.gen);
+		wire_put64(&p, m->u.hold.sum);
+		break;
+	case WIRE_HOLD_ANSWER:
+		wire_put16(&p, m->u.hold_answer.file);
+		wire_put64(&p, m->u.hold_answer.gen);
+		*p++ = m->u.hold_answer.status;
+		break;
+	case WIRE_HOLD_DATA:
+		wire_put16(&p, m->u.hold.file);
+		wire_put32(&p, m->u.hold.size);
+		wire_put64(&p, m->u.hold.gen);
+		wire_put64(&p, m->u.hold.sum);
+		break;
 	}
 	return (size_t)(p - buf);
 }
@@ -368,6 +436,7 @@ wire_decode_payload(const uint8_t *p, size_t plen, struct wire_msg *t)
 	case WIRE_PING_REQ:
 		t->u.ping_req.seq = wire_get32(&p);
 		t->u.ping_req.role = *p++;
+		wire_get_contact(&p, &t->u.ping_req.pred);
 		break;
 	case WIRE_PING_RSP:
 		t->u.ping_rsp.seq = wire_get32(&p);
@@ -436,6 +505,24 @@ wire_decode_payload(const uint8_t *p, size_t plen, struct wire_msg *t)
 		wire_get_contact(&p, &t->u.change.s1);
 		wire_get_contact(&p, &t->u.change.s2);
 		t->u.change.ttl = *p++;
+		break;
+	case WIRE_HOLD_OFFER:
+		t->u.hold.file = wire_get16(&p);
+		t->u.hold.intent = *p++;
+		t->u.hold.size = wire_get32(&p);
+		t->u.hold.gen = wire_get64(&p);
+		t->u.hold.sum = wire_get64(&p);
+		break;
+	case WIRE_HOLD_ANSWER:
+		t->u.hold_answer.file = wire_get16(&p);
+		t->u.hold_answer.gen = wire_get64(&p);
+		t->u.hold_answer.status = *p++;
+		break;
+	case WIRE_HOLD_DATA:
+		t->u.hold.file = wire_get16(&p);
+		t->u.hold.size = wire_get32(&p);
+		t->u.hold.gen = wire_get64(&p);
+		t->u.hold.sum = wire_get64(&p);
 		break;
 	}
 	return NULL;

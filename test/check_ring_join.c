@@ -56,6 +56,16 @@ START_TEST(test_ring_joiner_accepted_with_successors)
 }
 END_TEST
 
+START_TEST(test_ring_joiner_knows_its_predecessor_at_once)
+{
+	p2p_join(15, 4);
+	ck_assert(ring_of(15)->pred[0].known);
+	ck_assert_int_eq(ring_of(15)->pred[0].c.id, 14);
+	ck_assert(ring_owns(ring_of(15), 15));
+	ck_assert(!ring_owns(ring_of(15), 14));
+}
+END_TEST
+
 START_TEST(test_ring_ring_consistent_after_join)
 {
 	static const int	ids[] = { 2, 4, 5, 8, 9, 14, 15, 19 };
@@ -309,6 +319,7 @@ ring_join_suite(void)
 	tcase_add_test(tc, test_ring_join_forwarded_along_first_successors);
 	tcase_add_test(tc, test_ring_join_received_by_predecessor);
 	tcase_add_test(tc, test_ring_join_changes_second_predecessor);
+	tcase_add_test(tc, test_ring_joiner_knows_its_predecessor_at_once);
 	tcase_add_test(tc, test_ring_joiner_accepted_with_successors);
 	tcase_add_test(tc, test_ring_ring_consistent_after_join);
 	tcase_add_test(tc, test_ring_join_at_first_contact);

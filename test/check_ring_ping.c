@@ -330,6 +330,30 @@ START_TEST(test_ring_predecessor_changing_role_not_kept_twice)
 END_TEST
 
 
+START_TEST(test_ring_third_predecessor_from_second_predecessors_ping)
+{
+	classic_up();
+	net_run_until(3 * INTERVAL + 1);
+	/* 8's predecessors: 5 (first), 4 (second), and 4 names its own first, 3. */
+	ck_assert(ring_of(8)->pred3_known);
+	ck_assert_int_eq(ring_of(8)->pred3.id, 3);
+	ck_assert_int_eq(ring_of(8)->pred3_via, 4);
+	ck_assert_int_eq(ring_of(1)->pred3.id, 10);
+}
+END_TEST
+
+START_TEST(test_ring_ping_carries_first_predecessor)
+{
+	const struct rec *a;
+
+	classic_up();
+	net_run_until(2 * INTERVAL + 1);
+	a = find_act(5, RING_ACT_UDP, WIRE_PING_REQ, 8, 1);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->msg.u.ping_req.pred.id, 4);
+}
+END_TEST
+
 static Suite *
 ring_ping_suite(void)
 {
@@ -338,6 +362,8 @@ ring_ping_suite(void)
 
 	tc = tcase_create("ping");
 	tcase_add_test(tc, test_ring_first_round_due_at_start);
+	tcase_add_test(tc, test_ring_third_predecessor_from_second_predecessors_ping);
+	tcase_add_test(tc, test_ring_ping_carries_first_predecessor);
 	tcase_add_test(tc, test_ring_first_round_pings_both_successors);
 	tcase_add_test(tc, test_ring_sequence_numbers_increase_across_rounds);
 	tcase_add_test(tc, test_ring_ping_sent_event_needs_both_successors);

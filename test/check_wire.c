@@ -152,6 +152,19 @@ sample(int type, struct wire_msg *m, uint16_t data_len)
 		m->u.change.s2 = mk(12, 127, 0, 0, 1, 50012);
 		m->u.change.ttl = 3;
 		break;
+	case WIRE_HOLD_OFFER:
+	case WIRE_HOLD_DATA:
+		m->u.hold.file = 7;
+		m->u.hold.intent = type == WIRE_HOLD_OFFER ? 3 : 0;
+		m->u.hold.size = 0xFFFFFFFE;
+		m->u.hold.gen = 0x0102030405060708ULL;
+		m->u.hold.sum = 0xF0E0D0C0B0A09080ULL;
+		break;
+	case WIRE_HOLD_ANSWER:
+		m->u.hold_answer.file = 9999;
+		m->u.hold_answer.gen = 0xFFFFFFFFFFFFFFFFULL;
+		m->u.hold_answer.status = 8;
+		break;
 	}
 }
 
@@ -204,6 +217,7 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 	case WIRE_PING_REQ:
 		ck_assert_uint_eq(a->u.ping_req.seq, b->u.ping_req.seq);
 		ck_assert_uint_eq(a->u.ping_req.role, b->u.ping_req.role);
+		assert_contact_eq(&a->u.ping_req.pred, &b->u.ping_req.pred);
 		break;
 	case WIRE_PING_RSP:
 		ck_assert_uint_eq(a->u.ping_rsp.seq, b->u.ping_rsp.seq);
@@ -267,6 +281,19 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 		assert_contact_eq(&a->u.change.s1, &b->u.change.s1);
 		assert_contact_eq(&a->u.change.s2, &b->u.change.s2);
 		ck_assert_uint_eq(a->u.change.ttl, b->u.change.ttl);
+		break;
+	case WIRE_HOLD_OFFER:
+	case WIRE_HOLD_DATA:
+		ck_assert_uint_eq(a->u.hold.file, b->u.hold.file);
+		ck_assert_uint_eq(a->u.hold.intent, b->u.hold.intent);
+		ck_assert_uint_eq(a->u.hold.size, b->u.hold.size);
+		ck_assert_uint_eq(a->u.hold.gen, b->u.hold.gen);
+		ck_assert_uint_eq(a->u.hold.sum, b->u.hold.sum);
+		break;
+	case WIRE_HOLD_ANSWER:
+		ck_assert_uint_eq(a->u.hold_answer.file, b->u.hold_answer.file);
+		ck_assert_uint_eq(a->u.hold_answer.gen, b->u.hold_answer.gen);
+		ck_assert_uint_eq(a->u.hold_answer.status, b->u.hold_answer.status);
 		break;
 	}
 }
@@ -370,10 +397,11 @@ END_TEST
 START_TEST(test_wire_ping_req_layout_is_big_endian)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x02, WIRE_PING_REQ, 0x00, 0x00, 0x05,
+		0xCD, 0x03, WIRE_PING_REQ, 0x00, 0x00, 25,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1,	/* id 3, IPv4, port 50003, 127.0.0.1 */
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* the rest of the address */
 		0x01, 0x02, 0x03, 0x04, 0x02,		/* seq, role */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* pred: none */
 	};
 	uint8_t			buf[WIRE_MAX_FRAME];
 	struct wire_msg		m;
@@ -387,7 +415,7 @@ END_TEST
 START_TEST(test_wire_file_req_layout_matches_protocol_doc)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x02, WIRE_FILE_REQ, 0x00, 0x00, 29,
+		0xCD, 0x03, WIRE_FILE_REQ, 0x00, 0x00, 29,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0x08, 0x13,				/* file 2067 */
 		0x0A, 0x0B, 0x0C, 0x0D,			/* id */
@@ -407,7 +435,7 @@ END_TEST
 START_TEST(test_wire_data_layout_and_payload_length)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x02, WIRE_DATA, 0x00, 0x00, 11 + 3,
+		0xCD, 0x03, WIRE_DATA, 0x00, 0x00, 11 + 3,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0x11, 0x22, 0x33, 0x44,			/* xfer */
 		0x00, 0x00, 0xEA, 0x61,			/* seq 60001 */
@@ -508,9 +536,12 @@ START_TEST(test_wire_bad_version_rejected)
 	buf[1] = 1;
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "unsupported version 1");
-	buf[1] = 3;
+	buf[1] = 2;	/* before the replicas' PING_REQ.pred and HOLD messages */
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
-	ck_assert_str_eq(why, "unsupported version 3");
+	ck_assert_str_eq(why, "unsupported version 2");
+	buf[1] = 4;
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "unsupported version 4");
 	buf[1] = 0;
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "unsupported version 0");
@@ -527,7 +558,7 @@ START_TEST(test_wire_unknown_type_rejected)
 		const char	*why;
 	} bad[] = {
 		{ 0, "unknown type 0" },
-		{ WIRE_TYPE_END, "unknown type 17" },
+		{ WIRE_TYPE_END, "unknown type 20" },
 		{ 77, "unknown type 77" },
 		{ 255, "unknown type 255" },
 	};
@@ -535,7 +566,7 @@ START_TEST(test_wire_unknown_type_rejected)
 	const char	*why;
 	size_t		 i, n = sample_frame(WIRE_PING_RSP, buf, 0);
 
-	ck_assert_int_eq(WIRE_TYPE_END, 17);
+	ck_assert_int_eq(WIRE_TYPE_END, 20);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		buf[2] = bad[i].type;
 		why = NULL;
@@ -603,6 +634,86 @@ START_TEST(test_wire_file_out_of_range_rejected)
 	assert_field_rejected(WIRE_FILE_RSP, P + 0, 2, 10000, "bad file number");
 	assert_field_rejected(WIRE_STORE_DATA, P + 0, 2, 10000, "bad file number");
 	assert_field_rejected(WIRE_STORE_DATA, P + 0, 2, 0xFFFF, "bad file number");
+}
+END_TEST
+
+START_TEST(test_wire_ping_req_pred_round_trip_and_checked)
+{
+	uint8_t		 buf[WIRE_MAX_FRAME];
+	struct wire_msg	 m;
+	const char	*why = NULL;
+	size_t		 n;
+
+	sample(WIRE_PING_REQ, &m, 0);
+	m.u.ping_req.pred = mk(200, 127, 0, 0, 1, 50200);
+	assert_round_trip(&m);
+	n = wire_encode(&m, buf, sizeof buf);
+	ck_assert_uint_eq(n, P + 25);
+	ck_assert_uint_eq(buf[P + 5], 200);
+	buf[P + 6] = 5;		/* family 5 */
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "bad predecessor contact");
+}
+END_TEST
+
+START_TEST(test_wire_hold_layout_matches_protocol_doc)
+{
+	static const uint8_t	offer[23] = { 0, 7, 3, 0xFF, 0xFF, 0xFF, 0xFE,
+		1, 2, 3, 4, 5, 6, 7, 8, 0xF0, 0xE0, 0xD0, 0xC0, 0xB0, 0xA0, 0x90, 0x80 };
+	static const uint8_t	data[22] = { 0, 7, 0xFF, 0xFF, 0xFF, 0xFE,
+		1, 2, 3, 4, 5, 6, 7, 8, 0xF0, 0xE0, 0xD0, 0xC0, 0xB0, 0xA0, 0x90, 0x80 };
+	static const uint8_t	answer[11] = { 0x27, 0x0F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+		0xFF, 0xFF, 8 };
+	uint8_t			buf[WIRE_MAX_FRAME];
+
+	ck_assert_uint_eq(sample_frame(WIRE_HOLD_OFFER, buf, 0), P + 23);
+	ck_assert_uint_eq(buf[2], 17);
+	ck_assert_mem_eq(buf + P, offer, sizeof offer);
+	ck_assert_uint_eq(sample_frame(WIRE_HOLD_ANSWER, buf, 0), P + 11);
+	ck_assert_uint_eq(buf[2], 18);
+	ck_assert_mem_eq(buf + P, answer, sizeof answer);
+	ck_assert_uint_eq(sample_frame(WIRE_HOLD_DATA, buf, 0), P + 22);
+	ck_assert_uint_eq(buf[2], 19);
+	ck_assert_mem_eq(buf + P, data, sizeof data);
+}
+END_TEST
+
+START_TEST(test_wire_hold_bad_fields_rejected)
+{
+	assert_field_rejected(WIRE_HOLD_OFFER, P + 0, 2, 10000, "bad file number");
+	assert_field_rejected(WIRE_HOLD_OFFER, P + 2, 1, 0, "bad intent");
+	assert_field_rejected(WIRE_HOLD_OFFER, P + 2, 1, 4, "bad intent");
+	assert_field_rejected(WIRE_HOLD_OFFER, P + 3, 4, 0xFFFFFFFF, "bad size");
+	assert_field_rejected(WIRE_HOLD_DATA, P + 0, 2, 0xFFFF, "bad file number");
+	assert_field_rejected(WIRE_HOLD_DATA, P + 2, 4, 0xFFFFFFFF, "bad size");
+	assert_field_rejected(WIRE_HOLD_ANSWER, P + 0, 2, 10000, "bad file number");
+	assert_field_rejected(WIRE_HOLD_ANSWER, P + 10, 1, 9, "bad status");
+	assert_field_rejected(WIRE_HOLD_ANSWER, P + 10, 1, 255, "bad status");
+}
+END_TEST
+
+START_TEST(test_wire_hold_zero_version_rejected)
+{
+	uint8_t		 buf[WIRE_MAX_FRAME];
+	const char	*why = NULL;
+	size_t		 n = sample_frame(WIRE_HOLD_DATA, buf, 0);
+	struct wire_msg	 m;
+
+	memset(buf + P + 6, 0, 8);
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "bad version");
+	n = sample_frame(WIRE_HOLD_OFFER, buf, 0);
+	memset(buf + P + 7, 0, 8);
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "bad version");
+	n = sample_frame(WIRE_HOLD_ANSWER, buf, 0);
+	memset(buf + P + 2, 0, 8);
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "bad version");
+	/* A HOLD_DATA carries no intent; a set one is refused by the encoder. */
+	sample(WIRE_HOLD_DATA, &m, 0);
+	m.u.hold.intent = 1;
+	ck_assert_uint_eq(wire_encode(&m, buf, sizeof buf), 0);
 }
 END_TEST
 
@@ -947,7 +1058,8 @@ START_TEST(test_wire_type_names)
 	static const char *const	names[] = {
 		"UNKNOWN", "PING_REQ", "PING_RSP", "FILE_REQ", "FILE_RSP", "STORE_REQ",
 		"STORE_DATA", "DATA", "ACK", "DEPART", "DEPART_ACK", "SUCC_QUERY", "SUCC_REPLY",
-		"JOIN_REQ", "JOIN_ACCEPT", "JOIN_REJECT", "SUCC_CHANGE", "UNKNOWN",
+		"JOIN_REQ", "JOIN_ACCEPT", "JOIN_REJECT", "SUCC_CHANGE", "HOLD_OFFER", "HOLD_ANSWER",
+		"HOLD_DATA", "UNKNOWN",
 	};
 	int				t;
 
@@ -1054,7 +1166,7 @@ END_TEST
 START_TEST(test_wire_ping_rsp_v6_layout)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x02, WIRE_PING_RSP, 0x00, 0x00, 24,
+		0xCD, 0x03, WIRE_PING_RSP, 0x00, 0x00, 24,
 		0x03, 0x06, 0xC3, 0x53,			/* id 3, IPv6, port 50003 */
 		0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0, 1,
 		0xFF, 0xFF, 0xFF, 0xFE,			/* seq */
@@ -1194,6 +1306,10 @@ wire_suite(void)
 	tcase_add_test(tc, test_wire_unknown_type_rejected);
 	tcase_add_test(tc, test_wire_wrong_payload_length_rejected);
 	tcase_add_test(tc, test_wire_bad_role_rejected);
+	tcase_add_test(tc, test_wire_hold_layout_matches_protocol_doc);
+	tcase_add_test(tc, test_wire_ping_req_pred_round_trip_and_checked);
+	tcase_add_test(tc, test_wire_hold_bad_fields_rejected);
+	tcase_add_test(tc, test_wire_hold_zero_version_rejected);
 	tcase_add_test(tc, test_wire_bad_mode_rejected);
 	tcase_add_test(tc, test_wire_bad_status_rejected);
 	tcase_add_test(tc, test_wire_file_out_of_range_rejected);

@@ -113,6 +113,10 @@ struct ring {
 	/* the third successor: our second successor's first, from its ping answers; unpinged */
 	struct contact		third;
 	bool			third_known;
+	/* the third predecessor: our second predecessor's first, from its pings; never pinged */
+	struct contact		pred3;
+	bool			pred3_known;
+	uint8_t			pred3_via;	/* the second predecessor that named it */
 	/* stabilize: a first successor that names another second than ours, since when */
 	struct contact		claim;
 	bool			claim_known;

@@ -9,7 +9,7 @@
 #include "cdht/contact.h"
 
 #define WIRE_MAGIC		0xCD
-#define WIRE_VERSION		2
+#define WIRE_VERSION		3
 #define WIRE_HEADER_LEN		26	/* bytes: magic, version, type, flags, payload length(2), sender contact(20) */
 #define WIRE_CONTACT_LEN	20	/* bytes: id, family, port(2), address(16) */
 #define WIRE_FAMILY_V4		4	/* contact family byte: IPv4 in the first 4 address bytes */
@@ -39,6 +39,9 @@ enum wire_type {
 	WIRE_JOIN_ACCEPT,	/* TCP: joiner's successors */
 	WIRE_JOIN_REJECT,	/* TCP: joiner refused */
 	WIRE_SUCC_CHANGE,	/* TCP: take (s1, s2) if your first successor is s1 */
+	WIRE_HOLD_OFFER,	/* TCP: a ring copy of a file offered to a holder (REPLICATION.md) */
+	WIRE_HOLD_ANSWER,	/* TCP: what the holder makes of an offer or a copy */
+	WIRE_HOLD_DATA,		/* TCP: the offered copy; its bytes follow */
 	WIRE_TYPE_END
 };
 
@@ -52,6 +55,10 @@ enum wire_reject {
 	WIRE_REJECT_NOT_READY = 2,	/* the ring cannot place the joiner now */
 	WIRE_REJECT_FAMILY = 3		/* the joiner's address family is not the ring's */
 };
+
+#define WIRE_HOLD_SIZE_MAX	4294967294u	/* bytes of a held file, at most */
+#define WIRE_HOLD_INTENT_MAX	3	/* 1 owner, 2 replica, 3 check (enum place_intent) */
+#define WIRE_HOLD_STATUS_MAX	8	/* 0 have .. 8 bad copy (enum place_status) */
 
 /* A routed request or store: key of file, travelling from origin. */
 struct wire_route {
@@ -71,7 +78,11 @@ struct wire_msg {
 	uint8_t		type;		/* enum wire_type */
 	struct contact	from;		/* the sender's full contact */
 	union {
-		struct { uint32_t seq; uint8_t role; } ping_req;	/* role 1 or 2 */
+		struct {
+			uint32_t seq;
+			uint8_t role;		/* 1 or 2 */
+			struct contact pred;	/* the sender's first predecessor; none if unknown */
+		} ping_req;
 		struct {
 			uint32_t seq;
 			struct contact succ;	/* responder's first successor; none if unknown */
@@ -103,6 +114,18 @@ struct wire_msg {
 		struct { struct contact joiner; uint8_t ttl; } join;
 		struct { uint8_t reason; } reject;
 		struct { struct contact s1, s2; uint8_t ttl; } change;
+		struct {
+			uint16_t file;
+			uint8_t intent;		/* 1..WIRE_HOLD_INTENT_MAX; 0 in HOLD_DATA */
+			uint32_t size;		/* bytes */
+			uint64_t gen;		/* version, >= 1 */
+			uint64_t sum;		/* XXH64 of the bytes */
+		} hold;						/* HOLD_OFFER, HOLD_DATA */
+		struct {
+			uint16_t file;
+			uint64_t gen;		/* the offer's, >= 1 */
+			uint8_t status;		/* 0..WIRE_HOLD_STATUS_MAX */
+		} hold_answer;
 	} u;
 };
 

@@ -1,0 +1,429 @@
+/* Files held for the ring: our offers out, and copies offered to us (docs/REPLICATION.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/statvfs.h>
+
+#include "cdht/keys.h"
+#include "hold_int.h"
+#include "log.h"
+#include "net.h"
+
+/* ---- offers out */
+
+void
+hold_out_free(struct hold_out *o)
+{
+	LIST_REMOVE(o, link);
+	free(o);
+}
+
+/* An offer of ours ended with st: tell place, and plan again. */
+void
+hold_out_result(struct hold *h, struct hold_out *o, enum place_status st, uint64_t now)
+{
+	hold_debug("%04u to %d: %s (%s)", o->file, o->to, place_status_name(st),
+	    o->state == HOLD_OFFERED ? "offered" : o->state == HOLD_SENDING ? "sending" : "sent");
+	place_on_result(h->inv, h->n, o->file, o->to, st, now);
+	if (st == PLACE_ST_HAVE) {
+		h->progress_at = now;
+		if (o->state == HOLD_OFFERED)
+			h->batch.there++;
+		else
+			h->batch.sent++;
+	} else if (st == PLACE_ST_NEWER) {
+		log_warn("peer %d holds a newer %04u than ours", o->to, o->file);
+	}
+	hold_out_free(o);
+	h->replan = true;
+}
+
+/* Offer one file to one peer. */
+void
+hold_offer(struct hold *h, const struct place_offer *po, uint64_t now)
+{
+	ssize_t			 k = hold_find(h, po->file);
+	struct hold_out		*o;
+	struct wire_msg		 m;
+
+	if (k < 0 || (o = calloc(1, sizeof *o)) == NULL) {
+		place_on_result(h->inv, h->n, po->file, po->to, PLACE_ST_FAILED, now);
+		return;
+	}
+	o->job = CTX_JOB_HOLD_OUT;
+	o->file = po->file;
+	o->to = po->to;
+	o->gen = h->inv[k].gen;
+	o->size = h->inv[k].size;
+	o->sum = h->inv[k].sum;
+	o->intent = po->intent;
+	o->state = HOLD_OFFERED;
+	o->deadline = now + HOLD_WAIT_MS;
+	LIST_INSERT_HEAD(&h->outs, o, link);
+	if (hold_contact(h, po->to, &o->c) != 0) {
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+		return;
+	}
+	hold_debug("offer %04u to %d (intent %d)", o->file, o->to, (int)o->intent);
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_OFFER;
+	m.u.hold.file = o->file;
+	m.u.hold.intent = (uint8_t)o->intent;
+	m.u.hold.size = o->size;
+	m.u.hold.gen = o->gen;
+	m.u.hold.sum = o->sum;
+	hold_send(h, &o->c, &m);	/* a failure comes back through hold_send_failed */
+}
+
+/* The offer of ours this answer is about, or NULL. */
+static struct hold_out *
+hold_out_find(const struct hold *h, int from, int file, uint64_t gen)
+{
+	struct hold_out *o;
+
+	LIST_FOREACH(o, &h->outs, link)
+		if (o->to == from && o->file == file && o->gen == gen)
+			return o;
+	return NULL;
+}
+
+/* The peer wants our copy: stream it on a connection of its own. */
+static void
+hold_out_stream(struct hold *h, struct hold_out *o, const struct contact *to, uint64_t now)
+{
+	char		 path[FILES_PATH_MAX];
+	struct wire_msg	 m;
+	struct net_conn	*c;
+	uint32_t	 size;
+	int64_t		 mtime;
+	int		 fd;
+
+	hold_path(h, o->file, path, sizeof path);
+	if (hold_stat(path, &size, &mtime) != 0 || size != o->size ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("cannot send %04u to peer %d: %s changed or is gone", o->file, o->to,
+		    path);
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+		return;
+	}
+	o->c = *to;
+	o->state = HOLD_SENDING;
+	o->started = now;
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_DATA;
+	m.u.hold.file = o->file;
+	m.u.hold.size = o->size;
+	m.u.hold.gen = o->gen;
+	m.u.hold.sum = o->sum;
+	if ((c = hold_send(h, to, &m)) == NULL) {
+		close(fd);
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+		return;
+	}
+	/* From here net reports the end exactly once, through hold_sent. */
+	if (net_conn_send_file(c, NULL, fd, o->size, o) != 0)
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+}
+
+/* HOLD_ANSWER: about an offer of ours, or the final word on a copy we sent. */
+static void
+hold_on_answer(struct hold *h, const struct wire_msg *m, uint64_t now)
+{
+	int		  file = m->u.hold_answer.file;
+	struct hold_out	 *o = hold_out_find(h, m->from.id, file, m->u.hold_answer.gen);
+	enum place_status st = (enum place_status)m->u.hold_answer.status;
+
+	if (o == NULL) {
+		log_warn("ignored an answer about %04d from peer %u: nothing offered", file,
+		    m->from.id);
+		return;
+	}
+	if (o->state == HOLD_OFFERED && st == PLACE_ST_WANT) {
+		hold_out_stream(h, o, &m->from, now);
+		return;
+	}
+	if (o->state == HOLD_SENDING) {
+		o->has_final = true;	/* our file_sent is still to come */
+		o->final = st;
+		return;
+	}
+	if (st == PLACE_ST_WANT) {
+		log_warn("peer %u asked twice for %04d", m->from.id, file);
+		return;
+	}
+	hold_out_result(h, o, st, now);
+}
+
+/* A copy we streamed is written, or not. */
+void
+hold_sent(struct hold *h, struct hold_out *o, bool ok, uint64_t now)
+{
+	if (!ok) {
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+	} else {
+		h->bytes_sent += o->size;
+		h->ctx->bytes_out += o->size;
+		h->batch.bytes += o->size;
+		h->progress_at = now;
+		o->state = HOLD_SENT;
+		o->deadline = now + HOLD_WAIT_MS;
+		if (o->has_final)
+			hold_out_result(h, o, o->final, now);
+	}
+	hold_sync(h, now);
+}
+
+/* ---- offers in */
+
+void
+hold_in_free(struct hold_in *in)
+{
+	LIST_REMOVE(in, link);
+	files_drop_partial(&in->fd, in->tmp);
+	free(in);
+}
+
+/* Answer peer `to` about a file and version. */
+static void
+hold_answer(struct hold *h, const struct contact *to, int file, uint64_t gen,
+    enum place_status st)
+{
+	struct wire_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_ANSWER;
+	m.u.hold_answer.file = (uint16_t)file;
+	m.u.hold_answer.gen = gen;
+	m.u.hold_answer.status = (uint8_t)st;
+	hold_send(h, to, &m);
+}
+
+/* Our copy of file, as an offer about it needs it. */
+static void
+hold_local(struct hold *h, int file, struct place_copy *c)
+{
+	char		path[FILES_PATH_MAX];
+	ssize_t		k = hold_find(h, file);
+	uint32_t	size;
+	int64_t		mtime;
+
+	memset(c, 0, sizeof *c);
+	hold_path(h, file, path, sizeof path);
+	if (hold_stat(path, &size, &mtime) != 0) {
+		if (k >= 0)
+			hold_forget(h, (size_t)k);	/* someone removed it */
+		return;
+	}
+	c->present = true;
+	if (k >= 0 && size == h->inv[k].size) {
+		c->sum_known = true;
+		c->gen = h->inv[k].gen;
+		c->size = h->inv[k].size;
+		c->sum = h->inv[k].sum;
+		c->source = h->inv[k].source;
+		return;
+	}
+	/* The user's own file: only its bytes can tell. */
+	c->source = PLACE_SRC_USER;
+	c->gen = 1;
+	c->size = size;
+	c->sum_known = hold_hash(path, &c->size, &c->sum) == 0;
+}
+
+/* Room for a copy of size bytes, and a free slot for it? PLACE_ST_WANT if so. */
+static enum place_status
+hold_admit(const struct hold *h, int file, int from, uint32_t size)
+{
+	const struct hold_in	*in;
+	struct statvfs		 sv;
+	unsigned		 all = 0, theirs = 0;
+
+	LIST_FOREACH(in, &h->ins, link) {
+		if (in->file == file)
+			return PLACE_ST_BUSY;
+		all++;
+		theirs += in->from.id == from;
+	}
+	if (all >= HOLD_MAX_IN || theirs >= HOLD_MAX_IN_PER_PEER)
+		return PLACE_ST_BUSY;
+	if (statvfs(h->ctx->cfg.dir, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < (uint64_t)size + 65536)
+		return PLACE_ST_NO_ROOM;
+	return PLACE_ST_WANT;
+}
+
+/* HOLD_OFFER: answer it, and wait for the bytes if we want them. */
+static void
+hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
+{
+	struct place_hold	 o = { m->u.hold.file, (enum place_intent)m->u.hold.intent,
+	    m->u.hold.gen, m->u.hold.size, m->u.hold.sum };
+	struct place_copy	 local;
+	struct place_view	 v;
+	struct hold_in		*in;
+	enum place_status	 st;
+
+	hold_view(h, &v);
+	hold_local(h, o.file, &local);
+	st = place_answer(&v, m->from.id, &o, &local);
+	if (st == PLACE_ST_WANT)
+		st = hold_admit(h, o.file, m->from.id, o.size);
+	if (st == PLACE_ST_WANT && (in = calloc(1, sizeof *in)) != NULL) {
+		in->job = CTX_JOB_HOLD_IN;
+		in->file = o.file;
+		in->from = m->from;
+		in->gen = o.gen;
+		in->size = o.size;
+		in->sum = o.sum;
+		in->fd = -1;
+		in->deadline = now + HOLD_WAIT_MS;
+		LIST_INSERT_HEAD(&h->ins, in, link);
+	} else if (st == PLACE_ST_WANT) {
+		st = PLACE_ST_BUSY;
+	} else if (st == PLACE_ST_NEWER) {
+		place_reask(h->inv, h->n, o.file, m->from.id);
+		h->replan = true;
+	} else if (st == PLACE_ST_HAVE && local.source == PLACE_SRC_USER &&
+	    hold_find(h, o.file) < 0 && place_role(&v, keys_of_file(o.file), NULL) != PLACE_NONE) {
+		hold_set(h, o.file, o.gen, o.size, o.sum, PLACE_SRC_USER);
+	}
+	/* A peer just started does not know its neighbours yet: no alarm for that. */
+	hold_debug("offer of %04u from %u: %s", o.file, m->from.id, place_status_name(st));
+	if ((st == PLACE_ST_NOT_NEIGHBOUR && v.pred[0] != PLACE_NO_PEER) ||
+	    st == PLACE_ST_USER_FILE || st == PLACE_ST_NO_ROOM)
+		log_warn("refused %04u from peer %u: %s", o.file, m->from.id,
+		    st == PLACE_ST_NOT_NEIGHBOUR ? "not a ring neighbour" :
+		    st == PLACE_ST_USER_FILE ? "this directory's own file differs" :
+		    "no room on the disk");
+	hold_answer(h, &m->from, o.file, o.gen, st);
+}
+
+/* HOLD_DATA: the bytes of a copy we want, or of one nobody asked for. */
+static void
+hold_on_data(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint64_t now)
+{
+	struct hold_in	*in;
+	char		 err[256];
+
+	LIST_FOREACH(in, &h->ins, link)
+		if (in->from.id == m->from.id && in->file == m->u.hold.file &&
+		    in->gen == m->u.hold.gen && !in->receiving)
+			break;
+	if (in == NULL || in->size != m->u.hold.size || in->sum != m->u.hold.sum) {
+		/* Not read as a body: the connection fails on those bytes and closes. */
+		log_warn("refused a copy of %04u from peer %u: %s", m->u.hold.file, m->from.id,
+		    in == NULL ? "not asked for" : "not the version offered");
+		return;
+	}
+	if (files_create_tmp(h->ctx->cfg.dir, FILES_OWN, in->file,
+	    ++h->tmp_seq, &in->fd, in->tmp, sizeof in->tmp, err,
+	    sizeof err) != 0) {
+		log_warn("copy of %04u: %s", in->file, err);
+		hold_answer(h, &in->from, in->file, in->gen, PLACE_ST_NO_ROOM);
+		hold_in_free(in);
+		return;
+	}
+	in->receiving = true;
+	in->started = now;
+	if (in->size == 0)
+		hold_received(h, in, true, now);
+	else
+		net_conn_expect_body(c, in->fd, in->size, in);
+}
+
+/* A received copy that checks out becomes F.pdf, never over the user's own file. */
+static enum place_status
+hold_commit(struct hold *h, struct hold_in *in)
+{
+	char			path[FILES_PATH_MAX];
+	uint32_t		size;
+	uint64_t		sum;
+	ssize_t			k = hold_find(h, in->file);
+	enum place_source	src = PLACE_SRC_RING;
+
+	close(in->fd);
+	in->fd = -1;
+	if (hold_hash(in->tmp, &size, &sum) != 0 || size != in->size || sum != in->sum) {
+		log_warn("refused %04u from peer %u: the bytes do not match the offer", in->file,
+		    in->from.id);
+		unlink(in->tmp);
+		return PLACE_ST_BAD;
+	}
+	hold_path(h, in->file, path, sizeof path);
+	if (k >= 0 && hold_unchanged(h, (size_t)k)) {
+		if (rename(in->tmp, path) != 0) {
+			unlink(in->tmp);
+			return PLACE_ST_NO_ROOM;
+		}
+	} else if (link(in->tmp, path) != 0) {
+		uint32_t	usize;
+		uint64_t	usum;
+
+		unlink(in->tmp);
+		if (errno != EEXIST)
+			return PLACE_ST_NO_ROOM;
+		/* The user's file is there: identical, it is our copy; else it stays. */
+		if (hold_hash(path, &usize, &usum) != 0 || usize != size || usum != sum) {
+			log_warn("refused %04u from peer %u: this directory's own file differs",
+			    in->file, in->from.id);
+			return PLACE_ST_USER_FILE;
+		}
+		src = PLACE_SRC_USER;
+	} else {
+		unlink(in->tmp);	/* F.pdf is the one name now (no file was replaced) */
+	}
+	hold_set(h, in->file, in->gen, size, sum, src);
+	h->bytes_received += size;
+	h->ctx->bytes_in += size;
+	return PLACE_ST_HAVE;
+}
+
+/* A copy coming in is all written, or not. */
+void
+hold_received(struct hold *h, struct hold_in *in, bool ok, uint64_t now)
+{
+	enum place_status st;
+
+	if (ok) {
+		st = hold_commit(h, in);
+		hold_answer(h, &in->from, in->file, in->gen, st);
+	}
+	hold_in_free(in);	/* the temporary name goes, committed or not */
+	hold_sync(h, now);
+}
+
+/* HOLD_OFFER, HOLD_ANSWER, HOLD_DATA on connection c. */
+void
+hold_on_frame(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint64_t now)
+{
+	switch (m->type) {
+	case WIRE_HOLD_OFFER:
+		hold_on_offer(h, m, now);
+		break;
+	case WIRE_HOLD_ANSWER:
+		hold_on_answer(h, m, now);
+		break;
+	case WIRE_HOLD_DATA:
+		hold_on_data(h, c, m, now);
+		break;
+	}
+	hold_sync(h, now);
+}
+
+/* A HOLD message to `to` could not be sent: offers to it failed. */
+void
+hold_send_failed(struct hold *h, const struct contact *to, int type, uint64_t now)
+{
+	struct hold_out *o, *t;
+
+	if (type != WIRE_HOLD_OFFER)
+		return;		/* an answer: the offerer retries on its own */
+	LIST_FOREACH_SAFE(o, &h->outs, link, t)
+		if (o->to == to->id && o->state == HOLD_OFFERED)
+			hold_out_result(h, o, PLACE_ST_FAILED, now);
+	hold_sync(h, now);
+}
+
