@@ -32,7 +32,7 @@ peer_snapshot(const struct peer *p, uint64_t now, struct status_snapshot *s)
 	s->self = r->cfg.self;
 	s->state = states[r->state];
 	s->cfg = (struct status_config){ cfg->dialect, cfg->transfer_tcp, cfg->mss, cfg->drop,
-	    cfg->window, cfg->timeout_auto ? 0 : cfg->timeout_ms, STATUS_NONE,
+	    cfg->window, cfg->timeout_auto ? 0 : cfg->timeout_ms, cfg->replicas,
 	    cfg->ping_interval_ms, cfg->ping_timeout_ms, cfg->loss_threshold };
 	for (i = 0; i < 2; i++) {
 		s->succ[i] = peer_neighbour(r->succ[i].known, &r->succ[i].c,

@@ -112,6 +112,11 @@ status_add_transfer(struct status_snapshot *s, const struct status_transfer *t)
 	return true;
 }
 
+/* A held file's role, as both formats name it. */
+static const char *const status_role_names[] = {
+	[STATUS_OWN] = "own", [STATUS_OWNER] = "owner", [STATUS_REPLICA] = "replica",
+};
+
 /* One "label: peer N at addr" line of the text. */
 static void
 status_text_line(struct status_buf *b, const char *label, const struct status_neighbour *n)
@@ -194,7 +199,7 @@ status_format_text(const struct status_snapshot *s, char *buf, size_t cap)
 	status_text_line(&b, "Second predecessor", &s->pred[1]);
 	status_put(&b, "Files:");
 	for (i = 0; i < s->nfiles; i++)
-		status_put(&b, " %04d", s->files[i].file);
+		status_put(&b, " %04d (%s)", s->files[i].file, status_role_names[s->files[i].role]);
 	status_put(&b, "%s\n", s->nfiles == 0 ? " none" : "");
 	for (i = 0; i < s->ntransfers; i++) {
 		sending += s->transfers[i].dir == STATUS_SEND;
@@ -284,9 +289,7 @@ status_json_transfer(struct status_buf *b, const struct status_transfer *t)
 static void
 status_json_lists(struct status_buf *b, const struct status_snapshot *s)
 {
-	static const char *const roles[] = {
-		[STATUS_OWN] = "own", [STATUS_OWNER] = "owner", [STATUS_REPLICA] = "replica",
-	};
+	const char *const *roles = status_role_names;
 	const struct status_counters	*k = &s->counters;
 	const struct { const char *name; int64_t value; } counters[] = {
 		{ "pings_sent", k->pings_sent }, { "pings_answered", k->pings_answered },

@@ -242,7 +242,7 @@ START_TEST(test_status_text_lines)
 	    "Second successor: peer 12 at 127.0.0.1:50012\n"
 	    "First predecessor: peer 5 at 127.0.0.1:50005\n"
 	    "Second predecessor: unknown\n"
-	    "Files: 0042\n"
+	    "Files: 0042 (own)\n"
 	    "Transfers: 1 sending, 0 requested\n"
 	    "  request sending 0000 to peer 0 (udp): 0 of 0 bytes (100.0%), RTO 0 ms\n");
 	s.nfiles = 0;
