@@ -30,7 +30,9 @@ peer_snapshot(const struct peer *p, uint64_t now, struct status_snapshot *s)
 
 	memset(s, 0, sizeof *s);
 	s->self = r->cfg.self;
-	s->state = states[r->state];
+	/* Handing off before departing is leaving already. */
+	s->state = p->quitting ? STATUS_LEAVING : states[r->state];
+	s->repairing = r->repairing;
 	s->cfg = (struct status_config){ cfg->dialect, cfg->transfer_tcp, cfg->mss, cfg->drop,
 	    cfg->window, cfg->timeout_auto ? 0 : cfg->timeout_ms, cfg->replicas,
 	    cfg->ping_interval_ms, cfg->ping_timeout_ms, cfg->loss_threshold };

@@ -354,7 +354,8 @@ status_format_json(const struct status_snapshot *s, char *buf, size_t cap)
 	buf[0] = '\0';
 	status_put(&b, "{\"cdht\":%d,\"id\":%u,\"contact\":", STATUS_FORMAT, s->self.id);
 	status_put_str(&b, contact_text(&s->self, text, sizeof text));
-	status_put(&b, ",\"state\":\"%s\",", states[s->state]);
+	status_put(&b, ",\"state\":\"%s\",\"repairing\":%s,", states[s->state],
+	    s->repairing ? "true" : "false");
 	status_json_config(&b, &s->cfg);
 	status_put(&b, ",\"successors\":[");
 	for (i = 0; i < 2; i++) {

@@ -94,6 +94,9 @@ START_TEST(test_status_json_last_command)
 	j = json_of(&s);
 	has(j, ",\"last_command\":{\"line\":\"requset \\\"2012\\\"\",\"ok\":false,"
 	    "\"error\":\"unknown command 'requset'; try help\"}}\n");
+	has(j, "\"state\":\"up\",\"repairing\":false,");
+	s.repairing = true;
+	has(json_of(&s), "\"state\":\"up\",\"repairing\":true,");
 	s.last_command = (struct status_command){ true, true, "request 2012", "" };
 	has(json_of(&s), ",\"last_command\":{\"line\":\"request 2012\",\"ok\":true,"
 	    "\"error\":null}}\n");

@@ -79,6 +79,7 @@ struct status_command {
 struct status_snapshot {
 	struct contact		self;
 	enum status_state	state;
+	bool			repairing;	/* asking around a dead successor */
 	struct status_config	cfg;
 	struct status_neighbour	succ[2];
 	struct status_neighbour	third;		/* never pinged; ago_ms unused */
