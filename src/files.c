@@ -43,17 +43,28 @@ files_open(const char *dir, int file, int *fd, uint32_t *size, char *err, size_t
 	return 0;
 }
 
-/* Create a temporary file next to the final name. */
+/*
+ * Create a temporary file next to the final name. The file must be new (O_EXCL) and is never
+ * reached through a symbolic link (O_NOFOLLOW): a name planted in the directory, or one
+ * another process (a peer sharing the directory) is writing, is skipped for the next one.
+ * The name holds our pid, so peers sharing a directory never pick the same one.
+ */
 int
 files_create_tmp(const char *dir, enum files_kind kind, int file, uint32_t id, int *fd,
     char *tmp, size_t tmplen, char *err, size_t errlen)
 {
-	char	path[FILES_PATH_MAX];
-	int	f;
+	static unsigned	seq;
+	char		path[FILES_PATH_MAX];
+	int		f = -1, tries;
 
 	files_path(path, sizeof path, dir, kind, file);
-	snprintf(tmp, tmplen, "%s.part.%u", path, id);
-	if ((f = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1) {
+	for (tries = 0; tries < FILES_TMP_TRIES && f == -1; tries++) {
+		snprintf(tmp, tmplen, "%s.part.%ld.%u.%u", path, (long)getpid(), id, ++seq);
+		f = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f == -1 && errno != EEXIST && errno != ELOOP)
+			break;
+	}
+	if (f == -1) {
 		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
 		return -1;
 	}

@@ -10,6 +10,7 @@
 
 #define FILES_MAX_SIZE	(UINT32_MAX - 1)	/* bytes: sizes and the last ACK are 32-bit */
 #define FILES_PATH_MAX	4096		/* bytes */
+#define FILES_TMP_TRIES	64		/* temporary names tried before giving up */
 
 enum files_kind { FILES_OWN, FILES_RECEIVED };	/* F.pdf, received_F.pdf */
 
