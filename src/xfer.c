@@ -180,11 +180,17 @@ xfer_tx_emit(struct xfer_tx *tx, struct xfer_rng *rng, uint32_t k, bool retransm
 	sl->deadline = now + tx->rto.rto_ms;
 }
 
-/* Puts out new segments while the window has room. */
+/*
+ * Puts out new segments while the window has room. Until the receiver has acknowledged
+ * something, the window is one segment: a request names any address as its origin, so a full
+ * window sent at once would let one forged request aim window x MSS bytes at a third party.
+ */
 static void
 xfer_tx_fill(struct xfer_tx *tx, struct xfer_rng *rng, uint64_t now, struct xfer_batch *out)
 {
-	while (tx->next < tx->nsegs && tx->next - tx->base < tx->window) {
+	uint32_t	window = tx->acked_any ? tx->window : 1;
+
+	while (tx->next < tx->nsegs && tx->next - tx->base < window) {
 		memset(xfer_tx_slot(tx, tx->next), 0, sizeof tx->slot[0]);
 		xfer_tx_emit(tx, rng, tx->next, false, now, out);
 		tx->next++;

@@ -1065,7 +1065,11 @@ START_TEST(test_xfer_gives_up_on_silent_receiver)
 }
 END_TEST
 
-/* With a window and the adaptive RTO the silent rule is the same: five sends of segment 1. */
+/*
+ * With a window and the adaptive RTO the silent rule is the same: five sends of segment 1.
+ * Until the receiver answers, the window is one segment: a forged request's origin gets five
+ * segments in all, not five windows of them.
+ */
 START_TEST(test_xfer_gives_up_on_silent_receiver_windowed_auto)
 {
 	struct xfer_tx		tx;
@@ -1077,9 +1081,9 @@ START_TEST(test_xfer_gives_up_on_silent_receiver_windowed_auto)
 	xfer_rng_seed(&rng, T_SEED);
 	tx_setup(&tx, 40000, 400, 32, 0, XFER_TIMEOUT_AUTO);
 	xfer_tx_start(&tx, &rng, now, &b);
-	ck_assert_uint_eq(b.n, 32);
+	ck_assert_uint_eq(b.n, 1);
 	while ((r = xfer_tx_on_timer(&tx, &rng, now = tx.deadline, &b)) == XFER_SEND)
-		ck_assert_uint_eq(b.n, 32);
+		ck_assert_uint_eq(b.n, 1);
 	ck_assert_int_eq(r, XFER_GAVE_UP);
 	ck_assert_uint_eq(tx.slot[0].wire, XFER_SILENT_TRIES);
 	/* 200 + 400 + 800 + 1000 ms of backed-off waits, then the fifth one expires. */
@@ -1191,9 +1195,12 @@ table_run(const struct pattern *p, uint32_t size, uint16_t window, uint32_t seg)
 	ck_assert_uint_le(h.n_snd + h.n_rtx + h.n_drop, 8 * nsegs + 64);
 	if (p->fate == fate_none && p->drop == 0) {
 		ck_assert_uint_eq(h.n_rtx + h.dups + h.bads, 0);
-		/* A lossless run takes one round trip per window of segments. */
-		ck_assert_uint_le(h.now - T_START_MS, 2 * h.latency * ((nsegs + window - 1) /
-		    window));
+		/*
+		 * A lossless run takes one round trip for the first segment (the window opens
+		 * only once the receiver has answered), then one per window of segments.
+		 */
+		ck_assert_uint_le(h.now - T_START_MS, 2 * h.latency * (1 + (nsegs - 1 + window -
+		    1) / window));
 	}
 	harness_free(&h);
 }
@@ -1268,6 +1275,10 @@ START_TEST(test_xfer_tx_start_arms_deadline)
 }
 END_TEST
 
+/*
+ * The start sends one segment; the window opens once the receiver has answered (a forged
+ * request cannot aim a whole window at a third party), and then it fills.
+ */
 START_TEST(test_xfer_tx_start_fills_the_window)
 {
 	struct xfer_tx		tx;
@@ -1278,19 +1289,25 @@ START_TEST(test_xfer_tx_start_fills_the_window)
 	xfer_rng_seed(&rng, T_SEED);
 	tx_setup(&tx, 10 * 400 + 1, 400, 8, 0, T_TIMEOUT_MS);
 	xfer_tx_start(&tx, &rng, 50, &b);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_uint_eq(b.seg[0].seq, 1);
+	ck_assert_uint_eq(tx.deadline, 50 + T_TIMEOUT_MS);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 60, &b), XFER_SEND);
 	ck_assert_uint_eq(b.n, 8);
 	for (i = 0; i < 8; i++) {
-		ck_assert_uint_eq(b.seg[i].seq, 1 + 400u * i);
+		ck_assert_uint_eq(b.seg[i].seq, 401 + 400u * i);
 		ck_assert_uint_eq(b.seg[i].len, 400);
 		ck_assert_int_eq(b.seg[i].event, XFER_LOG_SND);
 	}
-	ck_assert_uint_eq(tx.next, 8);
-	ck_assert_uint_eq(tx.deadline, 50 + T_TIMEOUT_MS);
-	/* A window larger than the file sends the file. */
+	ck_assert_uint_eq(tx.next, 9);
+	ck_assert_uint_eq(tx.deadline, 60 + T_TIMEOUT_MS);
+	/* A window larger than the file sends the rest of the file. */
 	tx_setup(&tx, 401, 400, 32, 0, T_TIMEOUT_MS);
 	xfer_tx_start(&tx, &rng, 50, &b);
-	ck_assert_uint_eq(b.n, 2);
-	ck_assert(b.seg[1].last && b.seg[1].len == 1);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 60, &b), XFER_SEND);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert(b.seg[0].last && b.seg[0].len == 1);
 }
 END_TEST
 
@@ -1425,9 +1442,13 @@ START_TEST(test_xfer_tx_selective_ack_resends_only_the_hole)
 	struct xfer_rng		rng;
 	struct xfer_batch	b;
 
-	/* Window 4: segment 1 is lost, 2..4 arrive and are acknowledged above the hole. */
+	/*
+	 * Window 4 (open, as after a first acknowledgement): segment 1 is lost, 2..4 arrive and
+	 * are acknowledged above the hole.
+	 */
 	xfer_rng_seed(&rng, T_SEED);
 	tx_setup(&tx, 4000, 400, 4, 0, T_TIMEOUT_MS);
+	tx.acked_any = true;
 	xfer_tx_start(&tx, &rng, 0, &b);
 	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 401, &rng, 10, &b), XFER_SEND);
 	ck_assert_uint_eq(b.n, 0);	/* the window is still full: the hole holds it */
@@ -1458,10 +1479,11 @@ START_TEST(test_xfer_tx_reordered_acks_ignored)
 	xfer_rng_seed(&rng, T_SEED);
 	tx_setup(&tx, 4000, 400, 4, 0, T_TIMEOUT_MS);
 	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 801, 401, &rng, 10, &b), XFER_SEND);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 5, &b), XFER_SEND);
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1201, 801, &rng, 10, &b), XFER_SEND);
 	before = tx;
-	/* The ACK of segment 1 comes after that of segment 2: it says nothing new. */
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 11, &b), XFER_IGNORED);
+	/* The ACK of segment 2 comes after that of segment 3: it says nothing new. */
+	ck_assert_int_eq(xfer_tx_on_ack(&tx, 801, 401, &rng, 11, &b), XFER_IGNORED);
 	ck_assert(memcmp(&tx, &before, sizeof tx) == 0);
 }
 END_TEST
@@ -1728,15 +1750,20 @@ START_TEST(test_xfer_rto_one_backoff_per_expiry_of_the_oldest)
 	struct xfer_rng		rng;
 	struct xfer_batch	b;
 
-	/* Eight segments expire together: one doubling, eight retransmissions. */
+	/*
+	 * Eight segments expire together: one doubling, eight retransmissions. (The window is
+	 * taken as open, as after a first acknowledgement; until then it is one segment.)
+	 */
 	xfer_rng_seed(&rng, T_SEED);
 	tx_setup(&tx, 8 * 400, 400, 8, 0, XFER_TIMEOUT_AUTO);
+	tx.acked_any = true;
 	xfer_tx_start(&tx, &rng, 0, &b);
 	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 200, &b), XFER_SEND);
 	ck_assert_uint_eq(b.n, 8);
 	ck_assert_uint_eq(tx.rto.rto_ms, 400);
 	/* Two segments expiring 10 ms apart, the oldest first: one doubling, not two. */
 	tx_setup(&tx, 3 * 400, 400, 2, 0, XFER_TIMEOUT_AUTO);
+	tx.acked_any = true;
 	xfer_tx_start(&tx, &rng, 0, &b);
 	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 0, &rng, 10, &b), XFER_SEND);
 	ck_assert_uint_eq(b.n, 1);
