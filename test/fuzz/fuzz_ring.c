@@ -245,6 +245,7 @@ static void
 fzr_op_built(struct fzr *f, struct fuzz_in *in)
 {
 	struct wire_msg m;
+	uint8_t		b;
 
 	memset(&m, 0, sizeof m);
 	m.type = fzr_types[fuzz_u8(in) % sizeof fzr_types];
@@ -252,7 +253,10 @@ fzr_op_built(struct fzr *f, struct fuzz_in *in)
 	switch (m.type) {
 	case WIRE_PING_REQ:
 		m.u.ping_req.seq = fuzz_u32(in);
-		m.u.ping_req.role = fuzz_u8(in) % 3;
+		b = fuzz_u8(in);
+		m.u.ping_req.role = b % 3;
+		/* Mostly for us; from 0xf0 on, for another id (a foreign ping). */
+		m.u.ping_req.to = b < 0xf0 ? f->r.cfg.self.id : (uint8_t)(b & 0x0f);
 		break;
 	case WIRE_PING_RSP:
 		m.u.ping_rsp.seq = fuzz_u32(in);
