@@ -131,8 +131,11 @@ fzr_check_action(struct fzr *f, const struct ring_action *a)
 	case RING_ACT_TCP:
 		FUZZ_CHECK(contact_is_valid(&a->to), "%s to an invalid contact",
 		    wire_type_name(a->msg.type));
-		/* Alone (our own first successor), we own every key: nothing to pass on. */
-		FZR_CHECK("alone_send", !(a->to.id == f->r.cfg.self.id && f->r.succ[0].known &&
+		/*
+		 * Alone (our own first successor), we own every key: nothing to pass on to
+		 * ourselves (a joiner that picked our id elsewhere is still told so).
+		 */
+		FZR_CHECK("alone_send", !(contact_equal(&a->to, &f->r.cfg.self) && f->r.succ[0].known &&
 		    f->r.succ[0].c.id == f->r.cfg.self.id), "%s sent to ourselves, alone",
 		    wire_type_name(a->msg.type));
 		/* Our own contact, that is: a joiner that picked our id elsewhere is told so. */
