@@ -172,6 +172,7 @@ ring_ping(struct ring *r, int i, uint64_t now)
 	m = ring_send(r, RING_ACT_UDP, &s->c, WIRE_PING_REQ);
 	m->u.ping_req.seq = seq;
 	m->u.ping_req.role = (uint8_t)(i + 1);
+	m->u.ping_req.to = s->c.id;
 	if (r->pred[0].known)
 		m->u.ping_req.pred = r->pred[0].c;
 	if (!s->awaiting)
@@ -351,13 +352,37 @@ ring_learn_pred3(struct ring *r, const struct wire_msg *m)
 	}
 }
 
+/*
+ * A ping for another id reached our port (a peer of another ring still probing a dead peer
+ * whose port we now hold): drop it unanswered, warning at most once per RING_WARN_EVERY_MS.
+ */
+static void
+ring_drop_foreign_ping(struct ring *r, const struct wire_msg *m, uint64_t now)
+{
+	char	addr[CONTACT_TEXT_MAX];
+
+	r->stats.foreign++;
+	if (now < r->foreign_warn_at)
+		return;
+	r->foreign_warn_at = now + RING_WARN_EVERY_MS;
+	ring_warn(r, "ignored a ping for peer %u from peer %u (%s): this is peer %u",
+	    m->u.ping_req.to, m->from.id, ring_addr(&m->from, addr, sizeof addr),
+	    r->cfg.self.id);
+}
+
+/* A ping: answer it and learn a predecessor from it, if it is meant for us and we are in. */
 static void
 ring_on_ping_req(struct ring *r, const struct wire_msg *m, uint64_t now)
 {
 	struct wire_msg *rsp;
 
-	if (r->state == RING_GONE)
+	/* A joiner is nobody's successor yet: an answer would make a prober take it back. */
+	if (r->state == RING_GONE || r->state == RING_JOINING)
 		return;
+	if (m->u.ping_req.to != r->cfg.self.id) {
+		ring_drop_foreign_ping(r, m, now);
+		return;
+	}
 	rsp = ring_send(r, RING_ACT_UDP, &m->from, WIRE_PING_RSP);
 	rsp->u.ping_rsp.seq = m->u.ping_req.seq;
 	if (r->succ[0].known)

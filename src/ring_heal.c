@@ -177,6 +177,7 @@ ring_probe_lost(struct ring *r, uint64_t now)
 		l->seq = ++r->next_seq;
 		m = ring_send(r, RING_ACT_UDP, &l->c, WIRE_PING_REQ);
 		m->u.ping_req.seq = l->seq;
+		m->u.ping_req.to = l->c.id;
 		/* Tell it what we would be to it: its first predecessor if it fits first. */
 		m->u.ping_req.role = (uint8_t)(r->succ[0].known &&
 		    !keys_in_open(r->cfg.self.id, l->c.id, r->succ[0].c.id) ? 2 : 1);

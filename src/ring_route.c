@@ -97,6 +97,28 @@ ring_originate(struct ring *r, int type, int file, uint32_t id, uint8_t mode)
 	ring_forward_route(r, type, &rt, WIRE_TTL);
 }
 
+/*
+ * Take (s1, s2) after the departure of peer dead. A peer leaving mid-repair names its first
+ * successor twice: hold that one silently and find the real second before any line is
+ * printed (the repair's answer prints both).
+ */
+static void
+ring_depart_take(struct ring *r, const struct contact *s1, const struct contact *s2,
+    uint8_t dead, uint64_t now)
+{
+	struct contact	c1 = *s1;	/* s1 may point into r->succ */
+
+	if (c1.id != s2->id) {
+		ring_set_succs(r, &c1, s2, now);
+		return;
+	}
+	ring_succ_set(r, &r->succ[0], &c1);
+	ring_succ_clear(&r->succ[1]);
+	r->third_known = false;
+	r->claim_known = false;
+	ring_start_repair(r, dead, now);
+}
+
 /* A successor departs (quit) and tells us its successors. */
 void
 ring_on_depart(struct ring *r, const struct wire_msg *m, uint64_t now)
@@ -116,18 +138,12 @@ ring_on_depart(struct ring *r, const struct wire_msg *m, uint64_t now)
 		    "successor", d->id);
 	else if (r->state == RING_UP && r->succ[0].known && r->succ[0].c.id == d->id) {
 		ring_event(r, CON_DEPART, d->id, 0, 0);
-		ring_set_succs(r, &m->u.succs.s1, &m->u.succs.s2, now);
+		ring_depart_take(r, &m->u.succs.s1, &m->u.succs.s2, d->id, now);
 	} else if (r->state == RING_UP && r->succ[1].known && r->succ[1].c.id == d->id) {
 		ring_event(r, CON_DEPART, d->id, 0, 0);
-		ring_set_succs(r, &r->succ[0].c, &m->u.succs.s1, now);
+		ring_depart_take(r, &r->succ[0].c, &m->u.succs.s1, d->id, now);
 	} else
 		ring_warn(r, "peer %u departs, but it is not one of my successors", d->id);
-	/* A peer leaving mid-repair names its first successor twice: find the real second. */
-	if (r->state == RING_UP && r->succ[1].known && r->succ[0].known &&
-	    r->succ[1].c.id == r->succ[0].c.id && r->succ[0].c.id != r->cfg.self.id) {
-		ring_succ_clear(&r->succ[1]);
-		ring_start_repair(r, d->id, now);
-	}
 	for (i = 0; i < 2; i++)
 		if (r->pred[i].known && r->pred[i].c.id == d->id)
 			ring_pred_forget(&r->pred[i]);
@@ -149,6 +165,27 @@ ring_departure_noted(struct ring *r, uint8_t id)
 		ring_exit(r, 0, "left the ring");
 }
 
+/*
+ * Our first successor, at the very contact we hold, asks to join: it died and came back
+ * (a probe took it back before its request came round). Let it in where it already is:
+ * its successors are our second and the third (us if unknown; itself in a ring of two).
+ */
+static void
+ring_rejoin(struct ring *r, const struct contact *n)
+{
+	struct wire_msg	*out;
+
+	ring_event(r, CON_JOIN_RECEIVED, n->id, 0, 0);
+	out = ring_send(r, RING_ACT_TCP, n, WIRE_JOIN_ACCEPT);
+	out->u.succs.s1 = r->succ[1].c;
+	if (r->succ[1].c.id == r->cfg.self.id)
+		out->u.succs.s2 = *n;		/* a ring of two */
+	else if (r->third_known && r->third.id != n->id && r->third.id != r->succ[1].c.id)
+		out->u.succs.s2 = r->third;
+	else
+		out->u.succs.s2 = r->cfg.self;
+}
+
 /* A join request: forward it, refuse it, or take the joiner as first successor. */
 void
 ring_on_join_req(struct ring *r, const struct wire_msg *m, uint64_t now)
@@ -157,6 +194,12 @@ ring_on_join_req(struct ring *r, const struct wire_msg *m, uint64_t now)
 	struct contact		 old1, old2, target;
 	struct wire_msg		*out;
 
+	if (contact_equal(n, &r->cfg.self)) {
+		r->stats.forged++;
+		ring_warn(r, "ignored a join request from peer %u naming this very peer as the "
+		    "joiner", m->from.id);
+		return;
+	}
 	if (r->state != RING_UP || !r->succ[0].known || !r->succ[1].known) {
 		out = ring_send(r, RING_ACT_TCP, n, WIRE_JOIN_REJECT);
 		out->u.reject.reason = WIRE_REJECT_NOT_READY;
@@ -166,9 +209,8 @@ ring_on_join_req(struct ring *r, const struct wire_msg *m, uint64_t now)
 		ring_warn(r, "dropped the join request of peer %u: too many hops", n->id);
 		return;
 	}
-	if (contact_equal(n, &r->cfg.self)) {
-		ring_warn(r, "ignored a join request from peer %u naming this very peer as the "
-		    "joiner", m->from.id);
+	if (contact_equal(n, &r->succ[0].c)) {
+		ring_rejoin(r, n);
 		return;
 	}
 	if (n->id == r->cfg.self.id || n->id == r->succ[0].c.id) {
@@ -388,11 +430,14 @@ ring_quit(struct ring *r, uint64_t now)
 		ring_exit(r, 0, "left the ring");
 }
 
-/* Do we own key, as far as we can tell (needs a known first predecessor)? */
+/* Do we own key, as far as we can tell (needs a known first predecessor, or to be alone)? */
 bool
 ring_owns(const struct ring *r, int key)
 {
 	if (key == r->cfg.self.id)
+		return true;
+	/* Alone (our own first successor), we own every key. */
+	if (r->succ[0].known && r->succ[0].c.id == r->cfg.self.id)
 		return true;
 	return r->pred[0].known && keys_in_half_open(r->pred[0].c.id, key, r->cfg.self.id);
 }

@@ -25,7 +25,7 @@ struct wire_type_info {
 #define WIRE_T(n, l)	{ #n, "length mismatch for " #n, (l) }
 
 static const struct wire_type_info wire_types[WIRE_TYPE_END] = {
-	[WIRE_PING_REQ] =	WIRE_T(PING_REQ, 25),
+	[WIRE_PING_REQ] =	WIRE_T(PING_REQ, 26),
 	[WIRE_PING_RSP] =	WIRE_T(PING_RSP, 24),
 	[WIRE_FILE_REQ] =	WIRE_T(FILE_REQ, 29),
 	[WIRE_FILE_RSP] =	WIRE_T(FILE_RSP, 12),
@@ -338,6 +338,7 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 	case WIRE_PING_REQ:
 		wire_put32(&p, m->u.ping_req.seq);
 		*p++ = m->u.ping_req.role;
+		*p++ = m->u.ping_req.to;
 		wire_put_contact(&p, &m->u.ping_req.pred);
 		break;
 	case WIRE_PING_RSP:
@@ -436,6 +437,7 @@ wire_decode_payload(const uint8_t *p, size_t plen, struct wire_msg *t)
 	case WIRE_PING_REQ:
 		t->u.ping_req.seq = wire_get32(&p);
 		t->u.ping_req.role = *p++;
+		t->u.ping_req.to = *p++;
 		wire_get_contact(&p, &t->u.ping_req.pred);
 		break;
 	case WIRE_PING_RSP:

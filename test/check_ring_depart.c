@@ -208,6 +208,30 @@ START_TEST(test_ring_depart_mid_repair_does_not_fake_a_death)
 END_TEST
 
 
+/* A DEPART naming one peer twice (its sender was mid-repair) prints no second successor we do not hold. */
+START_TEST(test_ring_depart_naming_one_peer_twice_prints_only_the_truth)
+{
+	static struct ring		 r;
+	struct wire_msg			 m = msg_from(WIRE_DEPART, 20);
+	const struct ring_action	*q;
+
+	lone_start(&r, 10, 20, 25);
+	m.u.succs.s1 = contact_of(30);
+	m.u.succs.s2 = contact_of(30);
+	ring_on_msg(&r, &m, 5);
+	ck_assert_uint_eq(out_events(&r, CON_SUCCESSORS), 0);
+	ck_assert(r.succ[0].known && r.succ[0].c.id == 30 && !r.succ[1].known);
+	ck_assert(r.repairing);
+	q = out_find(&r, RING_ACT_TCP, WIRE_SUCC_QUERY, 30, 0);
+	ck_assert_ptr_nonnull(q);
+	ring_clear_actions(&r);
+	m = reply_of(30, q->msg.u.query.qid, 40, 50);
+	ring_on_msg(&r, &m, 6);
+	ck_assert_uint_eq(out_events(&r, CON_SUCCESSORS), 1);
+	ck_assert(r.succ[1].known && r.succ[1].c.id == 40);
+}
+END_TEST
+
 static Suite *
 ring_depart_suite(void)
 {
@@ -215,6 +239,7 @@ ring_depart_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("departure");
+	tcase_add_test(tc, test_ring_depart_naming_one_peer_twice_prints_only_the_truth);
 	tcase_add_test(tc, test_ring_depart_seen_from_first_predecessor);
 	tcase_add_test(tc, test_ring_depart_seen_from_second_predecessor);
 	tcase_add_test(tc, test_ring_depart_tells_exactly_both_predecessors);

@@ -33,6 +33,7 @@ START_TEST(test_ring_heal_ping_claiming_to_be_us_dropped)
 	lone_start(&r, 4, 5, 8);
 	m.u.ping_req.seq = 9;
 	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 4;
 	ring_on_msg(&r, &m, 5);
 	ck_assert(!r.pred[0].known);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 0);
@@ -50,6 +51,7 @@ START_TEST(test_ring_heal_our_id_at_another_address_dropped)
 	lone_start(&r, 4, 5, 8);
 	m.from.port = DUP_PORT + 4;
 	m.u.ping_req.role = 2;
+	m.u.ping_req.to = 4;
 	ring_on_msg(&r, &m, 5);
 	ck_assert(!r.pred[1].known);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_WARN, -1, -1), 1);
@@ -176,6 +178,7 @@ START_TEST(test_ring_heal_new_predecessor_must_fit)
 
 	lone_start(&r, 10, 12, 15);
 	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 10;
 	ring_on_msg(&r, &m, 0);
 	m.from = contact_of(5);			/* before 8: does not fit */
 	ring_on_msg(&r, &m, 10);
@@ -204,6 +207,7 @@ START_TEST(test_ring_heal_deadline_is_a_stored_field)
 	ck_assert_uint_eq(r.succ[0].deadline, RING_NEVER);
 	ck_assert_uint_eq(ring_next_deadline(&r), r.next_round);
 	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 4;
 	ring_on_msg(&r, &m, 2);
 	ck_assert_uint_eq(r.pred[0].expire_at, 2 + BUDGET + 1);
 	ck_assert_uint_eq(ring_next_deadline(&r), INTERVAL);
@@ -644,6 +648,7 @@ START_TEST(test_ring_messages_after_exit_change_nothing)
 	node_of(10)->dead = false;	/* look at what a gone ring does with late messages */
 	m = msg_from(WIRE_PING_REQ, 8);
 	m.u.ping_req.role = 1;
+	m.u.ping_req.to = r->cfg.self.id;
 	net_inject(10, &m);
 	m = msg_from(WIRE_SUCC_QUERY, 8);
 	net_inject(10, &m);
@@ -690,6 +695,7 @@ rng_msg(struct wire_msg *out)
 	case WIRE_PING_REQ:
 		m.u.ping_req.seq = (uint32_t)(rng_next() % 64);
 		m.u.ping_req.role = (uint8_t)(1 + rng_next() % 2);
+		m.u.ping_req.to = (uint8_t)rng_id();
 		break;
 	case WIRE_PING_RSP:
 		m.u.ping_rsp.seq = (uint32_t)(rng_next() % 64);

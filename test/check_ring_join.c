@@ -309,6 +309,95 @@ START_TEST(test_ring_lost_join_forward_warns)
 END_TEST
 
 
+/* ================================ rejoins and forged joins ================================ */
+
+/* A lone peer that is joining through `via`, its outbox empty. */
+static void
+lone_joiner(struct ring *r, int id, int via)
+{
+	struct contact	self = contact_of(id), known = contact_of(via);
+	struct ring_cfg	cfg;
+
+	net_reset();
+	cfg = cfg_of(&self);
+	ring_init(r, &cfg);
+	ring_start_join(r, &known, 0);
+	ring_clear_actions(r);
+}
+
+/* A joiner is nobody's successor: it answers no ping (a prober would take it back). */
+START_TEST(test_ring_joining_peer_does_not_answer_pings)
+{
+	static struct ring	r;
+	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
+
+	lone_joiner(&r, 5, 7);
+	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 5;
+	ring_on_msg(&r, &m, 10);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 0);
+	ck_assert(!r.pred[0].known);
+}
+END_TEST
+
+/* Our first successor, at the very contact we hold, asks to join: it came back; let it in. */
+START_TEST(test_ring_join_from_held_first_successor_accepted)
+{
+	static struct ring		 r;
+	struct wire_msg			 m = msg_from(WIRE_JOIN_REQ, 1);
+	const struct ring_action	*a;
+
+	lone_start(&r, 3, 5, 7);
+	m.u.join.joiner = contact_of(5);
+	m.u.join.ttl = 250;
+	ring_on_msg(&r, &m, 10);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, WIRE_JOIN_REJECT, -1), 0);
+	a = out_find(&r, RING_ACT_TCP, WIRE_JOIN_ACCEPT, 5, 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->msg.u.succs.s1.id, 7);
+	ck_assert_uint_eq(a->msg.u.succs.s2.id, 3);	/* the third is unknown: us */
+	ck_assert_uint_eq(out_events(&r, CON_JOIN_RECEIVED), 1);
+	ck_assert(r.succ[0].c.id == 5 && r.succ[1].c.id == 7);
+	r.third = contact_of(9);
+	r.third_known = true;
+	ring_clear_actions(&r);
+	ring_on_msg(&r, &m, 20);
+	ck_assert_uint_eq(out_find(&r, RING_ACT_TCP, WIRE_JOIN_ACCEPT, 5, 0)->msg.u.succs.s2.id, 9);
+}
+END_TEST
+
+/* The same id at another address is still refused: only the held contact is a rejoin. */
+START_TEST(test_ring_join_of_first_successor_id_elsewhere_refused)
+{
+	static struct ring	r;
+	struct wire_msg		m = msg_from(WIRE_JOIN_REQ, 1);
+
+	lone_start(&r, 3, 5, 7);
+	m.u.join.joiner = contact_of(5);
+	m.u.join.joiner.port = DUP_PORT + 5;
+	m.u.join.ttl = 250;
+	ring_on_msg(&r, &m, 10);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, WIRE_JOIN_REJECT, 5), 1);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, WIRE_JOIN_ACCEPT, -1), 0);
+}
+END_TEST
+
+/* A join request naming this very peer as the joiner is forged: dropped, even while joining. */
+START_TEST(test_ring_join_naming_ourselves_dropped)
+{
+	static struct ring	r;
+	struct wire_msg		m = msg_from(WIRE_JOIN_REQ, 7);
+
+	lone_joiner(&r, 5, 7);
+	m.u.join.joiner = contact_of(5);
+	m.u.join.ttl = 250;
+	ring_on_msg(&r, &m, 10);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, -1, -1), 0);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_WARN, -1, -1), 1);
+	ck_assert_int_eq(r.state, RING_JOINING);
+}
+END_TEST
+
 static Suite *
 ring_join_suite(void)
 {
@@ -316,6 +405,10 @@ ring_join_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("join");
+	tcase_add_test(tc, test_ring_joining_peer_does_not_answer_pings);
+	tcase_add_test(tc, test_ring_join_from_held_first_successor_accepted);
+	tcase_add_test(tc, test_ring_join_of_first_successor_id_elsewhere_refused);
+	tcase_add_test(tc, test_ring_join_naming_ourselves_dropped);
 	tcase_add_test(tc, test_ring_join_forwarded_along_first_successors);
 	tcase_add_test(tc, test_ring_join_received_by_predecessor);
 	tcase_add_test(tc, test_ring_join_changes_second_predecessor);

@@ -179,6 +179,7 @@ START_TEST(test_ring_ping_request_answered_with_same_seq)
 	lone_start(&r, 4, 5, 8);
 	m.u.ping_req.seq = 0xdeadbeef;
 	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 4;
 	ring_on_msg(&r, &m, 5);
 	a = out_find(&r, RING_ACT_UDP, WIRE_PING_RSP, 3, 0);
 	ck_assert_ptr_nonnull(a);
@@ -259,6 +260,7 @@ START_TEST(test_ring_stale_predecessor_forgotten)
 	net_run_until(100);
 	m.u.ping_req.seq = 1;
 	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 5;
 	net_inject(5, &m);
 	ck_assert(r->pred[0].known && r->pred[0].c.id == 4);
 	net_run_until(100 + BUDGET);
@@ -285,6 +287,7 @@ START_TEST(test_ring_pinging_predecessor_kept)
 		net_run_until(t);
 		m.u.ping_req.seq = (uint32_t)t;
 		m.u.ping_req.role = 2;
+		m.u.ping_req.to = 5;
 		net_inject(5, &m);
 		ck_assert(r->pred[1].known && r->pred[1].c.id == 4);
 	}
@@ -302,6 +305,7 @@ START_TEST(test_ring_quit_ignores_forgotten_predecessor)
 	net_add_puppet(4, false);
 	m.u.ping_req.seq = 1;
 	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 5;
 	net_inject(5, &m);
 	net_run_until(BUDGET + 1);
 	net_clear_logs();
@@ -320,6 +324,7 @@ START_TEST(test_ring_predecessor_changing_role_not_kept_twice)
 
 	lone_start(&r, 5, 8, 10);
 	m.u.ping_req.role = 2;
+	m.u.ping_req.to = 5;
 	ring_on_msg(&r, &m, 0);
 	ck_assert(r.pred[1].known && r.pred[1].c.id == 3);
 	m.u.ping_req.role = 1;	/* 4 has gone: 3 is now our first predecessor */
@@ -354,6 +359,59 @@ START_TEST(test_ring_ping_carries_first_predecessor)
 }
 END_TEST
 
+/* ================================ foreign pings ================================ */
+
+/* Our pings name the peer they are for. */
+START_TEST(test_ring_ping_names_its_receiver)
+{
+	static struct ring	r;
+
+	lone_start(&r, 4, 5, 8);
+	ring_tick(&r, 0);
+	ck_assert_uint_eq(out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 5, 0)->msg.u.ping_req.to, 5);
+	ck_assert_uint_eq(out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 8, 0)->msg.u.ping_req.to, 8);
+}
+END_TEST
+
+/* A ping for another id (a peer of another ring probing our port) is neither answered nor learnt from. */
+START_TEST(test_ring_ping_for_another_id_dropped)
+{
+	static struct ring	r;
+	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
+
+	lone_start(&r, 4, 5, 8);
+	m.u.ping_req.seq = 7;
+	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 2;
+	ring_on_msg(&r, &m, 5);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 0);
+	ck_assert(!r.pred[0].known && !r.pred[1].known);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_WARN, -1, -1), 1);
+	ck_assert_uint_eq(r.stats.foreign, 1);
+}
+END_TEST
+
+/* Warnings about foreign pings come at most once per RING_WARN_EVERY_MS. */
+START_TEST(test_ring_foreign_ping_warning_rate_limited)
+{
+	static struct ring	r;
+	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
+	uint64_t		t;
+	size_t			warns = 0;
+
+	lone_start(&r, 4, 5, 8);
+	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 2;
+	for (t = 0; t < 2 * RING_WARN_EVERY_MS; t += 100) {
+		ring_clear_actions(&r);
+		ring_on_msg(&r, &m, t);
+		warns += out_count(&r, RING_ACT_WARN, -1, -1);
+	}
+	ck_assert_uint_eq(warns, 2);
+	ck_assert_uint_eq(r.stats.foreign, 2 * RING_WARN_EVERY_MS / 100);
+}
+END_TEST
+
 static Suite *
 ring_ping_suite(void)
 {
@@ -361,6 +419,9 @@ ring_ping_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("ping");
+	tcase_add_test(tc, test_ring_ping_names_its_receiver);
+	tcase_add_test(tc, test_ring_ping_for_another_id_dropped);
+	tcase_add_test(tc, test_ring_foreign_ping_warning_rate_limited);
 	tcase_add_test(tc, test_ring_first_round_due_at_start);
 	tcase_add_test(tc, test_ring_third_predecessor_from_second_predecessors_ping);
 	tcase_add_test(tc, test_ring_ping_carries_first_predecessor);

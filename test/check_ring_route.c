@@ -272,6 +272,27 @@ START_TEST(test_ring_request_routed_around_departed_peer)
 END_TEST
 
 
+/* A peer alone (its only other peer died) owns every key: it serves and stores locally. */
+START_TEST(test_ring_alone_serves_and_stores_locally)
+{
+	struct ring	*r;
+
+	net_reset();
+	r = net_add_ring(4, 20, 4);
+	net_add_puppet(20, false);		/* dead */
+	net_run_until(4 * INTERVAL);
+	ck_assert(r->succ[0].known && r->succ[0].c.id == 4);
+	net_clear_logs();
+	ring_store(r, 0, 31, net.now);
+	ring_request(r, 1000, 32, WIRE_MODE_UDP, net.now);
+	net_flush();
+	ck_assert_uint_eq(count_acts(4, RING_ACT_STORE, -1, -1), 1);
+	ck_assert_uint_eq(count_acts(4, RING_ACT_SERVE, -1, -1), 1);
+	ck_assert_uint_eq(count_acts(4, RING_ACT_TCP, -1, -1), 0);
+	ck_assert_uint_eq(count_acts(4, RING_ACT_WARN, -1, -1), 0);
+}
+END_TEST
+
 static Suite *
 ring_route_suite(void)
 {
@@ -279,6 +300,7 @@ ring_route_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("routing");
+	tcase_add_test(tc, test_ring_alone_serves_and_stores_locally);
 	tcase_add_test(tc, test_ring_request_routed_to_owner);
 	tcase_add_test(tc, test_ring_request_carries_mode);
 	tcase_add_test(tc, test_ring_route_owner_flag_set_on_last_hop_only);

@@ -80,6 +80,7 @@ sample(int type, struct wire_msg *m, uint16_t data_len)
 	case WIRE_PING_REQ:
 		m->u.ping_req.seq = 0x01020304;
 		m->u.ping_req.role = 2;
+		m->u.ping_req.to = 7;
 		break;
 	case WIRE_PING_RSP:
 		m->u.ping_rsp.seq = 0xFFFFFFFE;
@@ -217,6 +218,7 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 	case WIRE_PING_REQ:
 		ck_assert_uint_eq(a->u.ping_req.seq, b->u.ping_req.seq);
 		ck_assert_uint_eq(a->u.ping_req.role, b->u.ping_req.role);
+		ck_assert_uint_eq(a->u.ping_req.to, b->u.ping_req.to);
 		assert_contact_eq(&a->u.ping_req.pred, &b->u.ping_req.pred);
 		break;
 	case WIRE_PING_RSP:
@@ -397,10 +399,10 @@ END_TEST
 START_TEST(test_wire_ping_req_layout_is_big_endian)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x03, WIRE_PING_REQ, 0x00, 0x00, 25,
+		0xCD, 0x04, WIRE_PING_REQ, 0x00, 0x00, 26,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1,	/* id 3, IPv4, port 50003, 127.0.0.1 */
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* the rest of the address */
-		0x01, 0x02, 0x03, 0x04, 0x02,		/* seq, role */
+		0x01, 0x02, 0x03, 0x04, 0x02, 0x07,	/* seq, role, to */
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* pred: none */
 	};
 	uint8_t			buf[WIRE_MAX_FRAME];
@@ -415,7 +417,7 @@ END_TEST
 START_TEST(test_wire_file_req_layout_matches_protocol_doc)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x03, WIRE_FILE_REQ, 0x00, 0x00, 29,
+		0xCD, 0x04, WIRE_FILE_REQ, 0x00, 0x00, 29,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0x08, 0x13,				/* file 2067 */
 		0x0A, 0x0B, 0x0C, 0x0D,			/* id */
@@ -435,7 +437,7 @@ END_TEST
 START_TEST(test_wire_data_layout_and_payload_length)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x03, WIRE_DATA, 0x00, 0x00, 11 + 3,
+		0xCD, 0x04, WIRE_DATA, 0x00, 0x00, 11 + 3,
 		0x03, 0x04, 0xC3, 0x53, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0x11, 0x22, 0x33, 0x44,			/* xfer */
 		0x00, 0x00, 0xEA, 0x61,			/* seq 60001 */
@@ -539,9 +541,12 @@ START_TEST(test_wire_bad_version_rejected)
 	buf[1] = 2;	/* before the replicas' PING_REQ.pred and HOLD messages */
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "unsupported version 2");
-	buf[1] = 4;
+	buf[1] = 3;	/* before PING_REQ.to */
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
-	ck_assert_str_eq(why, "unsupported version 4");
+	ck_assert_str_eq(why, "unsupported version 3");
+	buf[1] = 5;
+	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
+	ck_assert_str_eq(why, "unsupported version 5");
 	buf[1] = 0;
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "unsupported version 0");
@@ -648,9 +653,10 @@ START_TEST(test_wire_ping_req_pred_round_trip_and_checked)
 	m.u.ping_req.pred = mk(200, 127, 0, 0, 1, 50200);
 	assert_round_trip(&m);
 	n = wire_encode(&m, buf, sizeof buf);
-	ck_assert_uint_eq(n, P + 25);
-	ck_assert_uint_eq(buf[P + 5], 200);
-	buf[P + 6] = 5;		/* family 5 */
+	ck_assert_uint_eq(n, P + 26);
+	ck_assert_uint_eq(buf[P + 5], 7);	/* to */
+	ck_assert_uint_eq(buf[P + 6], 200);
+	buf[P + 7] = 5;		/* family 5 */
 	ck_assert_int_eq(decode_exact(buf, n, &why), -1);
 	ck_assert_str_eq(why, "bad predecessor contact");
 }
@@ -1166,7 +1172,7 @@ END_TEST
 START_TEST(test_wire_ping_rsp_v6_layout)
 {
 	static const uint8_t	want[] = {
-		0xCD, 0x03, WIRE_PING_RSP, 0x00, 0x00, 24,
+		0xCD, 0x04, WIRE_PING_RSP, 0x00, 0x00, 24,
 		0x03, 0x06, 0xC3, 0x53,			/* id 3, IPv6, port 50003 */
 		0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0, 1,
 		0xFF, 0xFF, 0xFF, 0xFE,			/* seq */

@@ -20,6 +20,7 @@
 #define RING_LOST_MAX		8	/* peers declared dead that we still probe, at most */
 #define RING_PROBE_ROUNDS	2	/* ping intervals between probes of a peer declared dead */
 #define RING_RECENT_MAX		8	/* routes sent, remembered to word a failed send */
+#define RING_WARN_EVERY_MS	10000	/* ms between two warnings about pings for another id */
 #define RING_NEVER		UINT64_MAX
 
 enum ring_act_kind {
@@ -98,6 +99,7 @@ struct ring_stats {
 	uint64_t	stabilized;	/* second successors corrected from the first's answers */
 	uint64_t	third_used;	/* repairs through the third successor */
 	uint64_t	forged;		/* messages dropped for claiming to come from us */
+	uint64_t	foreign;	/* pings dropped for naming another id as receiver */
 };
 
 enum ring_state { RING_JOINING, RING_UP, RING_LEAVING, RING_GONE };
@@ -135,6 +137,7 @@ struct ring {
 	struct ring_recent	recent[RING_RECENT_MAX];
 	unsigned		nrecent;
 	struct ring_stats	stats;
+	uint64_t		foreign_warn_at;	/* the next foreign ping may be warned about from then on */
 	/* departure */
 	bool			ack_wait[2];	/* waiting for DEPART_ACK from ack_id[i] */
 	uint8_t			ack_id[2];

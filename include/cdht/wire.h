@@ -9,7 +9,7 @@
 #include "cdht/contact.h"
 
 #define WIRE_MAGIC		0xCD
-#define WIRE_VERSION		3
+#define WIRE_VERSION		4
 #define WIRE_HEADER_LEN		26	/* bytes: magic, version, type, flags, payload length(2), sender contact(20) */
 #define WIRE_CONTACT_LEN	20	/* bytes: id, family, port(2), address(16) */
 #define WIRE_FAMILY_V4		4	/* contact family byte: IPv4 in the first 4 address bytes */
@@ -81,6 +81,7 @@ struct wire_msg {
 		struct {
 			uint32_t seq;
 			uint8_t role;		/* 1 or 2 */
+			uint8_t to;		/* the receiver's id: a ping for another id is not ours */
 			struct contact pred;	/* the sender's first predecessor; none if unknown */
 		} ping_req;
 		struct {

@@ -131,8 +131,11 @@ fzr_check_action(struct fzr *f, const struct ring_action *a)
 	case RING_ACT_TCP:
 		FUZZ_CHECK(contact_is_valid(&a->to), "%s to an invalid contact",
 		    wire_type_name(a->msg.type));
-		/* Alone (our own first successor), we own every key: nothing to pass on. */
-		FZR_CHECK("alone_send", !(a->to.id == f->r.cfg.self.id && f->r.succ[0].known &&
+		/*
+		 * Alone (our own first successor), we own every key: nothing to pass on to
+		 * ourselves (a joiner that picked our id elsewhere is still told so).
+		 */
+		FZR_CHECK("alone_send", !(contact_equal(&a->to, &f->r.cfg.self) && f->r.succ[0].known &&
 		    f->r.succ[0].c.id == f->r.cfg.self.id), "%s sent to ourselves, alone",
 		    wire_type_name(a->msg.type));
 		/* Our own contact, that is: a joiner that picked our id elsewhere is told so. */
@@ -245,6 +248,7 @@ static void
 fzr_op_built(struct fzr *f, struct fuzz_in *in)
 {
 	struct wire_msg m;
+	uint8_t		b;
 
 	memset(&m, 0, sizeof m);
 	m.type = fzr_types[fuzz_u8(in) % sizeof fzr_types];
@@ -252,7 +256,10 @@ fzr_op_built(struct fzr *f, struct fuzz_in *in)
 	switch (m.type) {
 	case WIRE_PING_REQ:
 		m.u.ping_req.seq = fuzz_u32(in);
-		m.u.ping_req.role = fuzz_u8(in) % 3;
+		b = fuzz_u8(in);
+		m.u.ping_req.role = b % 3;
+		/* Mostly for us; from 0xf0 on, for another id (a foreign ping). */
+		m.u.ping_req.to = b < 0xf0 ? f->r.cfg.self.id : (uint8_t)(b & 0x0f);
 		break;
 	case WIRE_PING_RSP:
 		m.u.ping_rsp.seq = fuzz_u32(in);

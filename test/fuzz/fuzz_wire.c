@@ -14,7 +14,7 @@ fuzz_wire_same(const struct wire_msg *a, const struct wire_msg *b)
 #define SAME_C(f)	contact_equal(&a->u.f, &b->u.f)
 	switch (a->type) {
 	case WIRE_PING_REQ:
-		return SAME(ping_req.seq) && SAME(ping_req.role);
+		return SAME(ping_req.seq) && SAME(ping_req.role) && SAME(ping_req.to);
 	case WIRE_PING_RSP:
 		return SAME(ping_rsp.seq) && SAME_C(ping_rsp.succ);
 	case WIRE_FILE_REQ:
@@ -47,6 +47,12 @@ fuzz_wire_same(const struct wire_msg *a, const struct wire_msg *b)
 		return SAME(reject.reason);
 	case WIRE_SUCC_CHANGE:
 		return SAME_C(change.s1) && SAME_C(change.s2) && SAME(change.ttl);
+	case WIRE_HOLD_OFFER:
+	case WIRE_HOLD_DATA:
+		return SAME(hold.file) && SAME(hold.intent) && SAME(hold.size) && SAME(hold.gen) &&
+		    SAME(hold.sum);
+	case WIRE_HOLD_ANSWER:
+		return SAME(hold_answer.file) && SAME(hold_answer.gen) && SAME(hold_answer.status);
 	default:
 		return false;
 	}

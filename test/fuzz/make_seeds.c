@@ -88,6 +88,7 @@ seed_msg(int type, unsigned v, struct wire_msg *m)
 	case WIRE_PING_REQ:
 		m->u.ping_req.seq = v * 1000 + 1;
 		m->u.ping_req.role = (uint8_t)(1 + v % 2);
+		m->u.ping_req.to = (uint8_t)(v * 7);
 		break;
 	case WIRE_PING_RSP:
 		m->u.ping_rsp.seq = v * 1000 + 1;
@@ -150,6 +151,19 @@ seed_msg(int type, unsigned v, struct wire_msg *m)
 		m->u.change.s1 = seed_contact(10, 1);
 		m->u.change.s2 = seed_contact(12, 1);
 		m->u.change.ttl = (uint8_t)(3 + v);
+		break;
+	case WIRE_HOLD_OFFER:
+	case WIRE_HOLD_DATA:
+		m->u.hold.file = (uint16_t)(2012 + v);
+		m->u.hold.intent = type == WIRE_HOLD_OFFER ? (uint8_t)(1 + v % WIRE_HOLD_INTENT_MAX) : 0;
+		m->u.hold.size = 1000 * v;
+		m->u.hold.gen = v + 1;
+		m->u.hold.sum = 0x0123456789abcdefu * (v + 1);
+		break;
+	case WIRE_HOLD_ANSWER:
+		m->u.hold_answer.file = (uint16_t)(2012 + v);
+		m->u.hold_answer.gen = v + 1;
+		m->u.hold_answer.status = (uint8_t)(v * 3);
 		break;
 	}
 }

@@ -6,7 +6,7 @@
 # Ring A: base P, only peer 3 runs (successors 2 and 4 never start), so it probes
 #         2@127.0.0.1:P+2 for ever. Ring B: base P-7, peers 1 9 12, so 9 sits on P+2.
 # Expect: 9's predecessors are 1 and 12. Exit 0 if so, 1 if a foreign contact is there
-# (the bug), 77 if jq is missing. Not in ctest until the ring drops such pings.
+# (the bug), 77 if jq is missing. In ctest (label soak) since PING_REQ names its receiver.
 # Usage: test/soak/foreign_ping.sh [CDHT_BIN]
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
