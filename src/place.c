@@ -57,36 +57,34 @@ place_arc_members(struct place_arc *a)
 	}
 }
 
+/* Walk ids (succ or pred, nearest first) onto the arc, step +1 or -1 from us; *k counts them. */
+static void
+place_arc_walk(const struct place_view *v, const int ids[PLACE_ARC], int step, int *k,
+    struct place_arc *a)
+{
+	int	i;
+
+	for (i = 0; i < PLACE_ARC; i++) {
+		int id = ids[i];
+
+		if (!place_id_ok(id))
+			break;
+		if (id == v->self || place_arc_has(a, id)) {
+			a->whole = true;
+			break;
+		}
+		a->x[PLACE_CENTER + step * ++*k] = id;
+	}
+}
+
 /* Lay out what the view knows as an arc; detect a ring small enough to be seen whole. */
 static void
 place_arc_build(const struct place_view *v, struct place_arc *a)
 {
-	int	i;
-
 	memset(a, 0, sizeof *a);
 	a->x[PLACE_CENTER] = v->self;
-	for (i = 0; i < PLACE_ARC; i++) {
-		int id = v->succ[i];
-
-		if (!place_id_ok(id))
-			break;
-		if (id == v->self || place_arc_has(a, id)) {
-			a->whole = true;
-			break;
-		}
-		a->x[PLACE_CENTER + ++a->f] = id;
-	}
-	for (i = 0; i < PLACE_ARC; i++) {
-		int id = v->pred[i];
-
-		if (!place_id_ok(id))
-			break;
-		if (id == v->self || place_arc_has(a, id)) {
-			a->whole = true;
-			break;
-		}
-		a->x[PLACE_CENTER - ++a->b] = id;
-	}
+	place_arc_walk(v, v->succ, 1, &a->f, a);
+	place_arc_walk(v, v->pred, -1, &a->b, a);
 	if (a->whole)
 		place_arc_members(a);
 }
