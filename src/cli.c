@@ -426,13 +426,25 @@ cli_parse_classic(int n, char **pos, struct config *cfg, char *err, size_t errle
 	return 0;
 }
 
+/* The positional ping interval of the init and join forms; options override it. */
+static int
+cli_form_interval(const char *s, bool interval_set, struct config *cfg, char *err,
+    size_t errlen)
+{
+	uint32_t	ms;
+
+	if (cli_parse_ms(s, "ping interval", &ms, err, errlen) != 0)
+		return -1;
+	if (!interval_set)
+		cfg->ping_interval_ms = ms;
+	return 0;
+}
+
 /* The init form: init <id> <succ1> <succ2> <ping-interval> (pos[0] is "init"). */
 static int
 cli_parse_init(int n, char **pos, bool interval_set, struct config *cfg, char *err,
     size_t errlen)
 {
-	uint32_t	ms;
-
 	if (n != 5)
 		return cli_fail(err, errlen,
 		    "expected init <id> <succ1> <succ2> <ping-interval>, got %d argument%s"
@@ -440,13 +452,10 @@ cli_parse_init(int n, char **pos, bool interval_set, struct config *cfg, char *e
 	if (cli_parse_id(pos[1], "peer id", &cfg->id, err, errlen) != 0 ||
 	    cli_parse_peer(pos[2], "successor", &cfg->succ1, err, errlen) != 0 ||
 	    cli_parse_peer(pos[3], "successor", &cfg->succ2, err, errlen) != 0 ||
-	    cli_check_successors(cfg, err, errlen) != 0 ||
-	    cli_parse_ms(pos[4], "ping interval", &ms, err, errlen) != 0)
+	    cli_check_successors(cfg, err, errlen) != 0)
 		return -1;
 	/* Options override the form's values, the positional interval included. */
-	if (!interval_set)
-		cfg->ping_interval_ms = ms;
-	return 0;
+	return cli_form_interval(pos[4], interval_set, cfg, err, errlen);
 }
 
 /* The join form: join <id> <known-peer> <ping-interval> (pos[0] is "join"). */
@@ -454,8 +463,6 @@ static int
 cli_parse_join(int n, char **pos, bool interval_set, struct config *cfg, char *err,
     size_t errlen)
 {
-	uint32_t	ms;
-
 	if (n != 4)
 		return cli_fail(err, errlen,
 		    "expected join <id> <known-peer> <ping-interval>, got %d argument%s"
@@ -465,11 +472,7 @@ cli_parse_join(int n, char **pos, bool interval_set, struct config *cfg, char *e
 		return -1;
 	if (cfg->id == cfg->known.id)
 		return cli_fail(err, errlen, "peer %d cannot join through itself", cfg->id);
-	if (cli_parse_ms(pos[3], "ping interval", &ms, err, errlen) != 0)
-		return -1;
-	if (!interval_set)
-		cfg->ping_interval_ms = ms;
-	return 0;
+	return cli_form_interval(pos[3], interval_set, cfg, err, errlen);
 }
 
 /* Keep one positional argument (count it if there is no room). */

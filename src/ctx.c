@@ -34,3 +34,11 @@ ctx_init(struct ctx *x, const struct config *cfg, uint64_t now)
 	xfer_rng_seed(&x->rng, cfg->seed_set ? cfg->seed :
 	    (now << 20) ^ (uint64_t)getpid() ^ ((uint64_t)cfg->id << 48));
 }
+
+/* Keep in *next the earlier of it and t (deadlines: UINT64_MAX is none). */
+void
+ctx_earliest(uint64_t *next, uint64_t t)
+{
+	if (t < *next)
+		*next = t;
+}

@@ -419,17 +419,16 @@ hold_rearm(struct hold *h)
 	uint64_t		 t = place_next_deadline(h->inv, h->n);
 
 	LIST_FOREACH(o, &h->outs, link)
-		if (o->state != HOLD_SENDING && o->deadline < t)
-			t = o->deadline;
+		if (o->state != HOLD_SENDING)
+			ctx_earliest(&t, o->deadline);
 	LIST_FOREACH(in, &h->ins, link)
-		if (!in->receiving && in->deadline < t)
-			t = in->deadline;
-	if (h->manifest_at < t)
-		t = h->manifest_at;
-	if (h->leaving && !h->left && h->progress_at + HOLD_QUIT_STALL_MS < t)
-		t = h->progress_at + HOLD_QUIT_STALL_MS;
-	if (!h->stable && h->view_since + hold_settle_ms(h) < t)
-		t = h->view_since + hold_settle_ms(h);
+		if (!in->receiving)
+			ctx_earliest(&t, in->deadline);
+	ctx_earliest(&t, h->manifest_at);
+	if (h->leaving && !h->left)
+		ctx_earliest(&t, h->progress_at + HOLD_QUIT_STALL_MS);
+	if (!h->stable)
+		ctx_earliest(&t, h->view_since + hold_settle_ms(h));
 	h->next = t;
 }
 

@@ -86,15 +86,10 @@ peer_rearm(struct peer *p)
 
 	peer_hold_step(p);
 	t = ring_next_deadline(&p->ring);
-	if (p->hold.next < t)
-		t = p->hold.next;
-
-	if (p->serve.next < t)
-		t = p->serve.next;
-	if (p->store.next < t)
-		t = p->store.next;
-	if (p->fetching.next < t)
-		t = p->fetching.next;
+	ctx_earliest(&t, p->hold.next);
+	ctx_earliest(&t, p->serve.next);
+	ctx_earliest(&t, p->store.next);
+	ctx_earliest(&t, p->fetching.next);
 	net_timer_at(p->x.net, t);
 }
 
