@@ -218,44 +218,6 @@ place_is_neighbour(const struct place_view *v, int id)
 	return false;
 }
 
-/* Order of two versions: <0 if a is older than b, 0 if identical, >0 if newer. */
-int
-place_version_cmp(uint64_t gen_a, uint32_t size_a, uint64_t sum_a, uint64_t gen_b,
-    uint32_t size_b, uint64_t sum_b)
-{
-	if (gen_a != gen_b)
-		return gen_a < gen_b ? -1 : 1;
-	/* Same generation, different bytes (two owners at once): any fixed order will do. */
-	if (sum_a != sum_b)
-		return sum_a < sum_b ? -1 : 1;
-	if (size_a != size_b)
-		return size_a < size_b ? -1 : 1;
-	return 0;
-}
-
-/* The version a store taken now gets: newer than the previous one, and than wall_ms. */
-uint64_t
-place_next_gen(uint64_t previous, uint64_t wall_ms)
-{
-	if (previous == UINT64_MAX)
-		return previous;
-	return wall_ms > previous ? wall_ms : previous + 1;
-}
-
-/* A fresh inventory entry (role unknown until the next plan, nobody confirmed). */
-void
-place_file_init(struct place_file *f, int file, uint64_t gen, uint32_t size, uint64_t sum,
-    enum place_source source)
-{
-	memset(f, 0, sizeof *f);
-	f->file = (uint16_t)file;
-	f->gen = gen;
-	f->size = size;
-	f->sum = sum;
-	f->source = source;
-	f->role = PLACE_UNKNOWN;
-}
-
 /* Who one file must reach now: peers and why; *complete if the list is all there is. */
 struct place_targets {
 	int			id[PLACE_SLOTS];
@@ -585,31 +547,4 @@ place_answer(const struct place_view *v, int from, const struct place_hold *o,
 			return PLACE_ST_NEWER;
 	}
 	return role == PLACE_NONE ? PLACE_ST_NOT_HOLDER : PLACE_ST_WANT;
-}
-
-/* Wire and log name of a role. */
-const char *
-place_role_name(enum place_role r)
-{
-	static const char *const names[] = {
-		[PLACE_NONE] = "none", [PLACE_OWNER] = "owner", [PLACE_REPLICA] = "replica",
-		[PLACE_UNKNOWN] = "unknown",
-	};
-
-	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "?";
-}
-
-/* Log name of an answer. */
-const char *
-place_status_name(enum place_status st)
-{
-	static const char *const names[] = {
-		[PLACE_ST_HAVE] = "have", [PLACE_ST_WANT] = "want", [PLACE_ST_NEWER] = "newer",
-		[PLACE_ST_NOT_HOLDER] = "not a holder", [PLACE_ST_NOT_NEIGHBOUR] = "not a neighbour",
-		[PLACE_ST_USER_FILE] = "user's file", [PLACE_ST_BUSY] = "busy",
-		[PLACE_ST_NO_ROOM] = "no room", [PLACE_ST_BAD] = "bad copy",
-		[PLACE_ST_FAILED] = "failed",
-	};
-
-	return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "?";
 }
