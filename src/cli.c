@@ -1,9 +1,6 @@
 /* The command line (SPEC §1): argv to a validated struct config, with no I/O. */
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,16 +8,13 @@
 
 #include "cdht/cli.h"
 #include "cdht/wire.h"
+#include "cli_int.h"
 
-#define CLI_MAX_ID		255	/* largest peer id */
 #define CLI_MAX_SECONDS		86400.0	/* seconds; longest interval or timeout accepted */
 #define CLI_MAX_THRESHOLD	100	/* consecutive misses */
 #define CLI_MAX_BASE_PORT	(65535 - CLI_MAX_ID)	/* port number; base + 255 fits */
 #define CLI_MAX_POSITIONAL	8	/* arguments kept; more are only counted */
 #define CLI_PING_TIMEOUT_CAP	1000	/* ms; the default ping timeout at most */
-#define CLI_NAME_MAX		253	/* bytes of a host name (RFC 1035), without a final dot */
-#define CLI_LABEL_MAX		63	/* bytes of one label of a host name */
-#define CLI_MAX_PORT		65535	/* port number */
 
 /* Codes of the long-only options, above every short option character. */
 enum cli_opt {
@@ -71,6 +65,17 @@ static const struct option cli_longopts[] = {
  */
 static const char cli_optstring[] = "-:h";
 
+/* Options given on the command line, whose absence lets a form choose the value. */
+struct cli_seen {
+	bool	interval, timeout, transfer, dialect;
+};
+
+/* The positional arguments: the first CLI_MAX_POSITIONAL kept, all counted. */
+struct cli_args {
+	char	*pos[CLI_MAX_POSITIONAL];
+	int	 n;
+};
+
 static const char cli_usage_text[] =
     "usage: cdht [options] <id> <succ1> <succ2> [<mss> <drop>]\n"
     "usage: cdht [options] init <id> <succ1> <succ2> <ping-interval>\n"
@@ -104,7 +109,7 @@ static const char cli_usage_text[] =
     "  help                  list the commands\n";
 
 /* Write one sentence into err (if there is room for any), and return -1. */
-static int __attribute__((format(printf, 3, 4)))
+int __attribute__((format(printf, 3, 4)))
 cli_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
@@ -118,7 +123,7 @@ cli_fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Parse a non-empty string of decimal digits no greater than max into *out: 0 or -1. */
-static int
+int
 cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t	v = 0;
@@ -160,7 +165,7 @@ cli_parse_double(const char *s, double *out)
 }
 
 /* Parse a peer id (0..255, decimal) named `what` into *out: 0, or -1 with err set. */
-static int
+int
 cli_parse_id(const char *s, const char *what, int *out, char *err, size_t errlen)
 {
 	uint64_t	v;
@@ -170,198 +175,6 @@ cli_parse_id(const char *s, const char *what, int *out, char *err, size_t errlen
 		    "%s '%s' is not an integer from 0 to %d", what, s, CLI_MAX_ID);
 	*out = (int)v;
 	return 0;
-}
-
-/*
- * Is s a host name (RFC 1123 labels of letters, digits and inner hyphens, an optional final
- * dot) that is not a number in disguise ("1.2.3", "0x7f000001", which resolvers read as IPv4)?
- */
-static bool
-cli_is_hostname(const char *s)
-{
-	struct in_addr	 a;
-	size_t		 n = strlen(s), lab = 0, i;
-	bool		 digits = true;
-
-	if (n > 0 && s[n - 1] == '.')
-		n--;
-	if (n == 0 || n > CLI_NAME_MAX || inet_aton(s, &a) != 0)
-		return false;
-	for (i = 0; i <= n; i++) {
-		if (i == n || s[i] == '.') {
-			if (lab == 0 || lab > CLI_LABEL_MAX || s[i - 1] == '-')
-				return false;
-			if (i < n)
-				digits = true;
-			lab = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
-			return false;
-		if (lab == 0 && s[i] == '-')
-			return false;
-		if (!isdigit((unsigned char)s[i]))
-			digits = false;
-		lab++;
-	}
-	/* A last label of digits only is an address, never a top-level domain. */
-	return !digits;
-}
-
-/* Is s an IPv4 literal (dotted quad)? */
-static bool
-cli_is_v4(const char *s)
-{
-	struct in_addr	a;
-
-	return inet_pton(AF_INET, s, &a) == 1;
-}
-
-/* Is s an IPv6 literal (no brackets, no zone)? */
-static bool
-cli_is_v6(const char *s)
-{
-	struct in6_addr	a;
-
-	return inet_pton(AF_INET6, s, &a) == 1;
-}
-
-/* Is s a wildcard address ("0.0.0.0", "::" or "[::]")? */
-bool
-cli_is_wildcard(const char *s)
-{
-	static const uint8_t	zero[16];
-	struct in_addr		a4;
-	struct in6_addr		a6;
-	char			buf[CLI_HOST_MAX];
-	size_t			n = strlen(s);
-
-	if (n >= 2 && n < sizeof buf && s[0] == '[' && s[n - 1] == ']') {
-		memcpy(buf, s + 1, n - 2);
-		buf[n - 2] = '\0';
-		s = buf;
-	}
-	if (inet_pton(AF_INET, s, &a4) == 1)
-		return a4.s_addr == 0;
-	return inet_pton(AF_INET6, s, &a6) == 1 && memcmp(&a6, zero, sizeof zero) == 0;
-}
-
-/*
- * Parse an address option (`what`: "bind address"): IPv4, IPv6 bare or in brackets, or a host
- * name, into out without brackets; a wildcard only if allowed. 0, or -1 with err set.
- */
-static int
-cli_parse_host(const char *s, const char *what, bool wildcard_ok, char *out, size_t outlen,
-    char *err, size_t errlen)
-{
-	char	buf[CLI_HOST_MAX];
-	size_t	n = strlen(s);
-
-	if (n >= sizeof buf)
-		return cli_fail(err, errlen, "%s is longer than %d bytes", what,
-		    CLI_HOST_MAX - 1);
-	snprintf(buf, sizeof buf, "%s", s);
-	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
-		memcpy(buf, s + 1, n - 2);
-		buf[n - 2] = '\0';
-		if (!cli_is_v6(buf))
-			return cli_fail(err, errlen, "%s '%s' is not an IPv6 address in brackets",
-			    what, s);
-	} else if (!cli_is_v4(buf) && !cli_is_v6(buf) && !cli_is_hostname(buf))
-		return cli_fail(err, errlen,
-		    "%s '%s' is not an IPv4 address, an IPv6 address or a host name", what, s);
-	if (!wildcard_ok && cli_is_wildcard(buf))
-		return cli_fail(err, errlen, "%s '%s' cannot be a wildcard address", what, s);
-	snprintf(out, outlen, "%s", buf);
-	return 0;
-}
-
-/* Parse the ":PORT" tail of a contact (port: the text after ':'): 0, or -1 with err set. */
-static int
-cli_parse_port(const char *port, const char *what, const char *s, unsigned *out, char *err,
-    size_t errlen)
-{
-	uint64_t	v;
-
-	if (cli_parse_uint(port, CLI_MAX_PORT, &v) != 0 || v < 1)
-		return cli_fail(err, errlen,
-		    "%s '%s': port must be an integer from 1 to %d, not '%s'", what, s,
-		    CLI_MAX_PORT, port);
-	*out = (unsigned)v;
-	return 0;
-}
-
-/* Split the HOST[:PORT] after '@' of contact s into out: 0, or -1 with err set. */
-static int
-cli_parse_where(const char *rest, const char *what, const char *s, struct cli_peer *out,
-    char *err, size_t errlen)
-{
-	const char	*end, *port = NULL;
-	bool		 v6 = *rest == '[';
-	size_t		 n;
-
-	if (*rest == '\0')
-		return cli_fail(err, errlen, "%s '%s' has no host after '@'", what, s);
-	if (v6) {
-		if ((end = strchr(rest, ']')) == NULL)
-			return cli_fail(err, errlen, "%s '%s' lacks the ']' closing its address",
-			    what, s);
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1] != '\0')
-			return cli_fail(err, errlen, "%s '%s' has '%s' after ']'", what, s,
-			    end + 1);
-		rest++;
-	} else {
-		end = strchr(rest, ':');
-		if (end != NULL && strchr(end + 1, ':') != NULL)
-			return cli_fail(err, errlen,
-			    "%s '%s': an IPv6 address goes in brackets, as in 7@[fd00::7]:50007",
-			    what, s);
-		if (end != NULL)
-			port = end + 1;
-		else
-			end = rest + strlen(rest);
-	}
-	n = (size_t)(end - rest);
-	if (n == 0)
-		return cli_fail(err, errlen, "%s '%s' has no host", what, s);
-	if (n >= sizeof out->host)
-		return cli_fail(err, errlen, "%s '%s' has a host longer than %d bytes", what, s,
-		    CLI_HOST_MAX - 1);
-	memcpy(out->host, rest, n);
-	out->host[n] = '\0';
-	if (v6 ? !cli_is_v6(out->host) : !cli_is_v4(out->host) && !cli_is_hostname(out->host))
-		return cli_fail(err, errlen, "%s '%s': '%s' is not %s", what, s, out->host,
-		    v6 ? "an IPv6 address" : "an IPv4 address or a host name");
-	if (cli_is_wildcard(out->host))
-		return cli_fail(err, errlen, "%s '%s' names a wildcard address", what, s);
-	out->has_host = true;
-	return port != NULL ? cli_parse_port(port, what, s, &out->port, err, errlen) : 0;
-}
-
-/* Parse another peer, `ID`, `ID@HOST` or `ID@HOST:PORT`, into out: 0, or -1 with err set. */
-static int
-cli_parse_peer(const char *s, const char *what, struct cli_peer *out, char *err,
-    size_t errlen)
-{
-	const char	*at = strchr(s, '@');
-	char		 id[8];
-	size_t		 n;
-
-	memset(out, 0, sizeof *out);
-	out->id = -1;
-	if (at == NULL)
-		return cli_parse_id(s, what, &out->id, err, errlen);
-	n = (size_t)(at - s);
-	if (n >= sizeof id)
-		return cli_fail(err, errlen, "%s '%s' does not start with an id from 0 to %d",
-		    what, s, CLI_MAX_ID);
-	memcpy(id, s, n);
-	id[n] = '\0';
-	if (cli_parse_id(id, what, &out->id, err, errlen) != 0)
-		return -1;
-	return cli_parse_where(at + 1, what, s, out, err, errlen);
 }
 
 /* Parse seconds (0 < S <= 86400) named `what` into ms, at least 1: 0, or -1 with err set. */
@@ -436,13 +249,65 @@ cli_opt_name(int val, char *buf, size_t len)
 	snprintf(buf, len, "-%c", val);
 }
 
-/* Apply one option and its value to cfg: 0, or -1 with err set. */
+/* Apply one option that takes a word, or none, to cfg: 0, or -1 with err set. */
 static int
-cli_apply_option(int code, const char *arg, struct config *cfg, bool *transfer_set,
-    bool *dialect_set, char *err, size_t errlen)
+cli_apply_word(int code, const char *arg, struct cli_seen *seen, struct config *cfg, char *err,
+    size_t errlen)
 {
 	uint64_t	v;
 
+	switch (code) {
+	case OPT_DIR:
+		if (*arg == '\0')
+			return cli_fail(err, errlen, "dir must not be empty");
+		cfg->dir = arg;
+		return 0;
+	case OPT_TRANSFER:
+		if (strcmp(arg, "udp") == 0)
+			cfg->transfer_tcp = false;
+		else if (strcmp(arg, "tcp") == 0)
+			cfg->transfer_tcp = true;
+		else
+			return cli_fail(err, errlen,
+			    "transfer must be 'udp' or 'tcp', not '%s'", arg);
+		seen->transfer = true;
+		return 0;
+	case OPT_DIALECT:
+		if (strcmp(arg, "classic") == 0)
+			cfg->dialect = DIALECT_CLASSIC;
+		else if (strcmp(arg, "p2p") == 0)
+			cfg->dialect = DIALECT_P2P;
+		else
+			return cli_fail(err, errlen,
+			    "dialect must be 'classic' or 'p2p', not '%s'", arg);
+		seen->dialect = true;
+		return 0;
+	case OPT_SEED:
+		if (cli_parse_uint(arg, UINT64_MAX, &v) != 0)
+			return cli_fail(err, errlen,
+			    "seed must be an unsigned 64-bit integer, not '%s'", arg);
+		cfg->seed = v;
+		cfg->seed_set = true;
+		return 0;
+	case OPT_QUIET_PINGS:
+		cfg->quiet_pings = true;
+		return 0;
+	case 'h':
+		cfg->help = true;
+		return 0;
+	case OPT_VERSION:
+		cfg->version = true;
+		return 0;
+	default:
+		return cli_fail(err, errlen, "unhandled option code %d", code);
+	}
+}
+
+/* Apply one option and its value to cfg: 0, or -1 with err set. */
+static int
+cli_apply_option(int code, const char *arg, struct cli_seen *seen, struct config *cfg,
+    char *err, size_t errlen)
+{
 	switch (code) {
 	case OPT_PING_INTERVAL:
 		return cli_parse_ms(arg, "ping interval", &cfg->ping_interval_ms, err,
@@ -473,53 +338,12 @@ cli_apply_option(int code, const char *arg, struct config *cfg, bool *transfer_s
 	case OPT_ADVERTISE:
 		return cli_parse_host(arg, "advertise address", false, cfg->advertise,
 		    sizeof cfg->advertise, err, errlen);
-	case OPT_DIR:
-		if (*arg == '\0')
-			return cli_fail(err, errlen, "dir must not be empty");
-		cfg->dir = arg;
-		return 0;
-	case OPT_TRANSFER:
-		if (strcmp(arg, "udp") == 0)
-			cfg->transfer_tcp = false;
-		else if (strcmp(arg, "tcp") == 0)
-			cfg->transfer_tcp = true;
-		else
-			return cli_fail(err, errlen,
-			    "transfer must be 'udp' or 'tcp', not '%s'", arg);
-		*transfer_set = true;
-		return 0;
-	case OPT_DIALECT:
-		if (strcmp(arg, "classic") == 0)
-			cfg->dialect = DIALECT_CLASSIC;
-		else if (strcmp(arg, "p2p") == 0)
-			cfg->dialect = DIALECT_P2P;
-		else
-			return cli_fail(err, errlen,
-			    "dialect must be 'classic' or 'p2p', not '%s'", arg);
-		*dialect_set = true;
-		return 0;
 	case OPT_MSS:
 		return cli_parse_mss(arg, &cfg->mss, err, errlen);
 	case OPT_DROP:
 		return cli_parse_drop(arg, &cfg->drop, err, errlen);
-	case OPT_SEED:
-		if (cli_parse_uint(arg, UINT64_MAX, &v) != 0)
-			return cli_fail(err, errlen,
-			    "seed must be an unsigned 64-bit integer, not '%s'", arg);
-		cfg->seed = v;
-		cfg->seed_set = true;
-		return 0;
-	case OPT_QUIET_PINGS:
-		cfg->quiet_pings = true;
-		return 0;
-	case 'h':
-		cfg->help = true;
-		return 0;
-	case OPT_VERSION:
-		cfg->version = true;
-		return 0;
 	default:
-		return cli_fail(err, errlen, "unhandled option code %d", code);
+		return cli_apply_word(code, arg, seen, cfg, err, errlen);
 	}
 }
 
@@ -602,13 +426,25 @@ cli_parse_classic(int n, char **pos, struct config *cfg, char *err, size_t errle
 	return 0;
 }
 
+/* The positional ping interval of the init and join forms; options override it. */
+static int
+cli_form_interval(const char *s, bool interval_set, struct config *cfg, char *err,
+    size_t errlen)
+{
+	uint32_t	ms;
+
+	if (cli_parse_ms(s, "ping interval", &ms, err, errlen) != 0)
+		return -1;
+	if (!interval_set)
+		cfg->ping_interval_ms = ms;
+	return 0;
+}
+
 /* The init form: init <id> <succ1> <succ2> <ping-interval> (pos[0] is "init"). */
 static int
 cli_parse_init(int n, char **pos, bool interval_set, struct config *cfg, char *err,
     size_t errlen)
 {
-	uint32_t	ms;
-
 	if (n != 5)
 		return cli_fail(err, errlen,
 		    "expected init <id> <succ1> <succ2> <ping-interval>, got %d argument%s"
@@ -616,13 +452,10 @@ cli_parse_init(int n, char **pos, bool interval_set, struct config *cfg, char *e
 	if (cli_parse_id(pos[1], "peer id", &cfg->id, err, errlen) != 0 ||
 	    cli_parse_peer(pos[2], "successor", &cfg->succ1, err, errlen) != 0 ||
 	    cli_parse_peer(pos[3], "successor", &cfg->succ2, err, errlen) != 0 ||
-	    cli_check_successors(cfg, err, errlen) != 0 ||
-	    cli_parse_ms(pos[4], "ping interval", &ms, err, errlen) != 0)
+	    cli_check_successors(cfg, err, errlen) != 0)
 		return -1;
 	/* Options override the form's values, the positional interval included. */
-	if (!interval_set)
-		cfg->ping_interval_ms = ms;
-	return 0;
+	return cli_form_interval(pos[4], interval_set, cfg, err, errlen);
 }
 
 /* The join form: join <id> <known-peer> <ping-interval> (pos[0] is "join"). */
@@ -630,8 +463,6 @@ static int
 cli_parse_join(int n, char **pos, bool interval_set, struct config *cfg, char *err,
     size_t errlen)
 {
-	uint32_t	ms;
-
 	if (n != 4)
 		return cli_fail(err, errlen,
 		    "expected join <id> <known-peer> <ping-interval>, got %d argument%s"
@@ -641,30 +472,28 @@ cli_parse_join(int n, char **pos, bool interval_set, struct config *cfg, char *e
 		return -1;
 	if (cfg->id == cfg->known.id)
 		return cli_fail(err, errlen, "peer %d cannot join through itself", cfg->id);
-	if (cli_parse_ms(pos[3], "ping interval", &ms, err, errlen) != 0)
-		return -1;
-	if (!interval_set)
-		cfg->ping_interval_ms = ms;
-	return 0;
+	return cli_form_interval(pos[3], interval_set, cfg, err, errlen);
+}
+
+/* Keep one positional argument (count it if there is no room). */
+static void
+cli_keep(struct cli_args *args, char *arg)
+{
+	if (args->n < CLI_MAX_POSITIONAL)
+		args->pos[args->n] = arg;
+	args->n++;
 }
 
 /*
- * Parse argv into cfg: 0, or -1 with one sentence in err. Every option is read before
- * anything is judged final, so --help or --version anywhere wins over any error.
+ * Read every option of argv into cfg and every positional into args: 0, or -1 with err set by
+ * the first bad option (the others are still read, for --help and --version).
  */
-int
-cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+static int
+cli_read_options(int argc, char **argv, struct cli_args *args, struct cli_seen *seen,
+    struct config *cfg, char *err, size_t errlen)
 {
-	char	*pos[CLI_MAX_POSITIONAL];
-	int	 npos = 0, code, rc = 0;
-	bool	 interval_set = false, timeout_set = false;
-	bool	 transfer_set = false, dialect_set = false;
+	int	 code, rc = 0, i;
 	char	*elem;
-	int	 i;
-
-	cli_defaults(cfg);
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
 
 	/* optind = 0 makes GNU getopt start afresh: tests parse many times a process. */
 	optind = 0;
@@ -672,9 +501,7 @@ cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 	while (argc > 0 && (code = getopt_long(argc, argv, cli_optstring, cli_longopts,
 	    NULL)) != -1) {
 		if (code == 1) {
-			if (npos < CLI_MAX_POSITIONAL)
-				pos[npos] = optarg;
-			npos++;
+			cli_keep(args, optarg);
 			continue;
 		}
 		if (code == '?' || code == ':') {
@@ -684,20 +511,35 @@ cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 			continue;
 		}
 		if (code == OPT_PING_INTERVAL)
-			interval_set = true;
+			seen->interval = true;
 		if (code == OPT_PING_TIMEOUT)
-			timeout_set = true;
-		if (cli_apply_option(code, optarg, cfg, &transfer_set, &dialect_set,
-		    rc == 0 ? err : NULL, errlen) != 0 && rc == 0)
+			seen->timeout = true;
+		if (cli_apply_option(code, optarg, seen, cfg, rc == 0 ? err : NULL, errlen) != 0 &&
+		    rc == 0)
 			rc = -1;
 	}
 	/* After "--" the rest are positionals. */
-	for (i = optind; argc > 0 && i < argc; i++) {
-		if (npos < CLI_MAX_POSITIONAL)
-			pos[npos] = argv[i];
-		npos++;
-	}
+	for (i = optind; argc > 0 && i < argc; i++)
+		cli_keep(args, argv[i]);
+	return rc;
+}
 
+/*
+ * Parse argv into cfg: 0, or -1 with one sentence in err. Every option is read before
+ * anything is judged final, so --help or --version anywhere wins over any error.
+ */
+int
+cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+{
+	struct cli_args	 args = { .n = 0 };
+	struct cli_seen	 seen = { false, false, false, false };
+	char		**pos = args.pos;
+	int		 rc;
+
+	cli_defaults(cfg);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	rc = cli_read_options(argc, argv, &args, &seen, cfg, err, errlen);
 	if (cfg->help || cfg->version) {
 		if (err != NULL && errlen > 0)
 			err[0] = '\0';
@@ -705,24 +547,24 @@ cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 	}
 	if (rc != 0)
 		return rc;
-	if (npos == 0)
+	if (args.n == 0)
 		return cli_fail(err, errlen, "missing arguments");
 
 	if (strcmp(pos[0], "init") == 0 || strcmp(pos[0], "join") == 0) {
 		cfg->form = pos[0][0] == 'i' ? CLI_INIT : CLI_JOIN;
-		if (!transfer_set)
+		if (!seen.transfer)
 			cfg->transfer_tcp = true;
-		if (!dialect_set)
+		if (!seen.dialect)
 			cfg->dialect = DIALECT_P2P;
 		rc = cfg->form == CLI_INIT ?
-		    cli_parse_init(npos, pos, interval_set, cfg, err, errlen) :
-		    cli_parse_join(npos, pos, interval_set, cfg, err, errlen);
+		    cli_parse_init(args.n, pos, seen.interval, cfg, err, errlen) :
+		    cli_parse_join(args.n, pos, seen.interval, cfg, err, errlen);
 	} else
-		rc = cli_parse_classic(npos, pos, cfg, err, errlen);
+		rc = cli_parse_classic(args.n, pos, cfg, err, errlen);
 	if (rc != 0)
 		return rc;
 
-	if (!timeout_set)
+	if (!seen.timeout)
 		cfg->ping_timeout_ms = cfg->ping_interval_ms < CLI_PING_TIMEOUT_CAP ?
 		    cfg->ping_interval_ms : CLI_PING_TIMEOUT_CAP;
 	return 0;

@@ -6,32 +6,32 @@
 
 #include "cdht/contact.h"
 
-/* An IPv4 contact. */
-struct contact
-contact_v4(uint8_t id, const uint8_t a[4], uint16_t port)
+/* A contact of this family whose address is the n bytes at a. */
+static struct contact
+contact_make(uint8_t id, uint8_t family, const uint8_t *a, size_t n, uint16_t port)
 {
 	struct contact	c;
 
 	memset(&c, 0, sizeof c);
 	c.id = id;
-	c.family = CONTACT_V4;
+	c.family = family;
 	c.port = port;
-	memcpy(c.addr, a, 4);
+	memcpy(c.addr, a, n);
 	return c;
+}
+
+/* An IPv4 contact. */
+struct contact
+contact_v4(uint8_t id, const uint8_t a[4], uint16_t port)
+{
+	return contact_make(id, CONTACT_V4, a, 4, port);
 }
 
 /* An IPv6 contact. */
 struct contact
 contact_v6(uint8_t id, const uint8_t a[16], uint16_t port)
 {
-	struct contact	c;
-
-	memset(&c, 0, sizeof c);
-	c.id = id;
-	c.family = CONTACT_V6;
-	c.port = port;
-	memcpy(c.addr, a, 16);
-	return c;
+	return contact_make(id, CONTACT_V6, a, 16, port);
 }
 
 /* The all-zero "none". */

@@ -47,6 +47,10 @@ struct ctx {
 	int64_t		 bytes_out;	/* file bytes delivered since start */
 };
 
+/* The context of a peer with this configuration, started now (self and net come later). */
+void		ctx_init(struct ctx *x, const struct config *cfg, uint64_t now);
+/* Keep in *next the earlier of it and t (deadlines: UINT64_MAX is none). */
+void		ctx_earliest(uint64_t *next, uint64_t t);
 /* Print one console event's lines together on stdout. */
 void		ctx_print(const struct ctx *x, enum console_kind kind, int a, int b, int file);
 /* Milliseconds since the peer started, for the logs. */

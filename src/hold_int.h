@@ -61,6 +61,14 @@ void		 hold_set(struct hold *h, int file, uint64_t gen, uint32_t size, uint64_t 
 void		 hold_forget(struct hold *h, size_t i);
 /* Is entry i's file as we left it (a ring copy we may replace or delete)? */
 bool		 hold_unchanged(const struct hold *h, size_t i);
+/* Wall-clock milliseconds, for the versions of stores (hold_inv.c). */
+uint64_t	 hold_wall_ms(void);
+/* May we delete ring copies here: is no other peer's manifest in the directory? */
+bool		 hold_alone(const struct hold *h);
+/* Write the manifest now: temporary file, fsync, rename; never half of one. */
+void		 hold_manifest_write(struct hold *h, uint64_t now);
+/* Read our manifest, if there is one. */
+void		 hold_manifest_load(struct hold *h);
 /* Our neighbours as the ring knows them now. */
 void		 hold_view(const struct hold *h, struct place_view *v);
 /* The contact of a neighbour by id: 0, or -1 if the ring does not know it. */

@@ -123,4 +123,9 @@ bool		 net_other_version(struct net *n, const uint8_t *buf, size_t len,
 		     const struct contact *from);
 bool		 net_family_ok(struct net *n, const struct wire_msg *m, uint64_t now);
 
+/* The sockaddr of a contact (all-zero address: the wildcard of its family); its length. */
+socklen_t	 net_sockaddr(const struct contact *c, struct sockaddr_storage *ss);
+/* Can we reach `to` from our sockets? Warns (now and then) if not. */
+bool		 net_reachable(struct net *n, const struct contact *to, int type);
+
 #endif

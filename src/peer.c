@@ -78,20 +78,6 @@ peer_hold_step(struct peer *p)
 	}
 }
 
-/* `quit`: hand our files off first (bounded by progress), then depart. */
-void
-peer_quit(struct peer *p, uint64_t now)
-{
-	if (p->quitting)
-		return;
-	if (p->ring.state == RING_UP && hold_leave(&p->hold, now)) {
-		p->quitting = true;	/* peer_hold_step departs once it is over */
-		return;
-	}
-	ring_quit(&p->ring, now);
-	peer_apply(p, now);
-}
-
 /* Arm the transport's timer at the earliest deadline any room stored. */
 void
 peer_rearm(struct peer *p)
@@ -100,15 +86,10 @@ peer_rearm(struct peer *p)
 
 	peer_hold_step(p);
 	t = ring_next_deadline(&p->ring);
-	if (p->hold.next < t)
-		t = p->hold.next;
-
-	if (p->serve.next < t)
-		t = p->serve.next;
-	if (p->store.next < t)
-		t = p->store.next;
-	if (p->fetching.next < t)
-		t = p->fetching.next;
+	ctx_earliest(&t, p->hold.next);
+	ctx_earliest(&t, p->serve.next);
+	ctx_earliest(&t, p->store.next);
+	ctx_earliest(&t, p->fetching.next);
 	net_timer_at(p->x.net, t);
 }
 
@@ -154,21 +135,6 @@ peer_udp(void *arg, const struct wire_msg *m, uint64_t now)
 		break;
 	}
 	peer_rearm(p);
-}
-
-/* Requests whose first hop failed go out again once the ring has another first successor. */
-static void
-peer_resend(struct peer *p, uint64_t now)
-{
-	int		succ = p->ring.state == RING_UP && p->ring.succ[0].known ?
-	    p->ring.succ[0].c.id : -1;
-	int		file;
-	uint32_t	id;
-
-	while (fetching_resend_next(&p->fetching, succ, now, &file, &id))
-		ring_request(&p->ring, file, id,
-		    p->x.cfg.transfer_tcp ? WIRE_MODE_TCP : WIRE_MODE_UDP, now);
-	peer_apply(p, now);
 }
 
 /* The datagrams read together are handled: ACKs held back for them go out. */
@@ -234,31 +200,29 @@ peer_send_failed(void *arg, const struct contact *to, int type, uint32_t id, uin
 	peer_rearm(p);
 }
 
-/* A body we streamed is written (or cannot be). */
+/* A job's body is through (or cannot be): each kind of job to its room. */
 static void
-peer_file_sent(void *arg, void *ctx, bool ok, uint64_t now)
+peer_job_done(void *arg, void *ctx, bool ok, uint64_t now)
 {
 	struct peer *p = arg;
 
-	if (*(enum ctx_job *)ctx == CTX_JOB_HOLD_OUT)
+	switch (*(enum ctx_job *)ctx) {
+	case CTX_JOB_HOLD_OUT:
 		hold_sent(&p->hold, ctx, ok, now);
-	else
+		break;
+	case CTX_JOB_TCP_SEND:
 		serve_stream_done(&p->serve, ctx, ok, now);
-	peer_rearm(p);
-}
-
-/* A body we expected is in (or cannot be): a requested copy or a store we own. */
-static void
-peer_body_done(void *arg, void *ctx, bool ok, uint64_t now)
-{
-	struct peer *p = arg;
-
-	if (*(enum ctx_job *)ctx == CTX_JOB_FETCH)
+		break;
+	case CTX_JOB_FETCH:
 		fetching_body_done(&p->fetching, ctx, ok, now);
-	else if (*(enum ctx_job *)ctx == CTX_JOB_HOLD_IN)
+		break;
+	case CTX_JOB_HOLD_IN:
 		hold_received(&p->hold, ctx, ok, now);
-	else
+		break;
+	case CTX_JOB_INTAKE:
 		store_intake_done(&p->store, ctx, ok, now);
+		break;
+	}
 	peer_rearm(p);
 }
 
@@ -288,8 +252,8 @@ static const struct net_ops peer_net_ops = {
 	.udp_burst_end = peer_udp_burst_end,
 	.frame = peer_frame,
 	.send_failed = peer_send_failed,
-	.file_sent = peer_file_sent,
-	.body_done = peer_body_done,
+	.file_sent = peer_job_done,	/* a body we streamed is written */
+	.body_done = peer_job_done,	/* a body we expected is in */
 	.timer = peer_timer,
 };
 
@@ -297,13 +261,7 @@ static const struct net_ops peer_net_ops = {
 static void
 peer_init(struct peer *p, struct event_base *base, const struct config *cfg, uint64_t now)
 {
-	p->x.cfg = *cfg;
-	p->x.start_ms = now;
-	p->x.req_log.dir = p->x.rsp_log.dir = cfg->dir;
-	p->x.req_log.name = "requesting_log.txt";
-	p->x.rsp_log.name = "responding_log.txt";
-	xfer_rng_seed(&p->x.rng, cfg->seed_set ? cfg->seed :
-	    (now << 20) ^ (uint64_t)getpid() ^ ((uint64_t)cfg->id << 48));
+	ctx_init(&p->x, cfg, now);
 	p->base = base;
 	p->exit_status = -1;
 	serve_init(&p->serve, &p->x);

@@ -1,4 +1,4 @@
-/* The console of a peer: commands typed on standard input, and the status snapshot. */
+/* A peer's console: stdin commands (requests sent again, quit) and the status snapshot. */
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +82,14 @@ peer_new_id(struct peer *p)
 	return id;
 }
 
+/* A request of ours for file into the ring, by the transfer mode of the command line. */
+static void
+peer_send_request(struct peer *p, int file, uint32_t id, uint64_t now)
+{
+	ring_request(&p->ring, file, id, p->x.cfg.transfer_tcp ? WIRE_MODE_TCP : WIRE_MODE_UDP,
+	    now);
+}
+
 /* `request F` or `store F` typed with a valid name. */
 static void
 peer_cmd_file(struct peer *p, bool store, int file, uint64_t now)
@@ -99,9 +107,22 @@ peer_cmd_file(struct peer *p, bool store, int file, uint64_t now)
 		ring_store(&p->ring, file, id, now);
 	} else {
 		fetching_start(&p->fetching, file, id, now);
-		ring_request(&p->ring, file, id,
-		    p->x.cfg.transfer_tcp ? WIRE_MODE_TCP : WIRE_MODE_UDP, now);
+		peer_send_request(p, file, id, now);
 	}
+	peer_apply(p, now);
+}
+
+/* Requests whose first hop failed go out again once the ring has another first successor. */
+void
+peer_resend(struct peer *p, uint64_t now)
+{
+	int		succ = p->ring.state == RING_UP && p->ring.succ[0].known ?
+	    p->ring.succ[0].c.id : -1;
+	int		file;
+	uint32_t	id;
+
+	while (fetching_resend_next(&p->fetching, succ, now, &file, &id))
+		peer_send_request(p, file, id, now);
 	peer_apply(p, now);
 }
 
@@ -165,4 +186,18 @@ peer_on_line(char *line, void *arg)
 	}
 	peer_note_command(p, &c, line, said);
 	peer_rearm(p);
+}
+
+/* `quit`: hand our files off first (bounded by progress), then depart. */
+void
+peer_quit(struct peer *p, uint64_t now)
+{
+	if (p->quitting)
+		return;
+	if (p->ring.state == RING_UP && hold_leave(&p->hold, now)) {
+		p->quitting = true;	/* peer_hold_step departs once it is over */
+		return;
+	}
+	ring_quit(&p->ring, now);
+	peer_apply(p, now);
 }

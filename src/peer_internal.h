@@ -41,8 +41,10 @@ struct peer {
 void	peer_apply(struct peer *p, uint64_t now);
 /* Arm the timer at the earliest deadline any room stored (peer.c). */
 void	peer_rearm(struct peer *p);
-/* `quit`: hand our files off first, then depart (peer.c). */
+/* `quit`: hand our files off first, then depart (peer_cmd.c). */
 void	peer_quit(struct peer *p, uint64_t now);
+/* Requests whose first hop failed go out again on a new first successor (peer_cmd.c). */
+void	peer_resend(struct peer *p, uint64_t now);
 /* One line of standard input (peer_cmd.c). */
 void	peer_on_line(char *line, void *arg);
 

@@ -1,4 +1,4 @@
-/* Where stored files live: placement rule, hand-off decisions, manifest codec, checksum. */
+/* Where stored files live: the placement rule and the hand-off decisions. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,7 +7,6 @@
 
 #define PLACE_CENTER	PLACE_ARC			/* index of ourselves in an arc */
 #define PLACE_ARC_LEN	(2 * PLACE_ARC + 1)		/* ids in an arc */
-#define PLACE_MAX_GEN_DIGITS	20			/* digits of UINT64_MAX */
 
 /*
  * The run of peers around us that the view knows without a gap: x[CENTER + i] is the peer i
@@ -58,36 +57,34 @@ place_arc_members(struct place_arc *a)
 	}
 }
 
+/* Walk ids (succ or pred, nearest first) onto the arc, step +1 or -1 from us; *k counts them. */
+static void
+place_arc_walk(const struct place_view *v, const int ids[PLACE_ARC], int step, int *k,
+    struct place_arc *a)
+{
+	int	i;
+
+	for (i = 0; i < PLACE_ARC; i++) {
+		int id = ids[i];
+
+		if (!place_id_ok(id))
+			break;
+		if (id == v->self || place_arc_has(a, id)) {
+			a->whole = true;
+			break;
+		}
+		a->x[PLACE_CENTER + step * ++*k] = id;
+	}
+}
+
 /* Lay out what the view knows as an arc; detect a ring small enough to be seen whole. */
 static void
 place_arc_build(const struct place_view *v, struct place_arc *a)
 {
-	int	i;
-
 	memset(a, 0, sizeof *a);
 	a->x[PLACE_CENTER] = v->self;
-	for (i = 0; i < PLACE_ARC; i++) {
-		int id = v->succ[i];
-
-		if (!place_id_ok(id))
-			break;
-		if (id == v->self || place_arc_has(a, id)) {
-			a->whole = true;
-			break;
-		}
-		a->x[PLACE_CENTER + ++a->f] = id;
-	}
-	for (i = 0; i < PLACE_ARC; i++) {
-		int id = v->pred[i];
-
-		if (!place_id_ok(id))
-			break;
-		if (id == v->self || place_arc_has(a, id)) {
-			a->whole = true;
-			break;
-		}
-		a->x[PLACE_CENTER - ++a->b] = id;
-	}
+	place_arc_walk(v, v->succ, 1, &a->f, a);
+	place_arc_walk(v, v->pred, -1, &a->b, a);
 	if (a->whole)
 		place_arc_members(a);
 }
@@ -219,44 +216,6 @@ place_is_neighbour(const struct place_view *v, int id)
 		if (v->pred[i] == id || v->succ[i] == id)
 			return true;
 	return false;
-}
-
-/* Order of two versions: <0 if a is older than b, 0 if identical, >0 if newer. */
-int
-place_version_cmp(uint64_t gen_a, uint32_t size_a, uint64_t sum_a, uint64_t gen_b,
-    uint32_t size_b, uint64_t sum_b)
-{
-	if (gen_a != gen_b)
-		return gen_a < gen_b ? -1 : 1;
-	/* Same generation, different bytes (two owners at once): any fixed order will do. */
-	if (sum_a != sum_b)
-		return sum_a < sum_b ? -1 : 1;
-	if (size_a != size_b)
-		return size_a < size_b ? -1 : 1;
-	return 0;
-}
-
-/* The version a store taken now gets: newer than the previous one, and than wall_ms. */
-uint64_t
-place_next_gen(uint64_t previous, uint64_t wall_ms)
-{
-	if (previous == UINT64_MAX)
-		return previous;
-	return wall_ms > previous ? wall_ms : previous + 1;
-}
-
-/* A fresh inventory entry (role unknown until the next plan, nobody confirmed). */
-void
-place_file_init(struct place_file *f, int file, uint64_t gen, uint32_t size, uint64_t sum,
-    enum place_source source)
-{
-	memset(f, 0, sizeof *f);
-	f->file = (uint16_t)file;
-	f->gen = gen;
-	f->size = size;
-	f->sum = sum;
-	f->source = source;
-	f->role = PLACE_UNKNOWN;
 }
 
 /* Who one file must reach now: peers and why; *complete if the list is all there is. */
@@ -588,395 +547,4 @@ place_answer(const struct place_view *v, int from, const struct place_hold *o,
 			return PLACE_ST_NEWER;
 	}
 	return role == PLACE_NONE ? PLACE_ST_NOT_HOLDER : PLACE_ST_WANT;
-}
-
-/* Wire and log name of a role. */
-const char *
-place_role_name(enum place_role r)
-{
-	static const char *const names[] = {
-		[PLACE_NONE] = "none", [PLACE_OWNER] = "owner", [PLACE_REPLICA] = "replica",
-		[PLACE_UNKNOWN] = "unknown",
-	};
-
-	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "?";
-}
-
-/* Log name of an answer. */
-const char *
-place_status_name(enum place_status st)
-{
-	static const char *const names[] = {
-		[PLACE_ST_HAVE] = "have", [PLACE_ST_WANT] = "want", [PLACE_ST_NEWER] = "newer",
-		[PLACE_ST_NOT_HOLDER] = "not a holder", [PLACE_ST_NOT_NEIGHBOUR] = "not a neighbour",
-		[PLACE_ST_USER_FILE] = "user's file", [PLACE_ST_BUSY] = "busy",
-		[PLACE_ST_NO_ROOM] = "no room", [PLACE_ST_BAD] = "bad copy",
-		[PLACE_ST_FAILED] = "failed",
-	};
-
-	return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "?";
-}
-
-/* ---- manifest ---- */
-
-/* One manifest line for f, with its newline, into buf; its length, or 0 if cap is short. */
-size_t
-place_manifest_line(const struct place_file *f, char *buf, size_t cap)
-{
-	int	len;
-
-	len = snprintf(buf, cap, "%04u %s %llu %lu %016llx %s\n", (unsigned)f->file,
-	    place_role_name(f->role), (unsigned long long)f->gen, (unsigned long)f->size,
-	    (unsigned long long)f->sum, f->source == PLACE_SRC_USER ? "user" : "ring");
-	if (len < 0 || (size_t)len >= cap)
-		return 0;
-	return (size_t)len;
-}
-
-/* A decimal number without sign or leading zeros, at most max; -1 otherwise. */
-static int
-place_parse_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
-{
-	uint64_t	v = 0;
-	size_t		i;
-
-	if (len == 0 || len > PLACE_MAX_GEN_DIGITS || (len > 1 && s[0] == '0'))
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		d = (unsigned)(s[i] - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Exactly 16 lowercase hex digits; -1 otherwise. */
-static int
-place_parse_sum(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t	v = 0;
-	size_t		i;
-
-	if (len != 16)
-		return -1;
-	for (i = 0; i < len; i++) {
-		int c = s[i];
-
-		if (c >= '0' && c <= '9')
-			v = v << 4 | (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v << 4 | (uint64_t)(c - 'a' + 10);
-		else
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Does field (s, len) spell word exactly? */
-static bool
-place_field_is(const char *s, size_t len, const char *word)
-{
-	return strlen(word) == len && memcmp(s, word, len) == 0;
-}
-
-/* Split line at single spaces into exactly 6 non-empty fields; -1 otherwise. */
-static int
-place_split6(const char *line, size_t len, const char *fs[6], size_t fl[6])
-{
-	size_t	i, start = 0, nf = 0;
-
-	for (i = 0; i <= len; i++) {
-		if (i < len && line[i] != ' ')
-			continue;
-		if (i == start || nf == 6)
-			return -1;
-		fs[nf] = line + start;
-		fl[nf++] = i - start;
-		start = i + 1;
-	}
-	return nf == 6 ? 0 : -1;
-}
-
-/* Parse one line (no newline); 0 with *f filled, or -1 with *why. */
-int
-place_manifest_parse_line(const char *line, size_t len, struct place_file *f,
-    const char **why)
-{
-	static const enum place_role roles[] = { PLACE_OWNER, PLACE_REPLICA, PLACE_NONE,
-	    PLACE_UNKNOWN };
-	const char	*fs[6];
-	size_t		 fl[6], i;
-	char		 name[5];
-	int		 file;
-	uint64_t	 gen, size, sum;
-	enum place_role	 role = PLACE_UNKNOWN;
-	bool		 role_ok = false;
-
-	if (len >= PLACE_MANIFEST_LINE_MAX)
-		return *why = "line too long", -1;
-	if (memchr(line, '\0', len) != NULL || place_split6(line, len, fs, fl) != 0)
-		return *why = "not six fields separated by single spaces", -1;
-	if (fl[0] != 4)
-		return *why = "bad file name", -1;
-	memcpy(name, fs[0], 4);
-	name[4] = '\0';
-	if (keys_parse_file(name, &file) != 0)
-		return *why = "bad file name", -1;
-	for (i = 0; i < sizeof roles / sizeof roles[0]; i++)
-		if (place_field_is(fs[1], fl[1], place_role_name(roles[i]))) {
-			role = roles[i];
-			role_ok = true;
-		}
-	if (!role_ok)
-		return *why = "bad role", -1;
-	if (place_parse_dec(fs[2], fl[2], UINT64_MAX, &gen) != 0 || gen == 0)
-		return *why = "bad generation", -1;
-	if (place_parse_dec(fs[3], fl[3], UINT32_MAX - 1, &size) != 0)
-		return *why = "bad size", -1;
-	if (place_parse_sum(fs[4], fl[4], &sum) != 0)
-		return *why = "bad checksum", -1;
-	if (!place_field_is(fs[5], fl[5], "ring") && !place_field_is(fs[5], fl[5], "user"))
-		return *why = "bad source", -1;
-	place_file_init(f, file, gen, (uint32_t)size, sum,
-	    fs[5][0] == 'u' ? PLACE_SRC_USER : PLACE_SRC_RING);
-	f->role = role;
-	return 0;
-}
-
-/* Header and every line into buf; the length the whole text needs (as snprintf). */
-size_t
-place_manifest_format(const struct place_file *files, size_t n, char *buf, size_t cap)
-{
-	char	line[PLACE_MANIFEST_LINE_MAX];
-	size_t	need = strlen(PLACE_MANIFEST_HEADER) + 1, k;
-
-	if (cap > 0)
-		buf[0] = '\0';
-	if (need < cap)
-		snprintf(buf, cap, "%s\n", PLACE_MANIFEST_HEADER);
-	for (k = 0; k < n; k++) {
-		size_t len = place_manifest_line(&files[k], line, sizeof line);
-
-		if (need + len < cap)
-			memcpy(buf + need, line, len + 1);
-		need += len;
-	}
-	if (need >= cap && cap > 0)
-		buf[0] = '\0';	/* never half a manifest */
-	return need;
-}
-
-/* Note a bad line (the first one's number and reason are kept). */
-static void
-place_bad(size_t *nbad, size_t lineno, const char *reason, size_t *bad_line, const char **why)
-{
-	if ((*nbad)++ == 0) {
-		*bad_line = lineno;
-		*why = reason;
-	}
-}
-
-/*
- * Parse a manifest: good lines into out (at most max), count in *n. Returns the number of bad
- * lines; the first one's number (from 1) and reason go to *bad_line and *why.
- */
-size_t
-place_manifest_parse(const char *text, size_t len, struct place_file *out, size_t max,
-    size_t *n, size_t *bad_line, const char **why)
-{
-	size_t		hl = strlen(PLACE_MANIFEST_HEADER), pos, lineno = 1, nbad = 0, k;
-	const char	*reason;
-
-	*n = 0;
-	*bad_line = 0;
-	*why = NULL;
-	if (len < hl + 1 || memcmp(text, PLACE_MANIFEST_HEADER, hl) != 0 || text[hl] != '\n') {
-		place_bad(&nbad, 1, "bad header", bad_line, why);
-		return nbad;
-	}
-	for (pos = hl + 1; pos < len; lineno++) {
-		const char	*nl = memchr(text + pos, '\n', len - pos);
-		size_t		 ll = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
-		struct place_file f;
-
-		if (nl == NULL)
-			place_bad(&nbad, lineno + 1, "no newline at the end", bad_line, why);
-		else if (place_manifest_parse_line(text + pos, ll, &f, &reason) != 0)
-			place_bad(&nbad, lineno + 1, reason, bad_line, why);
-		else {
-			for (k = 0; k < *n && out[k].file != f.file; k++)
-				;
-			if (k < *n)
-				place_bad(&nbad, lineno + 1, "file listed twice", bad_line, why);
-			else if (*n >= max)
-				place_bad(&nbad, lineno + 1, "too many files", bad_line, why);
-			else
-				out[(*n)++] = f;
-		}
-		pos += ll + 1;
-	}
-	return nbad;
-}
-
-/* ---- checksum: XXH64 (seed 0), see docs/REPLICATION.md for the choice ---- */
-
-#define PLACE_P1	0x9E3779B185EBCA87ULL
-#define PLACE_P2	0xC2B2AE3D27D4EB4FULL
-#define PLACE_P3	0x165667B19E3779F9ULL
-#define PLACE_P4	0x85EBCA77C2B2AE63ULL
-#define PLACE_P5	0x27D4EB2F165667C5ULL
-
-/* Rotate x left by r bits (0 < r < 64). */
-static uint64_t
-place_rotl(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-/* Little-endian 64-bit read, whatever the host (gcc does not merge byte loads: 6x slower). */
-static uint64_t
-place_le64(const uint8_t *p)
-{
-	uint64_t	v;
-
-	memcpy(&v, p, sizeof v);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
-
-/* Little-endian 32-bit read, widened. */
-static uint64_t
-place_le32(const uint8_t *p)
-{
-	uint32_t	v;
-
-	memcpy(&v, p, sizeof v);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap32(v);
-#endif
-	return v;
-}
-
-/* One XXH64 lane round. */
-static uint64_t
-place_round(uint64_t acc, uint64_t input)
-{
-	acc += input * PLACE_P2;
-	acc = place_rotl(acc, 31);
-	return acc * PLACE_P1;
-}
-
-/* Fold one lane into the hash of a long input. */
-static uint64_t
-place_merge(uint64_t acc, uint64_t val)
-{
-	acc ^= place_round(0, val);
-	return acc * PLACE_P1 + PLACE_P4;
-}
-
-/* Start a checksum. */
-void
-place_sum_init(struct place_sum *s)
-{
-	memset(s, 0, sizeof *s);
-	s->v[0] = PLACE_P1 + PLACE_P2;
-	s->v[1] = PLACE_P2;
-	s->v[2] = 0;
-	s->v[3] = -PLACE_P1;
-}
-
-/* Consume one 32-byte stripe. */
-static void
-place_stripe(struct place_sum *s, const uint8_t *p)
-{
-	s->v[0] = place_round(s->v[0], place_le64(p));
-	s->v[1] = place_round(s->v[1], place_le64(p + 8));
-	s->v[2] = place_round(s->v[2], place_le64(p + 16));
-	s->v[3] = place_round(s->v[3], place_le64(p + 24));
-}
-
-/* Feed len more bytes (any chunking gives the same result). */
-void
-place_sum_update(struct place_sum *s, const void *data, size_t len)
-{
-	const uint8_t	*p = data;
-
-	s->total += len;
-	if (s->nbuf > 0) {
-		size_t take = sizeof s->buf - s->nbuf;
-
-		if (take > len)
-			take = len;
-		memcpy(s->buf + s->nbuf, p, take);
-		s->nbuf += take;
-		p += take;
-		len -= take;
-		if (s->nbuf < sizeof s->buf)
-			return;
-		place_stripe(s, s->buf);
-		s->nbuf = 0;
-	}
-	for (; len >= 32; p += 32, len -= 32)
-		place_stripe(s, p);
-	memcpy(s->buf, p, len);
-	s->nbuf = len;
-}
-
-/* The checksum of everything fed so far (s is left as it was). */
-uint64_t
-place_sum_final(const struct place_sum *s)
-{
-	const uint8_t	*p = s->buf, *end = s->buf + s->nbuf;
-	uint64_t	 h;
-
-	if (s->total >= 32) {
-		h = place_rotl(s->v[0], 1) + place_rotl(s->v[1], 7) + place_rotl(s->v[2], 12) +
-		    place_rotl(s->v[3], 18);
-		h = place_merge(h, s->v[0]);
-		h = place_merge(h, s->v[1]);
-		h = place_merge(h, s->v[2]);
-		h = place_merge(h, s->v[3]);
-	} else {
-		h = PLACE_P5;
-	}
-	h += s->total;
-	for (; end - p >= 8; p += 8) {
-		h ^= place_round(0, place_le64(p));
-		h = place_rotl(h, 27) * PLACE_P1 + PLACE_P4;
-	}
-	if (end - p >= 4) {
-		h ^= place_le32(p) * PLACE_P1;
-		h = place_rotl(h, 23) * PLACE_P2 + PLACE_P3;
-		p += 4;
-	}
-	for (; p < end; p++) {
-		h ^= (uint64_t)*p * PLACE_P5;
-		h = place_rotl(h, 11) * PLACE_P1;
-	}
-	h ^= h >> 33;
-	h *= PLACE_P2;
-	h ^= h >> 29;
-	h *= PLACE_P3;
-	h ^= h >> 32;
-	return h;
-}
-
-/* The checksum of one buffer (init, update, final). */
-uint64_t
-place_sum(const void *data, size_t len)
-{
-	struct place_sum s;
-
-	place_sum_init(&s);
-	place_sum_update(&s, data, len);
-	return place_sum_final(&s);
 }

@@ -46,14 +46,11 @@ serve_rearm(struct serve *s)
 
 	s->next = UINT64_MAX;
 	LIST_FOREACH(u, &s->udp, link) {
-		if (xfer_tx_next_deadline(&u->tx) < s->next)
-			s->next = xfer_tx_next_deadline(&u->tx);
-		if (u->meter.due < s->next)
-			s->next = u->meter.due;
+		ctx_earliest(&s->next, xfer_tx_next_deadline(&u->tx));
+		ctx_earliest(&s->next, u->meter.due);
 	}
 	LIST_FOREACH(t, &s->tcp, link)
-		if (t->meter.due < s->next)
-			s->next = t->meter.due;
+		ctx_earliest(&s->next, t->meter.due);
 }
 
 /* The RTO a sender's timer uses now, in ms. */

@@ -142,19 +142,48 @@ status_text_settings(struct status_buf *b, const struct status_config *c)
 		status_put(b, ", timeout %g s\n", (double)c->timeout_ms / 1000.0);
 }
 
-/* "  sending 2012 to peer 8 (udp): 1200 of 3000 bytes (40%), 600 B/s, 3 s left, RTO 2 ms" */
-static void
-status_text_transfer(struct status_buf *b, const struct status_transfer *t)
+/* How fast a transfer goes: rate (B/s) if told, and the seconds left if also its size is. */
+struct status_pace {
+	bool	rated, timed;
+	double	rate, left_s;
+};
+
+/* The pace of transfer t so far, for the text and the JSON alike. */
+static struct status_pace
+status_pace(const struct status_transfer *t)
+{
+	struct status_pace	p = { false, false, 0, 0 };
+
+	p.rated = t->bytes != STATUS_NONE && t->elapsed_ms != STATUS_NONE &&
+	    t->elapsed_ms > 0 && t->bytes > 0;
+	if (!p.rated)
+		return p;
+	p.rate = (double)t->bytes * 1000.0 / (double)t->elapsed_ms;
+	p.timed = t->size != STATUS_NONE && t->size >= t->bytes;
+	if (p.timed)
+		p.left_s = (double)(t->size - t->bytes) / p.rate;
+	return p;
+}
+
+/* The name of a transfer's kind, in the text and the JSON. */
+static const char *
+status_kind_name(enum status_kind k)
 {
 	static const char *const kinds[] = {
 		[STATUS_REQUEST] = "request", [STATUS_STORE] = "store",
 		[STATUS_HANDOFF] = "handoff", [STATUS_REPLICA_COPY] = "replica",
 	};
-	bool	rated = t->bytes != STATUS_NONE && t->elapsed_ms != STATUS_NONE &&
-	    t->elapsed_ms > 0 && t->bytes > 0;
-	double	rate = rated ? (double)t->bytes * 1000.0 / (double)t->elapsed_ms : 0;
 
-	status_put(b, "  %s %s %04d %s peer %d (%s):", kinds[t->kind],
+	return kinds[k];
+}
+
+/* "  sending 2012 to peer 8 (udp): 1200 of 3000 bytes (40%), 600 B/s, 3 s left, RTO 2 ms" */
+static void
+status_text_transfer(struct status_buf *b, const struct status_transfer *t)
+{
+	struct status_pace	pace = status_pace(t);
+
+	status_put(b, "  %s %s %04d %s peer %d (%s):", status_kind_name(t->kind),
 	    t->dir == STATUS_SEND ? "sending" : "receiving", t->file,
 	    t->dir == STATUS_SEND ? "to" : "from", t->peer, t->tcp ? "tcp" : "udp");
 	if (t->bytes != STATUS_NONE)
@@ -166,10 +195,10 @@ status_text_transfer(struct status_buf *b, const struct status_transfer *t)
 		    t->bytes == STATUS_NONE ? 0.0 : 100.0 * (double)t->bytes / (double)t->size);
 	else
 		status_put(b, " bytes, size not known yet");
-	if (rated)
-		status_put(b, ", %.0f B/s", rate);
-	if (rated && t->size != STATUS_NONE && t->size >= t->bytes)
-		status_put(b, ", %.1f s left", (double)(t->size - t->bytes) / rate);
+	if (pace.rated)
+		status_put(b, ", %.0f B/s", pace.rate);
+	if (pace.timed)
+		status_put(b, ", %.1f s left", pace.left_s);
 	if (t->rto_ms != STATUS_NONE)
 		status_put(b, ", RTO %lld ms", (long long)t->rto_ms);
 	status_put(b, "\n");
@@ -253,17 +282,11 @@ status_json_config(struct status_buf *b, const struct status_config *c)
 static void
 status_json_transfer(struct status_buf *b, const struct status_transfer *t)
 {
-	static const char *const kinds[] = {
-		[STATUS_REQUEST] = "request", [STATUS_STORE] = "store",
-		[STATUS_HANDOFF] = "handoff", [STATUS_REPLICA_COPY] = "replica",
-	};
-	bool	rated = t->bytes != STATUS_NONE && t->elapsed_ms != STATUS_NONE &&
-	    t->elapsed_ms > 0 && t->bytes > 0;
-	double	rate = rated ? (double)t->bytes * 1000.0 / (double)t->elapsed_ms : 0;
+	struct status_pace	pace = status_pace(t);
 
 	status_put(b, "{\"dir\":\"%s\",\"kind\":\"%s\",\"file\":\"%04d\",\"peer\":%d,"
 	    "\"mode\":\"%s\",\"bytes\":", t->dir == STATUS_SEND ? "send" : "receive",
-	    kinds[t->kind], t->file, t->peer, t->tcp ? "tcp" : "udp");
+	    status_kind_name(t->kind), t->file, t->peer, t->tcp ? "tcp" : "udp");
 	status_put_num(b, t->bytes);
 	status_put(b, ",\"size\":");
 	status_put_num(b, t->size);
@@ -272,12 +295,12 @@ status_json_transfer(struct status_buf *b, const struct status_transfer *t)
 		    100.0 * (double)t->bytes / (double)t->size);
 	else
 		status_put(b, ",\"percent\":null");
-	if (rated)
-		status_put(b, ",\"rate_bps\":%.0f", rate);
+	if (pace.rated)
+		status_put(b, ",\"rate_bps\":%.0f", pace.rate);
 	else
 		status_put(b, ",\"rate_bps\":null");
-	if (rated && t->size != STATUS_NONE && t->size >= t->bytes)
-		status_put(b, ",\"eta_s\":%.1f", (double)(t->size - t->bytes) / rate);
+	if (pace.timed)
+		status_put(b, ",\"eta_s\":%.1f", pace.left_s);
 	else
 		status_put(b, ",\"eta_s\":null");
 	status_put(b, ",\"rto_ms\":");

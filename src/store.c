@@ -47,14 +47,12 @@ store_rearm(struct store *st)
 
 	st->next = UINT64_MAX;
 	LIST_FOREACH(o, &st->offers, link) {
-		if (o->deadline < st->next)
-			st->next = o->deadline;
-		if (o->retry_at < st->next)
-			st->next = o->retry_at;
+		ctx_earliest(&st->next, o->deadline);
+		ctx_earliest(&st->next, o->retry_at);
 	}
 	LIST_FOREACH(in, &st->intakes, link)
-		if (!in->receiving && in->deadline < st->next)
-			st->next = in->deadline;
+		if (!in->receiving)
+			ctx_earliest(&st->next, in->deadline);
 }
 
 /* Nothing in flight. */

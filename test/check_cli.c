@@ -51,6 +51,14 @@ parse_ok(const char *const *args)
 #define ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
 #define N_ROWS(t)	((int)(sizeof (t) / sizeof (t)[0]))
 
+/* The ping interval and ping timeout parsed into t_cfg, in ms. */
+static void
+assert_ping_ms(uint32_t interval_ms, uint32_t timeout_ms)
+{
+	ck_assert_uint_eq(t_cfg.ping_interval_ms, interval_ms);
+	ck_assert_uint_eq(t_cfg.ping_timeout_ms, timeout_ms);
+}
+
 /* The defaults every form shares, checked on t_cfg. */
 static void
 assert_common_defaults(void)
@@ -80,8 +88,7 @@ START_TEST(test_cli_classic_three_defaults)
 	ck_assert_int_eq(t_cfg.succ2.id, 5);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_CLASSIC);
 	ck_assert(!t_cfg.transfer_tcp);
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 5000);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 1000);
+	assert_ping_ms(5000, 1000);
 	ck_assert_uint_eq(t_cfg.mss, 400);
 	ck_assert(t_cfg.drop == 0.0);
 	assert_common_defaults();
@@ -115,8 +122,7 @@ START_TEST(test_cli_init_defaults)
 	ck_assert_int_eq(t_cfg.succ2.id, 5);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_P2P);
 	ck_assert(t_cfg.transfer_tcp);
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 30000);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 1000);
+	assert_ping_ms(30000, 1000);
 	ck_assert_uint_eq(t_cfg.mss, 400);
 	ck_assert(t_cfg.drop == 0.0);
 	assert_common_defaults();
@@ -134,8 +140,7 @@ START_TEST(test_cli_join_defaults)
 	ck_assert_int_eq(t_cfg.succ2.id, -1);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_P2P);
 	ck_assert(t_cfg.transfer_tcp);
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 30000);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 1000);
+	assert_ping_ms(30000, 1000);
 	assert_common_defaults();
 }
 END_TEST
@@ -144,11 +149,9 @@ END_TEST
 START_TEST(test_cli_fractional_interval_sets_timeout)
 {
 	parse_ok(ARGS("init", "1", "3", "4", "0.2"));
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 200);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 200);
+	assert_ping_ms(200, 200);
 	parse_ok(ARGS("join", "9", "1", "0.2"));
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 200);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 200);
+	assert_ping_ms(200, 200);
 }
 END_TEST
 
@@ -156,8 +159,7 @@ END_TEST
 START_TEST(test_cli_long_interval_caps_timeout)
 {
 	parse_ok(ARGS("init", "1", "3", "4", "30"));
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 30000);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 1000);
+	assert_ping_ms(30000, 1000);
 }
 END_TEST
 
@@ -419,27 +421,29 @@ parse_option_row(int i, int form, int after)
 	parse_ok(a);
 }
 
-/* Every option is parsed and overrides the default, before the positionals. */
-START_TEST(test_cli_option_before_positionals_overrides)
+/* Option row i, given in each of the three forms (after the positionals if after), took. */
+static void
+check_option_row_all_forms(int i, int after)
 {
 	int	form;
 
 	for (form = 0; form < 3; form++) {
-		parse_option_row(_i, form, 0);
-		assert_option_row(_i);
+		parse_option_row(i, form, after);
+		assert_option_row(i);
 	}
+}
+
+/* Every option is parsed and overrides the default, before the positionals. */
+START_TEST(test_cli_option_before_positionals_overrides)
+{
+	check_option_row_all_forms(_i, 0);
 }
 END_TEST
 
 /* Every option is parsed and overrides the default, after the positionals. */
 START_TEST(test_cli_option_after_positionals_overrides)
 {
-	int	form;
-
-	for (form = 0; form < 3; form++) {
-		parse_option_row(_i, form, 1);
-		assert_option_row(_i);
-	}
+	check_option_row_all_forms(_i, 1);
 }
 END_TEST
 
@@ -465,11 +469,9 @@ END_TEST
 START_TEST(test_cli_interval_option_wins_over_positional)
 {
 	parse_ok(ARGS("--ping-interval", "2", "init", "1", "3", "4", "0.2"));
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 2000);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 1000);
+	assert_ping_ms(2000, 1000);
 	parse_ok(ARGS("join", "9", "1", "30", "--ping-interval", "0.1"));
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 100);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 100);
+	assert_ping_ms(100, 100);
 }
 END_TEST
 
@@ -477,8 +479,7 @@ END_TEST
 START_TEST(test_cli_ping_timeout_option_not_capped)
 {
 	parse_ok(ARGS("--ping-timeout", "3", "init", "1", "3", "4", "0.2"));
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 200);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 3000);
+	assert_ping_ms(200, 3000);
 }
 END_TEST
 
@@ -486,8 +487,7 @@ END_TEST
 START_TEST(test_cli_classic_interval_option_sets_timeout)
 {
 	parse_ok(ARGS("--ping-interval", "0.25", "1", "3", "4"));
-	ck_assert_uint_eq(t_cfg.ping_interval_ms, 250);
-	ck_assert_uint_eq(t_cfg.ping_timeout_ms, 250);
+	assert_ping_ms(250, 250);
 }
 END_TEST
 

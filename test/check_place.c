@@ -519,6 +519,23 @@ sim_store_four(void)
 		sim_store(four_files[i]);
 }
 
+/* The classic ring with the four files stored; the bytes moved so far. */
+static uint64_t
+sim_four_stored(void)
+{
+	sim_reset(3, classic_ring, sizeof classic_ring);
+	sim_store_four();
+	return S.bytes;
+}
+
+/* Settle the ring, then check that each of the four files has its holders. */
+static void
+sim_settle_four(void)
+{
+	sim_settle();
+	sim_check(four_files, 4);
+}
+
 START_TEST(test_place_store_reaches_n_holders)
 {
 	sim_reset(3, classic_ring, sizeof classic_ring);
@@ -557,12 +574,9 @@ START_TEST(test_place_join_new_owner_gets_only_what_changes_hands)
 {
 	uint64_t	before;
 
-	sim_reset(3, classic_ring, sizeof classic_ring);
-	sim_store_four();
-	before = S.bytes;
+	before = sim_four_stored();
 	S.p[7].alive = true;		/* peer 7 joins in front of 8: it owns key 7 now */
-	sim_settle();
-	sim_check(four_files, 4);
+	sim_settle_four();
 	/* 0007: 8 10 12 -> 7 8 10 and 0260: 4 5 8 -> 4 5 7. One copy each to 7; 12 and 8
 	 * drop theirs. 0015 and 0513 do not move. */
 	ck_assert_uint_eq(S.bytes - before, FILE_BASE + 7 + FILE_BASE + 260);
@@ -577,12 +591,9 @@ START_TEST(test_place_join_as_replica_shifts_holders)
 {
 	uint64_t	before;
 
-	sim_reset(3, classic_ring, sizeof classic_ring);
-	sim_store_four();
-	before = S.bytes;
+	before = sim_four_stored();
 	S.p[9].alive = true;
-	sim_settle();
-	sim_check(four_files, 4);
+	sim_settle_four();
 	ck_assert_uint_eq(S.bytes - before, FILE_BASE + 7);	/* 0007: 8 10 12 -> 8 9 10 */
 	ck_assert_ptr_null(sim_find(12, 7));
 }
@@ -613,17 +624,14 @@ START_TEST(test_place_leave_of_owner_hands_off_before_exit)
 	uint8_t		ids[KEYS_RING_SIZE];
 	uint64_t	before;
 
-	sim_reset(3, classic_ring, sizeof classic_ring);
-	sim_store_four();
-	before = S.bytes;
+	before = sim_four_stored();
 	sim_leave(8);
 	/* Before anyone else moved, 0007 (8 10 12 -> 10 12 15) and 0260 (4 5 8 -> 4 5 10)
 	 * already have 3 holders in the ring without 8: one copy each. */
 	ck_assert(sim_find(10, 7) && sim_find(12, 7) && sim_find(15, 7));
 	ck_assert_ptr_nonnull(sim_find(10, 260));
 	ck_assert_uint_eq(S.bytes - before, FILE_BASE + 7 + FILE_BASE + 260);
-	sim_settle();
-	sim_check(four_files, 4);
+	sim_settle_four();
 	ck_assert_uint_eq(S.bytes - before, FILE_BASE + 7 + FILE_BASE + 260);	/* nothing more */
 	ck_assert_uint_eq(sim_members(ids), 7);
 	sim_check_quiet();
@@ -634,12 +642,9 @@ START_TEST(test_place_death_of_owner_restores_n_copies)
 {
 	uint64_t	before;
 
-	sim_reset(3, classic_ring, sizeof classic_ring);
-	sim_store_four();
-	before = S.bytes;
+	before = sim_four_stored();
 	S.p[8].alive = false;
-	sim_settle();
-	sim_check(four_files, 4);
+	sim_settle_four();
 	/* 0007: 10 12 + 15; 0260 (4 5 8): 4 5 + 10. One copy each. */
 	ck_assert_uint_eq(S.bytes - before, FILE_BASE + 7 + FILE_BASE + 260);
 	sim_check_quiet();
@@ -651,11 +656,9 @@ START_TEST(test_place_death_of_successor_then_owner)
 	sim_reset(3, classic_ring, sizeof classic_ring);
 	sim_store_four();
 	S.p[10].alive = false;		/* the owner of 0007's successor */
-	sim_settle();
-	sim_check(four_files, 4);
+	sim_settle_four();
 	S.p[8].alive = false;		/* then the owner */
-	sim_settle();
-	sim_check(four_files, 4);
+	sim_settle_four();
 	ck_assert(sim_find(12, 7) && sim_find(15, 7) && sim_find(1, 7));
 	sim_check_quiet();
 }
@@ -668,8 +671,7 @@ START_TEST(test_place_two_adjacent_deaths_with_three_copies)
 	sim_store_four();
 	S.p[8].alive = false;
 	S.p[10].alive = false;
-	sim_settle();
-	sim_check(four_files, 4);
+	sim_settle_four();
 }
 END_TEST
 
@@ -751,9 +753,7 @@ START_TEST(test_place_restart_offers_back_moves_nothing)
 	int		id;
 	uint64_t	before;
 
-	sim_reset(3, classic_ring, sizeof classic_ring);
-	sim_store_four();
-	before = S.bytes;
+	before = sim_four_stored();
 	for (id = 0; id < KEYS_RING_SIZE; id++) {
 		struct speer	*sp = &S.p[id];
 		size_t		 n, bad_line;
