@@ -22,6 +22,7 @@
 #define HOLD_MANIFEST_MS	1000	/* ms between manifest writes, at least */
 #define HOLD_MAX_IN		16	/* copies coming in at once */
 #define HOLD_MAX_IN_PER_PEER	4	/* of which from one peer */
+#define HOLD_SUM_CACHE		64	/* user files whose checksum is remembered (entries) */
 
 struct net_conn;
 struct hold_out;

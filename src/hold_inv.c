@@ -222,17 +222,24 @@ hold_manifest_write(struct hold *h, uint64_t now)
 	free(buf);
 }
 
-/* Check one loaded entry against its file: gone, or changed since (the user's now). */
+/*
+ * Check one loaded entry against its file: gone, or changed since (the user's now). Only the
+ * bytes can tell: a file the manifest does not describe exactly (a stale or a doctored
+ * manifest, a file copied in with an old mtime) is the user's, and a ring copy is never
+ * written over it or deleted in its place. Runs at start, before the event loop.
+ */
 static bool
 hold_load_entry(struct hold *h, struct place_file *f, int64_t manifest_ns)
 {
 	char		path[FILES_PATH_MAX];
-	uint32_t	size;
+	uint32_t	size, hashed;
+	uint64_t	sum;
 	int64_t		mtime;
 	size_t		i;
 
 	hold_path(h, f->file, path, sizeof path);
-	if (hold_stat(path, &size, &mtime) != 0 || size != f->size)
+	if (hold_stat(path, &size, &mtime) != 0 || size != f->size ||
+	    hold_hash(path, &hashed, &sum) != 0 || hashed != f->size || sum != f->sum)
 		return false;
 	if (mtime > manifest_ns)
 		f->source = PLACE_SRC_USER;

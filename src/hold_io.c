@@ -201,9 +201,41 @@ hold_answer(struct hold *h, const struct contact *to, int file, uint64_t gen,
 	hold_send(h, to, &m);
 }
 
-/* Our copy of file, as an offer about it needs it. */
+/*
+ * The checksum of a user's file that an offer of the same size asks about, hashed once per
+ * (file, size, change time): offers arriving again and again never re-read a large file.
+ */
+static int
+hold_user_sum(int file, const char *path, uint32_t size, int64_t mtime, uint64_t *sum)
+{
+	static struct {
+		int		file;
+		uint32_t	size;
+		int64_t		mtime;
+		uint64_t	sum;
+	}		cache[HOLD_SUM_CACHE];
+	unsigned	k = (unsigned)file % HOLD_SUM_CACHE;
+	uint32_t	hashed;
+
+	if (cache[k].file == file + 1 && cache[k].size == size && cache[k].mtime == mtime) {
+		*sum = cache[k].sum;
+		return 0;
+	}
+	if (hold_hash(path, &hashed, sum) != 0 || hashed != size)
+		return -1;
+	cache[k].file = file + 1;
+	cache[k].size = size;
+	cache[k].mtime = mtime;
+	cache[k].sum = *sum;
+	return 0;
+}
+
+/*
+ * Our copy of file, as an offer of offered bytes about it needs it. A user's file is hashed
+ * only when its size matches the offer's (otherwise it differs anyway), and then once.
+ */
 static void
-hold_local(struct hold *h, int file, struct place_copy *c)
+hold_local(struct hold *h, int file, uint32_t offered, struct place_copy *c)
 {
 	char		path[FILES_PATH_MAX];
 	ssize_t		k = hold_find(h, file);
@@ -230,7 +262,7 @@ hold_local(struct hold *h, int file, struct place_copy *c)
 	c->source = PLACE_SRC_USER;
 	c->gen = 1;
 	c->size = size;
-	c->sum_known = hold_hash(path, &c->size, &c->sum) == 0;
+	c->sum_known = size == offered && hold_user_sum(file, path, size, mtime, &c->sum) == 0;
 }
 
 /* Room for a copy of size bytes, and a free slot for it? PLACE_ST_WANT if so. */
@@ -267,7 +299,10 @@ hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
 	enum place_status	 st;
 
 	hold_view(h, &v);
-	hold_local(h, o.file, &local);
+	/* A stranger's offer is refused before our directory is even looked at. */
+	memset(&local, 0, sizeof local);
+	if (place_is_neighbour(&v, m->from.id))
+		hold_local(h, o.file, o.size, &local);
 	st = place_answer(&v, m->from.id, &o, &local);
 	if (st == PLACE_ST_WANT)
 		st = hold_admit(h, o.file, m->from.id, o.size);

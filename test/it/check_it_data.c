@@ -3,12 +3,16 @@
  * held by its owner and the owner's next N - 1 successors, handed off on a quit or a join,
  * restored after a death, and requested byte for byte from a third peer afterwards.
  */
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cdht/place.h"
 #include "harness.h"
 #include "harness_data.h"
 
@@ -329,6 +333,62 @@ START_TEST(test_data_bad_offers_refused)
 }
 END_TEST
 
+/*
+ * A stale or doctored manifest cannot make a user's file a ring copy (found by review): 10's
+ * directory holds the user's 0009.pdf with an old change time, and a manifest line calling it
+ * a replica of other bytes. 10's predecessor offers 0009 and sends its bytes: the user's file
+ * is refused as such and stays as it was.
+ */
+START_TEST(test_data_stale_manifest_keeps_user_file)
+{
+	struct it_peer		*p[NIDS];
+	const char		*mine = put(10, "0009", 10, 99);
+	static const char	 bytes[10] = "0123456789";
+	const struct timespec	 old[2] = { { 1577836800, 0 }, { 1577836800, 0 } };
+	struct place_file	 entry;
+	struct place_sum	 sum;
+	struct wire_msg		 m, a;
+	char			 manifest[4096], dir[4096], *slash;
+	int			 port, lfd;
+	int64_t			 t0;
+	FILE			*f;
+
+	snprintf(dir, sizeof dir, "%s", data_copy(10, "0009"));
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	IT_ASSERT(utimensat(AT_FDCWD, data_copy(10, "0009"), old, 0) == 0, "old mtime");
+	place_file_init(&entry, 9, 1, sizeof bytes, 1, PLACE_SRC_RING);
+	place_manifest_format(&entry, 1, manifest, sizeof manifest);
+	IT_ASSERT((f = fopen(it_s("%s/cdht-10.manifest", dir), "w")) != NULL, "manifest");
+	fputs(manifest, f);
+	fclose(f);
+	it_ring(p, ids, NIDS, IT_P2P, TAIL);
+	t0 = it_now_ms();
+	while (!data_status_has(p[5], "\"predecessors\":[{\"id\":8,"))
+		IT_ASSERT(it_now_ms() - t0 < IT_DEADLINE_MS, "10 never knew 8 as its predecessor");
+	port = it_base() + 199;
+	lfd = data_puppet_listen(port);
+	place_sum_init(&sum);
+	place_sum_update(&sum, bytes, sizeof bytes);
+	offer(8, port, 9, sizeof bytes, place_sum_final(&sum));
+	data_puppet_read(lfd, &a, IT_DEADLINE_MS);
+	IT_ASSERT(a.type == WIRE_HOLD_ANSWER && a.u.hold_answer.status == PLACE_ST_USER_FILE,
+	    "10 says 0009 is the user's own (%u)", a.u.hold_answer.status);
+	close(lfd);
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_DATA;
+	m.u.hold.file = 9;
+	m.u.hold.size = sizeof bytes;
+	m.u.hold.gen = 5;
+	m.u.hold.sum = place_sum_final(&sum);
+	data_puppet_send(8, port, 10, &m, bytes, sizeof bytes);
+	it_wait_line(p[5], IT_ERR, 0, 1, "cdht: refused a copy of 0009 from peer 8: not asked for",
+	    IT_DEADLINE_MS);
+	it_expect_files_equal(data_copy(10, "0009"), mine);
+	it_expect_alive(p[5]);
+}
+END_TEST
+
 /* ---- churn: a ring of 10 holding 20 files through 20 kills, quits and joins */
 
 #define CHURN_FILES	20
@@ -516,6 +576,7 @@ main(int argc, char **argv)
 		IT_TEST(test_data_replicas_1_as_before),
 		IT_TEST(test_data_full_restart),
 		IT_TEST(test_data_bad_offers_refused),
+		IT_TEST(test_data_stale_manifest_keeps_user_file),
 		IT_TEST(test_data_shared_directory_loses_nothing),
 		IT_TEST(test_data_store_keeps_owners_own_file),
 		IT_TEST(test_data_churn_soak),
