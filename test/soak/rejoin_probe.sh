@@ -34,8 +34,27 @@ start() {	# name args...
 }
 ids=()
 for i in $(seq 0 23); do ids+=($((2 * i + 1))); done
-for i in "${!ids[@]}"; do
-	start "${ids[i]}" init "${ids[i]}" "${ids[(i + 1) % 24]}" "${ids[(i + 2) % 24]}" 0.2
+# Start the ring; if a port of this base is held by another test (the soak holds whole ranges),
+# every peer is stopped and the ring is started again on another base (up to 5 bases).
+for try in 1 2 3 4 5; do
+	pids=()
+	for i in "${!ids[@]}"; do
+		start "${ids[i]}" init "${ids[i]}" "${ids[(i + 1) % 24]}" "${ids[(i + 2) % 24]}" 0.2
+	done
+	clash=0
+	for _ in $(seq 1 10); do	# up to 1 s for a bind failure to show
+		sleep 0.1
+		if grep -qs "Address already in use" "$dir"/*.err; then
+			clash=1
+			break
+		fi
+	done
+	((clash)) || break
+	kill -9 "${pids[@]}" 2>/dev/null
+	rm -f "$dir"/*.err "$dir"/*.out
+	echo "base port $base: a port is in use (try $try); another base"
+	base=$(( 12000 + RANDOM % 18000 ))
+	((try < 5)) || { echo "FAIL: no free base port in 5 tries"; exit 1; }
 done
 five=${pids[2]}
 for n in $(seq 1 "$attempts"); do
