@@ -79,6 +79,20 @@ count_prefix(const char *path, const char *prefix)
 	return n;
 }
 
+static const char *summary_file;	/* the file whose summary lines summaries_seen awaits */
+
+/* Both ends' summary lines for summary_file (p[0] requester, p[1] owner; printed on stderr
+ * right after the console lines, so they are awaited, not assumed). */
+static bool
+summaries_seen(void *arg)
+{
+	struct it_peer **p = arg;
+
+	return it_contains(p[0], IT_ERR, it_s("received %s from peer 3: ", summary_file)) &&
+	    it_contains(p[1], IT_ERR, it_s("sent %s to peer 1: ", summary_file)) &&
+	    it_contains(p[1], IT_ERR, " ms");
+}
+
 /*
  * In the ring 1 3 4 (mss 400, drop 0.2, window 8, auto timeout), peer 1 requests f (owned
  * by 3) of size bytes: the classic lines at both ends, a byte-identical copy, a log line for
@@ -118,10 +132,9 @@ copy_lossy(const char *f, size_t size)
 	IT_ASSERT(count_prefix(path_in(3, "responding_log.txt"), "rcv ") ==
 	    count_prefix(path_in(1, "requesting_log.txt"), "snd ") || segs > 1,
 	    "the one segment's ACKs, logged at both ends");
-	IT_ASSERT(it_contains(p[0], IT_ERR, it_s("received %s from peer 3: ", f)),
-	    "the requester's summary line");
-	IT_ASSERT(it_contains(p[1], IT_ERR, it_s("sent %s to peer 1: ", f)) &&
-	    it_contains(p[1], IT_ERR, " ms"), "the owner's summary line, with the RTO");
+	summary_file = f;
+	it_wait_until(summaries_seen, p, IT_DEADLINE_MS,
+	    "the summary lines: the requester's, and the owner's with the RTO");
 }
 
 START_TEST(test_xfer_lossy_size_0)
