@@ -41,42 +41,6 @@ c_not_here(const char *f)
 #define C_SENT		"The file is sent."
 #define C_RECEIVED	"The file is received."
 
-static const char *
-c_here(const char *f)
-{
-	return it_s("File %s is here.", f);
-}
-
-static const char *
-c_rsp_sent(int r)
-{
-	return it_s("A response message, destined for peer %d, has been sent.", r);
-}
-
-static const char *
-c_rsp_rcvd(int o, const char *f)
-{
-	return it_s("Received a response message from peer %d, which has the file %s.", o, f);
-}
-
-/* A copy that outlives it_s's ring of buffers. */
-static char *
-keep(const char *s)
-{
-	static char	buf[64][256];
-	static unsigned	next;
-	char		*b = buf[next++ % 64];
-
-	snprintf(b, sizeof buf[0], "%s", s);
-	return b;
-}
-
-static const char *
-path_in(int id, const char *name)
-{
-	return keep(it_s("%s/%s", it_peer_dir(id), name));
-}
-
 /* ---- requester-side checks */
 
 struct growing {
@@ -159,23 +123,23 @@ fetch_small_ring(const char *f, size_t size, bool tcp)
 	g.req = p[0];
 	g.line = C_RECEIVED;
 	g.mark = 0;
-	g.final = path_in(1, got);
+	g.final = it_path_in(1, got);
 	g.size = (off_t)size;
 	it_wait_until(received_whole, &g, size > MIB ? BIG_MS : IT_DEADLINE_MS,
 	    it_s("peer 1 prints '%s' for %s (%zu bytes)", C_RECEIVED, f, size));
 	it_wait_line(p[1], IT_OUT, 0, 1, C_SENT, IT_DEADLINE_MS);
-	it_wait_file_equal(path_in(1, got), want, IT_DEADLINE_MS);
-	it_expect_exactly(p[0], IT_OUT, 0, c_req_sent(f), c_rsp_rcvd(3, f), C_START_RECV,
+	it_wait_file_equal(it_path_in(1, got), want, IT_DEADLINE_MS);
+	it_expect_exactly(p[0], IT_OUT, 0, c_req_sent(f), it_rsp_rcvd_line(3, f), C_START_RECV,
 	    C_RECEIVED, NULL);
-	it_expect_exactly(p[1], IT_OUT, 0, c_here(f), c_rsp_sent(1), C_START_SEND, C_SENT, NULL);
+	it_expect_exactly(p[1], IT_OUT, 0, it_here_line(f), it_rsp_sent_line(1), C_START_SEND, C_SENT, NULL);
 	it_expect_empty(p[2], IT_OUT, 0);
 	if (tcp) {
 		expect_dir_holds(1, got, NULL);
 	} else {
 		expect_dir_holds(1, got, "requesting_log.txt", NULL);
-		IT_ASSERT(it_expect_file_lines_match(path_in(1, "requesting_log.txt"),
+		IT_ASSERT(it_expect_file_lines_match(it_path_in(1, "requesting_log.txt"),
 		    LOG_LINE_ERE) > 0, "requesting_log.txt has lines");
-		IT_ASSERT(it_expect_file_lines_match(path_in(3, "responding_log.txt"),
+		IT_ASSERT(it_expect_file_lines_match(it_path_in(3, "responding_log.txt"),
 		    LOG_LINE_ERE) > 0, "responding_log.txt has lines");
 	}
 }
@@ -245,22 +209,22 @@ START_TEST(test_files_classic_demo)
 	it_send(p[4], "request 2012");
 	it_wait_line(p[4], IT_OUT, 0, 1, C_RECEIVED, 20000);
 	it_wait_line(p[0], IT_OUT, 0, 1, C_SENT, IT_DEADLINE_MS);
-	it_wait_file_equal(path_in(8, "received_2012.pdf"), want, IT_DEADLINE_MS);
+	it_wait_file_equal(it_path_in(8, "received_2012.pdf"), want, IT_DEADLINE_MS);
 
-	it_expect_exactly(p[4], IT_OUT, 0, c_req_sent("2012"), c_rsp_rcvd(1, "2012"),
+	it_expect_exactly(p[4], IT_OUT, 0, c_req_sent("2012"), it_rsp_rcvd_line(1, "2012"),
 	    C_START_RECV, C_RECEIVED, NULL);
 	for (size_t i = 5; i < NCLASSIC; i++)
 		it_expect_exactly(p[i], IT_OUT, 0, c_not_here("2012"), C_FORWARDED, NULL);
-	it_expect_exactly(p[0], IT_OUT, 0, c_here("2012"), c_rsp_sent(8), C_START_SEND, C_SENT,
+	it_expect_exactly(p[0], IT_OUT, 0, it_here_line("2012"), it_rsp_sent_line(8), C_START_SEND, C_SENT,
 	    NULL);
 	for (size_t i = 1; i <= 3; i++)
 		it_expect_empty(p[i], IT_OUT, 0);
 
-	n = it_expect_file_lines_match(path_in(8, "requesting_log.txt"), LOG_LINE_ERE);
+	n = it_expect_file_lines_match(it_path_in(8, "requesting_log.txt"), LOG_LINE_ERE);
 	IT_ASSERT(n >= 2 * 128, "requesting_log.txt: %zu lines for 128 segments", n);
-	n = it_expect_file_lines_match(path_in(1, "responding_log.txt"), LOG_LINE_ERE);
+	n = it_expect_file_lines_match(it_path_in(1, "responding_log.txt"), LOG_LINE_ERE);
 	IT_ASSERT(n >= 2 * 128, "responding_log.txt: %zu lines for 128 segments", n);
-	f = fopen(path_in(1, "responding_log.txt"), "r");
+	f = fopen(it_path_in(1, "responding_log.txt"), "r");
 	IT_ASSERT(f != NULL, "open responding_log.txt");
 	while (fgets(line, sizeof line, f) != NULL) {
 		drops += strncmp(line, "drop ", 5) == 0;
@@ -286,7 +250,7 @@ START_TEST(test_files_p2p_request)
 	it_send(p[0], "request 4103");
 	it_wait_line(p[0], IT_OUT, 0, 1, "File 4103 received", IT_DEADLINE_MS);
 	it_wait_line(p[3], IT_OUT, 0, 1, "The file has been sent", IT_DEADLINE_MS);
-	it_wait_file_equal(path_in(2, "received_4103.pdf"), want, IT_DEADLINE_MS);
+	it_wait_file_equal(it_path_in(2, "received_4103.pdf"), want, IT_DEADLINE_MS);
 	it_expect_exactly(p[0], IT_OUT, 0, "File request for 4103 has been sent to my successor",
 	    "Peer 8 had File 4103", "Receiving File 4103 from Peer 8", "File 4103 received",
 	    NULL);
@@ -314,7 +278,7 @@ START_TEST(test_files_p2p_store_then_request)
 	it_ring(p, p2p_ids, NP2P, IT_P2P, "0.2 --quiet-pings");
 	it_send(p[3], "store 2067");
 	it_wait_line(p[6], IT_OUT, 0, 1, "Store 2067 request accepted", IT_DEADLINE_MS);
-	it_wait_file_equal(path_in(19, "2067.pdf"), want, IT_DEADLINE_MS);
+	it_wait_file_equal(it_path_in(19, "2067.pdf"), want, IT_DEADLINE_MS);
 	it_expect_exactly(p[3], IT_OUT, 0, "Store 2067 request forwarded to my successor", NULL);
 	it_expect_exactly(p[4], IT_OUT, 0, "Store 2067 request forwarded to my successor", NULL);
 	it_expect_exactly(p[5], IT_OUT, 0, "Store 2067 request forwarded to my successor", NULL);
@@ -325,7 +289,7 @@ START_TEST(test_files_p2p_store_then_request)
 	m4 = it_mark(p[1], IT_OUT);
 	it_send(p[1], "request 2067");
 	it_wait_line(p[1], IT_OUT, m4, 1, "File 2067 received", IT_DEADLINE_MS);
-	it_wait_file_equal(path_in(4, "received_2067.pdf"), want, IT_DEADLINE_MS);
+	it_wait_file_equal(it_path_in(4, "received_2067.pdf"), want, IT_DEADLINE_MS);
 	it_expect_exactly(p[1], IT_OUT, m4, "File request for 2067 has been sent to my successor",
 	    "Peer 19 had File 2067", "Receiving File 2067 from Peer 19", "File 2067 received",
 	    NULL);
@@ -344,7 +308,7 @@ START_TEST(test_files_missing_p2p)
 	    IT_DEADLINE_MS);
 	it_expect_exactly(p[1], IT_OUT, 0, "File request for 1234 has been sent to my successor",
 	    "File 1234 is not available in the network", NULL);
-	IT_ASSERT(!it_file_exists(path_in(4, "received_1234.pdf")), "no copy of a missing file");
+	IT_ASSERT(!it_file_exists(it_path_in(4, "received_1234.pdf")), "no copy of a missing file");
 	for (size_t i = 0; i < NP2P; i++)
 		it_expect_alive(p[i]);
 }
@@ -362,7 +326,7 @@ START_TEST(test_files_missing_classic)
 	    IT_DEADLINE_MS);
 	it_expect_exactly(p[2], IT_OUT, 0, c_req_sent("1234"),
 	    "File 1234 is not available in the network.", NULL);
-	IT_ASSERT(!it_file_exists(path_in(4, "received_1234.pdf")), "no copy of a missing file");
+	IT_ASSERT(!it_file_exists(it_path_in(4, "received_1234.pdf")), "no copy of a missing file");
 }
 END_TEST
 
@@ -387,11 +351,11 @@ START_TEST(test_files_three_at_once_udp)
 		int id = classic_ids[req[i]];
 
 		it_wait_line(p[req[i]], IT_OUT, 0, 1, C_RECEIVED, 20000);
-		it_wait_file_equal(path_in(id, it_s("received_%s.pdf", files[i])), want[i],
+		it_wait_file_equal(it_path_in(id, it_s("received_%s.pdf", files[i])), want[i],
 		    IT_DEADLINE_MS);
-		it_wait_seq(p[req[i]], IT_OUT, 0, IT_DEADLINE_MS, c_rsp_rcvd(1, files[i]),
+		it_wait_seq(p[req[i]], IT_OUT, 0, IT_DEADLINE_MS, it_rsp_rcvd_line(1, files[i]),
 		    C_START_RECV, NULL);
-		it_wait_seq(p[0], IT_OUT, 0, IT_DEADLINE_MS, c_here(files[i]), c_rsp_sent(id),
+		it_wait_seq(p[0], IT_OUT, 0, IT_DEADLINE_MS, it_here_line(files[i]), it_rsp_sent_line(id),
 		    C_START_SEND, NULL);
 	}
 	it_wait_line(p[0], IT_OUT, 0, 3, C_SENT, IT_DEADLINE_MS);
@@ -415,12 +379,12 @@ START_TEST(test_files_three_at_once_tcp)
 		int id = p2p_ids[req[i]];
 
 		it_wait_line(p[req[i]], IT_OUT, 0, 1, "File 4103 received", 20000);
-		it_wait_file_equal(path_in(id, "received_4103.pdf"), want, IT_DEADLINE_MS);
+		it_wait_file_equal(it_path_in(id, "received_4103.pdf"), want, IT_DEADLINE_MS);
 		it_wait_line(p[3], IT_OUT, 0, 1, it_s("Sending file 4103 to Peer %d", id),
 		    IT_DEADLINE_MS);
 	}
 	it_wait_line(p[3], IT_OUT, 0, 3, "The file has been sent", IT_DEADLINE_MS);
-	it_wait_file_equal(path_in(19, "2067.pdf"), want2, IT_DEADLINE_MS);
+	it_wait_file_equal(it_path_in(19, "2067.pdf"), want2, IT_DEADLINE_MS);
 }
 END_TEST
 
@@ -442,7 +406,7 @@ START_TEST(test_files_store_absent_file)
 	it_free_lines(lines);
 	for (size_t i = 0; i < NSMALL; i++)
 		it_expect_empty(p[i], IT_OUT, 0);
-	IT_ASSERT(!it_file_exists(path_in(4, "9999.pdf")), "nothing stored");
+	IT_ASSERT(!it_file_exists(it_path_in(4, "9999.pdf")), "nothing stored");
 }
 END_TEST
 
@@ -456,7 +420,7 @@ START_TEST(test_files_request_own_key)
 	IT_ASSERT(it_owner(small_ids, NSMALL, 771 % 256) == 3, "0771 (key 3) is owned by 3");
 	it_ring(p, small_ids, NSMALL, IT_CLASSIC, "400 0 --ping-interval 0.2 --quiet-pings");
 	it_send(p[1], "request 0771");
-	it_wait_file_equal(path_in(3, "received_0771.pdf"), want, IT_DEADLINE_MS);
+	it_wait_file_equal(it_path_in(3, "received_0771.pdf"), want, IT_DEADLINE_MS);
 	it_expect_empty(p[0], IT_OUT, 0);
 	it_expect_empty(p[2], IT_OUT, 0);
 }

@@ -28,42 +28,6 @@ c_req_sent(const char *f)
 	return it_s("File request message for %s has been sent to my successor.", f);
 }
 
-static const char *
-c_here(const char *f)
-{
-	return it_s("File %s is here.", f);
-}
-
-static const char *
-c_rsp_sent(int r)
-{
-	return it_s("A response message, destined for peer %d, has been sent.", r);
-}
-
-static const char *
-c_rsp_rcvd(int o, const char *f)
-{
-	return it_s("Received a response message from peer %d, which has the file %s.", o, f);
-}
-
-/* A copy that outlives it_s's ring of buffers. */
-static char *
-keep(const char *s)
-{
-	static char	buf[32][512];
-	static unsigned	next;
-	char		*b = buf[next++ % 32];
-
-	snprintf(b, sizeof buf[0], "%s", s);
-	return b;
-}
-
-static const char *
-path_in(int id, const char *name)
-{
-	return keep(it_s("%s/%s", it_peer_dir(id), name));
-}
-
 /* Lines of a log file that start with prefix. */
 static size_t
 count_prefix(const char *path, const char *prefix)
@@ -114,23 +78,23 @@ copy_lossy(const char *f, size_t size)
 	it_send(p[0], "request %s", f);
 	it_wait_line(p[0], IT_OUT, 0, 1, C_RECEIVED, size > MIB ? BIG_MS : IT_DEADLINE_MS);
 	it_wait_line(p[1], IT_OUT, 0, 1, C_SENT, IT_DEADLINE_MS);
-	it_wait_file_equal(path_in(1, got), want, IT_DEADLINE_MS);
-	it_expect_exactly(p[0], IT_OUT, 0, c_req_sent(f), c_rsp_rcvd(3, f), C_START_RECV,
+	it_wait_file_equal(it_path_in(1, got), want, IT_DEADLINE_MS);
+	it_expect_exactly(p[0], IT_OUT, 0, c_req_sent(f), it_rsp_rcvd_line(3, f), C_START_RECV,
 	    C_RECEIVED, NULL);
-	it_expect_exactly(p[1], IT_OUT, 0, c_here(f), c_rsp_sent(1), C_START_SEND, C_SENT, NULL);
+	it_expect_exactly(p[1], IT_OUT, 0, it_here_line(f), it_rsp_sent_line(1), C_START_SEND, C_SENT, NULL);
 	it_expect_empty(p[2], IT_OUT, 0);
 	/* Segments read together are acknowledged once: ACK lines may be fewer than segments. */
-	IT_ASSERT(it_expect_file_lines_match(path_in(1, "requesting_log.txt"), LOG_LINE_ERE) >
+	IT_ASSERT(it_expect_file_lines_match(it_path_in(1, "requesting_log.txt"), LOG_LINE_ERE) >
 	    segs, "requesting_log.txt: a rcv line per segment and ACKs");
-	IT_ASSERT(it_expect_file_lines_match(path_in(3, "responding_log.txt"), LOG_LINE_ERE) >
+	IT_ASSERT(it_expect_file_lines_match(it_path_in(3, "responding_log.txt"), LOG_LINE_ERE) >
 	    segs, "responding_log.txt: a snd line per segment and ACKs");
-	IT_ASSERT(count_prefix(path_in(1, "requesting_log.txt"), "rcv ") >= segs,
+	IT_ASSERT(count_prefix(it_path_in(1, "requesting_log.txt"), "rcv ") >= segs,
 	    "every segment logged as received");
-	IT_ASSERT(count_prefix(path_in(3, "responding_log.txt"), "snd ") +
-	    count_prefix(path_in(3, "responding_log.txt"), "drop ") >= segs,
+	IT_ASSERT(count_prefix(it_path_in(3, "responding_log.txt"), "snd ") +
+	    count_prefix(it_path_in(3, "responding_log.txt"), "drop ") >= segs,
 	    "every segment logged as sent or dropped");
-	IT_ASSERT(count_prefix(path_in(3, "responding_log.txt"), "rcv ") ==
-	    count_prefix(path_in(1, "requesting_log.txt"), "snd ") || segs > 1,
+	IT_ASSERT(count_prefix(it_path_in(3, "responding_log.txt"), "rcv ") ==
+	    count_prefix(it_path_in(1, "requesting_log.txt"), "snd ") || segs > 1,
 	    "the one segment's ACKs, logged at both ends");
 	summary_file = f;
 	it_wait_until(summaries_seen, p, IT_DEADLINE_MS,
@@ -192,8 +156,8 @@ START_TEST(test_xfer_window_1_is_stop_and_wait)
 	    "--ping-interval 0.2 --quiet-pings --seed 5");
 	it_send(p[0], "request 0003");
 	it_wait_line(p[0], IT_OUT, 0, 1, C_RECEIVED, 20000);
-	it_wait_file_equal(path_in(1, "received_0003.pdf"), want, IT_DEADLINE_MS);
-	f = fopen(path_in(3, "responding_log.txt"), "r");
+	it_wait_file_equal(it_path_in(1, "received_0003.pdf"), want, IT_DEADLINE_MS);
+	f = fopen(it_path_in(3, "responding_log.txt"), "r");
 	IT_ASSERT(f != NULL, "open responding_log.txt");
 	while (fgets(line, sizeof line, f) != NULL) {
 		IT_ASSERT(sscanf(line, "%7s %lu.%lu %lu %lu %lu", ev, &t1, &t2, &seq, &t3, &t3) == 6,
@@ -212,7 +176,7 @@ START_TEST(test_xfer_window_1_is_stop_and_wait)
 	}
 	fclose(f);
 	IT_ASSERT(segs == 100, "100 segments of 400 bytes, saw %zu", segs);
-	IT_ASSERT(count_prefix(path_in(3, "responding_log.txt"), "RTX ") > 0,
+	IT_ASSERT(count_prefix(it_path_in(3, "responding_log.txt"), "RTX ") > 0,
 	    "drop 0.1 over 100 segments retransmits");
 }
 END_TEST
@@ -237,7 +201,7 @@ START_TEST(test_xfer_request_retried_after_repair)
 	it_wait_exit(p[1], IT_DEADLINE_MS);
 	it_send(p[0], "request 0005");
 	it_wait_line(p[0], IT_OUT, 0, 1, C_RECEIVED, 15000);
-	it_wait_file_equal(path_in(1, "received_0005.pdf"), want, IT_DEADLINE_MS);
+	it_wait_file_equal(it_path_in(1, "received_0005.pdf"), want, IT_DEADLINE_MS);
 	lines = it_lines(p[0], IT_ERR, 0, &n);
 	{
 		size_t retry = 0, failed = 0;

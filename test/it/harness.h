@@ -220,6 +220,13 @@ const char	*it_ping_req_line(enum it_form form, int from);
 const char	*it_ping_rsp_line(enum it_form form, int from);
 const char	*it_ping_sent_line(int s1, int s2);	/* p2p only */
 const char	*it_succ_line(enum it_form form, int which, int s);	/* after a change */
+/* Classic dialect: the owner's "File F is here." and "A response message, destined for peer
+ * R, has been sent.", the requester's "Received a response message from peer O, ...". */
+const char	*it_here_line(const char *f);
+const char	*it_rsp_sent_line(int r);
+const char	*it_rsp_rcvd_line(int o, const char *f);
+/* <dir of peer id>/name, in a ring of 64 buffers that outlives it_s's. */
+const char	*it_path_in(int id, const char *name);
 
 /* Release a port held with it_hold_port. */
 void		 it_release_port(int fd);

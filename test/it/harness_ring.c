@@ -1,4 +1,6 @@
 /* Scenario-test harness: rings of peers (start, neighbours, key owner) and the console lines tests wait for. */
+#include <stdio.h>
+
 #include "harness_int.h"
 
 #include "cdht/keys.h"
@@ -71,6 +73,39 @@ it_succ_line(enum it_form form, int which, int s)
 
 	return form == IT_CLASSIC ? it_s("My %s successor is now peer %d.", nth, s) :
 	    it_s("My new %s successor is Peer %d", nth, s);
+}
+
+/* The owner's "here" line (classic). */
+const char *
+it_here_line(const char *f)
+{
+	return it_s("File %s is here.", f);
+}
+
+/* The owner's "response sent" line (classic). */
+const char *
+it_rsp_sent_line(int r)
+{
+	return it_s("A response message, destined for peer %d, has been sent.", r);
+}
+
+/* The requester's "response received" line (classic). */
+const char *
+it_rsp_rcvd_line(int o, const char *f)
+{
+	return it_s("Received a response message from peer %d, which has the file %s.", o, f);
+}
+
+/* <dir of peer id>/name, kept in a ring of 64 buffers. */
+const char *
+it_path_in(int id, const char *name)
+{
+	static char	buf[64][512];
+	static unsigned	next;
+	char		*b = buf[next++ % 64];
+
+	snprintf(b, sizeof buf[0], "%s/%s", it_peer_dir(id), name);
+	return b;
 }
 
 /* The core's own rule (keys_owner), so the tests and the program cannot disagree about it. */
