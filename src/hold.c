@@ -374,6 +374,7 @@ hold_tick(struct hold *h, uint64_t now)
 	LIST_FOREACH_SAFE(in, &h->ins, link, it)
 		if (!in->receiving && now >= in->deadline)
 			hold_in_free(in);
+	hold_progress(h, now);
 	if (now >= h->manifest_at)
 		hold_manifest_write(h, now);
 	if (h->leaving && !h->left && now >= h->progress_at + HOLD_QUIT_STALL_MS)
@@ -425,6 +426,7 @@ hold_rearm(struct hold *h)
 		if (!in->receiving)
 			ctx_earliest(&t, in->deadline);
 	ctx_earliest(&t, h->manifest_at);
+	ctx_earliest(&t, hold_progress_due(h));
 	if (h->leaving && !h->left)
 		ctx_earliest(&t, h->progress_at + HOLD_QUIT_STALL_MS);
 	if (!h->stable)
@@ -452,17 +454,19 @@ hold_snapshot(const struct hold *h, struct status_snapshot *snap, uint64_t now)
 	const struct hold_in	*in;
 
 	LIST_FOREACH(o, &h->outs, link) {
-		struct status_transfer t = { STATUS_SEND, h->leaving ||
-		    o->intent == PLACE_HOLD_OWNER ? STATUS_HANDOFF : STATUS_REPLICA_COPY, o->file,
-		    o->to, true, STATUS_NONE, o->size, o->state == HOLD_OFFERED ? STATUS_NONE :
-		    (int64_t)(now - o->started), STATUS_NONE };
+		struct status_transfer t = { STATUS_SEND, hold_out_handoff(h, o) ?
+		    STATUS_HANDOFF : STATUS_REPLICA_COPY, o->file, o->to, true,
+		    o->state == HOLD_OFFERED ? STATUS_NONE : (int64_t)hold_out_moved(o), o->size,
+		    o->state == HOLD_OFFERED ? STATUS_NONE : (int64_t)(now - o->started),
+		    STATUS_NONE };
 
 		status_add_transfer(snap, &t);
 	}
 	LIST_FOREACH(in, &h->ins, link) {
-		struct status_transfer t = { STATUS_RECEIVE, STATUS_REPLICA_COPY, in->file,
-		    in->from.id, true, STATUS_NONE, in->size, in->receiving ?
-		    (int64_t)(now - in->started) : STATUS_NONE, STATUS_NONE };
+		struct status_transfer t = { STATUS_RECEIVE, hold_in_handoff(in) ?
+		    STATUS_HANDOFF : STATUS_REPLICA_COPY, in->file, in->from.id, true,
+		    in->receiving ? (int64_t)hold_in_moved(in) : STATUS_NONE, in->size,
+		    in->receiving ? (int64_t)(now - in->started) : STATUS_NONE, STATUS_NONE };
 
 		status_add_transfer(snap, &t);
 	}

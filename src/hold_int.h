@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include "cdht/xfer.h"
 #include "files.h"
 #include "hold.h"
 
@@ -25,6 +26,10 @@ struct hold_out {
 	enum hold_out_state	 state;
 	uint64_t		 deadline;	/* OFFERED, SENT: given up then */
 	uint64_t		 started;
+	struct net_conn		*conn;		/* the bytes' connection while SENDING */
+	struct xfer_meter	 meter;		/* progress lines while SENDING */
+	uint64_t		 moved;		/* bytes sent as of the last line or snapshot */
+	bool			 said;		/* a progress line was printed: a summary follows */
 	bool			 has_final;	/* the final answer overtook our file_sent */
 	enum place_status	 final;
 };
@@ -37,9 +42,13 @@ struct hold_in {
 	struct contact		 from;
 	uint64_t		 gen, sum;
 	uint32_t		 size;
+	enum place_intent	 intent;	/* owner: a hand-off, else a replica copy */
 	bool			 receiving;
 	uint64_t		 deadline;	/* waiting: the bytes must start by then */
 	uint64_t		 started;
+	struct net_conn		*body;		/* the bytes' connection while receiving */
+	struct xfer_meter	 meter;		/* progress lines while receiving */
+	bool			 said;		/* a progress line was printed: a summary follows */
 	int			 fd;
 	char			 tmp[FILES_PATH_MAX];
 };
@@ -82,5 +91,14 @@ void		 hold_out_result(struct hold *h, struct hold_out *o, enum place_status st,
 		     uint64_t now);
 void		 hold_out_free(struct hold_out *o);
 void		 hold_in_free(struct hold_in *in);
+/* Progress lines of the copies moving, and the earliest one due (hold_io.c). */
+void		 hold_progress(struct hold *h, uint64_t now);
+uint64_t	 hold_progress_due(const struct hold *h);
+/* Bytes of a copy moved so far (hold_io.c). */
+uint64_t	 hold_out_moved(const struct hold_out *o);
+uint64_t	 hold_in_moved(const struct hold_in *in);
+/* Is a copy coming in a hand-off (else a replica copy)? */
+bool		 hold_in_handoff(const struct hold_in *in);
+bool		 hold_out_handoff(const struct hold *h, const struct hold_out *o);
 
 #endif

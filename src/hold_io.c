@@ -1,16 +1,155 @@
 /* Files held for the ring: our offers out, and copies offered to us (docs/REPLICATION.md). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include "cdht/keys.h"
 #include "hold_int.h"
 #include "log.h"
 #include "net.h"
+
+/* ---- progress */
+
+/* Bytes of a copy we send: what left the connection, or as of the last line. */
+uint64_t
+hold_out_moved(const struct hold_out *o)
+{
+	if (o->state == HOLD_SENDING && o->conn != NULL)
+		return net_conn_body_moved(o->conn);
+	return o->state == HOLD_SENT ? o->size : o->moved;
+}
+
+/* Bytes of a copy coming in: what reached the file. */
+uint64_t
+hold_in_moved(const struct hold_in *in)
+{
+	struct stat sb;
+
+	if (in->body != NULL)
+		return net_conn_body_moved(in->body);
+	/* net is done with the connection: the copy itself tells (nothing else is written). */
+	return in->fd >= 0 && fstat(in->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
+/* A copy we send hands a key over: our quit, or an offer to its new owner. */
+bool
+hold_out_handoff(const struct hold *h, const struct hold_out *o)
+{
+	return h->leaving || o->intent == PLACE_HOLD_OWNER;
+}
+
+/* A copy coming in makes us the key's owner. */
+bool
+hold_in_handoff(const struct hold_in *in)
+{
+	return in->intent == PLACE_HOLD_OWNER;
+}
+
+/* What a copy's lines say: its verb while moving and at the end, its file and its peer. */
+struct hold_label {
+	const char	*ing, *ed;	/* "handing off", "handed off" */
+	const char	*way;		/* "to", "from" */
+	int		 file, peer;
+};
+
+/*
+ * One stderr line with a copy's figures: progress while it moves, and at the end a summary,
+ * or the same figures with "failed" and how far it got.
+ */
+static void
+hold_say_figures(const struct hold_label *l, uint64_t done, uint32_t size, uint64_t start,
+    bool end, bool ok, uint64_t now)
+{
+	struct xfer_progress	p;
+	char			label[64], line[256];
+	int			len;
+
+	snprintf(label, sizeof label, "%s %04d %s peer %d%s", end && ok ? l->ed : l->ing,
+	    l->file, l->way, l->peer, end && !ok ? " failed" : "");
+	xfer_progress_figures(&p, done, size, true, start, now);
+	if (!end) {
+		xfer_progress_line(&p, label, line, sizeof line);
+	} else {
+		len = xfer_progress_summary(&p, label, -1, line, sizeof line);
+		if (!ok && len > 0 && (size_t)len < sizeof line)
+			snprintf(line + len, sizeof line - (size_t)len, ", at %" PRIu32 "%%",
+			    p.percent);
+	}
+	log_say("%s", line);
+}
+
+/* The words of a copy we send. */
+static struct hold_label
+hold_out_label(const struct hold *h, const struct hold_out *o)
+{
+	bool handoff = hold_out_handoff(h, o);
+
+	return (struct hold_label){ handoff ? "handing off" : "copying",
+	    handoff ? "handed off" : "copied", "to", o->file, o->to };
+}
+
+/* The words of a copy coming in. */
+static struct hold_label
+hold_in_label(const struct hold_in *in)
+{
+	bool handoff = hold_in_handoff(in);
+
+	return (struct hold_label){ handoff ? "taking over" : "copying",
+	    handoff ? "took over" : "copied", "from", in->file, in->from.id };
+}
+
+/*
+ * Progress lines of the copies moving, 2 s in and then once a second. Copies are many and
+ * small (a batch has its own summary line): only one that printed a progress line gets a
+ * summary of its own.
+ */
+void
+hold_progress(struct hold *h, uint64_t now)
+{
+	struct hold_out	*o;
+	struct hold_in	*in;
+
+	LIST_FOREACH(o, &h->outs, link)
+		if (o->state == HOLD_SENDING && xfer_meter_due(&o->meter, now)) {
+			struct hold_label l = hold_out_label(h, o);
+
+			o->moved = hold_out_moved(o);
+			o->said = true;
+			hold_say_figures(&l, o->moved, o->size, o->meter.start, false, false, now);
+		}
+	LIST_FOREACH(in, &h->ins, link)
+		if (in->receiving && xfer_meter_due(&in->meter, now)) {
+			struct hold_label l = hold_in_label(in);
+
+			in->said = true;
+			hold_say_figures(&l, hold_in_moved(in), in->size, in->meter.start, false,
+			    false, now);
+		}
+}
+
+/* The earliest progress line due. */
+uint64_t
+hold_progress_due(const struct hold *h)
+{
+	const struct hold_out	*o;
+	const struct hold_in	*in;
+	uint64_t		 t = UINT64_MAX;
+
+	LIST_FOREACH(o, &h->outs, link)
+		if (o->state == HOLD_SENDING)
+			ctx_earliest(&t, o->meter.due);
+	LIST_FOREACH(in, &h->ins, link)
+		if (in->receiving)
+			ctx_earliest(&t, in->meter.due);
+	return t;
+}
 
 /* ---- offers out */
 
@@ -123,6 +262,8 @@ hold_out_stream(struct hold *h, struct hold_out *o, const struct contact *to, ui
 		hold_out_result(h, o, PLACE_ST_FAILED, now);
 		return;
 	}
+	o->conn = c;
+	xfer_meter_init(&o->meter, now);
 	/* From here net reports the end exactly once, through hold_sent. */
 	if (net_conn_send_file(c, NULL, fd, o->size, o) != 0)
 		hold_out_result(h, o, PLACE_ST_FAILED, now);
@@ -161,6 +302,13 @@ hold_on_answer(struct hold *h, const struct wire_msg *m, uint64_t now)
 void
 hold_sent(struct hold *h, struct hold_out *o, bool ok, uint64_t now)
 {
+	o->conn = NULL;		/* net is done with it */
+	if (o->said) {
+		struct hold_label l = hold_out_label(h, o);
+
+		hold_say_figures(&l, ok ? o->size : o->moved, o->size, o->meter.start, true, ok,
+		    now);
+	}
 	if (!ok) {
 		hold_out_result(h, o, PLACE_ST_FAILED, now);
 	} else {
@@ -313,6 +461,7 @@ hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
 		in->gen = o.gen;
 		in->size = o.size;
 		in->sum = o.sum;
+		in->intent = o.intent;
 		in->fd = -1;
 		in->deadline = now + HOLD_WAIT_MS;
 		LIST_INSERT_HEAD(&h->ins, in, link);
@@ -363,6 +512,8 @@ hold_on_data(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint6
 	}
 	in->receiving = true;
 	in->started = now;
+	in->body = c;
+	xfer_meter_init(&in->meter, now);
 	if (in->size == 0)
 		hold_received(h, in, true, now);
 	else
@@ -422,6 +573,13 @@ hold_received(struct hold *h, struct hold_in *in, bool ok, uint64_t now)
 {
 	enum place_status st;
 
+	in->body = NULL;	/* net is done with it */
+	if (in->said) {
+		struct hold_label l = hold_in_label(in);
+
+		hold_say_figures(&l, ok ? in->size : hold_in_moved(in), in->size,
+		    in->meter.start, true, ok, now);
+	}
 	if (ok) {
 		st = hold_commit(h, in);
 		hold_answer(h, &in->from, in->file, in->gen, st);

@@ -1,11 +1,16 @@
 /* Stores: offers typed here waiting for their owner, and intakes of stores we own. */
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+
+#include <inttypes.h>
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cdht/ring.h"
+#include "cdht/xfer.h"
 #include "files.h"
 #include "hold.h"
 #include "log.h"
@@ -34,6 +39,8 @@ struct store_intake {
 	bool			 receiving;
 	uint32_t		 size;
 	uint64_t		 started;
+	struct net_conn		*body;		/* the bytes' connection while receiving */
+	struct xfer_meter	 meter;		/* progress lines while receiving */
 	int			 fd;
 	char			 tmp[FILES_PATH_MAX];
 };
@@ -51,8 +58,45 @@ store_rearm(struct store *st)
 		ctx_earliest(&st->next, o->retry_at);
 	}
 	LIST_FOREACH(in, &st->intakes, link)
-		if (!in->receiving)
-			ctx_earliest(&st->next, in->deadline);
+		ctx_earliest(&st->next, in->receiving ? in->meter.due : in->deadline);
+}
+
+/* Bytes of an intake's body written so far. */
+static uint64_t
+store_moved(const struct store_intake *in)
+{
+	struct stat sb;
+
+	if (in->body != NULL)
+		return net_conn_body_moved(in->body);
+	/* net is done with the connection: the copy itself tells (nothing else is written). */
+	return in->fd >= 0 && fstat(in->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
+/*
+ * One stderr line with an intake's figures: progress while the bytes come ("taking"), and
+ * at the end a summary ("took"), or the same figures with "failed" and how far it got.
+ */
+static void
+store_say_figures(const struct store_intake *in, bool end, bool ok, uint64_t now)
+{
+	struct xfer_progress	p;
+	char			label[64], line[256];
+	int			len;
+
+	snprintf(label, sizeof label, "%s %04d from peer %u%s", end && ok ? "took" : "taking",
+	    in->file, in->origin, end && !ok ? " failed" : "");
+	xfer_progress_figures(&p, end && ok ? in->size : store_moved(in), in->size, true,
+	    in->meter.start, now);
+	if (!end) {
+		xfer_progress_line(&p, label, line, sizeof line);
+	} else {
+		len = xfer_progress_summary(&p, label, -1, line, sizeof line);
+		if (!ok && len > 0 && (size_t)len < sizeof line)
+			snprintf(line + len, sizeof line - (size_t)len, ", at %" PRIu32 "%%",
+			    p.percent);
+	}
+	log_say("%s", line);
 }
 
 /* Nothing in flight. */
@@ -302,6 +346,8 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 		in->receiving = true;
 		in->size = m->u.store_data.size;
 		in->started = now;
+		in->body = c;
+		xfer_meter_init(&in->meter, now);
 		net_conn_expect_body(c, in->fd, in->size, in);
 	}
 	store_rearm(st);
@@ -311,10 +357,10 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 void
 store_intake_done(struct store *st, struct store_intake *in, bool ok, uint64_t now)
 {
+	in->body = NULL;	/* net is done with it */
+	store_say_figures(in, true, ok, now);
 	if (ok)
 		store_commit(st, in, now);
-	else
-		log_warn("receiving the stored %04d failed", in->file);
 	store_intake_free(st, in);
 	store_rearm(st);
 }
@@ -354,7 +400,9 @@ store_tick(struct store *st, uint64_t now)
 			store_resend(st, o, now);
 		}
 	LIST_FOREACH_SAFE(in, &st->intakes, link, it)
-		if (!in->receiving && now >= in->deadline) {
+		if (in->receiving && xfer_meter_due(&in->meter, now)) {
+			store_say_figures(in, false, false, now);
+		} else if (!in->receiving && now >= in->deadline) {
 			log_warn("store %04d: peer %u never sent the data", in->file, in->origin);
 			store_intake_free(st, in);
 		}
@@ -393,7 +441,8 @@ store_snapshot(const struct store *st, struct status_snapshot *snap, uint64_t no
 	snap->nfiles = n;
 	LIST_FOREACH(in, &st->intakes, link) {
 		struct status_transfer t = { STATUS_RECEIVE, STATUS_STORE, in->file, in->origin,
-		    true, STATUS_NONE, in->receiving ? (int64_t)in->size : STATUS_NONE,
+		    true, in->receiving ? (int64_t)store_moved(in) : STATUS_NONE,
+		    in->receiving ? (int64_t)in->size : STATUS_NONE,
 		    in->receiving ? (int64_t)(now - in->started) : STATUS_NONE, STATUS_NONE };
 
 		status_add_transfer(snap, &t);
