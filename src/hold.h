@@ -80,6 +80,13 @@ struct hold {
 	uint64_t			 next;		/* earliest deadline; UINT64_MAX: none */
 };
 
+/* What a transfer's stderr lines say: its verb while moving and at its end, file and peer. */
+struct hold_label {
+	const char	*ing, *ed;	/* "handing off", "handed off" */
+	const char	*way;		/* "to", "from" */
+	int		 file, peer;
+};
+
 /* Read the manifest (if replicas > 1) and write it back at once (if we hold anything). */
 void	 hold_init(struct hold *h, struct ctx *x, const struct ring *ring, uint64_t now);
 void	 hold_free(struct hold *h);
@@ -108,6 +115,14 @@ void	 hold_received(struct hold *h, struct hold_in *in, bool ok, uint64_t now);
 void	 hold_tick(struct hold *h, uint64_t now);
 /* Our role for file as the last plan saw it; false unless we hold a ring copy of it. */
 bool	 hold_role(const struct hold *h, int file, enum place_role *role);
+/*
+ * One stderr line of a transfer's figures (done of size bytes since start): progress while
+ * it moves ("copying 0007 to peer 8: 1.2 MiB of 3.0 MiB (40%), ..."), and at its end the
+ * summary ("copied 0007 to peer 8: 3.0 MiB in 2.1 s (1.4 MiB/s)"), or if !ok the same figures
+ * as "copying 0007 to peer 8 failed: ..., at 40%". Stores' intakes speak the same way.
+ */
+void	 hold_say_figures(const struct hold_label *l, uint64_t done, uint32_t size,
+	    uint64_t start, bool end, bool ok, uint64_t now);
 /* Our hand-off and replica copies, appended to the snapshot as transfers. */
 void	 hold_snapshot(const struct hold *h, struct status_snapshot *snap, uint64_t now);
 

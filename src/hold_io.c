@@ -52,18 +52,11 @@ hold_in_handoff(const struct hold_in *in)
 	return in->intent == PLACE_HOLD_OWNER;
 }
 
-/* What a copy's lines say: its verb while moving and at the end, its file and its peer. */
-struct hold_label {
-	const char	*ing, *ed;	/* "handing off", "handed off" */
-	const char	*way;		/* "to", "from" */
-	int		 file, peer;
-};
-
 /*
- * One stderr line with a copy's figures: progress while it moves, and at the end a summary,
- * or the same figures with "failed" and how far it got.
+ * One stderr line with a transfer's figures (a copy, or a store's intake): progress while it
+ * moves, and at the end a summary, or the same figures with "failed" and how far it got.
  */
-static void
+void
 hold_say_figures(const struct hold_label *l, uint64_t done, uint32_t size, uint64_t start,
     bool end, bool ok, uint64_t now)
 {

@@ -2,9 +2,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include <inttypes.h>
-#include <stdio.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,30 +70,14 @@ store_moved(const struct store_intake *in)
 	return in->fd >= 0 && fstat(in->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
 }
 
-/*
- * One stderr line with an intake's figures: progress while the bytes come ("taking"), and
- * at the end a summary ("took"), or the same figures with "failed" and how far it got.
- */
+/* One stderr line with an intake's figures: "taking" while the bytes come, "took" at the end. */
 static void
 store_say_figures(const struct store_intake *in, bool end, bool ok, uint64_t now)
 {
-	struct xfer_progress	p;
-	char			label[64], line[256];
-	int			len;
+	const struct hold_label l = { "taking", "took", "from", in->file, in->origin };
 
-	snprintf(label, sizeof label, "%s %04d from peer %u%s", end && ok ? "took" : "taking",
-	    in->file, in->origin, end && !ok ? " failed" : "");
-	xfer_progress_figures(&p, end && ok ? in->size : store_moved(in), in->size, true,
-	    in->meter.start, now);
-	if (!end) {
-		xfer_progress_line(&p, label, line, sizeof line);
-	} else {
-		len = xfer_progress_summary(&p, label, -1, line, sizeof line);
-		if (!ok && len > 0 && (size_t)len < sizeof line)
-			snprintf(line + len, sizeof line - (size_t)len, ", at %" PRIu32 "%%",
-			    p.percent);
-	}
-	log_say("%s", line);
+	hold_say_figures(&l, end && ok ? in->size : store_moved(in), in->size, in->meter.start,
+	    end, ok, now);
 }
 
 /* Nothing in flight. */

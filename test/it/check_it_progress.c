@@ -321,7 +321,7 @@ START_TEST(test_progress_handoff_intake)
 	m.u.hold.sum = place_sum(body, SIZE);
 	lfd = data_puppet_listen(it_base() + PUPPET);
 	data_puppet_send(3, it_base() + PUPPET, 4, &m, NULL, 0);
-	close(puppet_accept(lfd, &a));
+	data_puppet_read(lfd, &a, IT_DEADLINE_MS);
 	IT_ASSERT(a.type == WIRE_HOLD_ANSWER && a.u.hold_answer.status == PLACE_ST_WANT,
 	    "4 wants 0004 (%u)", a.u.hold_answer.status);
 	m.type = WIRE_HOLD_DATA;
@@ -335,7 +335,7 @@ START_TEST(test_progress_handoff_intake)
 	puppet_write(fd, body + HALF, SIZE - HALF);
 	data_wait_err(p[2], "cdht: took over 0004 from peer 3: 64.0 KiB in ", IT_DEADLINE_MS);
 	close(fd);
-	close(puppet_accept(lfd, &a));
+	data_puppet_read(lfd, &a, IT_DEADLINE_MS);
 	close(lfd);
 	IT_ASSERT(a.type == WIRE_HOLD_ANSWER && a.u.hold_answer.status == PLACE_ST_HAVE,
 	    "4 has 0004 now (%u)", a.u.hold_answer.status);
