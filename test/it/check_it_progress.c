@@ -95,9 +95,12 @@ puppet_connect(int to)
 	return fd;
 }
 
-/* Accept one connection on lfd and decode its first frame into m; the connection, open. */
+/*
+ * Accept one connection on lfd and decode its first frame into m; the connection, open.
+ * *extra: bytes read past the frame (the start of a body), if extra is not NULL.
+ */
 static int
-puppet_accept(int lfd, struct wire_msg *m)
+puppet_accept(int lfd, struct wire_msg *m, size_t *extra)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	struct pollfd	 pfd = { lfd, POLLIN, 0 };
@@ -122,6 +125,8 @@ puppet_accept(int lfd, struct wire_msg *m)
 	}
 	if (flen == 0 || got < flen || wire_decode(buf, flen, m, &why) != 0)
 		it_fail("puppet: no whole frame (%s)", why != NULL ? why : "short");
+	if (extra != NULL)
+		*extra = got - flen;
 	return fd;
 }
 
@@ -240,7 +245,7 @@ store_half(void)
 	int		lfd = data_puppet_listen(it_base() + PUPPET), fd;
 
 	store_req();
-	fd = puppet_accept(lfd, &a);
+	fd = puppet_accept(lfd, &a, NULL);
 	close(lfd);
 	IT_ASSERT(a.type == WIRE_FILE_RSP && a.u.file_rsp.id == 77 &&
 	    a.u.file_rsp.status == WIRE_STATUS_HAVE, "peer 4 accepts the store");
@@ -346,6 +351,144 @@ START_TEST(test_progress_handoff_intake)
 }
 END_TEST
 
+/* ---- the sending end of a copy: the puppet is peer 3 of the ring 1 3 4 and reads slowly */
+
+#define BIG		(16 * 1024 * 1024)	/* bytes: far more than the socket buffers hold */
+
+/* A datagram socket of the puppet's own at base + port. */
+static int
+puppet_udp(int port)
+{
+	struct sockaddr_in	sa;
+	int			fd;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)(it_base() + port));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		it_fail("puppet: cannot bind udp %d: %s", port, strerror(errno));
+	return fd;
+}
+
+/* Puppet 3 (at base + 3) pings peer 4 as its first predecessor. */
+static void
+puppet_ping(int udp)
+{
+	static const uint8_t	lo[4] = { 127, 0, 0, 1 };
+	struct sockaddr_in	sa;
+	struct wire_msg		m;
+	uint8_t			buf[WIRE_MAX_FRAME];
+	size_t			n;
+
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_PING_REQ;
+	m.from = contact_v4(3, lo, (uint16_t)(it_base() + 3));
+	m.u.ping_req.seq = 1;
+	m.u.ping_req.role = 1;
+	m.u.ping_req.to = 4;
+	m.u.ping_req.pred = contact_none();
+	IT_ASSERT((n = wire_encode(&m, buf, sizeof buf)) > 0, "encode a ping");
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)(it_base() + 4));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	IT_ASSERT(sendto(udp, buf, n, 0, (struct sockaddr *)&sa, sizeof sa) == (ssize_t)n,
+	    "send a ping");
+}
+
+/* Puppet 3's answer about its offer of 0004 to peer 4. */
+static void
+puppet_answer(const struct wire_msg *offer, enum place_status st)
+{
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_HOLD_ANSWER;
+	m.u.hold_answer.file = 4;
+	m.u.hold_answer.gen = offer->u.hold.gen;
+	m.u.hold_answer.status = (uint8_t)st;
+	data_puppet_send(3, it_base() + 3, 4, &m, NULL, 0);
+}
+
+/* Read n bytes from fd within ms: the bytes read. */
+static size_t
+drain(int fd, size_t n, int ms)
+{
+	static uint8_t	buf[65536];
+	size_t		got = 0;
+	int64_t		end = it_now_ms() + ms;
+
+	while (got < n && it_now_ms() < end) {
+		struct pollfd	q = { fd, POLLIN, 0 };
+		ssize_t		r;
+
+		if (poll(&q, 1, 100) != 1)
+			continue;
+		if ((r = read(fd, buf, sizeof buf)) <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+/*
+ * A replica copy taking over 2 s at its sender: peer 4 owns 0004 (its first predecessor is
+ * the puppet, peer 3, which pinged it) and copies it to its successors 1 and 3. The puppet
+ * takes the header and then reads nothing until peer 4 has reported the copy stalled: a
+ * progress line 2 s in, `status` listing it, then all of it and the summary line.
+ */
+START_TEST(test_progress_replica_sender)
+{
+	static const int	ports[] = { 1, 3, 4 };
+	struct it_peer		*p[2];
+	struct wire_msg		 offer, hdr;
+	size_t			 extra;
+	int64_t			 t0;
+	int			 lfd, udp, fd;
+
+	it_pick_base(ports, 3);
+	lfd = data_puppet_listen(it_base() + 3);
+	udp = puppet_udp(3);
+	it_put_file(4, "0004.pdf", BIG, 4);
+	/* Pings every 30 s: the silent puppet is not missed during the test. */
+	p[0] = it_ring_peer(ids, NIDS, 0, IT_CLASSIC, IT_STDIN_FIFO, "400 0 --ping-interval 30");
+	p[1] = it_ring_peer(ids, NIDS, 2, IT_CLASSIC, IT_STDIN_FIFO, "400 0 --ping-interval 30");
+	it_wait_all_listening(p, 2, IT_DEADLINE_MS);
+	puppet_ping(udp);
+	t0 = it_now_ms();
+	while (!data_status_has(p[1], "\"owns\":{\"from\":4,\"to\":4}"))
+		IT_ASSERT(it_now_ms() - t0 < IT_DEADLINE_MS, "4 never knew 3 as its predecessor");
+	it_send(p[1], "store 0004");
+	data_puppet_read(lfd, &offer, IT_DEADLINE_MS);
+	IT_ASSERT(offer.type == WIRE_HOLD_OFFER && offer.u.hold.file == 4 &&
+	    offer.u.hold.intent == PLACE_HOLD_REPLICA && offer.u.hold.size == BIG,
+	    "4 offers 0004 to 3 as a replica");
+	puppet_answer(&offer, PLACE_ST_WANT);
+	fd = puppet_accept(lfd, &hdr, &extra);
+	IT_ASSERT(hdr.type == WIRE_HOLD_DATA && hdr.u.hold.size == BIG, "4 sends 0004");
+	t0 = it_now_ms();
+	data_wait_err(p[1], "cdht: copying 0004 to peer 3: ", LINE_MS);
+	IT_ASSERT(it_now_ms() - t0 >= 1900, "the progress line came %lld ms in, not 2 s",
+	    (long long)(it_now_ms() - t0));
+	data_wait_err(p[1], " of 16.0 MiB (", IT_DEADLINE_MS);
+	IT_ASSERT(data_status_has(p[1], "{\"dir\":\"send\",\"kind\":\"replica\","
+	    "\"file\":\"0004\",\"peer\":3,\"mode\":\"tcp\",\"bytes\":"),
+	    "status --json lists the copy with its bytes");
+	IT_ASSERT(drain(fd, BIG - extra, IT_DEADLINE_MS) == BIG - extra, "all of 0004 came");
+	data_wait_err(p[1], "cdht: copied 0004 to peer 3: 16.0 MiB in ", IT_DEADLINE_MS);
+	close(fd);
+	puppet_answer(&offer, PLACE_ST_HAVE);
+	close(lfd);
+	close(udp);
+	IT_ASSERT(count_prefix(p[1], "cdht: copied 0004 to peer 3: ") == 1, "one summary line");
+	/* The other copy, to peer 1, was quick: no line of its own. */
+	IT_ASSERT(!it_contains(p[1], IT_ERR, "to peer 1: "), "no line for the quick copy");
+	expect_stdout_clean(p[1]);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -353,6 +496,7 @@ main(int argc, char **argv)
 		IT_TEST(test_progress_store_intake),
 		IT_TEST(test_progress_store_cut_short),
 		IT_TEST(test_progress_handoff_intake),
+		IT_TEST(test_progress_replica_sender),
 	};
 
 	return it_main(argc, argv, "progress", tests, sizeof tests / sizeof tests[0]);
