@@ -28,7 +28,7 @@ struct hold_out {
 	uint64_t		 started;
 	struct net_conn		*conn;		/* the bytes' connection while SENDING */
 	struct xfer_meter	 meter;		/* progress lines while SENDING */
-	uint64_t		 moved;		/* bytes sent as of the last line or snapshot */
+	uint64_t		 moved;		/* bytes sent as of the last progress line */
 	bool			 said;		/* a progress line was printed: a summary follows */
 	bool			 has_final;	/* the final answer overtook our file_sent */
 	enum place_status	 final;
