@@ -268,14 +268,14 @@ wire_field_value(const struct wire_msg *m, const struct wire_field *f)
 static const char *
 wire_check_field(const struct wire_msg *m, const struct wire_field *f)
 {
-	const struct contact	*c = (const struct contact *)((const char *)m + f->at);
-	uint64_t		 v;
+	const void	*at = (const char *)m + f->at;
+	uint64_t	 v;
 
 	switch (f->kind) {
 	case WIRE_K_PEER:
-		return contact_is_valid(c) ? NULL : f->why;
+		return contact_is_valid(at) ? NULL : f->why;
 	case WIRE_K_PEER_OR_NONE:
-		return contact_is_valid(c) || contact_is_none(c) ? NULL : f->why;
+		return contact_is_valid(at) || contact_is_none(at) ? NULL : f->why;
 	case WIRE_K_SEGMENT:
 		return m->u.data.len > 0 && m->u.data.data == NULL ? f->why : NULL;
 	}
