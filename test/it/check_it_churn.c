@@ -64,7 +64,7 @@ dead_line(enum it_form form, int d)
 	    it_s("Peer %d is no longer alive", d);
 }
 
-START_TEST(test_churn_classic_quit)
+IT_CASE(test_churn_classic_quit)
 {
 	struct it_peer	*p[NCLASSIC], *p5, *p8, *p10, *p12;
 	size_t		 m5, m8, m12;
@@ -98,7 +98,7 @@ START_TEST(test_churn_classic_quit)
 }
 END_TEST
 
-START_TEST(test_churn_classic_kill)
+IT_CASE(test_churn_classic_kill)
 {
 	struct it_peer	*p[NCLASSIC], *p3, *p4, *p5, *p8;
 	size_t		 m3, m4, m8;
@@ -132,7 +132,7 @@ START_TEST(test_churn_classic_kill)
 }
 END_TEST
 
-START_TEST(test_churn_p2p_join_then_quit)
+IT_CASE(test_churn_p2p_join_then_quit)
 {
 	static const int all[] = { 2, 4, 5, 8, 9, 14, 15, 19 };
 	const char	*fwd = "Peer 15 Join request forwarded to my successor";
@@ -196,7 +196,7 @@ START_TEST(test_churn_p2p_join_then_quit)
 }
 END_TEST
 
-START_TEST(test_churn_p2p_sigint)
+IT_CASE(test_churn_p2p_sigint)
 {
 	struct it_peer	*p[NP2P], *p8, *p9, *p14, *p19;
 	size_t		 m8, m9, m19;
@@ -222,7 +222,7 @@ START_TEST(test_churn_p2p_sigint)
 }
 END_TEST
 
-START_TEST(test_churn_join_id_taken)
+IT_CASE(test_churn_join_id_taken)
 {
 	struct it_peer	*p[NP2P], *j;
 	size_t		 m8;
@@ -243,7 +243,7 @@ START_TEST(test_churn_join_id_taken)
 }
 END_TEST
 
-START_TEST(test_churn_join_nobody_listening)
+IT_CASE(test_churn_join_nobody_listening)
 {
 	static const int ids[] = { 15, 77 };
 	struct it_peer *j;
@@ -255,7 +255,7 @@ START_TEST(test_churn_join_nobody_listening)
 }
 END_TEST
 
-START_TEST(test_churn_three_ring_survives_death)
+IT_CASE(test_churn_three_ring_survives_death)
 {
 	struct it_peer	*p[NSMALL];
 	size_t		 m1, m3;
@@ -276,7 +276,7 @@ START_TEST(test_churn_three_ring_survives_death)
 END_TEST
 
 /* After 5 dies, key 5 belongs to 8: a request from 3 goes 3 -> 4 -> 8 and arrives intact. */
-START_TEST(test_churn_request_after_death)
+IT_CASE(test_churn_request_after_death)
 {
 	struct it_peer	*p[NCLASSIC], *p3, *p4, *p8;
 	char		 want[4096];
@@ -311,7 +311,7 @@ START_TEST(test_churn_request_after_death)
 END_TEST
 
 /* After 10 quits, key 9 belongs to 12: a request from 5 goes 5 -> 8 -> 12 and arrives intact. */
-START_TEST(test_churn_request_after_quit)
+IT_CASE(test_churn_request_after_quit)
 {
 	struct it_peer	*p[NCLASSIC], *p5, *p8, *p10, *p12;
 	char		 want[4096];
@@ -347,17 +347,5 @@ END_TEST
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_churn_classic_quit),
-		IT_TEST(test_churn_classic_kill),
-		IT_TEST(test_churn_p2p_join_then_quit),
-		IT_TEST(test_churn_p2p_sigint),
-		IT_TEST(test_churn_join_id_taken),
-		IT_TEST(test_churn_join_nobody_listening),
-		IT_TEST(test_churn_three_ring_survives_death),
-		IT_TEST(test_churn_request_after_death),
-		IT_TEST(test_churn_request_after_quit),
-	};
-
-	return it_main(argc, argv, "churn", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "churn");
 }

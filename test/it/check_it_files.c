@@ -144,56 +144,56 @@ fetch_small_ring(const char *f, size_t size, bool tcp)
 	}
 }
 
-START_TEST(test_files_udp_size_0)
+IT_CASE(test_files_udp_size_0)
 {
 	fetch_small_ring("0002", 0, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_1)
+IT_CASE(test_files_udp_size_1)
 {
 	fetch_small_ring("0003", 1, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_mss_minus_1)
+IT_CASE(test_files_udp_size_mss_minus_1)
 {
 	fetch_small_ring("0258", 399, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_mss)
+IT_CASE(test_files_udp_size_mss)
 {
 	fetch_small_ring("0259", 400, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_mss_plus_1)
+IT_CASE(test_files_udp_size_mss_plus_1)
 {
 	fetch_small_ring("0514", 401, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_3mib)
+IT_CASE(test_files_udp_size_3mib)
 {
 	fetch_small_ring("1026", 3 * MIB, false);
 }
 END_TEST
 
-START_TEST(test_files_tcp_size_0)
+IT_CASE(test_files_tcp_size_0)
 {
 	fetch_small_ring("1027", 0, true);
 }
 END_TEST
 
-START_TEST(test_files_tcp_size_3mib)
+IT_CASE(test_files_tcp_size_3mib)
 {
 	fetch_small_ring("1282", 3 * MIB, true);
 }
 END_TEST
 
 /* The classic demo: 2012 (key 220, owner 1) requested at 8 over UDP with 10 % drop. */
-START_TEST(test_files_classic_demo)
+IT_CASE(test_files_classic_demo)
 {
 	struct it_peer	*p[NCLASSIC];
 	char		 want[4096];
@@ -239,7 +239,7 @@ START_TEST(test_files_classic_demo)
 END_TEST
 
 /* The p2p demo: 4103 (key 7, owner 8) requested at 2 over TCP. */
-START_TEST(test_files_p2p_request)
+IT_CASE(test_files_p2p_request)
 {
 	struct it_peer	*p[NP2P];
 	char		 want[4096];
@@ -267,7 +267,7 @@ START_TEST(test_files_p2p_request)
 END_TEST
 
 /* store 2067 (key 19, owner 19) at 8; later 4 fetches it from 19. */
-START_TEST(test_files_p2p_store_then_request)
+IT_CASE(test_files_p2p_store_then_request)
 {
 	struct it_peer	*p[NP2P];
 	char		 want[4096];
@@ -297,7 +297,7 @@ START_TEST(test_files_p2p_store_then_request)
 }
 END_TEST
 
-START_TEST(test_files_missing_p2p)
+IT_CASE(test_files_missing_p2p)
 {
 	struct it_peer	*p[NP2P];
 
@@ -314,7 +314,7 @@ START_TEST(test_files_missing_p2p)
 }
 END_TEST
 
-START_TEST(test_files_missing_classic)
+IT_CASE(test_files_missing_classic)
 {
 	struct it_peer	*p[NCLASSIC];
 
@@ -331,7 +331,7 @@ START_TEST(test_files_missing_classic)
 END_TEST
 
 /* Three requesters at once, three files, one owner (1), UDP with drops. */
-START_TEST(test_files_three_at_once_udp)
+IT_CASE(test_files_three_at_once_udp)
 {
 	static const char *const files[] = { "2012", "2048", "2049" };
 	static const size_t req[] = { 1, 4, 6 };	/* peers 3, 8, 12 */
@@ -363,7 +363,7 @@ START_TEST(test_files_three_at_once_udp)
 END_TEST
 
 /* Three requesters at once, one file, one owner (8), TCP; and a store in flight. */
-START_TEST(test_files_three_at_once_tcp)
+IT_CASE(test_files_three_at_once_tcp)
 {
 	static const size_t req[] = { 0, 4, 5 };	/* peers 2, 9, 14 */
 	struct it_peer	*p[NP2P];
@@ -389,7 +389,7 @@ START_TEST(test_files_three_at_once_tcp)
 END_TEST
 
 /* A store of a file the peer does not have: one line on stderr, nothing else. */
-START_TEST(test_files_store_absent_file)
+IT_CASE(test_files_store_absent_file)
 {
 	struct it_peer	*p[NSMALL];
 	const char	*barrier = "cdht: unknown command 'frobnicate'; try help";
@@ -411,7 +411,7 @@ START_TEST(test_files_store_absent_file)
 END_TEST
 
 /* The requester owns the key itself: it serves itself. */
-START_TEST(test_files_request_own_key)
+IT_CASE(test_files_request_own_key)
 {
 	struct it_peer	*p[NSMALL];
 	char		 want[4096];
@@ -429,25 +429,5 @@ END_TEST
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_files_classic_demo),
-		IT_TEST(test_files_udp_size_0),
-		IT_TEST(test_files_udp_size_1),
-		IT_TEST(test_files_udp_size_mss_minus_1),
-		IT_TEST(test_files_udp_size_mss),
-		IT_TEST(test_files_udp_size_mss_plus_1),
-		IT_TEST(test_files_udp_size_3mib),
-		IT_TEST(test_files_tcp_size_0),
-		IT_TEST(test_files_tcp_size_3mib),
-		IT_TEST(test_files_p2p_request),
-		IT_TEST(test_files_p2p_store_then_request),
-		IT_TEST(test_files_missing_p2p),
-		IT_TEST(test_files_missing_classic),
-		IT_TEST(test_files_three_at_once_udp),
-		IT_TEST(test_files_three_at_once_tcp),
-		IT_TEST(test_files_store_absent_file),
-		IT_TEST(test_files_request_own_key),
-	};
-
-	return it_main(argc, argv, "files", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "files");
 }

@@ -53,7 +53,7 @@ wait_settled(struct it_peer **p, int skip)
 	}
 }
 
-START_TEST(test_heal_sigstop_peer_back_in_place)
+IT_CASE(test_heal_sigstop_peer_back_in_place)
 {
 	struct it_peer	*p[NCLASSIC], *p3, *p4, *p5;
 	size_t		 m3, m4;
@@ -77,7 +77,7 @@ START_TEST(test_heal_sigstop_peer_back_in_place)
 }
 END_TEST
 
-START_TEST(test_heal_late_starter_taken_in)
+IT_CASE(test_heal_late_starter_taken_in)
 {
 	struct it_peer	*p[NCLASSIC], *p3, *p4;
 	size_t		 i5 = it_index(classic_ids, NCLASSIC, 5), m3, m4;
@@ -101,7 +101,7 @@ START_TEST(test_heal_late_starter_taken_in)
 }
 END_TEST
 
-START_TEST(test_heal_two_adjacent_killed_at_once)
+IT_CASE(test_heal_two_adjacent_killed_at_once)
 {
 	struct it_peer	*p[NCLASSIC], *p3, *p4;
 	size_t		 m3, m4;
@@ -130,11 +130,5 @@ END_TEST
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_heal_sigstop_peer_back_in_place),
-		IT_TEST(test_heal_late_starter_taken_in),
-		IT_TEST(test_heal_two_adjacent_killed_at_once),
-	};
-
-	return it_main(argc, argv, "heal", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "heal");
 }

@@ -46,7 +46,7 @@ expect_pinging(struct it_peer *p, const int *ids, size_t n, size_t i, enum it_fo
 	it_expect_only_v(p, IT_OUT, 0, allowed, na);
 }
 
-START_TEST(test_ring_classic_pings)
+IT_CASE(test_ring_classic_pings)
 {
 	struct it_peer *p[NCLASSIC];
 
@@ -61,7 +61,7 @@ START_TEST(test_ring_classic_pings)
 }
 END_TEST
 
-START_TEST(test_ring_p2p_pings)
+IT_CASE(test_ring_p2p_pings)
 {
 	struct it_peer *p[NP2P];
 
@@ -75,7 +75,7 @@ START_TEST(test_ring_p2p_pings)
 }
 END_TEST
 
-START_TEST(test_ring_stdin_null_and_closed)
+IT_CASE(test_ring_stdin_null_and_closed)
 {
 	struct it_peer	*p[NSMALL];
 	size_t		 m3, m4;
@@ -164,7 +164,7 @@ send_tcp(int port, const uint8_t *buf, size_t n, bool keep_open)
 	return -1;
 }
 
-START_TEST(test_ring_garbage_on_udp_and_tcp)
+IT_CASE(test_ring_garbage_on_udp_and_tcp)
 {
 	struct it_peer	*p[NSMALL];
 	static uint8_t	 buf[65000];
@@ -275,7 +275,7 @@ rss_kib(pid_t pid)
  * all from a made-up peer 77 (nobody listens there), on one connection. The peer takes on
  * a bounded number, stays small, keeps its stderr bounded and keeps pinging.
  */
-START_TEST(test_ring_hostile_flood_stays_bounded)
+IT_CASE(test_ring_hostile_flood_stays_bounded)
 {
 	enum { FLOOD = 4000 };
 	struct it_peer	*p[NSMALL];
@@ -348,19 +348,19 @@ quiet_pings(enum it_form form, const char *tail, const char *quiet_tail)
 	it_expect_alive(p[0]);
 }
 
-START_TEST(test_ring_quiet_pings_classic)
+IT_CASE(test_ring_quiet_pings_classic)
 {
 	quiet_pings(IT_CLASSIC, PING_TAIL_CLASSIC, PING_TAIL_CLASSIC " --quiet-pings");
 }
 END_TEST
 
-START_TEST(test_ring_quiet_pings_p2p)
+IT_CASE(test_ring_quiet_pings_p2p)
 {
 	quiet_pings(IT_P2P, "0.2", "0.2 --quiet-pings");
 }
 END_TEST
 
-START_TEST(test_ring_stdin_feedback)
+IT_CASE(test_ring_stdin_feedback)
 {
 	struct it_peer	*p[NSMALL], *q;
 	const char	*unknown = "cdht: unknown command 'frobnicate'; try help";
@@ -443,7 +443,7 @@ expect_bad_args(const char *args)
 	it_expect_empty(p, IT_OUT, 0);
 }
 
-START_TEST(test_ring_bad_arguments)
+IT_CASE(test_ring_bad_arguments)
 {
 	static const int ids[] = { 1, 3, 4, 5 };
 	static const char *const bad[] = {
@@ -505,19 +505,19 @@ expect_port_in_use(bool tcp)
 	it_release_port(fd);
 }
 
-START_TEST(test_ring_udp_port_in_use)
+IT_CASE(test_ring_udp_port_in_use)
 {
 	expect_port_in_use(false);
 }
 END_TEST
 
-START_TEST(test_ring_tcp_port_in_use)
+IT_CASE(test_ring_tcp_port_in_use)
 {
 	expect_port_in_use(true);
 }
 END_TEST
 
-START_TEST(test_ring_help_and_version)
+IT_CASE(test_ring_help_and_version)
 {
 	static const char *const args[] = { "--help", "-h", "--version" };
 
@@ -530,7 +530,7 @@ START_TEST(test_ring_help_and_version)
 }
 END_TEST
 
-START_TEST(test_ring_sigint_ends_peer_at_once)
+IT_CASE(test_ring_sigint_ends_peer_at_once)
 {
 	struct it_peer	*p[NSMALL];
 	int		 st;
@@ -551,21 +551,5 @@ END_TEST
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_ring_classic_pings),
-		IT_TEST(test_ring_p2p_pings),
-		IT_TEST(test_ring_stdin_null_and_closed),
-		IT_TEST(test_ring_garbage_on_udp_and_tcp),
-		IT_TEST(test_ring_hostile_flood_stays_bounded),
-		IT_TEST(test_ring_quiet_pings_classic),
-		IT_TEST(test_ring_quiet_pings_p2p),
-		IT_TEST(test_ring_stdin_feedback),
-		IT_TEST(test_ring_bad_arguments),
-		IT_TEST(test_ring_udp_port_in_use),
-		IT_TEST(test_ring_tcp_port_in_use),
-		IT_TEST(test_ring_help_and_version),
-		IT_TEST(test_ring_sigint_ends_peer_at_once),
-	};
-
-	return it_main(argc, argv, "ring", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "ring");
 }
