@@ -11,9 +11,11 @@
  * A test file defines each test with CASE("tcase", test_name) { ... } END_TEST (or
  * CASE_LOOP("tcase", test_name, n) for a loop test run with _i = 0 .. n-1) and ends with
  *	int main(void) { return case_main("suite", NULL); }
- * A constructor registers each test as the program starts, so there is no list to forget
- * a test in. case_main builds the test cases in order of first appearance in the source,
- * each with its tests in source order, and refuses a test name registered twice.
+ * or case_main("suite", CASE_OPTS({ "tcase", timeout_s, setup, teardown })) for test
+ * cases that need a timeout or a checked fixture. A constructor registers each test as
+ * the program starts, so there is no list to forget a test in. case_main builds the test
+ * cases in order of first appearance in the source, each with its tests in source order,
+ * and refuses a test name registered twice.
  */
 
 /* One registered test, filled in by CASE or CASE_LOOP and linked by its constructor. */
@@ -34,6 +36,9 @@ struct case_tc {
 };
 
 #define CASE_PLAIN	(-1)
+
+/* The options table for case_main: CASE_OPTS({ "tcase", timeout, setup, teardown }, ...). */
+#define CASE_OPTS(...)	((const struct case_tc[]){ __VA_ARGS__, { NULL, 0, NULL, NULL } })
 
 /* Define a loop test in test case tc (a string) that Check runs n times. */
 #define CASE_LOOP(tc, name, count)						\

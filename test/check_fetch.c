@@ -389,10 +389,5 @@ END_TEST
 int
 main(void)
 {
-	static const struct case_tc tcases[] = {
-		{ "requester", 0, setup, NULL },
-		{ NULL, 0, NULL, NULL },
-	};
-
-	return case_main("fetch", tcases);
+	return case_main("fetch", CASE_OPTS({ "requester", 0, setup, NULL }));
 }

@@ -552,11 +552,6 @@ END_TEST
 int
 main(void)
 {
-	static const struct case_tc tcases[] = {
-		{ "loopback", 30, setup, teardown },
-		{ NULL, 0, NULL, NULL },
-	};
-
 	srand((unsigned)getpid());
-	return case_main("net", tcases);
+	return case_main("net", CASE_OPTS({ "loopback", 30, setup, teardown }));
 }

@@ -1251,11 +1251,6 @@ END_TEST
 int
 main(void)
 {
-	static const struct case_tc tcases[] = {
-		{ "placement", TCASE_TIMEOUT, NULL, NULL },
-		{ "handoff", TCASE_TIMEOUT, NULL, NULL },
-		{ NULL, 0, NULL, NULL },
-	};
-
-	return case_main("place", tcases);
+	return case_main("place", CASE_OPTS({ "placement", TCASE_TIMEOUT, NULL, NULL },
+	    { "handoff", TCASE_TIMEOUT, NULL, NULL }));
 }

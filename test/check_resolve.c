@@ -325,10 +325,5 @@ END_TEST
 int
 main(void)
 {
-	static const struct case_tc tcases[] = {
-		{ "rules", 0, setup, NULL },
-		{ NULL, 0, NULL, NULL },
-	};
-
-	return case_main("resolve", tcases);
+	return case_main("resolve", CASE_OPTS({ "rules", 0, setup, NULL }));
 }

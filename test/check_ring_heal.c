@@ -839,11 +839,6 @@ END_TEST
 int
 main(void)
 {
-	static const struct case_tc tcases[] = {
-		{ "heal", HEAL_TIMEOUT, NULL, NULL },
-		{ "robustness", FUZZ_TIMEOUT, NULL, NULL },
-		{ NULL, 0, NULL, NULL },
-	};
-
-	return case_main("ring_heal", tcases);
+	return case_main("ring_heal", CASE_OPTS({ "heal", HEAL_TIMEOUT, NULL, NULL },
+	    { "robustness", FUZZ_TIMEOUT, NULL, NULL }));
 }

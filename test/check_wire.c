@@ -1285,10 +1285,5 @@ END_TEST
 int
 main(void)
 {
-	static const struct case_tc tcases[] = {
-		{ "fuzz", FUZZ_TIMEOUT, NULL, NULL },
-		{ NULL, 0, NULL, NULL },
-	};
-
-	return case_main("wire", tcases);
+	return case_main("wire", CASE_OPTS({ "fuzz", FUZZ_TIMEOUT, NULL, NULL }));
 }

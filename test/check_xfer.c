@@ -2086,11 +2086,6 @@ END_TEST
 int
 main(void)
 {
-	static const struct case_tc tcases[] = {
-		{ "pair", 120, NULL, NULL },
-		{ "table", 120, NULL, NULL },
-		{ NULL, 0, NULL, NULL },
-	};
-
-	return case_main("xfer", tcases);
+	return case_main("xfer", CASE_OPTS({ "pair", 120, NULL, NULL },
+	    { "table", 120, NULL, NULL }));
 }

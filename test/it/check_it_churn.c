@@ -344,6 +344,7 @@ IT_CASE(test_churn_request_after_quit)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {

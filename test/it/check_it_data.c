@@ -581,6 +581,7 @@ IT_CASE(test_data_churn_soak)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {

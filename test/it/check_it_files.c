@@ -426,6 +426,7 @@ IT_CASE(test_files_request_own_key)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {

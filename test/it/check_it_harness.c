@@ -385,6 +385,7 @@ IT_CASE(test_harness_runner_reports_check_timeout)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {

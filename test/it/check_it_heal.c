@@ -127,6 +127,7 @@ IT_CASE(test_heal_two_adjacent_killed_at_once)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {

@@ -228,6 +228,7 @@ IT_CASE(test_hosts_bad_input_refused)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {

@@ -222,6 +222,7 @@ IT_CASE(test_net_full_slots_keep_serving)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {

@@ -548,6 +548,7 @@ IT_CASE(test_ring_sigint_ends_peer_at_once)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {

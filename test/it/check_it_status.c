@@ -166,6 +166,7 @@ IT_CASE(test_status_mistyped_command_gets_a_suggestion)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {

@@ -283,6 +283,7 @@ IT_CASE(test_xfer_progress_and_status)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
