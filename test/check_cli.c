@@ -59,6 +59,15 @@ assert_ping_ms(uint32_t interval_ms, uint32_t timeout_ms)
 	ck_assert_uint_eq(t_cfg.ping_timeout_ms, timeout_ms);
 }
 
+/* The peer's id and its successors' ids parsed into t_cfg. */
+static void
+assert_ids(int id, int s1, int s2)
+{
+	ck_assert_int_eq(t_cfg.id, id);
+	ck_assert_int_eq(t_cfg.succ1.id, s1);
+	ck_assert_int_eq(t_cfg.succ2.id, s2);
+}
+
 /* The defaults every form shares, checked on t_cfg. */
 static void
 assert_common_defaults(void)
@@ -83,9 +92,7 @@ CASE("forms", test_cli_classic_three_defaults)
 {
 	parse_ok(ARGS("2", "4", "5"));
 	ck_assert_int_eq(t_cfg.form, CLI_CLASSIC);
-	ck_assert_int_eq(t_cfg.id, 2);
-	ck_assert_int_eq(t_cfg.succ1.id, 4);
-	ck_assert_int_eq(t_cfg.succ2.id, 5);
+	assert_ids(2, 4, 5);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_CLASSIC);
 	ck_assert(!t_cfg.transfer_tcp);
 	assert_ping_ms(5000, 1000);
@@ -100,9 +107,7 @@ CASE("forms", test_cli_classic_five_mss_drop)
 {
 	parse_ok(ARGS("1", "3", "4", "300", "0.25"));
 	ck_assert_int_eq(t_cfg.form, CLI_CLASSIC);
-	ck_assert_int_eq(t_cfg.id, 1);
-	ck_assert_int_eq(t_cfg.succ1.id, 3);
-	ck_assert_int_eq(t_cfg.succ2.id, 4);
+	assert_ids(1, 3, 4);
 	ck_assert_uint_eq(t_cfg.mss, 300);
 	ck_assert(t_cfg.drop == 0.25);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_CLASSIC);
@@ -117,9 +122,7 @@ CASE("forms", test_cli_init_defaults)
 {
 	parse_ok(ARGS("init", "2", "4", "5", "30"));
 	ck_assert_int_eq(t_cfg.form, CLI_INIT);
-	ck_assert_int_eq(t_cfg.id, 2);
-	ck_assert_int_eq(t_cfg.succ1.id, 4);
-	ck_assert_int_eq(t_cfg.succ2.id, 5);
+	assert_ids(2, 4, 5);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_P2P);
 	ck_assert(t_cfg.transfer_tcp);
 	assert_ping_ms(30000, 1000);
@@ -191,13 +194,9 @@ END_TEST
 CASE("forms", test_cli_id_bounds_and_leading_zeros)
 {
 	parse_ok(ARGS("0", "255", "1"));
-	ck_assert_int_eq(t_cfg.id, 0);
-	ck_assert_int_eq(t_cfg.succ1.id, 255);
-	ck_assert_int_eq(t_cfg.succ2.id, 1);
+	assert_ids(0, 255, 1);
 	parse_ok(ARGS("007", "0255", "000"));
-	ck_assert_int_eq(t_cfg.id, 7);
-	ck_assert_int_eq(t_cfg.succ1.id, 255);
-	ck_assert_int_eq(t_cfg.succ2.id, 0);
+	assert_ids(7, 255, 0);
 }
 END_TEST
 
@@ -453,9 +452,7 @@ CASE("options", test_cli_options_between_positionals)
 	parse_ok(ARGS("init", "--quiet-pings", "2", "--mss", "99", "4",
 	    "--base-port", "7000", "5", "0.5", "--seed", "9"));
 	ck_assert_int_eq(t_cfg.form, CLI_INIT);
-	ck_assert_int_eq(t_cfg.id, 2);
-	ck_assert_int_eq(t_cfg.succ1.id, 4);
-	ck_assert_int_eq(t_cfg.succ2.id, 5);
+	assert_ids(2, 4, 5);
 	ck_assert_uint_eq(t_cfg.ping_interval_ms, 500);
 	ck_assert(t_cfg.quiet_pings);
 	ck_assert_uint_eq(t_cfg.mss, 99);

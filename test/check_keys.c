@@ -68,6 +68,27 @@ walk_open(int a, int b, bool *in)
 	}
 }
 
+/*
+ * Compare the interval test fn (called name) with the walk for every a, x and b; half: b is
+ * in too (when a == b, a full lap, a itself included).
+ */
+static void
+check_against_walk(bool (*fn)(int, int, int), const char *name, bool half)
+{
+	bool	in[KEYS_RING_SIZE];
+
+	for (int a = 0; a < KEYS_RING_SIZE; a++)
+		for (int b = 0; b < KEYS_RING_SIZE; b++) {
+			walk_open(a, b, in);
+			if (half)
+				in[b] = true;
+			for (int x = 0; x < KEYS_RING_SIZE; x++)
+				if (fn(a, x, b) != in[x])
+					ck_abort_msg("%s(%d, %d, %d) = %d, want %d", name, a, x, b,
+					    fn(a, x, b), in[x]);
+		}
+}
+
 /* ---- keys_in_open ---- */
 
 CASE("intervals", test_keys_in_open_inside_without_wrap)
@@ -112,17 +133,7 @@ END_TEST
 
 CASE("intervals", test_keys_in_open_matches_walk_everywhere)
 {
-	bool	in[KEYS_RING_SIZE];
-	int	a, b, x;
-
-	for (a = 0; a < KEYS_RING_SIZE; a++)
-		for (b = 0; b < KEYS_RING_SIZE; b++) {
-			walk_open(a, b, in);
-			for (x = 0; x < KEYS_RING_SIZE; x++)
-				if (keys_in_open(a, x, b) != in[x])
-					ck_abort_msg("keys_in_open(%d, %d, %d) = %d, want %d", a, x, b,
-					    keys_in_open(a, x, b), in[x]);
-		}
+	check_against_walk(keys_in_open, "keys_in_open", false);
 }
 END_TEST
 
@@ -160,21 +171,7 @@ END_TEST
 
 CASE("intervals", test_keys_in_half_open_matches_walk_everywhere)
 {
-	bool	in[KEYS_RING_SIZE];
-	int	a, b, x;
-
-	for (a = 0; a < KEYS_RING_SIZE; a++)
-		for (b = 0; b < KEYS_RING_SIZE; b++) {
-			walk_open(a, b, in);
-			if (a == b)
-				in[a] = true;	/* a full lap, a itself included */
-			else
-				in[b] = true;
-			for (x = 0; x < KEYS_RING_SIZE; x++)
-				if (keys_in_half_open(a, x, b) != in[x])
-					ck_abort_msg("keys_in_half_open(%d, %d, %d) = %d, want %d", a,
-					    x, b, keys_in_half_open(a, x, b), in[x]);
-		}
+	check_against_walk(keys_in_half_open, "keys_in_half_open", true);
 }
 END_TEST
 

@@ -225,6 +225,12 @@ size_t		 it_expect_file_lines_match(const char *path, const char *ere);
 
 enum it_form { IT_CLASSIC, IT_P2P };
 
+/* The rings of SPEC's examples: the classic ring of 8, the p2p ring of 7; a ring of 3. */
+extern const int it_classic_ids[8], it_p2p_ids[7], it_small_ids[3];
+#define IT_NCLASSIC	(sizeof it_classic_ids / sizeof it_classic_ids[0])
+#define IT_NP2P		(sizeof it_p2p_ids / sizeof it_p2p_ids[0])
+#define IT_NSMALL	(sizeof it_small_ids / sizeof it_small_ids[0])
+
 /*
  * Start the peer ids[i] of a ring of n ids (ascending), successors the next two ids
  * (wrapping): classic "<id> <s1> <s2> <tail>", p2p "init <id> <s1> <s2> <tail>".

@@ -133,6 +133,21 @@ it_fail(const char *fmt, ...)
 	abort();	/* not reached: ck_abort_msg exits or longjmps */
 }
 
+/* Make a new cdht-it.XXXXXX under $TMPDIR (or /tmp), its path in dir; false (said) if not. */
+static bool
+it_mkdtemp(char *dir, size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	snprintf(dir, len, "%s/cdht-it.XXXXXX", tmp);
+	if (mkdtemp(dir) != NULL)
+		return true;
+	fprintf(stderr, "cdht-it: mkdtemp %s: %s\n", dir, strerror(errno));
+	return false;
+}
+
 /*
  * Check's runner, before it forks the test: make the test's temp dir here, so that the
  * runner can still find and report it after the test process is gone. (In fork mode a
@@ -142,15 +157,8 @@ it_fail(const char *fmt, ...)
 static void
 it_case_setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(it_case.dir, sizeof it_case.dir, "%s/cdht-it.XXXXXX", tmp);
-	if (mkdtemp(it_case.dir) == NULL) {
-		fprintf(stderr, "cdht-it: mkdtemp %s: %s\n", it_case.dir, strerror(errno));
+	if (!it_mkdtemp(it_case.dir, sizeof it_case.dir))
 		it_case.dir[0] = '\0';
-	}
 	it_case.owner = getpid();
 	it_case.claimed = false;
 }
@@ -205,16 +213,8 @@ it_setup(void)
 	    (it_case.owner == getppid() || it_case.owner == getpid())) {
 		it_case.claimed = true;
 		snprintf(it_run.dir, sizeof it_run.dir, "%s", it_case.dir);
-	} else {
-		const char *tmp = getenv("TMPDIR");
-
-		if (tmp == NULL || *tmp == '\0')
-			tmp = "/tmp";
-		snprintf(it_run.dir, sizeof it_run.dir, "%s/cdht-it.XXXXXX", tmp);
-		if (mkdtemp(it_run.dir) == NULL) {
-			fprintf(stderr, "cdht-it: mkdtemp %s: %s\n", it_run.dir, strerror(errno));
-			ck_abort_msg("mkdtemp failed");
-		}
+	} else if (!it_mkdtemp(it_run.dir, sizeof it_run.dir)) {
+		ck_abort_msg("mkdtemp failed");
 	}
 	it_run.budget_end = it_now_ms() + IT_TEST_BUDGET_MS;
 	it_run.active = true;
