@@ -64,6 +64,23 @@ small_ring(struct it_peer **p, enum it_form form, const char *tail1, const char 
 	it_wait_all_listening(p, IT_NSMALL, IT_DEADLINE_MS);
 }
 
+/*
+ * Peer it_small_ids[i] (classic), from now on: count answers from each successor and count
+ * pings from its first predecessor.
+ */
+static void
+wait_rounds(struct it_peer *p, size_t i, size_t count)
+{
+	size_t	m = it_mark(p, IT_OUT);
+
+	for (int k = 1; k <= 2; k++)
+		it_wait_line(p, IT_OUT, m, count,
+		    it_ping_rsp_line(IT_CLASSIC, it_succ(it_small_ids, IT_NSMALL, i, k)),
+		    IT_DEADLINE_MS);
+	it_wait_line(p, IT_OUT, m, count,
+	    it_ping_req_line(IT_CLASSIC, it_pred(it_small_ids, IT_NSMALL, i, 1)), IT_DEADLINE_MS);
+}
+
 /* Start the ring ids and check every peer's pings twice (nothing else crept in between). */
 static void
 ring_pings(const int *ids, size_t n, enum it_form form, const char *tail)
@@ -91,21 +108,14 @@ END_TEST
 IT_CASE(test_ring_stdin_null_and_closed)
 {
 	struct it_peer	*p[IT_NSMALL];
-	size_t		 m3, m4;
 
 	small_ring(p, IT_CLASSIC, PING_TAIL_CLASSIC, PING_TAIL_CLASSIC, IT_STDIN_NULL,
 	    IT_STDIN_CLOSED);
 	for (size_t i = 0; i < IT_NSMALL; i++)
 		expect_pinging(p[i], it_small_ids, IT_NSMALL, i, IT_CLASSIC);
 	/* Still going a second later: five more rounds each way. */
-	m3 = it_mark(p[1], IT_OUT);
-	m4 = it_mark(p[2], IT_OUT);
-	it_wait_line(p[1], IT_OUT, m3, 5, it_ping_rsp_line(IT_CLASSIC, 4), IT_DEADLINE_MS);
-	it_wait_line(p[1], IT_OUT, m3, 5, it_ping_rsp_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[1], IT_OUT, m3, 5, it_ping_req_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[2], IT_OUT, m4, 5, it_ping_rsp_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[2], IT_OUT, m4, 5, it_ping_rsp_line(IT_CLASSIC, 3), IT_DEADLINE_MS);
-	it_wait_line(p[2], IT_OUT, m4, 5, it_ping_req_line(IT_CLASSIC, 3), IT_DEADLINE_MS);
+	wait_rounds(p[1], 1, 5);
+	wait_rounds(p[2], 2, 5);
 	expect_all_pinging(p, it_small_ids, IT_NSMALL, IT_CLASSIC);
 }
 END_TEST
@@ -177,7 +187,7 @@ IT_CASE(test_ring_garbage_on_udp_and_tcp)
 	static uint8_t	 buf[65000];
 	uint64_t	 s = 0x5EED5EEDULL;
 	int		 port, open_fd[3];
-	size_t		 m1, m3, e3;
+	size_t		 e3;
 
 	it_ring(p, it_small_ids, IT_NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
 	for (size_t i = 0; i < IT_NSMALL; i++)
@@ -244,12 +254,8 @@ IT_CASE(test_ring_garbage_on_udp_and_tcp)
 
 	/* It complained, and it is still a working member of the ring. */
 	it_wait_nlines(p[1], IT_ERR, e3, 1, IT_DEADLINE_MS);
-	m1 = it_mark(p[0], IT_OUT);
-	m3 = it_mark(p[1], IT_OUT);
-	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_rsp_line(IT_CLASSIC, 4), IT_DEADLINE_MS);
-	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_rsp_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_req_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[0], IT_OUT, m1, 3, it_ping_rsp_line(IT_CLASSIC, 3), IT_DEADLINE_MS);
+	wait_rounds(p[1], 1, 3);
+	wait_rounds(p[0], 0, 3);
 	expect_all_pinging(p, it_small_ids, IT_NSMALL, IT_CLASSIC);
 	for (int i = 0; i < 3; i++)
 		close(open_fd[i]);
