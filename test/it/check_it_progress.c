@@ -21,9 +21,7 @@
 #include "harness.h"
 #include "harness_data.h"
 
-/* The ring 1 3 4: peer 4 owns key 4 (file 0004); peer 3 is its first predecessor. */
-static const int	ids[] = { 1, 3, 4 };
-#define NIDS		(sizeof ids / sizeof ids[0])
+/* The ring is 1 3 4 (it_small_ids): peer 4 owns key 4 (file 0004), peer 3 precedes it. */
 #define TAIL		"400 0 --ping-interval 0.2 --quiet-pings"
 #define PUPPET		200	/* the puppet's port is base + PUPPET */
 #define REF		99	/* a directory no peer uses: the reference copy */
@@ -46,7 +44,7 @@ setup_ring(struct it_peer **p)
 	IT_ASSERT((f = fopen(want, "rb")) != NULL && fread(body, 1, SIZE, f) == SIZE,
 	    "read the reference copy");
 	fclose(f);
-	it_ring(p, ids, NIDS, IT_CLASSIC, TAIL);
+	it_ring(p, it_small_ids, IT_NSMALL, IT_CLASSIC, TAIL);
 	return want;
 }
 
@@ -263,9 +261,9 @@ store_half(void)
  * A store taking over 2 s at its owner: progress lines 2 s in and a second later, `status`
  * listing the store with the bytes in so far, a summary line at the end; stdout as before.
  */
-START_TEST(test_progress_store_intake)
+IT_CASE(test_progress_store_intake)
 {
-	struct it_peer	*p[NIDS];
+	struct it_peer	*p[IT_NSMALL];
 	const char	*want = setup_ring(p);
 	int64_t		 t0;
 	int		 fd;
@@ -286,9 +284,9 @@ START_TEST(test_progress_store_intake)
 END_TEST
 
 /* A store cut short: one summary line saying how far it got, and no 0004.pdf. */
-START_TEST(test_progress_store_cut_short)
+IT_CASE(test_progress_store_cut_short)
 {
-	struct it_peer	*p[NIDS];
+	struct it_peer	*p[IT_NSMALL];
 
 	setup_ring(p);
 	close(store_half());
@@ -306,9 +304,9 @@ END_TEST
  * A hand-off taking over 2 s at the new owner: puppet 3 (peer 4's predecessor by id) offers
  * 0004 as to its owner, and trickles the bytes. Progress lines, `status`, a summary line.
  */
-START_TEST(test_progress_handoff_intake)
+IT_CASE(test_progress_handoff_intake)
 {
-	struct it_peer	*p[NIDS];
+	struct it_peer	*p[IT_NSMALL];
 	const char	*want = setup_ring(p);
 	struct wire_msg	 m, a;
 	uint8_t		 buf[WIRE_MAX_FRAME];
@@ -354,6 +352,7 @@ END_TEST
 /* ---- the sending end of a copy: the puppet is peer 3 of the ring 1 3 4 and reads slowly */
 
 #define BIG		(16 * 1024 * 1024)	/* bytes: far more than the socket buffers hold */
+#define SLOW_PINGS	"400 0 --ping-interval 30"	/* the silent puppet is never missed */
 
 /* A datagram socket of the puppet's own at base + port. */
 static int
@@ -439,7 +438,7 @@ drain(int fd, size_t n, int ms)
  * takes the header and then reads nothing until peer 4 has reported the copy stalled: a
  * progress line 2 s in, `status` listing it, then all of it and the summary line.
  */
-START_TEST(test_progress_replica_sender)
+IT_CASE(test_progress_replica_sender)
 {
 	static const int	ports[] = { 1, 3, 4 };
 	struct it_peer		*p[2];
@@ -452,9 +451,8 @@ START_TEST(test_progress_replica_sender)
 	lfd = data_puppet_listen(it_base() + 3);
 	udp = puppet_udp(3);
 	it_put_file(4, "0004.pdf", BIG, 4);
-	/* Pings every 30 s: the silent puppet is not missed during the test. */
-	p[0] = it_ring_peer(ids, NIDS, 0, IT_CLASSIC, IT_STDIN_FIFO, "400 0 --ping-interval 30");
-	p[1] = it_ring_peer(ids, NIDS, 2, IT_CLASSIC, IT_STDIN_FIFO, "400 0 --ping-interval 30");
+	p[0] = it_ring_peer(it_small_ids, IT_NSMALL, 0, IT_CLASSIC, IT_STDIN_FIFO, SLOW_PINGS);
+	p[1] = it_ring_peer(it_small_ids, IT_NSMALL, 2, IT_CLASSIC, IT_STDIN_FIFO, SLOW_PINGS);
 	it_wait_all_listening(p, 2, IT_DEADLINE_MS);
 	puppet_ping(udp);
 	t0 = it_now_ms();
@@ -489,15 +487,9 @@ START_TEST(test_progress_replica_sender)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_progress_store_intake),
-		IT_TEST(test_progress_store_cut_short),
-		IT_TEST(test_progress_handoff_intake),
-		IT_TEST(test_progress_replica_sender),
-	};
-
-	return it_main(argc, argv, "progress", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "progress");
 }
