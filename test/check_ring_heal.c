@@ -644,7 +644,7 @@ START_TEST(test_ring_messages_after_exit_change_nothing)
 
 	classic_quit(10);
 	r = ring_of(10);
-	ck_assert_int_eq(r->state, RING_GONE);
+	ck_assert_int_eq(r->state, RING_EXITED);
 	node_of(10)->dead = false;	/* look at what a gone ring does with late messages */
 	m = msg_from(WIRE_PING_REQ, 8);
 	m.u.ping_req.role = 1;
