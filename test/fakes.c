@@ -73,6 +73,30 @@ msg_route(int type, int from, int origin, int file, uint8_t ttl, uint8_t flags)
 	return m;
 }
 
+/* A ping from peer `from` to peer `to`, sent as its role-th predecessor (1 or 2). */
+struct wire_msg
+msg_ping(int from, int to, int role, uint32_t seq)
+{
+	struct wire_msg	m = msg_from(WIRE_PING_REQ, from);
+
+	m.u.ping_req.seq = seq;
+	m.u.ping_req.role = (uint8_t)role;
+	m.u.ping_req.to = (uint8_t)to;
+	return m;
+}
+
+/* A message naming two successors (DEPART, JOIN_ACCEPT) from peer `from`. */
+struct wire_msg
+msg_succs(int type, int from, int s1, int s2)
+{
+	struct wire_msg	m = msg_from(type, from);
+
+	m.u.succs.s1 = contact_of(s1);
+	m.u.succs.s2 = contact_of(s2);
+	return m;
+}
+
+/* The settings every test ring runs with (the network's interval, timeout, threshold). */
 struct ring_cfg
 cfg_of(const struct contact *self)
 {
@@ -425,17 +449,97 @@ net_run_until(uint64_t until)
 
 /* ---- what happened ---- */
 
+/* What a finder looks for: an action kind, message type or event kind, destination or name. */
+struct match {
+	enum ring_act_kind	kind;
+	int			type;	/* message type (event kind for RING_ACT_EVENT); -1 any */
+	int			id;	/* destination (the event's first peer); -1 any */
+};
+
+/* One action seen through a match: from a node's log or a ring's outbox. */
+struct seen {
+	enum ring_act_kind	 kind;
+	const struct contact	*to;
+	const struct wire_msg	*msg;
+	const struct console_ev	*ev;
+};
+
+/* Does the action match? */
+static bool
+seen_matches(const struct seen *a, const struct match *w)
+{
+	if (a->kind != w->kind)
+		return false;
+	if (w->kind == RING_ACT_EVENT)
+		return (w->type < 0 || (int)a->ev->kind == w->type) &&
+		    (w->id < 0 || a->ev->a == w->id);
+	return (w->type < 0 || a->msg->type == w->type) && (w->id < 0 || a->to->id == w->id);
+}
+
+/* Record i of a node's log. */
+static struct seen
+seen_rec(const void *base, size_t i)
+{
+	const struct rec *rc = (const struct rec *)base + i;
+
+	return (struct seen){ rc->kind, &rc->to, &rc->msg, &rc->ev };
+}
+
+/* Action i of a ring's outbox. */
+static struct seen
+seen_out(const void *base, size_t i)
+{
+	const struct ring_action *a = (const struct ring_action *)base + i;
+
+	return (struct seen){ a->kind, &a->to, &a->msg, &a->ev };
+}
+
+/*
+ * Of n actions, the index of the nth (from 0) that matches w, or n if fewer do; *count gets
+ * how many match in all.
+ */
+static size_t
+scan(const void *base, size_t n, struct seen (*at)(const void *, size_t),
+    const struct match *w, size_t nth, size_t *count)
+{
+	size_t	i, hit = n;
+
+	*count = 0;
+	for (i = 0; i < n; i++) {
+		struct seen a = at(base, i);
+
+		if (seen_matches(&a, w) && (*count)++ == nth)
+			hit = i;
+	}
+	return hit;
+}
+
+/* The nth record at peer id that matches w (NULL if none); *count: how many match. */
+static const struct rec *
+log_scan(int id, const struct match *w, size_t nth, size_t *count)
+{
+	const struct node	*n = node_of(id);
+	size_t			 i = scan(n->log, n->nlog, seen_rec, w, nth, count);
+
+	return i < n->nlog ? &n->log[i] : NULL;
+}
+
+/* The nth action in r's outbox that matches w (NULL if none); *count: how many match. */
+static const struct ring_action *
+out_scan(const struct ring *r, const struct match *w, size_t nth, size_t *count)
+{
+	size_t	i = scan(r->out, r->nout, seen_out, w, nth, count);
+
+	return i < r->nout ? &r->out[i] : NULL;
+}
+
 /* How many records of this kind (and message type, -1 any; to id, -1 any) peer id has. */
 size_t
 count_acts(int id, enum ring_act_kind kind, int type, int to)
 {
-	const struct node	*n = node_of(id);
-	size_t			 i, c = 0;
+	size_t	c;
 
-	for (i = 0; i < n->nlog; i++)
-		if (n->log[i].kind == kind && (type < 0 || n->log[i].msg.type == type) &&
-		    (to < 0 || n->log[i].to.id == to))
-			c++;
+	log_scan(id, &(struct match){ kind, type, to }, SIZE_MAX, &c);
 	return c;
 }
 
@@ -443,27 +547,18 @@ count_acts(int id, enum ring_act_kind kind, int type, int to)
 const struct rec *
 find_act(int id, enum ring_act_kind kind, int type, int to, size_t nth)
 {
-	const struct node	*n = node_of(id);
-	size_t			 i;
+	size_t	c;
 
-	for (i = 0; i < n->nlog; i++)
-		if (n->log[i].kind == kind && (type < 0 || n->log[i].msg.type == type) &&
-		    (to < 0 || n->log[i].to.id == to) && nth-- == 0)
-			return &n->log[i];
-	return NULL;
+	return log_scan(id, &(struct match){ kind, type, to }, nth, &c);
 }
 
 /* How many console events of this kind peer id printed (a >= 0: only those naming a). */
 size_t
 count_events(int id, enum console_kind kind, int a)
 {
-	const struct node	*n = node_of(id);
-	size_t			 i, c = 0;
+	size_t	c;
 
-	for (i = 0; i < n->nlog; i++)
-		if (n->log[i].kind == RING_ACT_EVENT && n->log[i].ev.kind == kind &&
-		    (a < 0 || n->log[i].ev.a == a))
-			c++;
+	log_scan(id, &(struct match){ RING_ACT_EVENT, (int)kind, a }, SIZE_MAX, &c);
 	return c;
 }
 
@@ -471,14 +566,9 @@ count_events(int id, enum console_kind kind, int a)
 const struct rec *
 find_event(int id, enum console_kind kind, int a)
 {
-	const struct node	*n = node_of(id);
-	size_t			 i;
+	size_t	c;
 
-	for (i = 0; i < n->nlog; i++)
-		if (n->log[i].kind == RING_ACT_EVENT && n->log[i].ev.kind == kind &&
-		    (a < 0 || n->log[i].ev.a == a))
-			return &n->log[i];
-	return NULL;
+	return log_scan(id, &(struct match){ RING_ACT_EVENT, (int)kind, a }, 0, &c);
 }
 
 /* How many records of this kind all nodes have. */
@@ -521,26 +611,63 @@ expect_events(int id, const struct want *w, size_t nw)
 	    k == 0 ? " nothing" : got, nw);
 }
 
+/* Peer ids[i]'s true neighbours in a ring of ids (ring order): s1, s2, p1, p2. */
+static void
+ring_order(const int *ids, size_t n, size_t i, int nb[4])
+{
+	nb[0] = ids[(i + 1) % n];
+	nb[1] = ids[(i + 2) % n];
+	nb[2] = ids[(i + n - 1) % n];
+	nb[3] = ids[(i + n - 2) % n];
+}
+
+/* A ring's two successors or two predecessors, as far as it knows them. */
+struct pair {
+	bool	known[2];
+	int	id[2];
+};
+
+/* r's successors (preds false) or predecessors (preds true). */
+static struct pair
+pair_of(const struct ring *r, bool preds)
+{
+	if (preds)
+		return (struct pair){ { r->pred[0].known, r->pred[1].known },
+		    { r->pred[0].c.id, r->pred[1].c.id } };
+	return (struct pair){ { r->succ[0].known, r->succ[1].known },
+	    { r->succ[0].c.id, r->succ[1].c.id } };
+}
+
+/* Is the pair (w1, w2), both known? */
+static bool
+pair_is(struct pair p, int w1, int w2)
+{
+	return p.known[0] && p.id[0] == w1 && p.known[1] && p.id[1] == w2;
+}
+
+/* Peer id's successors (preds false) or predecessors (preds true) are (w1, w2), both known. */
+static void
+expect_pair(int id, bool preds, int w1, int w2)
+{
+	struct pair	p = pair_of(ring_of(id), preds);
+
+	ck_assert_msg(pair_is(p, w1, w2), "peer %d: %s (%d%s, %d%s), want (%d, %d)", id,
+	    preds ? "predecessors" : "successors", p.id[0], p.known[0] ? "" : "?", p.id[1],
+	    p.known[1] ? "" : "?", w1, w2);
+}
+
 /* Every live ring of ids (in ring order) has the right successors and predecessors. */
 void
 expect_consistent(const int *ids, size_t n)
 {
 	size_t	i;
+	int	nb[4];
 
 	for (i = 0; i < n; i++) {
-		const struct ring *r = ring_of(ids[i]);
-		int s1 = ids[(i + 1) % n], s2 = ids[(i + 2) % n];
-		int p1 = ids[(i + n - 1) % n], p2 = ids[(i + n - 2) % n];
-
-		ck_assert_msg(r->state == RING_UP, "peer %d not up", ids[i]);
-		ck_assert_msg(r->succ[0].known && r->succ[0].c.id == s1 && r->succ[1].known &&
-		    r->succ[1].c.id == s2, "peer %d: successors (%d%s, %d%s), want (%d, %d)", ids[i],
-		    r->succ[0].c.id, r->succ[0].known ? "" : "?", r->succ[1].c.id,
-		    r->succ[1].known ? "" : "?", s1, s2);
-		ck_assert_msg(r->pred[0].known && r->pred[0].c.id == p1 && r->pred[1].known &&
-		    r->pred[1].c.id == p2, "peer %d: predecessors (%d%s, %d%s), want (%d, %d)",
-		    ids[i], r->pred[0].c.id, r->pred[0].known ? "" : "?", r->pred[1].c.id,
-		    r->pred[1].known ? "" : "?", p1, p2);
+		ring_order(ids, n, i, nb);
+		ck_assert_msg(ring_of(ids[i])->state == RING_UP, "peer %d not up", ids[i]);
+		expect_succs(ids[i], nb[0], nb[1]);
+		expect_preds(ids[i], nb[2], nb[3]);
 	}
 }
 
@@ -549,15 +676,14 @@ bool
 net_consistent(const int *ids, size_t n)
 {
 	size_t	i;
+	int	nb[4];
 
 	for (i = 0; i < n; i++) {
 		const struct ring *r = ring_of(ids[i]);
-		int s1 = ids[(i + 1) % n], s2 = ids[(i + 2) % n];
-		int p1 = ids[(i + n - 1) % n], p2 = ids[(i + n - 2) % n];
 
-		if (r->state != RING_UP || !r->succ[0].known || r->succ[0].c.id != s1 ||
-		    !r->succ[1].known || r->succ[1].c.id != s2 || !r->pred[0].known ||
-		    r->pred[0].c.id != p1 || !r->pred[1].known || r->pred[1].c.id != p2)
+		ring_order(ids, n, i, nb);
+		if (r->state != RING_UP || !pair_is(pair_of(r, false), nb[0], nb[1]) ||
+		    !pair_is(pair_of(r, true), nb[2], nb[3]))
 			return false;
 	}
 	return true;
@@ -567,12 +693,14 @@ net_consistent(const int *ids, size_t n)
 void
 expect_succs(int id, int s1, int s2)
 {
-	const struct ring	*r = ring_of(id);
+	expect_pair(id, false, s1, s2);
+}
 
-	ck_assert_msg(r->succ[0].known && r->succ[0].c.id == s1 && r->succ[1].known &&
-	    r->succ[1].c.id == s2, "peer %d: successors (%d%s, %d%s), want (%d, %d)", id,
-	    r->succ[0].c.id, r->succ[0].known ? "" : "?", r->succ[1].c.id,
-	    r->succ[1].known ? "" : "?", s1, s2);
+/* Peer id's predecessors are (p1, p2), both known. */
+void
+expect_preds(int id, int p1, int p2)
+{
+	expect_pair(id, true, p1, p2);
 }
 
 /* A successor reply from peer `from` with (s1, s2); a negative id means "none". */
@@ -640,23 +768,18 @@ lone_start(struct ring *r, int id, int s1, int s2)
 const struct ring_action *
 out_find(const struct ring *r, enum ring_act_kind kind, int type, int to, size_t nth)
 {
-	size_t	i;
+	size_t	c;
 
-	for (i = 0; i < r->nout; i++)
-		if (r->out[i].kind == kind && (type < 0 || r->out[i].msg.type == type) &&
-		    (to < 0 || r->out[i].to.id == to) && nth-- == 0)
-			return &r->out[i];
-	return NULL;
+	return out_scan(r, &(struct match){ kind, type, to }, nth, &c);
 }
 
+/* How many actions of this kind (message type, -1 any; to id, -1 any) r's outbox holds. */
 size_t
 out_count(const struct ring *r, enum ring_act_kind kind, int type, int to)
 {
-	size_t	i, c = 0;
+	size_t	c;
 
-	for (i = 0; i < r->nout; i++)
-		c += r->out[i].kind == kind && (type < 0 || r->out[i].msg.type == type) &&
-		    (to < 0 || r->out[i].to.id == to);
+	out_scan(r, &(struct match){ kind, type, to }, SIZE_MAX, &c);
 	return c;
 }
 
@@ -664,10 +787,9 @@ out_count(const struct ring *r, enum ring_act_kind kind, int type, int to)
 size_t
 out_events(const struct ring *r, enum console_kind kind)
 {
-	size_t	i, c = 0;
+	size_t	c;
 
-	for (i = 0; i < r->nout; i++)
-		c += r->out[i].kind == RING_ACT_EVENT && r->out[i].ev.kind == kind;
+	out_scan(r, &(struct match){ RING_ACT_EVENT, (int)kind, -1 }, SIZE_MAX, &c);
 	return c;
 }
 

@@ -87,6 +87,8 @@ struct contact	 contact_of(int id);
 struct wire_msg	 msg_from(int type, int from);
 struct wire_msg	 msg_route(int type, int from, int origin, int file, uint8_t ttl, uint8_t flags);
 struct wire_msg	 reply_of(int from, uint32_t qid, int s1, int s2);
+struct wire_msg	 msg_ping(int from, int to, int role, uint32_t seq);
+struct wire_msg	 msg_succs(int type, int from, int s1, int s2);
 struct ring_cfg	 cfg_of(const struct contact *self);
 
 /* ---- the network */
@@ -126,6 +128,7 @@ void		 expect_consistent(const int *ids, size_t n);
 /* Do the live rings of ids (ring order) all have the true successors and predecessors? */
 bool		 net_consistent(const int *ids, size_t n);
 void		 expect_succs(int id, int s1, int s2);
+void		 expect_preds(int id, int p1, int p2);
 
 #define EXPECT_EVENTS(id, ...) do {						\
 	static const struct want w_[] = { __VA_ARGS__ };			\
