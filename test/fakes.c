@@ -77,23 +77,32 @@ msg_route(int type, int from, int origin, int file, uint8_t ttl, uint8_t flags)
 struct wire_msg
 msg_ping(int from, int to, int role, uint32_t seq)
 {
-	struct wire_msg	m = msg_from(WIRE_PING_REQ, from);
-
-	m.u.ping_req.seq = seq;
-	m.u.ping_req.role = (uint8_t)role;
-	m.u.ping_req.to = (uint8_t)to;
-	return m;
+	return (struct wire_msg){ .type = WIRE_PING_REQ, .from = contact_of(from),
+	    .u.ping_req = { .seq = seq, .role = (uint8_t)role, .to = (uint8_t)to } };
 }
 
 /* A message naming two successors (DEPART, JOIN_ACCEPT) from peer `from`. */
 struct wire_msg
 msg_succs(int type, int from, int s1, int s2)
 {
-	struct wire_msg	m = msg_from(type, from);
+	return (struct wire_msg){ .type = (uint8_t)type, .from = contact_of(from),
+	    .u.succs = { contact_of(s1), contact_of(s2) } };
+}
 
-	m.u.succs.s1 = contact_of(s1);
-	m.u.succs.s2 = contact_of(s2);
-	return m;
+/* A join request from peer `from` for joiner, with ttl hops left. */
+struct wire_msg
+msg_join(int from, int joiner, uint8_t ttl)
+{
+	return (struct wire_msg){ .type = WIRE_JOIN_REQ, .from = contact_of(from),
+	    .u.join = { contact_of(joiner), ttl } };
+}
+
+/* A successor change from peer `from`: "if your first successor is s1, take (s1, s2)". */
+struct wire_msg
+msg_change(int from, int s1, int s2, uint8_t ttl)
+{
+	return (struct wire_msg){ .type = WIRE_SUCC_CHANGE, .from = contact_of(from),
+	    .u.change = { contact_of(s1), contact_of(s2), ttl } };
 }
 
 /* The settings every test ring runs with (the network's interval, timeout, threshold). */

@@ -89,6 +89,8 @@ struct wire_msg	 msg_route(int type, int from, int origin, int file, uint8_t ttl
 struct wire_msg	 reply_of(int from, uint32_t qid, int s1, int s2);
 struct wire_msg	 msg_ping(int from, int to, int role, uint32_t seq);
 struct wire_msg	 msg_succs(int type, int from, int s1, int s2);
+struct wire_msg	 msg_join(int from, int joiner, uint8_t ttl);
+struct wire_msg	 msg_change(int from, int s1, int s2, uint8_t ttl);
 struct ring_cfg	 cfg_of(const struct contact *self);
 
 /* ---- the network */
