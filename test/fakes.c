@@ -773,6 +773,23 @@ lone_start(struct ring *r, int id, int s1, int s2)
 	ring_start(r, &c1, &c2, 0);
 }
 
+/* A lone ring id with successors (s1, s2) after its first round at 0: its ping to s1's number. */
+uint32_t
+lone_round(struct ring *r, int id, int s1, int s2)
+{
+	lone_start(r, id, s1, s2);
+	ring_tick(r, 0);
+	return out_seq(r, s1);
+}
+
+/* Both of r's successors answer the pings in its outbox, at now. */
+void
+lone_answered(struct ring *r, uint64_t now)
+{
+	lone_pong(r, r->succ[0].c.id, out_seq(r, r->succ[0].c.id), now);
+	lone_pong(r, r->succ[1].c.id, out_seq(r, r->succ[1].c.id), now);
+}
+
 /* The nth action of this kind (message type; to id) in r's outbox, or NULL. */
 const struct ring_action *
 out_find(const struct ring *r, enum ring_act_kind kind, int type, int to, size_t nth)

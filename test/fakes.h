@@ -147,6 +147,8 @@ void		 classic_quit(int id);
 
 /* ---- a lone ring, its outbox read directly */
 void		 lone_start(struct ring *r, int id, int s1, int s2);
+uint32_t	 lone_round(struct ring *r, int id, int s1, int s2);
+void		 lone_answered(struct ring *r, uint64_t now);
 const struct ring_action *out_find(const struct ring *r, enum ring_act_kind kind, int type,
 		     int to, size_t nth);
 size_t		 out_count(const struct ring *r, enum ring_act_kind kind, int type, int to);
