@@ -698,6 +698,19 @@ net_consistent(const int *ids, size_t n)
 	return true;
 }
 
+/* Peer id logged exactly these numbers of TCP sends, serves, stores and warnings. */
+void
+expect_acts(int id, size_t tcp, size_t serve, size_t store, size_t warn)
+{
+	size_t	got[4] = { count_acts(id, RING_ACT_TCP, -1, -1),
+	    count_acts(id, RING_ACT_SERVE, -1, -1), count_acts(id, RING_ACT_STORE, -1, -1),
+	    count_acts(id, RING_ACT_WARN, -1, -1) };
+
+	ck_assert_msg(got[0] == tcp && got[1] == serve && got[2] == store && got[3] == warn,
+	    "peer %d: %zu TCP sends, %zu serves, %zu stores, %zu warnings; want %zu, %zu, %zu, %zu",
+	    id, got[0], got[1], got[2], got[3], tcp, serve, store, warn);
+}
+
 /* Peer id's successors are (s1, s2), both known. */
 void
 expect_succs(int id, int s1, int s2)
@@ -739,12 +752,41 @@ classic_up(void)
 void
 p2p_join(int joiner, int via)
 {
-	net_reset();
-	net_add_ring_of(p2p_ids, NP2P);
-	net_run_until(500);
+	p2p_up();
 	net_clear_logs();
 	net_add_joiner(joiner, (uint16_t)(BASE_PORT + joiner), via);
 	net_flush();
+}
+
+/* The classic ring past its first round, logs cleared, and m delivered to peer id. */
+void
+classic_inject(int id, const struct wire_msg *m)
+{
+	classic_up();
+	net_clear_logs();
+	net_inject(id, m);
+}
+
+/* The classic ring past its first round, logs cleared, and peer id typing a request or store. */
+void
+classic_route(int type, int id, int file, uint32_t rid, uint8_t mode)
+{
+	classic_up();
+	net_clear_logs();
+	if (type == WIRE_FILE_REQ)
+		ring_request(ring_of(id), file, rid, mode, net.now);
+	else
+		ring_store(ring_of(id), file, rid, net.now);
+	net_flush();
+}
+
+/* The p2p ring 2 4 5 8 9 14 19 at 500 ms, past its first round. */
+void
+p2p_up(void)
+{
+	net_reset();
+	net_add_ring_of(p2p_ids, NP2P);
+	net_run_until(500);
 }
 
 /* Peer `id` quits in the classic ring at t=1500, after the rounds at 0 and 1000. */

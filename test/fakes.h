@@ -131,6 +131,7 @@ void		 expect_consistent(const int *ids, size_t n);
 bool		 net_consistent(const int *ids, size_t n);
 void		 expect_succs(int id, int s1, int s2);
 void		 expect_preds(int id, int p1, int p2);
+void		 expect_acts(int id, size_t tcp, size_t serve, size_t store, size_t warn);
 
 #define EXPECT_EVENTS(id, ...) do {						\
 	static const struct want w_[] = { __VA_ARGS__ };			\
@@ -144,6 +145,9 @@ void		 expect_preds(int id, int p1, int p2);
 void		 classic_up(void);
 void		 p2p_join(int joiner, int via);
 void		 classic_quit(int id);
+void		 classic_inject(int id, const struct wire_msg *m);
+void		 classic_route(int type, int id, int file, uint32_t rid, uint8_t mode);
+void		 p2p_up(void);
 
 /* ---- a lone ring, its outbox read directly */
 void		 lone_start(struct ring *r, int id, int s1, int s2);
