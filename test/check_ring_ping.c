@@ -212,8 +212,7 @@ CASE("predecessors", test_ring_live_ring_stays_consistent)
 
 	classic_up();
 	net_clear_logs();
-	net_run_until(20 * INTERVAL);
-	expect_consistent(classic_ids, NCLASSIC);
+	expect_settled(20 * INTERVAL, classic_ids, NCLASSIC, false);
 	for (i = 0; i < NCLASSIC; i++)
 		EXPECT_NO_EVENTS(classic_ids[i]);
 	ck_assert_uint_eq(total(RING_ACT_WARN), 0);

@@ -114,8 +114,7 @@ CASE_LOOP("death", test_ring_fast_pings_repair_within_1500ms, 6)
 	    (unsigned long long)kill);
 	ck_assert_msg(s4 != NULL && s4->ev.b == 10, "killed at %llu: 4 not repaired in 1.5 s",
 	    (unsigned long long)kill);
-	net_run_until(kill + 3000);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(kill + 3000, left, sizeof left / sizeof left[0], false);
 }
 END_TEST
 
@@ -180,8 +179,7 @@ CASE("death", test_ring_ring_consistent_after_death)
 
 	classic_up();
 	net_kill(5);
-	net_run_until(6 * INTERVAL);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(6 * INTERVAL, left, sizeof left / sizeof left[0], false);
 }
 END_TEST
 

@@ -680,6 +680,18 @@ expect_consistent(const int *ids, size_t n)
 	}
 }
 
+/* Time runs to `until`; then ids (ring order) is consistent, and no_deaths: none saw a death. */
+void
+expect_settled(uint64_t until, const int *ids, size_t n, bool no_deaths)
+{
+	size_t	i;
+
+	net_run_until(until);
+	expect_consistent(ids, n);
+	for (i = 0; no_deaths && i < n; i++)
+		ck_assert_msg(count_events(ids[i], CON_DEAD, -1) == 0, "peer %d saw a death", ids[i]);
+}
+
 /* Do the live rings of ids (ring order) all have the true successors and predecessors? */
 bool
 net_consistent(const int *ids, size_t n)

@@ -127,6 +127,7 @@ const struct rec *find_event(int id, enum console_kind kind, int a);
 size_t		 total(enum ring_act_kind kind);
 void		 expect_events(int id, const struct want *w, size_t nw);
 void		 expect_consistent(const int *ids, size_t n);
+void		 expect_settled(uint64_t until, const int *ids, size_t n, bool no_deaths);
 /* Do the live rings of ids (ring order) all have the true successors and predecessors? */
 bool		 net_consistent(const int *ids, size_t n);
 void		 expect_succs(int id, int s1, int s2);
