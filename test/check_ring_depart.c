@@ -124,9 +124,7 @@ CASE("departure", test_ring_depart_from_non_successor_changes_nothing)
 
 	classic_up();
 	net_clear_logs();
-	m = msg_from(WIRE_DEPART, 3);		/* 3 is 5's second predecessor, not a successor */
-	m.u.succs.s1 = contact_of(4);
-	m.u.succs.s2 = contact_of(5);
+	m = msg_succs(WIRE_DEPART, 3, 4, 5);		/* 3 is 5's second predecessor, not a successor */
 	net_inject(5, &m);
 	expect_succs(5, 8, 10);
 	EXPECT_NO_EVENTS(5);
@@ -207,12 +205,10 @@ END_TEST
 CASE("departure", test_ring_depart_naming_one_peer_twice_prints_only_the_truth)
 {
 	static struct ring		 r;
-	struct wire_msg			 m = msg_from(WIRE_DEPART, 20);
+	struct wire_msg			 m = msg_succs(WIRE_DEPART, 20, 30, 30);
 	const struct ring_action	*q;
 
 	lone_start(&r, 10, 20, 25);
-	m.u.succs.s1 = contact_of(30);
-	m.u.succs.s2 = contact_of(30);
 	ring_on_msg(&r, &m, 5);
 	ck_assert_uint_eq(out_events(&r, CON_SUCCESSORS), 0);
 	ck_assert(r.succ[0].known && r.succ[0].c.id == 30 && !r.succ[1].known);

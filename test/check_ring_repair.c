@@ -202,37 +202,33 @@ repair_at_3(void)
 	return q->msg.u.query.qid;
 }
 
-CASE("death", test_ring_repair_takes_second_when_asked_peer_names_the_dead)
+/* 4 answers 3's repair question with (s1, s2): 3 takes (4, 8), says so, and stops asking. */
+static void
+expect_repaired_by_answer(int s1, int s2)
 {
-	uint32_t	qid = repair_at_3();
-	struct wire_msg	m = reply_of(4, qid, 5, 8);
+	struct wire_msg	m = reply_of(4, repair_at_3(), s1, s2);
 
 	net_inject(3, &m);
 	expect_succs(3, 4, 8);
 	EXPECT_EVENTS(3, EV(CON_SUCCESSORS, 4, 8));
 	ck_assert(!ring_of(3)->repairing);
+}
+
+CASE("death", test_ring_repair_takes_second_when_asked_peer_names_the_dead)
+{
+	expect_repaired_by_answer(5, 8);
 }
 END_TEST
 
 CASE("death", test_ring_repair_takes_first_when_asked_peer_has_repaired)
 {
-	uint32_t	qid = repair_at_3();
-	struct wire_msg	m = reply_of(4, qid, 8, 10);
-
-	net_inject(3, &m);
-	expect_succs(3, 4, 8);
-	EXPECT_EVENTS(3, EV(CON_SUCCESSORS, 4, 8));
-	ck_assert(!ring_of(3)->repairing);
+	expect_repaired_by_answer(8, 10);
 }
 END_TEST
 
 CASE("death", test_ring_repair_takes_first_when_asked_peer_is_mid_repair)
 {
-	uint32_t	qid = repair_at_3();
-	struct wire_msg	m = reply_of(4, qid, 8, -1);	/* 4 promoted 8, has no second yet */
-
-	net_inject(3, &m);
-	expect_succs(3, 4, 8);
+	expect_repaired_by_answer(8, -1);	/* 4 promoted 8, has no second yet */
 }
 END_TEST
 
@@ -305,13 +301,7 @@ CASE("death", test_ring_death_race_second_predecessor_first)
 	const struct rec	*rep;
 
 	net_reset();
-	net_add_ring(1, 3, 4);
-	net_add_ring(3, 4, 5);
-	net_add_ring(5, 8, 10);
-	net_add_ring(8, 10, 12);
-	net_add_ring(10, 12, 15);
-	net_add_ring(12, 15, 1);
-	net_add_ring(15, 1, 3);
+	net_add_classic_but(4);
 	net_run_until(300);
 	net_add_ring(4, 5, 8);
 	net_run_until(301);

@@ -205,6 +205,18 @@ net_add_ring_of(const int *ids, size_t n)
 		net_add_ring(ids[i], ids[(i + 1) % n], ids[(i + 2) % n]);
 }
 
+/* The classic ring without peer `but` (the test adds it as it likes): true successors. */
+void
+net_add_classic_but(int but)
+{
+	size_t	i;
+
+	for (i = 0; i < NCLASSIC; i++)
+		if (classic_ids[i] != but)
+			net_add_ring(classic_ids[i], classic_ids[(i + 1) % NCLASSIC],
+			    classic_ids[(i + 2) % NCLASSIC]);
+}
+
 /* A puppet for peer id; pong: it answers pings. */
 struct node *
 net_add_puppet(int id, bool pong)

@@ -101,6 +101,7 @@ struct ring	*ring_of(int id);
 struct node	*node_new(const struct contact *c, bool has_ring);
 struct ring	*net_add_ring(int id, int s1, int s2);
 void		 net_add_ring_of(const int *ids, size_t n);
+void		 net_add_classic_but(int but);
 struct node	*net_add_puppet(int id, bool pong);
 struct ring	*net_add_joiner(int id, uint16_t port, int via);
 void		 net_kill(int id);
