@@ -159,10 +159,7 @@ CASE("departure", test_ring_successive_departures)
 	static const int	left[] = { 1, 3, 4, 5, 8, 15 };
 
 	classic_quit(10);
-	net_run_until(3500);
-	net_clear_logs();
-	ring_quit(ring_of(12), net.now);
-	net_flush();
+	net_quit_at(12, 3500);
 	ck_assert(node_of(12)->exited);
 	EXPECT_EVENTS(8, EV(CON_DEPART, 12, 0), EV(CON_SUCCESSORS, 15, 1));
 	EXPECT_EVENTS(5, EV(CON_DEPART, 12, 0), EV(CON_SUCCESSORS, 8, 15));

@@ -162,18 +162,14 @@ END_TEST
 CASE("heal", test_ring_heal_new_predecessor_must_fit)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_ping(8, 10, 1, 0);
 
 	lone_start(&r, 10, 12, 15);
-	ring_on_msg(&r, &m, 0);
-	m.from = contact_of(5);			/* before 8: does not fit */
-	ring_on_msg(&r, &m, 10);
+	lone_ping(&r, 8, 1, 0);
+	lone_ping(&r, 5, 1, 10);		/* before 8: does not fit */
 	ck_assert_uint_eq(r.pred[0].c.id, 8);
-	m.from = contact_of(9);			/* between 8 and us: fits */
-	ring_on_msg(&r, &m, 20);
+	lone_ping(&r, 9, 1, 20);		/* between 8 and us: fits */
 	ck_assert_uint_eq(r.pred[0].c.id, 9);
-	m.from = contact_of(5);			/* 9 quiet past a round and a timeout */
-	ring_on_msg(&r, &m, 20 + INTERVAL + TIMEOUT + 1);
+	lone_ping(&r, 5, 1, 20 + INTERVAL + TIMEOUT + 1);	/* 9 quiet past a round and a timeout */
 	ck_assert_uint_eq(r.pred[0].c.id, 5);
 }
 END_TEST
@@ -183,14 +179,13 @@ END_TEST
 CASE("heal", test_ring_heal_deadline_is_a_stored_field)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_ping(3, 4, 1, 0);
 
 	lone_round(&r, 4, 5, 8);
 	ck_assert_uint_eq(ring_next_deadline(&r), r.succ[0].deadline);
 	lone_answered(&r, 1);
 	ck_assert_uint_eq(r.succ[0].deadline, RING_NEVER);
 	ck_assert_uint_eq(ring_next_deadline(&r), r.next_round);
-	ring_on_msg(&r, &m, 2);
+	lone_ping(&r, 3, 1, 2);
 	ck_assert_uint_eq(r.pred[0].expire_at, 2 + BUDGET + 1);
 	ck_assert_uint_eq(ring_next_deadline(&r), INTERVAL);
 }

@@ -258,10 +258,7 @@ END_TEST
 CASE("join", test_ring_joiner_quits_cleanly)
 {
 	p2p_join(15, 4);
-	net_run_until(600);
-	net_clear_logs();
-	ring_quit(ring_of(15), net.now);
-	net_flush();
+	net_quit_at(15, 600);
 	ck_assert(node_of(15)->exited);
 	EXPECT_EVENTS(14, EV(CON_DEPART, 15, 0), EV(CON_SUCCESSORS, 19, 2));
 	EXPECT_EVENTS(9, EV(CON_DEPART, 15, 0), EV(CON_SUCCESSORS, 14, 19));
@@ -318,10 +315,9 @@ lone_joiner(struct ring *r, int id, int via)
 CASE("join", test_ring_joining_peer_does_not_answer_pings)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_ping(3, 5, 1, 0);
 
 	lone_joiner(&r, 5, 7);
-	ring_on_msg(&r, &m, 10);
+	lone_ping(&r, 3, 1, 10);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 0);
 	ck_assert(!r.pred[0].known);
 }

@@ -271,10 +271,7 @@ CASE("predecessors", test_ring_quit_ignores_forgotten_predecessor)
 
 	ring5_among_puppets();
 	net_inject(5, &m);
-	net_run_until(BUDGET + 1);
-	net_clear_logs();
-	ring_quit(ring_of(5), net.now);
-	net_flush();
+	net_quit_at(5, BUDGET + 1);
 	ck_assert_uint_eq(count_acts(5, RING_ACT_TCP, WIRE_DEPART, -1), 0);
 	ck_assert(node_of(5)->exited);
 	ck_assert_int_eq(node_of(5)->exit_status, 0);
@@ -284,13 +281,11 @@ END_TEST
 CASE("predecessors", test_ring_predecessor_changing_role_not_kept_twice)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_ping(3, 5, 2, 0);
 
 	lone_start(&r, 5, 8, 10);
-	ring_on_msg(&r, &m, 0);
+	lone_ping(&r, 3, 2, 0);
 	ck_assert(r.pred[1].known && r.pred[1].c.id == 3);
-	m.u.ping_req.role = 1;	/* 4 has gone: 3 is now our first predecessor */
-	ring_on_msg(&r, &m, 10);
+	lone_ping(&r, 3, 1, 10);	/* 4 has gone: 3 is now our first predecessor */
 	ck_assert(r.pred[0].known && r.pred[0].c.id == 3);
 	ck_assert(!r.pred[1].known);
 }

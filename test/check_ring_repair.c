@@ -19,16 +19,23 @@
 
 /* ================================ death ================================ */
 
+/* The classic ring past its first round; then 5 is killed, logs cleared, time runs to t. */
+static void
+classic_5_killed(uint64_t t)
+{
+	classic_up();
+	net_kill(5);
+	net_clear_logs();
+	net_run_until(t);
+}
+
 CASE("death", test_ring_missing_successor_reprobed_every_timeout)
 {
 	const struct rec	*p;
 	uint64_t		 want[] = { INTERVAL, INTERVAL + TIMEOUT, INTERVAL + 2 * TIMEOUT };
 	size_t			 i;
 
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(3 * INTERVAL);
+	classic_5_killed(3 * INTERVAL);
 	ck_assert_uint_eq(count_acts(4, RING_ACT_UDP, WIRE_PING_REQ, 5), 3);
 	for (i = 0; i < 3; i++) {
 		p = find_act(4, RING_ACT_UDP, WIRE_PING_REQ, 5, i);
@@ -139,10 +146,7 @@ END_TEST
 
 CASE("death", test_ring_first_successor_death_repaired)
 {
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(4 * INTERVAL);
+	classic_5_killed(4 * INTERVAL);
 	EXPECT_EVENTS(4, EV(CON_DEAD, 5, 0), EV(CON_SUCCESSORS, 8, 10));
 	expect_succs(4, 8, 10);
 }
@@ -150,10 +154,7 @@ END_TEST
 
 CASE("death", test_ring_second_successor_death_repaired)
 {
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(4 * INTERVAL);
+	classic_5_killed(4 * INTERVAL);
 	EXPECT_EVENTS(3, EV(CON_DEAD, 5, 0), EV(CON_SUCCESSORS, 4, 8));
 	expect_succs(3, 4, 8);
 }
@@ -164,10 +165,7 @@ CASE("death", test_ring_death_seen_only_by_predecessors)
 	static const int	others[] = { 1, 8, 10, 12, 15 };
 	size_t			i;
 
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(4 * INTERVAL);
+	classic_5_killed(4 * INTERVAL);
 	for (i = 0; i < sizeof others / sizeof others[0]; i++)
 		EXPECT_NO_EVENTS(others[i]);
 }
@@ -343,10 +341,7 @@ CASE("death", test_ring_three_peer_ring_departure)
 
 	net_reset();
 	net_add_ring_of(ids, 3);
-	net_run_until(2 * INTERVAL);
-	net_clear_logs();
-	ring_quit(ring_of(20), net.now);
-	net_flush();
+	net_quit_at(20, 2 * INTERVAL);
 	/* 10 is first predecessor: (30, 10); 30 is second: (its own s1 10, 20's s1 = 30). */
 	EXPECT_EVENTS(10, EV(CON_DEPART, 20, 0), EV(CON_SUCCESSORS, 30, 10));
 	EXPECT_EVENTS(30, EV(CON_DEPART, 20, 0), EV(CON_SUCCESSORS, 10, 30));

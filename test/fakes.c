@@ -818,7 +818,14 @@ void
 classic_quit(int id)
 {
 	classic_up();
-	net_run_until(1500);
+	net_quit_at(id, 1500);
+}
+
+/* At t (logs cleared first), peer id types quit; everything that follows is delivered. */
+void
+net_quit_at(int id, uint64_t t)
+{
+	net_run_until(t);
 	net_clear_logs();
 	ring_quit(ring_of(id), net.now);
 	net_flush();
@@ -892,6 +899,15 @@ lone_pong(struct ring *r, int from, uint32_t seq, uint64_t now)
 	struct wire_msg	m = msg_from(WIRE_PING_RSP, from);
 
 	m.u.ping_rsp.seq = seq;
+	ring_on_msg(r, &m, now);
+}
+
+/* Feed r a ping from peer `from` as its role-th predecessor (1 or 2), at now. */
+void
+lone_ping(struct ring *r, int from, int role, uint64_t now)
+{
+	struct wire_msg	m = msg_ping(from, r->cfg.self.id, role, 0);
+
 	ring_on_msg(r, &m, now);
 }
 

@@ -147,6 +147,7 @@ void		 expect_acts(int id, size_t tcp, size_t serve, size_t store, size_t warn);
 void		 classic_up(void);
 void		 p2p_join(int joiner, int via);
 void		 classic_quit(int id);
+void		 net_quit_at(int id, uint64_t t);
 void		 classic_inject(int id, const struct wire_msg *m);
 void		 classic_route(int type, int id, int file, uint32_t rid, uint8_t mode);
 void		 p2p_up(void);
@@ -160,6 +161,7 @@ const struct ring_action *out_find(const struct ring *r, enum ring_act_kind kind
 size_t		 out_count(const struct ring *r, enum ring_act_kind kind, int type, int to);
 size_t		 out_events(const struct ring *r, enum console_kind kind);
 void		 lone_pong(struct ring *r, int from, uint32_t seq, uint64_t now);
+void		 lone_ping(struct ring *r, int from, int role, uint64_t now);
 uint32_t	 out_seq(const struct ring *r, int to);
 
 #endif
