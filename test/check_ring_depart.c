@@ -124,7 +124,8 @@ CASE("departure", test_ring_depart_from_non_successor_changes_nothing)
 
 	classic_up();
 	net_clear_logs();
-	m = msg_succs(WIRE_DEPART, 3, 4, 5);		/* 3 is 5's second predecessor, not a successor */
+	/* 3 is 5's second predecessor, not a successor */
+	m = msg_succs(WIRE_DEPART, 3, 4, 5);
 	net_inject(5, &m);
 	expect_succs(5, 8, 10);
 	EXPECT_NO_EVENTS(5);

@@ -169,7 +169,8 @@ CASE("heal", test_ring_heal_new_predecessor_must_fit)
 	ck_assert_uint_eq(r.pred[0].c.id, 8);
 	lone_ping(&r, 9, 1, 20);		/* between 8 and us: fits */
 	ck_assert_uint_eq(r.pred[0].c.id, 9);
-	lone_ping(&r, 5, 1, 20 + INTERVAL + TIMEOUT + 1);	/* 9 quiet past a round and a timeout */
+	/* 9 quiet past a round and a timeout */
+	lone_ping(&r, 5, 1, 20 + INTERVAL + TIMEOUT + 1);
 	ck_assert_uint_eq(r.pred[0].c.id, 5);
 }
 END_TEST
@@ -442,70 +443,78 @@ END_TEST
 
 /* ============================== robustness ============================== */
 
+/*
+ * Feed classic peer id every message that must change nothing: answers nobody asked for,
+ * departures and acceptances from strangers, forged joins, changes about nobody, transfer
+ * messages outside any transfer.
+ */
+static void
+inject_nonsense(int id)
+{
+	struct ring	*r = ring_of(id);
+	struct wire_msg	 m;
+	int		 p = r->pred[0].c.id, s1 = r->succ[0].c.id, type;
+
+	m = msg_from(WIRE_PING_RSP, 200);
+	m.u.ping_rsp.seq = r->next_seq;
+	net_inject(id, &m);
+	m = msg_from(WIRE_PING_RSP, s1);
+	m.u.ping_rsp.seq = 0xffffffffu;
+	net_inject(id, &m);
+	m = msg_succs(WIRE_DEPART, 200, 201, 202);
+	net_inject(id, &m);
+	m = msg_succs(WIRE_DEPART, p, 201, 202);	/* a predecessor is no successor */
+	net_inject(id, &m);
+	m = msg_from(WIRE_DEPART_ACK, 200);
+	net_inject(id, &m);
+	m = msg_from(WIRE_DEPART_ACK, s1);
+	net_inject(id, &m);
+	m = reply_of(s1, 12345, 201, 202);	/* nothing asked */
+	net_inject(id, &m);
+	m = reply_of(s1, r->query_id, 201, -1);
+	net_inject(id, &m);
+	m = msg_succs(WIRE_JOIN_ACCEPT, 200, 201, 202);
+	net_inject(id, &m);
+	m = msg_from(WIRE_JOIN_REJECT, 200);
+	m.u.reject.reason = WIRE_REJECT_ID_TAKEN;
+	net_inject(id, &m);
+	m.u.reject.reason = WIRE_REJECT_NOT_READY;
+	net_inject(id, &m);
+	m = msg_join(200, id, WIRE_TTL);	/* a joiner named like this peer */
+	net_inject(id, &m);
+	m.u.join.joiner = contact_of(s1);	/* ... and like its successor */
+	net_inject(id, &m);
+	m.u.join.joiner = contact_of(id);
+	m.u.join.ttl = 0;
+	net_inject(id, &m);
+	m = msg_change(200, 200, 201, 3);	/* about a peer nobody has */
+	net_inject(id, &m);
+	m.u.change.ttl = 0;
+	net_inject(id, &m);
+	m = msg_from(WIRE_SUCC_QUERY, 200);
+	m.u.query.qid = 99;
+	net_inject(id, &m);
+	m = msg_route(WIRE_FILE_REQ, 200, 200, 9999, WIRE_TTL, 0);
+	net_inject(id, &m);
+	m = msg_route(WIRE_STORE_REQ, 200, 200, 0, 1, 0);
+	net_inject(id, &m);
+	for (type = WIRE_PING_REQ; type < WIRE_TYPE_END; type++)
+		if (type == WIRE_DATA || type == WIRE_ACK || type == WIRE_FILE_RSP ||
+		    type == WIRE_STORE_DATA) {
+			m = msg_from(type, 200);
+			net_inject(id, &m);
+		}
+}
+
 CASE("robustness", test_ring_nonsense_messages_leave_successors_alone)
 {
 	size_t	i;
-	int	type;
 
 	classic_up();
 	net_run_until(500);
 	net_clear_logs();
-	for (i = 0; i < NCLASSIC; i++) {
-		int		 id = classic_ids[i];
-		struct ring	*r = ring_of(id);
-		struct wire_msg	 m;
-		int		 p = r->pred[0].c.id, s1 = r->succ[0].c.id;
-
-		m = msg_from(WIRE_PING_RSP, 200);
-		m.u.ping_rsp.seq = r->next_seq;
-		net_inject(id, &m);
-		m = msg_from(WIRE_PING_RSP, s1);
-		m.u.ping_rsp.seq = 0xffffffffu;
-		net_inject(id, &m);
-		m = msg_succs(WIRE_DEPART, 200, 201, 202);
-		net_inject(id, &m);
-		m = msg_succs(WIRE_DEPART, p, 201, 202);		/* a predecessor is no successor */
-		net_inject(id, &m);
-		m = msg_from(WIRE_DEPART_ACK, 200);
-		net_inject(id, &m);
-		m = msg_from(WIRE_DEPART_ACK, s1);
-		net_inject(id, &m);
-		m = reply_of(s1, 12345, 201, 202);	/* nothing asked */
-		net_inject(id, &m);
-		m = reply_of(s1, r->query_id, 201, -1);
-		net_inject(id, &m);
-		m = msg_succs(WIRE_JOIN_ACCEPT, 200, 201, 202);
-		net_inject(id, &m);
-		m = msg_from(WIRE_JOIN_REJECT, 200);
-		m.u.reject.reason = WIRE_REJECT_ID_TAKEN;
-		net_inject(id, &m);
-		m.u.reject.reason = WIRE_REJECT_NOT_READY;
-		net_inject(id, &m);
-		m = msg_join(200, id, WIRE_TTL);	/* a joiner named like this peer */
-		net_inject(id, &m);
-		m.u.join.joiner = contact_of(s1);	/* ... and like its successor */
-		net_inject(id, &m);
-		m.u.join.joiner = contact_of(id);
-		m.u.join.ttl = 0;
-		net_inject(id, &m);
-		m = msg_change(200, 200, 201, 3);	/* about a peer nobody has */
-		net_inject(id, &m);
-		m.u.change.ttl = 0;
-		net_inject(id, &m);
-		m = msg_from(WIRE_SUCC_QUERY, 200);
-		m.u.query.qid = 99;
-		net_inject(id, &m);
-		m = msg_route(WIRE_FILE_REQ, 200, 200, 9999, WIRE_TTL, 0);
-		net_inject(id, &m);
-		m = msg_route(WIRE_STORE_REQ, 200, 200, 0, 1, 0);
-		net_inject(id, &m);
-		for (type = WIRE_PING_REQ; type < WIRE_TYPE_END; type++)
-			if (type == WIRE_DATA || type == WIRE_ACK || type == WIRE_FILE_RSP ||
-			    type == WIRE_STORE_DATA) {
-				m = msg_from(type, 200);
-				net_inject(id, &m);
-			}
-	}
+	for (i = 0; i < NCLASSIC; i++)
+		inject_nonsense(classic_ids[i]);
 	for (i = 0; i < NCLASSIC; i++) {
 		int id = classic_ids[i];
 
@@ -535,8 +544,9 @@ END_TEST
 /* A DEPART, SUCC_CHANGE or JOIN_ACCEPT naming ourselves as first successor is ignored. */
 CASE("robustness", test_ring_messages_naming_us_first_are_ignored)
 {
-	struct wire_msg	d = msg_succs(WIRE_DEPART, 10, 8, 12);	/* 10 tells 8: "take (8, 12)" */
-	struct wire_msg	c = msg_change(10, 10, 8, WIRE_TTL);	/* "take (10, 8)" at 8 */
+	/* 10 tells 8: "take (8, 12)", then "take (10, 8)" */
+	struct wire_msg	d = msg_succs(WIRE_DEPART, 10, 8, 12);
+	struct wire_msg	c = msg_change(10, 10, 8, WIRE_TTL);
 
 	classic_inject(8, &d);
 	net_inject(8, &c);

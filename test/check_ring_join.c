@@ -282,7 +282,8 @@ END_TEST
  * lost without a word: ring_on_send_failed handles JOIN_REQ only for the joiner itself. */
 CASE("join", test_ring_lost_join_forward_warns)
 {
-	struct wire_msg	m = msg_join(200, 6, WIRE_TTL);	/* 6 belongs after 5: 4 forwards it */
+	/* 6 belongs after 5: 4 forwards it */
+	struct wire_msg	m = msg_join(200, 6, WIRE_TTL);
 
 	classic_up();
 	net_kill(5);				/* dead, not yet detected by 4 */

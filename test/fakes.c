@@ -473,7 +473,7 @@ net_run_until(uint64_t until)
 /* What a finder looks for: an action kind, message type or event kind, destination or name. */
 struct match {
 	enum ring_act_kind	kind;
-	int			type;	/* message type (event kind for RING_ACT_EVENT); -1 any */
+	int			type;	/* message type, or event kind; -1 any */
 	int			id;	/* destination (the event's first peer); -1 any */
 };
 
@@ -701,7 +701,8 @@ expect_settled(uint64_t until, const int *ids, size_t n, bool no_deaths)
 	net_run_until(until);
 	expect_consistent(ids, n);
 	for (i = 0; no_deaths && i < n; i++)
-		ck_assert_msg(count_events(ids[i], CON_DEAD, -1) == 0, "peer %d saw a death", ids[i]);
+		ck_assert_msg(count_events(ids[i], CON_DEAD, -1) == 0, "peer %d saw a death",
+		    ids[i]);
 }
 
 /* Do the live rings of ids (ring order) all have the true successors and predecessors? */
