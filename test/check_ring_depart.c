@@ -221,6 +221,28 @@ CASE("departure", test_ring_depart_naming_one_peer_twice_prints_only_the_truth)
 }
 END_TEST
 
+/* A ring set up but not started is idle, not leaving: nothing due, no pings answered; quit ends it. */
+CASE("departure", test_ring_idle_until_started_exited_after_quit)
+{
+	static struct ring	r;
+	struct contact		self = contact_of(4);
+	struct ring_cfg		cfg;
+
+	net_reset();
+	cfg = cfg_of(&self);
+	ring_init(&r, &cfg);
+	ck_assert_int_eq(r.state, RING_IDLE);
+	ck_assert_uint_eq(ring_next_deadline(&r), RING_NEVER);
+	lone_ping(&r, 3, 1, 0);
+	ck_assert_uint_eq(r.nout, 0);
+	ring_quit(&r, 10);
+	ck_assert_int_eq(r.state, RING_EXITED);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_EXIT, -1, -1), 1);
+	ck_assert_int_eq(out_find(&r, RING_ACT_EXIT, -1, -1, 0)->status, 0);
+	ck_assert_uint_eq(ring_next_deadline(&r), RING_NEVER);
+}
+END_TEST
+
 /* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
