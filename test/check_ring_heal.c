@@ -5,13 +5,13 @@
  * that converge once clean; nonsense and random messages, random churn. The network, the
  * fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -25,7 +25,7 @@
 
 /* ============================ forged senders ============================ */
 
-START_TEST(test_ring_heal_ping_claiming_to_be_us_dropped)
+CASE("heal", test_ring_heal_ping_claiming_to_be_us_dropped)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_PING_REQ, 4);
@@ -43,7 +43,7 @@ START_TEST(test_ring_heal_ping_claiming_to_be_us_dropped)
 }
 END_TEST
 
-START_TEST(test_ring_heal_our_id_at_another_address_dropped)
+CASE("heal", test_ring_heal_our_id_at_another_address_dropped)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_PING_REQ, 4);
@@ -64,7 +64,7 @@ START_TEST(test_ring_heal_our_id_at_another_address_dropped)
 }
 END_TEST
 
-START_TEST(test_ring_heal_join_naming_us_as_joiner_dropped)
+CASE("heal", test_ring_heal_join_naming_us_as_joiner_dropped)
 {
 	struct wire_msg	m = msg_from(WIRE_JOIN_REQ, 3);
 
@@ -103,7 +103,7 @@ lone_third_miss(struct ring *r)
 	return q->msg.u.query.qid;
 }
 
-START_TEST(test_ring_heal_threshold_asks_over_tcp_first)
+CASE("heal", test_ring_heal_threshold_asks_over_tcp_first)
 {
 	static struct ring	r;
 
@@ -113,7 +113,7 @@ START_TEST(test_ring_heal_threshold_asks_over_tcp_first)
 }
 END_TEST
 
-START_TEST(test_ring_heal_tcp_answer_means_alive)
+CASE("heal", test_ring_heal_tcp_answer_means_alive)
 {
 	static struct ring	r;
 	uint32_t		qid = lone_third_miss(&r);
@@ -131,7 +131,7 @@ START_TEST(test_ring_heal_tcp_answer_means_alive)
 }
 END_TEST
 
-START_TEST(test_ring_heal_late_ping_answer_during_question_means_alive)
+CASE("heal", test_ring_heal_late_ping_answer_during_question_means_alive)
 {
 	static struct ring	r;
 
@@ -144,7 +144,7 @@ START_TEST(test_ring_heal_late_ping_answer_during_question_means_alive)
 }
 END_TEST
 
-START_TEST(test_ring_heal_refused_question_means_dead_at_once)
+CASE("heal", test_ring_heal_refused_question_means_dead_at_once)
 {
 	static struct ring	r;
 	struct contact		c5 = contact_of(5);
@@ -156,7 +156,7 @@ START_TEST(test_ring_heal_refused_question_means_dead_at_once)
 }
 END_TEST
 
-START_TEST(test_ring_heal_unanswered_question_means_dead_one_timeout_later)
+CASE("heal", test_ring_heal_unanswered_question_means_dead_one_timeout_later)
 {
 	static struct ring	r;
 
@@ -171,7 +171,7 @@ END_TEST
 
 /* ============================ predecessors ============================ */
 
-START_TEST(test_ring_heal_new_predecessor_must_fit)
+CASE("heal", test_ring_heal_new_predecessor_must_fit)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_PING_REQ, 8);
@@ -194,7 +194,7 @@ END_TEST
 
 /* ================================ deadlines ================================ */
 
-START_TEST(test_ring_heal_deadline_is_a_stored_field)
+CASE("heal", test_ring_heal_deadline_is_a_stored_field)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
@@ -216,7 +216,7 @@ END_TEST
 
 /* ====================== third successor, stabilize ====================== */
 
-START_TEST(test_ring_heal_third_successor_learned_from_second)
+CASE("heal", test_ring_heal_third_successor_learned_from_second)
 {
 	size_t	i;
 
@@ -233,7 +233,7 @@ START_TEST(test_ring_heal_third_successor_learned_from_second)
 }
 END_TEST
 
-START_TEST(test_ring_heal_two_adjacent_deaths_heal_through_third)
+CASE("heal", test_ring_heal_two_adjacent_deaths_heal_through_third)
 {
 	static const int	left[] = { 1, 3, 4, 10, 12, 15 };
 
@@ -252,7 +252,7 @@ START_TEST(test_ring_heal_two_adjacent_deaths_heal_through_third)
 }
 END_TEST
 
-START_TEST(test_ring_heal_wrong_second_successor_corrected)
+CASE("heal", test_ring_heal_wrong_second_successor_corrected)
 {
 	net_reset();
 	net_add_ring(1, 3, 4);
@@ -327,7 +327,7 @@ fast_classic_up(void)
 	net_run_until(1);
 }
 
-START_TEST(test_ring_heal_paused_peer_back_in_place)
+CASE("heal", test_ring_heal_paused_peer_back_in_place)
 {
 	uint64_t	took;
 
@@ -349,7 +349,7 @@ START_TEST(test_ring_heal_paused_peer_back_in_place)
 }
 END_TEST
 
-START_TEST(test_ring_heal_late_starter_taken_in)
+CASE("heal", test_ring_heal_late_starter_taken_in)
 {
 	size_t	i;
 
@@ -368,7 +368,7 @@ START_TEST(test_ring_heal_late_starter_taken_in)
 END_TEST
 
 /* Looped over 5%, 10%, 20%: UDP loss alone never kills a peer (TCP confirms it alive). */
-START_TEST(test_ring_heal_udp_loss_makes_no_false_death)
+CASE_LOOP("heal", test_ring_heal_udp_loss_makes_no_false_death, 3)
 {
 	static const double	losses[] = { 0.05, 0.10, 0.20 };
 	size_t			i;
@@ -391,7 +391,7 @@ START_TEST(test_ring_heal_udp_loss_makes_no_false_death)
 END_TEST
 
 /* Looped over loss rates: UDP and TCP both lossy, so wrong verdicts happen; then clean. */
-START_TEST(test_ring_heal_lossy_network_converges_after)
+CASE_LOOP("heal", test_ring_heal_lossy_network_converges_after, 4)
 {
 	static const double	losses[] = { 0.05, 0.10, 0.20, 0.30 };
 	uint64_t		t, took, deaths = 0;
@@ -415,7 +415,7 @@ START_TEST(test_ring_heal_lossy_network_converges_after)
 END_TEST
 
 /* Looped over seeds: a ring that lost a peer to a false verdict takes it back. */
-START_TEST(test_ring_heal_muted_peer_readopted)
+CASE("heal", test_ring_heal_muted_peer_readopted)
 {
 	fast_classic_up();
 	net_run_until(1000);
@@ -430,7 +430,7 @@ START_TEST(test_ring_heal_muted_peer_readopted)
 }
 END_TEST
 
-START_TEST(test_ring_heal_healthy_ring_prints_only_the_seeds_lines)
+CASE("heal", test_ring_heal_healthy_ring_prints_only_the_seeds_lines)
 {
 	size_t	i;
 
@@ -446,7 +446,7 @@ END_TEST
 
 /* =============================== wording =============================== */
 
-START_TEST(test_ring_heal_failed_forward_told_in_words)
+CASE("heal", test_ring_heal_failed_forward_told_in_words)
 {
 	static struct ring		 r;
 	struct contact			 c5 = contact_of(5);
@@ -472,7 +472,7 @@ END_TEST
 
 /* ============================== robustness ============================== */
 
-START_TEST(test_ring_nonsense_messages_leave_successors_alone)
+CASE("robustness", test_ring_nonsense_messages_leave_successors_alone)
 {
 	size_t	i;
 	int	type;
@@ -562,7 +562,7 @@ START_TEST(test_ring_nonsense_messages_leave_successors_alone)
 }
 END_TEST
 
-START_TEST(test_ring_succ_change_for_unknown_peer_dies_out)
+CASE("robustness", test_ring_succ_change_for_unknown_peer_dies_out)
 {
 	struct wire_msg	m = msg_from(WIRE_SUCC_CHANGE, 3);
 
@@ -582,7 +582,7 @@ START_TEST(test_ring_succ_change_for_unknown_peer_dies_out)
 END_TEST
 
 /* A DEPART, SUCC_CHANGE or JOIN_ACCEPT naming ourselves as first successor is ignored. */
-START_TEST(test_ring_messages_naming_us_first_are_ignored)
+CASE("robustness", test_ring_messages_naming_us_first_are_ignored)
 {
 	struct wire_msg	d = msg_from(WIRE_DEPART, 10);
 	struct wire_msg	c = msg_from(WIRE_SUCC_CHANGE, 10);
@@ -602,7 +602,7 @@ START_TEST(test_ring_messages_naming_us_first_are_ignored)
 }
 END_TEST
 
-START_TEST(test_ring_join_request_for_unplaceable_id_dies_out)
+CASE("robustness", test_ring_join_request_for_unplaceable_id_dies_out)
 {
 	/* A joiner id that every hop forwards (here: ttl runs out before the right peer). */
 	struct wire_msg	m = msg_from(WIRE_JOIN_REQ, 200);
@@ -619,7 +619,7 @@ START_TEST(test_ring_join_request_for_unplaceable_id_dies_out)
 }
 END_TEST
 
-START_TEST(test_ring_transfer_messages_ignored_with_warning)
+CASE("robustness", test_ring_transfer_messages_ignored_with_warning)
 {
 	static struct ring	r;
 	static const int	types[] = { WIRE_DATA, WIRE_ACK, WIRE_FILE_RSP, WIRE_STORE_DATA };
@@ -637,7 +637,7 @@ START_TEST(test_ring_transfer_messages_ignored_with_warning)
 }
 END_TEST
 
-START_TEST(test_ring_messages_after_exit_change_nothing)
+CASE("robustness", test_ring_messages_after_exit_change_nothing)
 {
 	struct wire_msg	m;
 	struct ring	*r;
@@ -759,7 +759,7 @@ sort_ids(int *ids, size_t n)
 }
 
 /* Looped over seeds: kills, quits and joins one at a time; the ring heals after each. */
-START_TEST(test_ring_random_churn_heals)
+CASE_LOOP("robustness", test_ring_random_churn_heals, 20)
 {
 	int	ids[NET_MAX], n = 0, step, i;
 	bool	used[KEYS_RING_SIZE] = { false };
@@ -808,7 +808,7 @@ START_TEST(test_ring_random_churn_heals)
 }
 END_TEST
 
-START_TEST(test_ring_random_valid_messages_never_crash)
+CASE("robustness", test_ring_random_valid_messages_never_crash)
 {
 	struct wire_msg	m;
 	int		sent = 0, k;
@@ -835,58 +835,10 @@ START_TEST(test_ring_random_valid_messages_never_crash)
 }
 END_TEST
 
-static Suite *
-ring_heal_suite(void)
-{
-	Suite	*s = suite_create("ring_heal");
-	TCase	*tc;
-
-	tc = tcase_create("heal");
-	tcase_set_timeout(tc, HEAL_TIMEOUT);
-	tcase_add_test(tc, test_ring_heal_ping_claiming_to_be_us_dropped);
-	tcase_add_test(tc, test_ring_heal_our_id_at_another_address_dropped);
-	tcase_add_test(tc, test_ring_heal_join_naming_us_as_joiner_dropped);
-	tcase_add_test(tc, test_ring_heal_threshold_asks_over_tcp_first);
-	tcase_add_test(tc, test_ring_heal_tcp_answer_means_alive);
-	tcase_add_test(tc, test_ring_heal_late_ping_answer_during_question_means_alive);
-	tcase_add_test(tc, test_ring_heal_refused_question_means_dead_at_once);
-	tcase_add_test(tc, test_ring_heal_unanswered_question_means_dead_one_timeout_later);
-	tcase_add_test(tc, test_ring_heal_new_predecessor_must_fit);
-	tcase_add_test(tc, test_ring_heal_deadline_is_a_stored_field);
-	tcase_add_test(tc, test_ring_heal_third_successor_learned_from_second);
-	tcase_add_test(tc, test_ring_heal_two_adjacent_deaths_heal_through_third);
-	tcase_add_test(tc, test_ring_heal_wrong_second_successor_corrected);
-	tcase_add_test(tc, test_ring_heal_paused_peer_back_in_place);
-	tcase_add_test(tc, test_ring_heal_late_starter_taken_in);
-	tcase_add_loop_test(tc, test_ring_heal_udp_loss_makes_no_false_death, 0, 3);
-	tcase_add_loop_test(tc, test_ring_heal_lossy_network_converges_after, 0, 4);
-	tcase_add_test(tc, test_ring_heal_muted_peer_readopted);
-	tcase_add_test(tc, test_ring_heal_healthy_ring_prints_only_the_seeds_lines);
-	tcase_add_test(tc, test_ring_heal_failed_forward_told_in_words);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("robustness");
-	tcase_set_timeout(tc, FUZZ_TIMEOUT);
-	tcase_add_test(tc, test_ring_nonsense_messages_leave_successors_alone);
-	tcase_add_test(tc, test_ring_succ_change_for_unknown_peer_dies_out);
-	tcase_add_test(tc, test_ring_messages_naming_us_first_are_ignored);
-	tcase_add_test(tc, test_ring_join_request_for_unplaceable_id_dies_out);
-	tcase_add_test(tc, test_ring_transfer_messages_ignored_with_warning);
-	tcase_add_test(tc, test_ring_messages_after_exit_change_nothing);
-	tcase_add_test(tc, test_ring_random_valid_messages_never_crash);
-	tcase_add_loop_test(tc, test_ring_random_churn_heals, 0, 20);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_heal_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_heal", CASE_OPTS({ "heal", HEAL_TIMEOUT, NULL, NULL },
+	    { "robustness", FUZZ_TIMEOUT, NULL, NULL }));
 }

@@ -2,13 +2,13 @@
  * Unit tests of the ring state machine. Joins: forwarding, acceptance, the successor change, refusals (SPEC §5).
  * The network, the fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -19,7 +19,7 @@
 
 /* ================================= join ================================= */
 
-START_TEST(test_ring_join_forwarded_along_first_successors)
+CASE("join", test_ring_join_forwarded_along_first_successors)
 {
 	p2p_join(15, 4);
 	EXPECT_EVENTS(4, EV(CON_JOIN_FORWARDED, 15, 0));
@@ -30,7 +30,7 @@ START_TEST(test_ring_join_forwarded_along_first_successors)
 }
 END_TEST
 
-START_TEST(test_ring_join_received_by_predecessor)
+CASE("join", test_ring_join_received_by_predecessor)
 {
 	p2p_join(15, 4);
 	EXPECT_EVENTS(14, EV(CON_JOIN_RECEIVED, 15, 0), EV(CON_SUCCESSORS, 15, 19));
@@ -38,7 +38,7 @@ START_TEST(test_ring_join_received_by_predecessor)
 }
 END_TEST
 
-START_TEST(test_ring_join_changes_second_predecessor)
+CASE("join", test_ring_join_changes_second_predecessor)
 {
 	p2p_join(15, 4);
 	EXPECT_EVENTS(9, EV(CON_JOIN_FORWARDED, 15, 0), EV(CON_SUCC_CHANGE_RCVD, 0, 0),
@@ -47,7 +47,7 @@ START_TEST(test_ring_join_changes_second_predecessor)
 }
 END_TEST
 
-START_TEST(test_ring_joiner_accepted_with_successors)
+CASE("join", test_ring_joiner_accepted_with_successors)
 {
 	p2p_join(15, 4);
 	EXPECT_EVENTS(15, EV(CON_JOIN_ACCEPTED, 19, 2));
@@ -56,7 +56,7 @@ START_TEST(test_ring_joiner_accepted_with_successors)
 }
 END_TEST
 
-START_TEST(test_ring_joiner_knows_its_predecessor_at_once)
+CASE("join", test_ring_joiner_knows_its_predecessor_at_once)
 {
 	p2p_join(15, 4);
 	ck_assert(ring_of(15)->pred[0].known);
@@ -66,7 +66,7 @@ START_TEST(test_ring_joiner_knows_its_predecessor_at_once)
 }
 END_TEST
 
-START_TEST(test_ring_ring_consistent_after_join)
+CASE("join", test_ring_ring_consistent_after_join)
 {
 	static const int	ids[] = { 2, 4, 5, 8, 9, 14, 15, 19 };
 	size_t			i;
@@ -79,7 +79,7 @@ START_TEST(test_ring_ring_consistent_after_join)
 }
 END_TEST
 
-START_TEST(test_ring_join_at_first_contact)
+CASE("join", test_ring_join_at_first_contact)
 {
 	/* 15 asks 14 itself: no forwarding at all. */
 	size_t	i;
@@ -92,7 +92,7 @@ START_TEST(test_ring_join_at_first_contact)
 }
 END_TEST
 
-START_TEST(test_ring_join_new_smallest_id)
+CASE("join", test_ring_join_new_smallest_id)
 {
 	static const int	ids[] = { 0, 2, 4, 5, 8, 9, 14, 19 };
 
@@ -107,7 +107,7 @@ START_TEST(test_ring_join_new_smallest_id)
 }
 END_TEST
 
-START_TEST(test_ring_join_new_largest_id)
+CASE("join", test_ring_join_new_largest_id)
 {
 	static const int	ids[] = { 2, 4, 5, 8, 9, 14, 19, 250 };
 
@@ -122,7 +122,7 @@ START_TEST(test_ring_join_new_largest_id)
 }
 END_TEST
 
-START_TEST(test_ring_join_before_predecessors_known)
+CASE("join", test_ring_join_before_predecessors_known)
 {
 	/* 14 does not know its first predecessor yet: the change goes round to whoever has 14. */
 	static const int	ids[] = { 2, 4, 5, 8, 9, 14, 15, 19 };
@@ -140,7 +140,7 @@ START_TEST(test_ring_join_before_predecessors_known)
 }
 END_TEST
 
-START_TEST(test_ring_join_with_taken_id_exits_1)
+CASE("join", test_ring_join_with_taken_id_exits_1)
 {
 	size_t	i;
 
@@ -160,7 +160,7 @@ START_TEST(test_ring_join_with_taken_id_exits_1)
 }
 END_TEST
 
-START_TEST(test_ring_join_with_id_of_contacted_peer_exits_1)
+CASE("join", test_ring_join_with_id_of_contacted_peer_exits_1)
 {
 	net_reset();
 	net_add_ring_of(p2p_ids, NP2P);
@@ -172,7 +172,7 @@ START_TEST(test_ring_join_with_id_of_contacted_peer_exits_1)
 }
 END_TEST
 
-START_TEST(test_ring_join_to_unreachable_peer_exits_1)
+CASE("join", test_ring_join_to_unreachable_peer_exits_1)
 {
 	net_reset();
 	net_add_joiner(15, BASE_PORT + 15, 77);	/* nobody at 77 */
@@ -183,7 +183,7 @@ START_TEST(test_ring_join_to_unreachable_peer_exits_1)
 }
 END_TEST
 
-START_TEST(test_ring_join_without_answer_exits_1_after_wait)
+CASE("join", test_ring_join_without_answer_exits_1_after_wait)
 {
 	net_reset();
 	net_add_puppet(77, false);
@@ -200,7 +200,7 @@ START_TEST(test_ring_join_without_answer_exits_1_after_wait)
 }
 END_TEST
 
-START_TEST(test_ring_join_via_joining_peer_rejected)
+CASE("join", test_ring_join_via_joining_peer_rejected)
 {
 	net_reset();
 	net_add_puppet(77, false);
@@ -214,7 +214,7 @@ START_TEST(test_ring_join_via_joining_peer_rejected)
 }
 END_TEST
 
-START_TEST(test_ring_joiner_ignores_second_accept)
+CASE("join", test_ring_joiner_ignores_second_accept)
 {
 	struct wire_msg	m = msg_from(WIRE_JOIN_ACCEPT, 9);
 
@@ -230,7 +230,7 @@ START_TEST(test_ring_joiner_ignores_second_accept)
 }
 END_TEST
 
-START_TEST(test_ring_joining_peer_cannot_route)
+CASE("join", test_ring_joining_peer_cannot_route)
 {
 	net_reset();
 	net_add_puppet(77, false);
@@ -247,7 +247,7 @@ START_TEST(test_ring_joining_peer_cannot_route)
 }
 END_TEST
 
-START_TEST(test_ring_two_joins_back_to_back)
+CASE("join", test_ring_two_joins_back_to_back)
 {
 	/* 16 arrives before anyone has pinged 15: 15's change request goes round to 14. */
 	static const int	ids[] = { 2, 4, 5, 8, 9, 14, 15, 16, 19 };
@@ -263,7 +263,7 @@ START_TEST(test_ring_two_joins_back_to_back)
 }
 END_TEST
 
-START_TEST(test_ring_joiner_quits_cleanly)
+CASE("join", test_ring_joiner_quits_cleanly)
 {
 	p2p_join(15, 4);
 	net_run_until(600);
@@ -278,7 +278,7 @@ START_TEST(test_ring_joiner_quits_cleanly)
 }
 END_TEST
 
-START_TEST(test_ring_joiner_death_repaired)
+CASE("join", test_ring_joiner_death_repaired)
 {
 	static const int	left[] = { 2, 4, 5, 8, 9, 14, 19 };
 
@@ -292,7 +292,7 @@ END_TEST
 
 /* BUG: see the report. A join request forwarded to a successor that cannot be reached is
  * lost without a word: ring_on_send_failed handles JOIN_REQ only for the joiner itself. */
-START_TEST(test_ring_lost_join_forward_warns)
+CASE("join", test_ring_lost_join_forward_warns)
 {
 	struct wire_msg	m = msg_from(WIRE_JOIN_REQ, 200);
 
@@ -326,7 +326,7 @@ lone_joiner(struct ring *r, int id, int via)
 }
 
 /* A joiner is nobody's successor: it answers no ping (a prober would take it back). */
-START_TEST(test_ring_joining_peer_does_not_answer_pings)
+CASE("join", test_ring_joining_peer_does_not_answer_pings)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
@@ -341,7 +341,7 @@ START_TEST(test_ring_joining_peer_does_not_answer_pings)
 END_TEST
 
 /* Our first successor, at the very contact we hold, asks to join: it came back; let it in. */
-START_TEST(test_ring_join_from_held_first_successor_accepted)
+CASE("join", test_ring_join_from_held_first_successor_accepted)
 {
 	static struct ring		 r;
 	struct wire_msg			 m = msg_from(WIRE_JOIN_REQ, 1);
@@ -367,7 +367,7 @@ START_TEST(test_ring_join_from_held_first_successor_accepted)
 END_TEST
 
 /* The same id at another address is still refused: only the held contact is a rejoin. */
-START_TEST(test_ring_join_of_first_successor_id_elsewhere_refused)
+CASE("join", test_ring_join_of_first_successor_id_elsewhere_refused)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_JOIN_REQ, 1);
@@ -383,7 +383,7 @@ START_TEST(test_ring_join_of_first_successor_id_elsewhere_refused)
 END_TEST
 
 /* A join request naming this very peer as the joiner is forged: dropped, even while joining. */
-START_TEST(test_ring_join_naming_ourselves_dropped)
+CASE("join", test_ring_join_naming_ourselves_dropped)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_JOIN_REQ, 7);
@@ -398,52 +398,9 @@ START_TEST(test_ring_join_naming_ourselves_dropped)
 }
 END_TEST
 
-static Suite *
-ring_join_suite(void)
-{
-	Suite	*s = suite_create("ring_join");
-	TCase	*tc;
-
-	tc = tcase_create("join");
-	tcase_add_test(tc, test_ring_joining_peer_does_not_answer_pings);
-	tcase_add_test(tc, test_ring_join_from_held_first_successor_accepted);
-	tcase_add_test(tc, test_ring_join_of_first_successor_id_elsewhere_refused);
-	tcase_add_test(tc, test_ring_join_naming_ourselves_dropped);
-	tcase_add_test(tc, test_ring_join_forwarded_along_first_successors);
-	tcase_add_test(tc, test_ring_join_received_by_predecessor);
-	tcase_add_test(tc, test_ring_join_changes_second_predecessor);
-	tcase_add_test(tc, test_ring_joiner_knows_its_predecessor_at_once);
-	tcase_add_test(tc, test_ring_joiner_accepted_with_successors);
-	tcase_add_test(tc, test_ring_ring_consistent_after_join);
-	tcase_add_test(tc, test_ring_join_at_first_contact);
-	tcase_add_test(tc, test_ring_join_new_smallest_id);
-	tcase_add_test(tc, test_ring_join_new_largest_id);
-	tcase_add_test(tc, test_ring_join_before_predecessors_known);
-	tcase_add_test(tc, test_ring_join_with_taken_id_exits_1);
-	tcase_add_test(tc, test_ring_join_with_id_of_contacted_peer_exits_1);
-	tcase_add_test(tc, test_ring_join_to_unreachable_peer_exits_1);
-	tcase_add_test(tc, test_ring_join_without_answer_exits_1_after_wait);
-	tcase_add_test(tc, test_ring_join_via_joining_peer_rejected);
-	tcase_add_test(tc, test_ring_joiner_ignores_second_accept);
-	tcase_add_test(tc, test_ring_joining_peer_cannot_route);
-	tcase_add_test(tc, test_ring_two_joins_back_to_back);
-	tcase_add_test(tc, test_ring_joiner_quits_cleanly);
-	tcase_add_test(tc, test_ring_joiner_death_repaired);
-	tcase_add_test(tc, test_ring_lost_join_forward_warns);
-	suite_add_tcase(s, tc);
-
-
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_join_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_join", NULL);
 }

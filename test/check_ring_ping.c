@@ -2,13 +2,13 @@
  * Unit tests of the ring state machine. Pings and predecessors: rounds, answers, windows, who pings us (SPEC §5).
  * The network, the fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -19,7 +19,7 @@
 
 /* ================================ pings ================================ */
 
-START_TEST(test_ring_first_round_due_at_start)
+CASE("ping", test_ring_first_round_due_at_start)
 {
 	static struct ring	r;
 
@@ -29,7 +29,7 @@ START_TEST(test_ring_first_round_due_at_start)
 }
 END_TEST
 
-START_TEST(test_ring_first_round_pings_both_successors)
+CASE("ping", test_ring_first_round_pings_both_successors)
 {
 	static struct ring		 r;
 	const struct ring_action	*p1, *p2;
@@ -53,7 +53,7 @@ START_TEST(test_ring_first_round_pings_both_successors)
 }
 END_TEST
 
-START_TEST(test_ring_sequence_numbers_increase_across_rounds)
+CASE("ping", test_ring_sequence_numbers_increase_across_rounds)
 {
 	static struct ring	r;
 	uint32_t		a, b;
@@ -73,7 +73,7 @@ START_TEST(test_ring_sequence_numbers_increase_across_rounds)
 }
 END_TEST
 
-START_TEST(test_ring_ping_sent_event_needs_both_successors)
+CASE("ping", test_ring_ping_sent_event_needs_both_successors)
 {
 	net_reset();
 	net_add_ring(4, 5, 8);
@@ -91,7 +91,7 @@ START_TEST(test_ring_ping_sent_event_needs_both_successors)
 }
 END_TEST
 
-START_TEST(test_ring_response_clears_miss_window)
+CASE("ping", test_ring_response_clears_miss_window)
 {
 	static struct ring	r;
 
@@ -112,7 +112,7 @@ START_TEST(test_ring_response_clears_miss_window)
 }
 END_TEST
 
-START_TEST(test_ring_response_from_unknown_peer_ignored)
+CASE("ping", test_ring_response_from_unknown_peer_ignored)
 {
 	static struct ring	r;
 	uint32_t		seq;
@@ -128,7 +128,7 @@ START_TEST(test_ring_response_from_unknown_peer_ignored)
 }
 END_TEST
 
-START_TEST(test_ring_stale_response_ignored)
+CASE("ping", test_ring_stale_response_ignored)
 {
 	static struct ring	r;
 	uint32_t		old5;
@@ -150,7 +150,7 @@ START_TEST(test_ring_stale_response_ignored)
 }
 END_TEST
 
-START_TEST(test_ring_late_response_within_window_counts)
+CASE("ping", test_ring_late_response_within_window_counts)
 {
 	static struct ring	r;
 	uint32_t		first;
@@ -170,7 +170,7 @@ START_TEST(test_ring_late_response_within_window_counts)
 }
 END_TEST
 
-START_TEST(test_ring_ping_request_answered_with_same_seq)
+CASE("ping", test_ring_ping_request_answered_with_same_seq)
 {
 	static struct ring		 r;
 	struct wire_msg			 m = msg_from(WIRE_PING_REQ, 3);
@@ -189,7 +189,7 @@ START_TEST(test_ring_ping_request_answered_with_same_seq)
 }
 END_TEST
 
-START_TEST(test_ring_quiet_pings_silences_only_ping_lines)
+CASE("ping", test_ring_quiet_pings_silences_only_ping_lines)
 {
 	static struct ring	r;
 	struct contact		self = contact_of(4), c1 = contact_of(5), c2 = contact_of(8);
@@ -214,7 +214,7 @@ END_TEST
 
 /* ============================= predecessors ============================= */
 
-START_TEST(test_ring_predecessors_learned_in_one_round)
+CASE("predecessors", test_ring_predecessors_learned_in_one_round)
 {
 	size_t	i;
 
@@ -232,7 +232,7 @@ START_TEST(test_ring_predecessors_learned_in_one_round)
 }
 END_TEST
 
-START_TEST(test_ring_live_ring_stays_consistent)
+CASE("predecessors", test_ring_live_ring_stays_consistent)
 {
 	size_t	i;
 
@@ -247,7 +247,7 @@ START_TEST(test_ring_live_ring_stays_consistent)
 }
 END_TEST
 
-START_TEST(test_ring_stale_predecessor_forgotten)
+CASE("predecessors", test_ring_stale_predecessor_forgotten)
 {
 	struct wire_msg	m = msg_from(WIRE_PING_REQ, 4);
 	struct ring	*r;
@@ -271,7 +271,7 @@ START_TEST(test_ring_stale_predecessor_forgotten)
 }
 END_TEST
 
-START_TEST(test_ring_pinging_predecessor_kept)
+CASE("predecessors", test_ring_pinging_predecessor_kept)
 {
 	struct ring	*r;
 	uint64_t	 t;
@@ -294,7 +294,7 @@ START_TEST(test_ring_pinging_predecessor_kept)
 }
 END_TEST
 
-START_TEST(test_ring_quit_ignores_forgotten_predecessor)
+CASE("predecessors", test_ring_quit_ignores_forgotten_predecessor)
 {
 	struct wire_msg	m = msg_from(WIRE_PING_REQ, 4);
 
@@ -317,7 +317,7 @@ START_TEST(test_ring_quit_ignores_forgotten_predecessor)
 }
 END_TEST
 
-START_TEST(test_ring_predecessor_changing_role_not_kept_twice)
+CASE("predecessors", test_ring_predecessor_changing_role_not_kept_twice)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
@@ -335,7 +335,7 @@ START_TEST(test_ring_predecessor_changing_role_not_kept_twice)
 END_TEST
 
 
-START_TEST(test_ring_third_predecessor_from_second_predecessors_ping)
+CASE("ping", test_ring_third_predecessor_from_second_predecessors_ping)
 {
 	classic_up();
 	net_run_until(3 * INTERVAL + 1);
@@ -347,7 +347,7 @@ START_TEST(test_ring_third_predecessor_from_second_predecessors_ping)
 }
 END_TEST
 
-START_TEST(test_ring_ping_carries_first_predecessor)
+CASE("ping", test_ring_ping_carries_first_predecessor)
 {
 	const struct rec *a;
 
@@ -362,7 +362,7 @@ END_TEST
 /* ================================ foreign pings ================================ */
 
 /* Our pings name the peer they are for. */
-START_TEST(test_ring_ping_names_its_receiver)
+CASE("ping", test_ring_ping_names_its_receiver)
 {
 	static struct ring	r;
 
@@ -374,7 +374,7 @@ START_TEST(test_ring_ping_names_its_receiver)
 END_TEST
 
 /* A ping for another id (a peer of another ring probing our port) is neither answered nor learnt from. */
-START_TEST(test_ring_ping_for_another_id_dropped)
+CASE("ping", test_ring_ping_for_another_id_dropped)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
@@ -392,7 +392,7 @@ START_TEST(test_ring_ping_for_another_id_dropped)
 END_TEST
 
 /* Warnings about foreign pings come at most once per RING_WARN_EVERY_MS. */
-START_TEST(test_ring_foreign_ping_warning_rate_limited)
+CASE("ping", test_ring_foreign_ping_warning_rate_limited)
 {
 	static struct ring	r;
 	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
@@ -412,51 +412,9 @@ START_TEST(test_ring_foreign_ping_warning_rate_limited)
 }
 END_TEST
 
-static Suite *
-ring_ping_suite(void)
-{
-	Suite	*s = suite_create("ring_ping");
-	TCase	*tc;
-
-	tc = tcase_create("ping");
-	tcase_add_test(tc, test_ring_ping_names_its_receiver);
-	tcase_add_test(tc, test_ring_ping_for_another_id_dropped);
-	tcase_add_test(tc, test_ring_foreign_ping_warning_rate_limited);
-	tcase_add_test(tc, test_ring_first_round_due_at_start);
-	tcase_add_test(tc, test_ring_third_predecessor_from_second_predecessors_ping);
-	tcase_add_test(tc, test_ring_ping_carries_first_predecessor);
-	tcase_add_test(tc, test_ring_first_round_pings_both_successors);
-	tcase_add_test(tc, test_ring_sequence_numbers_increase_across_rounds);
-	tcase_add_test(tc, test_ring_ping_sent_event_needs_both_successors);
-	tcase_add_test(tc, test_ring_response_clears_miss_window);
-	tcase_add_test(tc, test_ring_response_from_unknown_peer_ignored);
-	tcase_add_test(tc, test_ring_stale_response_ignored);
-	tcase_add_test(tc, test_ring_late_response_within_window_counts);
-	tcase_add_test(tc, test_ring_ping_request_answered_with_same_seq);
-	tcase_add_test(tc, test_ring_quiet_pings_silences_only_ping_lines);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("predecessors");
-	tcase_add_test(tc, test_ring_predecessors_learned_in_one_round);
-	tcase_add_test(tc, test_ring_live_ring_stays_consistent);
-	tcase_add_test(tc, test_ring_stale_predecessor_forgotten);
-	tcase_add_test(tc, test_ring_pinging_predecessor_kept);
-	tcase_add_test(tc, test_ring_quit_ignores_forgotten_predecessor);
-	tcase_add_test(tc, test_ring_predecessor_changing_role_not_kept_twice);
-	suite_add_tcase(s, tc);
-
-
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_ping_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_ping", NULL);
 }

@@ -2,13 +2,13 @@
  * Unit tests of the ring state machine. Death and repair: misses, the TCP confirmation, the verdict, the successor query (SPEC §5).
  * The network, the fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -19,7 +19,7 @@
 
 /* ================================ death ================================ */
 
-START_TEST(test_ring_missing_successor_reprobed_every_timeout)
+CASE("death", test_ring_missing_successor_reprobed_every_timeout)
 {
 	const struct rec	*p;
 	uint64_t		 want[] = { INTERVAL, INTERVAL + TIMEOUT, INTERVAL + 2 * TIMEOUT };
@@ -43,7 +43,7 @@ START_TEST(test_ring_missing_successor_reprobed_every_timeout)
 END_TEST
 
 /* Looped over thresholds 1, 2, 3, 5. */
-START_TEST(test_ring_successor_dead_after_exactly_threshold_misses)
+CASE_LOOP("death", test_ring_successor_dead_after_exactly_threshold_misses, 4)
 {
 	static const unsigned	ks[] = { 1, 2, 3, 5 };
 	unsigned		k = ks[_i];
@@ -73,7 +73,7 @@ START_TEST(test_ring_successor_dead_after_exactly_threshold_misses)
 END_TEST
 
 /* Looped over kill times: detection never takes more than interval + threshold x timeout. */
-START_TEST(test_ring_detection_within_budget)
+CASE_LOOP("death", test_ring_detection_within_budget, 9)
 {
 	static const uint64_t	kills[] = { 1, 150, 500, 999, 1001, 1150, 1201, 1999, 2333 };
 	uint64_t		kill = kills[_i];
@@ -93,7 +93,7 @@ START_TEST(test_ring_detection_within_budget)
 END_TEST
 
 /* Looped over kill times: with 0.2 s pings (timeout 0.2 s) a kill is repaired within 1.5 s. */
-START_TEST(test_ring_fast_pings_repair_within_1500ms)
+CASE_LOOP("death", test_ring_fast_pings_repair_within_1500ms, 6)
 {
 	static const uint64_t	kills[] = { 1, 77, 199, 201, 350, 1234 };
 	uint64_t		kill = kills[_i];
@@ -119,7 +119,7 @@ START_TEST(test_ring_fast_pings_repair_within_1500ms)
 }
 END_TEST
 
-START_TEST(test_ring_answer_resets_miss_count)
+CASE("death", test_ring_answer_resets_miss_count)
 {
 	net_reset();
 	net_add_ring(4, 5, 8);
@@ -138,7 +138,7 @@ START_TEST(test_ring_answer_resets_miss_count)
 }
 END_TEST
 
-START_TEST(test_ring_first_successor_death_repaired)
+CASE("death", test_ring_first_successor_death_repaired)
 {
 	classic_up();
 	net_kill(5);
@@ -149,7 +149,7 @@ START_TEST(test_ring_first_successor_death_repaired)
 }
 END_TEST
 
-START_TEST(test_ring_second_successor_death_repaired)
+CASE("death", test_ring_second_successor_death_repaired)
 {
 	classic_up();
 	net_kill(5);
@@ -160,7 +160,7 @@ START_TEST(test_ring_second_successor_death_repaired)
 }
 END_TEST
 
-START_TEST(test_ring_death_seen_only_by_predecessors)
+CASE("death", test_ring_death_seen_only_by_predecessors)
 {
 	static const int	others[] = { 1, 8, 10, 12, 15 };
 	size_t			i;
@@ -174,7 +174,7 @@ START_TEST(test_ring_death_seen_only_by_predecessors)
 }
 END_TEST
 
-START_TEST(test_ring_ring_consistent_after_death)
+CASE("death", test_ring_ring_consistent_after_death)
 {
 	static const int	left[] = { 1, 3, 4, 8, 10, 12, 15 };
 
@@ -204,7 +204,7 @@ repair_at_3(void)
 	return q->msg.u.query.qid;
 }
 
-START_TEST(test_ring_repair_takes_second_when_asked_peer_names_the_dead)
+CASE("death", test_ring_repair_takes_second_when_asked_peer_names_the_dead)
 {
 	uint32_t	qid = repair_at_3();
 	struct wire_msg	m = reply_of(4, qid, 5, 8);
@@ -216,7 +216,7 @@ START_TEST(test_ring_repair_takes_second_when_asked_peer_names_the_dead)
 }
 END_TEST
 
-START_TEST(test_ring_repair_takes_first_when_asked_peer_has_repaired)
+CASE("death", test_ring_repair_takes_first_when_asked_peer_has_repaired)
 {
 	uint32_t	qid = repair_at_3();
 	struct wire_msg	m = reply_of(4, qid, 8, 10);
@@ -228,7 +228,7 @@ START_TEST(test_ring_repair_takes_first_when_asked_peer_has_repaired)
 }
 END_TEST
 
-START_TEST(test_ring_repair_takes_first_when_asked_peer_is_mid_repair)
+CASE("death", test_ring_repair_takes_first_when_asked_peer_is_mid_repair)
 {
 	uint32_t	qid = repair_at_3();
 	struct wire_msg	m = reply_of(4, qid, 8, -1);	/* 4 promoted 8, has no second yet */
@@ -238,7 +238,7 @@ START_TEST(test_ring_repair_takes_first_when_asked_peer_is_mid_repair)
 }
 END_TEST
 
-START_TEST(test_ring_repair_asks_again_when_answer_is_useless)
+CASE("death", test_ring_repair_asks_again_when_answer_is_useless)
 {
 	uint32_t		 qid = repair_at_3();
 	struct wire_msg		 m = reply_of(4, qid, 5, -1);
@@ -260,7 +260,7 @@ START_TEST(test_ring_repair_asks_again_when_answer_is_useless)
 }
 END_TEST
 
-START_TEST(test_ring_repair_query_backs_off)
+CASE("death", test_ring_repair_query_backs_off)
 {
 	const struct rec	*q[4];
 	size_t			 i;
@@ -278,7 +278,7 @@ START_TEST(test_ring_repair_query_backs_off)
 }
 END_TEST
 
-START_TEST(test_ring_reply_from_other_peer_ignored)
+CASE("death", test_ring_reply_from_other_peer_ignored)
 {
 	uint32_t	qid = repair_at_3();
 	struct wire_msg	m = reply_of(8, qid, 10, 12);
@@ -290,7 +290,7 @@ START_TEST(test_ring_reply_from_other_peer_ignored)
 }
 END_TEST
 
-START_TEST(test_ring_death_race_both_predecessors_at_once)
+CASE("death", test_ring_death_race_both_predecessors_at_once)
 {
 	/* 3 and 4 give up on 5 at the same instant: whoever answers first, 3 ends with (4, 8). */
 	classic_up();
@@ -301,7 +301,7 @@ START_TEST(test_ring_death_race_both_predecessors_at_once)
 }
 END_TEST
 
-START_TEST(test_ring_death_race_second_predecessor_first)
+CASE("death", test_ring_death_race_second_predecessor_first)
 {
 	/* 4 starts later, so 3 asks 4 while 4 still names 5 as its first successor. */
 	const struct rec	*rep;
@@ -329,7 +329,7 @@ START_TEST(test_ring_death_race_second_predecessor_first)
 }
 END_TEST
 
-START_TEST(test_ring_three_peer_ring_survives_one_death)
+CASE("death", test_ring_three_peer_ring_survives_one_death)
 {
 	static const int	ids[] = { 10, 20, 30 };
 
@@ -349,7 +349,7 @@ START_TEST(test_ring_three_peer_ring_survives_one_death)
 END_TEST
 
 /* In a ring of three, the departing peer's first successor is its second predecessor. */
-START_TEST(test_ring_three_peer_ring_departure)
+CASE("death", test_ring_three_peer_ring_departure)
 {
 	static const int	ids[] = { 10, 20, 30 };
 
@@ -370,7 +370,7 @@ START_TEST(test_ring_three_peer_ring_departure)
 }
 END_TEST
 
-START_TEST(test_ring_both_successors_dead_keeps_running)
+CASE("death", test_ring_both_successors_dead_keeps_running)
 {
 	net_reset();
 	net_add_ring(4, 5, 8);
@@ -385,48 +385,9 @@ START_TEST(test_ring_both_successors_dead_keeps_running)
 }
 END_TEST
 
-
-static Suite *
-ring_repair_suite(void)
-{
-	Suite	*s = suite_create("ring_repair");
-	TCase	*tc;
-
-	tc = tcase_create("death");
-	tcase_add_test(tc, test_ring_missing_successor_reprobed_every_timeout);
-	tcase_add_loop_test(tc, test_ring_successor_dead_after_exactly_threshold_misses, 0, 4);
-	tcase_add_loop_test(tc, test_ring_detection_within_budget, 0, 9);
-	tcase_add_loop_test(tc, test_ring_fast_pings_repair_within_1500ms, 0, 6);
-	tcase_add_test(tc, test_ring_answer_resets_miss_count);
-	tcase_add_test(tc, test_ring_first_successor_death_repaired);
-	tcase_add_test(tc, test_ring_second_successor_death_repaired);
-	tcase_add_test(tc, test_ring_death_seen_only_by_predecessors);
-	tcase_add_test(tc, test_ring_ring_consistent_after_death);
-	tcase_add_test(tc, test_ring_repair_takes_second_when_asked_peer_names_the_dead);
-	tcase_add_test(tc, test_ring_repair_takes_first_when_asked_peer_has_repaired);
-	tcase_add_test(tc, test_ring_repair_takes_first_when_asked_peer_is_mid_repair);
-	tcase_add_test(tc, test_ring_repair_asks_again_when_answer_is_useless);
-	tcase_add_test(tc, test_ring_repair_query_backs_off);
-	tcase_add_test(tc, test_ring_reply_from_other_peer_ignored);
-	tcase_add_test(tc, test_ring_death_race_both_predecessors_at_once);
-	tcase_add_test(tc, test_ring_death_race_second_predecessor_first);
-	tcase_add_test(tc, test_ring_three_peer_ring_survives_one_death);
-	tcase_add_test(tc, test_ring_three_peer_ring_departure);
-	tcase_add_test(tc, test_ring_both_successors_dead_keeps_running);
-	suite_add_tcase(s, tc);
-
-
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_repair_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_repair", NULL);
 }

@@ -2,13 +2,13 @@
  * Unit tests of the ring state machine. Routing of requests and stores along first successors to the owner (SPEC §5, §6).
  * The network, the fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -19,7 +19,7 @@
 
 /* ================================ routing ================================ */
 
-START_TEST(test_ring_request_routed_to_owner)
+CASE("routing", test_ring_request_routed_to_owner)
 {
 	const struct rec	*s;
 	static const int	quiet[] = { 3, 4, 5 };
@@ -51,7 +51,7 @@ START_TEST(test_ring_request_routed_to_owner)
 }
 END_TEST
 
-START_TEST(test_ring_request_carries_mode)
+CASE("routing", test_ring_request_carries_mode)
 {
 	classic_up();
 	net_clear_logs();
@@ -61,7 +61,7 @@ START_TEST(test_ring_request_carries_mode)
 }
 END_TEST
 
-START_TEST(test_ring_route_owner_flag_set_on_last_hop_only)
+CASE("routing", test_ring_route_owner_flag_set_on_last_hop_only)
 {
 	classic_up();
 	net_clear_logs();
@@ -75,7 +75,7 @@ START_TEST(test_ring_route_owner_flag_set_on_last_hop_only)
 }
 END_TEST
 
-START_TEST(test_ring_route_ttl_decremented_per_hop)
+CASE("routing", test_ring_route_ttl_decremented_per_hop)
 {
 	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 8, 8, 2012, 5, 0);
 
@@ -88,7 +88,7 @@ START_TEST(test_ring_route_ttl_decremented_per_hop)
 }
 END_TEST
 
-START_TEST(test_ring_route_with_ttl_0_dropped_with_warning)
+CASE("routing", test_ring_route_with_ttl_0_dropped_with_warning)
 {
 	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 8, 8, 2012, 0, 0);
 
@@ -102,7 +102,7 @@ START_TEST(test_ring_route_with_ttl_0_dropped_with_warning)
 }
 END_TEST
 
-START_TEST(test_ring_store_with_ttl_0_dropped_with_warning)
+CASE("routing", test_ring_store_with_ttl_0_dropped_with_warning)
 {
 	struct wire_msg	m = msg_route(WIRE_STORE_REQ, 8, 8, 2012, 0, 0);
 
@@ -116,7 +116,7 @@ START_TEST(test_ring_store_with_ttl_0_dropped_with_warning)
 END_TEST
 
 /* PROTOCOL.md: a message that arrives with ttl 0 is neither forwarded nor served. */
-START_TEST(test_ring_route_flagged_for_owner_served_at_ttl_0)
+CASE("routing", test_ring_route_flagged_for_owner_served_at_ttl_0)
 {
 	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 15, 8, 2012, 0, WIRE_ROUTE_OWNER);
 
@@ -129,7 +129,7 @@ START_TEST(test_ring_route_flagged_for_owner_served_at_ttl_0)
 }
 END_TEST
 
-START_TEST(test_ring_request_for_own_key_served_locally)
+CASE("routing", test_ring_request_for_own_key_served_locally)
 {
 	const struct rec	*s;
 
@@ -145,7 +145,7 @@ START_TEST(test_ring_request_for_own_key_served_locally)
 }
 END_TEST
 
-START_TEST(test_ring_request_for_own_id_served_before_predecessors_known)
+CASE("routing", test_ring_request_for_own_id_served_before_predecessors_known)
 {
 	net_reset();
 	net_add_ring_of(classic_ids, NCLASSIC);
@@ -156,7 +156,7 @@ START_TEST(test_ring_request_for_own_id_served_before_predecessors_known)
 }
 END_TEST
 
-START_TEST(test_ring_routes_before_predecessors_known)
+CASE("routing", test_ring_routes_before_predecessors_known)
 {
 	size_t	i;
 
@@ -174,7 +174,7 @@ START_TEST(test_ring_routes_before_predecessors_known)
 }
 END_TEST
 
-START_TEST(test_ring_route_returns_to_origin_owning_key_unknowingly)
+CASE("routing", test_ring_route_returns_to_origin_owning_key_unknowingly)
 {
 	/* 8 owns key 7 (file 4103) but has no predecessor yet: the ring sends it back to 8. */
 	const struct rec	*s;
@@ -191,7 +191,7 @@ START_TEST(test_ring_route_returns_to_origin_owning_key_unknowingly)
 }
 END_TEST
 
-START_TEST(test_ring_every_key_reaches_its_owner)
+CASE("routing", test_ring_every_key_reaches_its_owner)
 {
 	uint8_t	ids[NCLASSIC];
 	size_t	i;
@@ -218,7 +218,7 @@ START_TEST(test_ring_every_key_reaches_its_owner)
 }
 END_TEST
 
-START_TEST(test_ring_store_routed_to_owner)
+CASE("routing", test_ring_store_routed_to_owner)
 {
 	const struct rec	*s;
 
@@ -244,7 +244,7 @@ START_TEST(test_ring_store_routed_to_owner)
 }
 END_TEST
 
-START_TEST(test_ring_store_for_own_key_accepted_locally)
+CASE("routing", test_ring_store_for_own_key_accepted_locally)
 {
 	classic_up();
 	net_clear_logs();
@@ -257,7 +257,7 @@ START_TEST(test_ring_store_for_own_key_accepted_locally)
 }
 END_TEST
 
-START_TEST(test_ring_request_routed_around_departed_peer)
+CASE("routing", test_ring_request_routed_around_departed_peer)
 {
 	classic_quit(10);
 	net_run_until(3 * INTERVAL);
@@ -273,7 +273,7 @@ END_TEST
 
 
 /* A peer alone (its only other peer died) owns every key: it serves and stores locally. */
-START_TEST(test_ring_alone_serves_and_stores_locally)
+CASE("routing", test_ring_alone_serves_and_stores_locally)
 {
 	struct ring	*r;
 
@@ -293,43 +293,9 @@ START_TEST(test_ring_alone_serves_and_stores_locally)
 }
 END_TEST
 
-static Suite *
-ring_route_suite(void)
-{
-	Suite	*s = suite_create("ring_route");
-	TCase	*tc;
-
-	tc = tcase_create("routing");
-	tcase_add_test(tc, test_ring_alone_serves_and_stores_locally);
-	tcase_add_test(tc, test_ring_request_routed_to_owner);
-	tcase_add_test(tc, test_ring_request_carries_mode);
-	tcase_add_test(tc, test_ring_route_owner_flag_set_on_last_hop_only);
-	tcase_add_test(tc, test_ring_route_ttl_decremented_per_hop);
-	tcase_add_test(tc, test_ring_route_with_ttl_0_dropped_with_warning);
-	tcase_add_test(tc, test_ring_store_with_ttl_0_dropped_with_warning);
-	tcase_add_test(tc, test_ring_route_flagged_for_owner_served_at_ttl_0);
-	tcase_add_test(tc, test_ring_request_for_own_key_served_locally);
-	tcase_add_test(tc, test_ring_request_for_own_id_served_before_predecessors_known);
-	tcase_add_test(tc, test_ring_routes_before_predecessors_known);
-	tcase_add_test(tc, test_ring_route_returns_to_origin_owning_key_unknowingly);
-	tcase_add_test(tc, test_ring_every_key_reaches_its_owner);
-	tcase_add_test(tc, test_ring_store_routed_to_owner);
-	tcase_add_test(tc, test_ring_store_for_own_key_accepted_locally);
-	tcase_add_test(tc, test_ring_request_routed_around_departed_peer);
-	suite_add_tcase(s, tc);
-
-
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_route_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_route", NULL);
 }

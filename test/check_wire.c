@@ -1,10 +1,10 @@
 /* Unit tests of the wire codec: round trips, layout, strict rejection, stream framing, fuzz. */
 #include <arpa/inet.h>
-#include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/wire.h"
 #include "cdht/xfer.h"
 
@@ -374,7 +374,7 @@ assert_canonical_if_accepted(const uint8_t *buf, size_t n)
 	return ok;
 }
 
-START_TEST(test_wire_round_trip_every_type)
+CASE_LOOP("codec", test_wire_round_trip_every_type, 2)
 {
 	static const uint16_t	 lens[] = { 0, 1, WIRE_MAX_MSS - 1, WIRE_MAX_MSS };
 	struct wire_msg		 m;
@@ -396,7 +396,7 @@ START_TEST(test_wire_round_trip_every_type)
 }
 END_TEST
 
-START_TEST(test_wire_ping_req_layout_is_big_endian)
+CASE("codec", test_wire_ping_req_layout_is_big_endian)
 {
 	static const uint8_t	want[] = {
 		0xCD, 0x04, WIRE_PING_REQ, 0x00, 0x00, 26,
@@ -414,7 +414,7 @@ START_TEST(test_wire_ping_req_layout_is_big_endian)
 }
 END_TEST
 
-START_TEST(test_wire_file_req_layout_matches_protocol_doc)
+CASE("codec", test_wire_file_req_layout_matches_protocol_doc)
 {
 	static const uint8_t	want[] = {
 		0xCD, 0x04, WIRE_FILE_REQ, 0x00, 0x00, 29,
@@ -434,7 +434,7 @@ START_TEST(test_wire_file_req_layout_matches_protocol_doc)
 }
 END_TEST
 
-START_TEST(test_wire_data_layout_and_payload_length)
+CASE("codec", test_wire_data_layout_and_payload_length)
 {
 	static const uint8_t	want[] = {
 		0xCD, 0x04, WIRE_DATA, 0x00, 0x00, 11 + 3,
@@ -453,7 +453,7 @@ START_TEST(test_wire_data_layout_and_payload_length)
 }
 END_TEST
 
-START_TEST(test_wire_decoded_data_points_into_buffer)
+CASE("codec", test_wire_decoded_data_points_into_buffer)
 {
 	uint8_t		buf[WIRE_MAX_FRAME];
 	struct wire_msg	m;
@@ -464,7 +464,7 @@ START_TEST(test_wire_decoded_data_points_into_buffer)
 }
 END_TEST
 
-START_TEST(test_wire_encode_empty_data_without_pointer)
+CASE("codec", test_wire_encode_empty_data_without_pointer)
 {
 	uint8_t		buf[WIRE_MAX_FRAME];
 	struct wire_msg	m;
@@ -475,7 +475,7 @@ START_TEST(test_wire_encode_empty_data_without_pointer)
 }
 END_TEST
 
-START_TEST(test_wire_every_truncation_rejected)
+CASE_LOOP("validation", test_wire_every_truncation_rejected, 2)
 {
 	static const uint16_t	 lens[] = { 0, 1, 37 };
 	uint8_t			 buf[WIRE_MAX_FRAME];
@@ -500,7 +500,7 @@ START_TEST(test_wire_every_truncation_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_trailing_byte_rejected)
+CASE_LOOP("validation", test_wire_trailing_byte_rejected, 2)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why = NULL;
@@ -517,7 +517,7 @@ START_TEST(test_wire_trailing_byte_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_bad_magic_rejected)
+CASE("validation", test_wire_bad_magic_rejected)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why = NULL;
@@ -529,7 +529,7 @@ START_TEST(test_wire_bad_magic_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_bad_version_rejected)
+CASE("validation", test_wire_bad_version_rejected)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why = NULL;
@@ -556,7 +556,7 @@ START_TEST(test_wire_bad_version_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_unknown_type_rejected)
+CASE("validation", test_wire_unknown_type_rejected)
 {
 	static const struct {
 		uint8_t		 type;
@@ -581,7 +581,7 @@ START_TEST(test_wire_unknown_type_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_wrong_payload_length_rejected)
+CASE("validation", test_wire_wrong_payload_length_rejected)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why;
@@ -610,14 +610,14 @@ START_TEST(test_wire_wrong_payload_length_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_bad_role_rejected)
+CASE("validation", test_wire_bad_role_rejected)
 {
 	assert_field_rejected(WIRE_PING_REQ, P + 4, 1, 0, "bad role");
 	assert_field_rejected(WIRE_PING_REQ, P + 4, 1, 3, "bad role");
 }
 END_TEST
 
-START_TEST(test_wire_bad_mode_rejected)
+CASE("validation", test_wire_bad_mode_rejected)
 {
 	assert_field_rejected(WIRE_FILE_REQ, P + 28, 1, 2, "bad mode");
 	assert_field_rejected(WIRE_STORE_REQ, P + 28, 1, 2, "bad mode");
@@ -625,14 +625,14 @@ START_TEST(test_wire_bad_mode_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_bad_status_rejected)
+CASE("validation", test_wire_bad_status_rejected)
 {
 	assert_field_rejected(WIRE_FILE_RSP, P + 6, 1, 2, "bad status");
 	assert_field_rejected(WIRE_FILE_RSP, P + 6, 1, 255, "bad status");
 }
 END_TEST
 
-START_TEST(test_wire_file_out_of_range_rejected)
+CASE("validation", test_wire_file_out_of_range_rejected)
 {
 	assert_field_rejected(WIRE_FILE_REQ, P + 0, 2, 10000, "bad file number");
 	assert_field_rejected(WIRE_STORE_REQ, P + 0, 2, 10000, "bad file number");
@@ -642,7 +642,7 @@ START_TEST(test_wire_file_out_of_range_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_ping_req_pred_round_trip_and_checked)
+CASE("validation", test_wire_ping_req_pred_round_trip_and_checked)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	struct wire_msg	 m;
@@ -662,7 +662,7 @@ START_TEST(test_wire_ping_req_pred_round_trip_and_checked)
 }
 END_TEST
 
-START_TEST(test_wire_hold_layout_matches_protocol_doc)
+CASE("validation", test_wire_hold_layout_matches_protocol_doc)
 {
 	static const uint8_t	offer[23] = { 0, 7, 3, 0xFF, 0xFF, 0xFF, 0xFE,
 		1, 2, 3, 4, 5, 6, 7, 8, 0xF0, 0xE0, 0xD0, 0xC0, 0xB0, 0xA0, 0x90, 0x80 };
@@ -684,7 +684,7 @@ START_TEST(test_wire_hold_layout_matches_protocol_doc)
 }
 END_TEST
 
-START_TEST(test_wire_hold_bad_fields_rejected)
+CASE("validation", test_wire_hold_bad_fields_rejected)
 {
 	assert_field_rejected(WIRE_HOLD_OFFER, P + 0, 2, 10000, "bad file number");
 	assert_field_rejected(WIRE_HOLD_OFFER, P + 2, 1, 0, "bad intent");
@@ -698,7 +698,7 @@ START_TEST(test_wire_hold_bad_fields_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_hold_zero_version_rejected)
+CASE("validation", test_wire_hold_zero_version_rejected)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why = NULL;
@@ -723,19 +723,19 @@ START_TEST(test_wire_hold_zero_version_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_data_seq_zero_rejected)
+CASE("validation", test_wire_data_seq_zero_rejected)
 {
 	assert_field_rejected(WIRE_DATA, P + 4, 4, 0, "bad sequence number");
 }
 END_TEST
 
-START_TEST(test_wire_ack_zero_rejected)
+CASE("validation", test_wire_ack_zero_rejected)
 {
 	assert_field_rejected(WIRE_ACK, P + 4, 4, 0, "bad ack");
 }
 END_TEST
 
-START_TEST(test_wire_unknown_route_flags_rejected)
+CASE("validation", test_wire_unknown_route_flags_rejected)
 {
 	assert_field_rejected(WIRE_FILE_REQ, P + 27, 1, 0x02, "unknown route flags");
 	assert_field_rejected(WIRE_STORE_REQ, P + 27, 1, 0x80, "unknown route flags");
@@ -743,14 +743,14 @@ START_TEST(test_wire_unknown_route_flags_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_unknown_data_flags_rejected)
+CASE("validation", test_wire_unknown_data_flags_rejected)
 {
 	assert_field_rejected(WIRE_DATA, P + 8, 1, 0x02, "unknown data flags");
 	assert_field_rejected(WIRE_DATA, P + 8, 1, 0xFF, "unknown data flags");
 }
 END_TEST
 
-START_TEST(test_wire_bad_reject_reason_rejected)
+CASE("validation", test_wire_bad_reject_reason_rejected)
 {
 	assert_field_rejected(WIRE_JOIN_REJECT, P + 0, 1, 0, "bad reject reason");
 	assert_field_rejected(WIRE_JOIN_REJECT, P + 0, 1, 4, "bad reject reason");
@@ -758,7 +758,7 @@ START_TEST(test_wire_bad_reject_reason_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_data_len_over_mss_rejected)
+CASE("validation", test_wire_data_len_over_mss_rejected)
 {
 	uint8_t		*buf = calloc(1, WIRE_MAX_FRAME + 1);
 	const char	*why = NULL;
@@ -778,7 +778,7 @@ START_TEST(test_wire_data_len_over_mss_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_data_len_disagreeing_with_payload_rejected)
+CASE("validation", test_wire_data_len_disagreeing_with_payload_rejected)
 {
 	assert_field_rejected(WIRE_DATA, P + 9, 2, 4, "data length mismatch");
 	assert_field_rejected(WIRE_DATA, P + 9, 2, 6, "data length mismatch");
@@ -786,7 +786,7 @@ START_TEST(test_wire_data_len_disagreeing_with_payload_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_none_contact_rejected_where_not_allowed)
+CASE_LOOP("validation", test_wire_none_contact_rejected_where_not_allowed, 2)
 {
 	static const struct {
 		int		 type;
@@ -821,20 +821,20 @@ START_TEST(test_wire_none_contact_rejected_where_not_allowed)
 }
 END_TEST
 
-START_TEST(test_wire_zero_address_sender_rejected)
+CASE("validation", test_wire_zero_address_sender_rejected)
 {
 	assert_field_rejected(WIRE_PING_RSP, 10, 4, 0, "bad sender contact");
 	assert_field_rejected(WIRE_JOIN_REQ, 10, 4, 0, "bad sender contact");
 }
 END_TEST
 
-START_TEST(test_wire_zero_port_sender_rejected)
+CASE("validation", test_wire_zero_port_sender_rejected)
 {
 	assert_field_rejected(WIRE_PING_RSP, 8, 2, 0, "bad sender contact");
 }
 END_TEST
 
-START_TEST(test_wire_succ_reply_none_contacts_accepted)
+CASE("validation", test_wire_succ_reply_none_contacts_accepted)
 {
 	struct wire_msg	m;
 
@@ -847,7 +847,7 @@ START_TEST(test_wire_succ_reply_none_contacts_accepted)
 }
 END_TEST
 
-START_TEST(test_wire_succ_reply_half_none_contact_rejected)
+CASE("validation", test_wire_succ_reply_half_none_contact_rejected)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why = NULL;
@@ -865,7 +865,7 @@ START_TEST(test_wire_succ_reply_half_none_contact_rejected)
 }
 END_TEST
 
-START_TEST(test_wire_encode_rejects_invalid_message)
+CASE("codec", test_wire_encode_rejects_invalid_message)
 {
 	uint8_t		buf[WIRE_MAX_FRAME];
 	struct wire_msg	m;
@@ -896,7 +896,7 @@ START_TEST(test_wire_encode_rejects_invalid_message)
 }
 END_TEST
 
-START_TEST(test_wire_encode_small_buffer_returns_zero)
+CASE("codec", test_wire_encode_small_buffer_returns_zero)
 {
 	uint8_t		 full[WIRE_MAX_FRAME], *buf;
 	struct wire_msg	 m;
@@ -926,7 +926,7 @@ START_TEST(test_wire_encode_small_buffer_returns_zero)
 }
 END_TEST
 
-START_TEST(test_wire_decode_failure_leaves_no_message)
+CASE("validation", test_wire_decode_failure_leaves_no_message)
 {
 	static const struct wire_msg	zero;
 	uint8_t				buf[WIRE_MAX_FRAME];
@@ -941,7 +941,7 @@ START_TEST(test_wire_decode_failure_leaves_no_message)
 }
 END_TEST
 
-START_TEST(test_wire_why_may_be_null)
+CASE("validation", test_wire_why_may_be_null)
 {
 	static const uint8_t	garbage[] = { 'G', 'E', 'T', ' ' };
 	struct wire_msg		m;
@@ -953,7 +953,7 @@ START_TEST(test_wire_why_may_be_null)
 }
 END_TEST
 
-START_TEST(test_wire_frame_len_needs_more_for_short_prefix)
+CASE("framing", test_wire_frame_len_needs_more_for_short_prefix)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why;
@@ -972,7 +972,7 @@ START_TEST(test_wire_frame_len_needs_more_for_short_prefix)
 }
 END_TEST
 
-START_TEST(test_wire_frame_len_reports_frame_length)
+CASE("framing", test_wire_frame_len_reports_frame_length)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME + 64];
 	const char	*why;
@@ -991,7 +991,7 @@ START_TEST(test_wire_frame_len_reports_frame_length)
 }
 END_TEST
 
-START_TEST(test_wire_frame_len_rejects_garbage_first_byte)
+CASE("framing", test_wire_frame_len_rejects_garbage_first_byte)
 {
 	static const uint8_t	 http[] = "GET / HTTP/1.0\r\n";
 	const char		*why = NULL;
@@ -1005,7 +1005,7 @@ START_TEST(test_wire_frame_len_rejects_garbage_first_byte)
 }
 END_TEST
 
-START_TEST(test_wire_frame_len_rejects_bad_version_and_type_early)
+CASE("framing", test_wire_frame_len_rejects_bad_version_and_type_early)
 {
 	uint8_t		 buf[3] = { WIRE_MAGIC, 9, WIRE_PING_REQ };
 	const char	*why = NULL;
@@ -1021,7 +1021,7 @@ START_TEST(test_wire_frame_len_rejects_bad_version_and_type_early)
 }
 END_TEST
 
-START_TEST(test_wire_frame_len_rejects_impossible_length)
+CASE("framing", test_wire_frame_len_rejects_impossible_length)
 {
 	uint8_t		 buf[6] = { WIRE_MAGIC, WIRE_VERSION, WIRE_PING_REQ, 0, 0, 6 };
 	const char	*why = NULL;
@@ -1043,7 +1043,7 @@ START_TEST(test_wire_frame_len_rejects_impossible_length)
 }
 END_TEST
 
-START_TEST(test_wire_frame_len_accepts_data_length_range)
+CASE("framing", test_wire_frame_len_accepts_data_length_range)
 {
 	uint8_t	buf[WIRE_HEADER_LEN] = { WIRE_MAGIC, WIRE_VERSION, WIRE_DATA };
 	size_t	flen = 0;
@@ -1059,7 +1059,7 @@ START_TEST(test_wire_frame_len_accepts_data_length_range)
 }
 END_TEST
 
-START_TEST(test_wire_type_names)
+CASE("codec", test_wire_type_names)
 {
 	static const char *const	names[] = {
 		"UNKNOWN", "PING_REQ", "PING_RSP", "FILE_REQ", "FILE_RSP", "STORE_REQ",
@@ -1077,7 +1077,7 @@ START_TEST(test_wire_type_names)
 }
 END_TEST
 
-START_TEST(test_wire_contact_none_is_port_zero)
+CASE("codec", test_wire_contact_none_is_port_zero)
 {
 	struct contact	c = mk(0, 0, 0, 0, 0, 0);
 
@@ -1089,7 +1089,7 @@ START_TEST(test_wire_contact_none_is_port_zero)
 }
 END_TEST
 
-START_TEST(test_wire_random_bytes_never_crash)
+CASE("fuzz", test_wire_random_bytes_never_crash)
 {
 	uint8_t	buf[FUZZ_MAX_LEN];
 	size_t	i, j, n, plen;
@@ -1128,7 +1128,7 @@ START_TEST(test_wire_random_bytes_never_crash)
 }
 END_TEST
 
-START_TEST(test_wire_mutated_frames_reencode_identically)
+CASE_LOOP("fuzz", test_wire_mutated_frames_reencode_identically, 2)
 {
 	uint8_t	frame[WIRE_MAX_FRAME], buf[WIRE_MAX_FRAME];
 	size_t	i, j, n, len, edits;
@@ -1169,7 +1169,7 @@ START_TEST(test_wire_mutated_frames_reencode_identically)
 }
 END_TEST
 
-START_TEST(test_wire_ping_rsp_v6_layout)
+CASE("codec", test_wire_ping_rsp_v6_layout)
 {
 	static const uint8_t	want[] = {
 		0xCD, 0x04, WIRE_PING_RSP, 0x00, 0x00, 24,
@@ -1191,7 +1191,7 @@ START_TEST(test_wire_ping_rsp_v6_layout)
 END_TEST
 
 /* The header's tag bit is reserved for ring keys: refused, by frame_len as soon as it is seen. */
-START_TEST(test_wire_header_flags_rejected)
+CASE("validation", test_wire_header_flags_rejected)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why = NULL;
@@ -1215,7 +1215,7 @@ START_TEST(test_wire_header_flags_rejected)
 END_TEST
 
 /* A version 1 frame (the IPv4-only protocol) is refused with a reason naming its version. */
-START_TEST(test_wire_version_1_frame_named)
+CASE("validation", test_wire_version_1_frame_named)
 {
 	static const uint8_t	v1[] = {
 		0xCD, 0x01, WIRE_PING_REQ, 0x00, 0x05,
@@ -1233,7 +1233,7 @@ START_TEST(test_wire_version_1_frame_named)
 END_TEST
 
 /* Contacts: a family other than 4 and 6, bytes past an IPv4 address, a zero IPv6 address. */
-START_TEST(test_wire_bad_contact_family_rejected)
+CASE("validation", test_wire_bad_contact_family_rejected)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	const char	*why = NULL;
@@ -1257,7 +1257,7 @@ START_TEST(test_wire_bad_contact_family_rejected)
 END_TEST
 
 /* Families may differ within a message (the ring refuses that, not the codec). */
-START_TEST(test_wire_mixed_families_round_trip)
+CASE("codec", test_wire_mixed_families_round_trip)
 {
 	struct wire_msg	m;
 
@@ -1271,7 +1271,7 @@ START_TEST(test_wire_mixed_families_round_trip)
 END_TEST
 
 /* The family refusal of a join is a reason the codec carries. */
-START_TEST(test_wire_reject_family_reason)
+CASE("codec", test_wire_reject_family_reason)
 {
 	struct wire_msg	m;
 
@@ -1281,89 +1281,9 @@ START_TEST(test_wire_reject_family_reason)
 }
 END_TEST
 
-/* The suite: codec, validation, framing, fuzz. */
-static Suite *
-wire_suite(void)
-{
-	Suite	*s = suite_create("wire");
-	TCase	*tc;
-
-	tc = tcase_create("codec");
-	tcase_add_loop_test(tc, test_wire_round_trip_every_type, 0, 2);
-	tcase_add_test(tc, test_wire_ping_req_layout_is_big_endian);
-	tcase_add_test(tc, test_wire_file_req_layout_matches_protocol_doc);
-	tcase_add_test(tc, test_wire_data_layout_and_payload_length);
-	tcase_add_test(tc, test_wire_decoded_data_points_into_buffer);
-	tcase_add_test(tc, test_wire_encode_empty_data_without_pointer);
-	tcase_add_test(tc, test_wire_encode_rejects_invalid_message);
-	tcase_add_test(tc, test_wire_encode_small_buffer_returns_zero);
-	tcase_add_test(tc, test_wire_type_names);
-	tcase_add_test(tc, test_wire_contact_none_is_port_zero);
-	tcase_add_test(tc, test_wire_ping_rsp_v6_layout);
-	tcase_add_test(tc, test_wire_mixed_families_round_trip);
-	tcase_add_test(tc, test_wire_reject_family_reason);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("validation");
-	tcase_add_loop_test(tc, test_wire_every_truncation_rejected, 0, 2);
-	tcase_add_loop_test(tc, test_wire_trailing_byte_rejected, 0, 2);
-	tcase_add_test(tc, test_wire_bad_magic_rejected);
-	tcase_add_test(tc, test_wire_bad_version_rejected);
-	tcase_add_test(tc, test_wire_unknown_type_rejected);
-	tcase_add_test(tc, test_wire_wrong_payload_length_rejected);
-	tcase_add_test(tc, test_wire_bad_role_rejected);
-	tcase_add_test(tc, test_wire_hold_layout_matches_protocol_doc);
-	tcase_add_test(tc, test_wire_ping_req_pred_round_trip_and_checked);
-	tcase_add_test(tc, test_wire_hold_bad_fields_rejected);
-	tcase_add_test(tc, test_wire_hold_zero_version_rejected);
-	tcase_add_test(tc, test_wire_bad_mode_rejected);
-	tcase_add_test(tc, test_wire_bad_status_rejected);
-	tcase_add_test(tc, test_wire_file_out_of_range_rejected);
-	tcase_add_test(tc, test_wire_data_seq_zero_rejected);
-	tcase_add_test(tc, test_wire_ack_zero_rejected);
-	tcase_add_test(tc, test_wire_unknown_route_flags_rejected);
-	tcase_add_test(tc, test_wire_unknown_data_flags_rejected);
-	tcase_add_test(tc, test_wire_bad_reject_reason_rejected);
-	tcase_add_test(tc, test_wire_data_len_over_mss_rejected);
-	tcase_add_test(tc, test_wire_data_len_disagreeing_with_payload_rejected);
-	tcase_add_loop_test(tc, test_wire_none_contact_rejected_where_not_allowed, 0, 2);
-	tcase_add_test(tc, test_wire_zero_address_sender_rejected);
-	tcase_add_test(tc, test_wire_zero_port_sender_rejected);
-	tcase_add_test(tc, test_wire_succ_reply_none_contacts_accepted);
-	tcase_add_test(tc, test_wire_succ_reply_half_none_contact_rejected);
-	tcase_add_test(tc, test_wire_decode_failure_leaves_no_message);
-	tcase_add_test(tc, test_wire_why_may_be_null);
-	tcase_add_test(tc, test_wire_header_flags_rejected);
-	tcase_add_test(tc, test_wire_version_1_frame_named);
-	tcase_add_test(tc, test_wire_bad_contact_family_rejected);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("framing");
-	tcase_add_test(tc, test_wire_frame_len_needs_more_for_short_prefix);
-	tcase_add_test(tc, test_wire_frame_len_reports_frame_length);
-	tcase_add_test(tc, test_wire_frame_len_rejects_garbage_first_byte);
-	tcase_add_test(tc, test_wire_frame_len_rejects_bad_version_and_type_early);
-	tcase_add_test(tc, test_wire_frame_len_rejects_impossible_length);
-	tcase_add_test(tc, test_wire_frame_len_accepts_data_length_range);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("fuzz");
-	tcase_set_timeout(tc, FUZZ_TIMEOUT);
-	tcase_add_test(tc, test_wire_random_bytes_never_crash);
-	tcase_add_loop_test(tc, test_wire_mutated_frames_reencode_identically, 0, 2);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-/* Run every test; the exit status is the number of failures. */
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(wire_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("wire", CASE_OPTS({ "fuzz", FUZZ_TIMEOUT, NULL, NULL }));
 }

@@ -79,7 +79,7 @@ repair_reported(void *arg)
 	    it_contains(p[5], IT_ERR, "hand-off to peer 5: 1 copies");
 }
 
-START_TEST(test_data_kill_owner)
+IT_CASE(test_data_kill_owner)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = ring_with_0007(p);
@@ -103,7 +103,7 @@ START_TEST(test_data_kill_owner)
 }
 END_TEST
 
-START_TEST(test_data_quit_owner)
+IT_CASE(test_data_quit_owner)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = ring_with_0007(p);
@@ -117,7 +117,7 @@ START_TEST(test_data_quit_owner)
 }
 END_TEST
 
-START_TEST(test_data_join_new_owner)
+IT_CASE(test_data_join_new_owner)
 {
 	struct it_peer	*p[NIDS], *j;
 	const char	*want = ring_with_0007(p);
@@ -133,7 +133,7 @@ START_TEST(test_data_join_new_owner)
 }
 END_TEST
 
-START_TEST(test_data_kill_successor_then_owner)
+IT_CASE(test_data_kill_successor_then_owner)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = ring_with_0007(p);
@@ -148,7 +148,7 @@ START_TEST(test_data_kill_successor_then_owner)
 }
 END_TEST
 
-START_TEST(test_data_store_during_repair)
+IT_CASE(test_data_store_during_repair)
 {
 	static const int	holders[] = { 10, 12, 15 };
 	struct it_peer		*p[NIDS];
@@ -167,7 +167,7 @@ START_TEST(test_data_store_during_repair)
 }
 END_TEST
 
-START_TEST(test_data_replicas_1_as_before)
+IT_CASE(test_data_replicas_1_as_before)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = put(1, "0007", 50000, 1);
@@ -201,7 +201,7 @@ restart_moved_nothing(void *arg)
 	return it_contains(arg, IT_ERR, "restart: 0 copies, 0.0 MB sent");
 }
 
-START_TEST(test_data_full_restart)
+IT_CASE(test_data_full_restart)
 {
 	static const int	holders7[] = { 8, 10, 12 }, holders260[] = { 4, 5, 8 };
 	struct it_peer		*p[NIDS];
@@ -241,7 +241,7 @@ stays_equal(const char *path, const char *want, int ms)
 	}
 }
 
-START_TEST(test_data_shared_directory_loses_nothing)
+IT_CASE(test_data_shared_directory_loses_nothing)
 {
 	struct it_peer	*p[NIDS], *j;
 	const char	*want7 = put(REF, "0007", 20000, 7);
@@ -271,7 +271,7 @@ START_TEST(test_data_shared_directory_loses_nothing)
 }
 END_TEST
 
-START_TEST(test_data_store_keeps_owners_own_file)
+IT_CASE(test_data_store_keeps_owners_own_file)
 {
 	struct it_peer	*p[NIDS];
 	char		 mine[4096];
@@ -308,7 +308,7 @@ offer(int as, int port, int file, uint32_t size, uint64_t sum)
 	data_puppet_send(as, port, 10, &m, NULL, 0);
 }
 
-START_TEST(test_data_bad_offers_refused)
+IT_CASE(test_data_bad_offers_refused)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = ring_with_0007(p);
@@ -356,7 +356,7 @@ END_TEST
  * a replica of other bytes. 10's predecessor offers 0009 and sends its bytes: the user's file
  * is refused as such and stays as it was.
  */
-START_TEST(test_data_stale_manifest_keeps_user_file)
+IT_CASE(test_data_stale_manifest_keeps_user_file)
 {
 	struct it_peer		*p[NIDS];
 	const char		*mine = put(10, "0009", 10, 99);
@@ -550,7 +550,7 @@ churn_event(struct churn *c, int e)
 	    "join", id));
 }
 
-START_TEST(test_data_churn_soak)
+IT_CASE(test_data_churn_soak)
 {
 	static const int	start[] = { 2, 20, 40, 60, 90, 120, 150, 180, 210, 240 };
 	static struct churn	c;
@@ -581,23 +581,9 @@ START_TEST(test_data_churn_soak)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_data_kill_owner),
-		IT_TEST(test_data_quit_owner),
-		IT_TEST(test_data_join_new_owner),
-		IT_TEST(test_data_kill_successor_then_owner),
-		IT_TEST(test_data_store_during_repair),
-		IT_TEST(test_data_replicas_1_as_before),
-		IT_TEST(test_data_full_restart),
-		IT_TEST(test_data_bad_offers_refused),
-		IT_TEST(test_data_stale_manifest_keeps_user_file),
-		IT_TEST(test_data_shared_directory_loses_nothing),
-		IT_TEST(test_data_store_keeps_owners_own_file),
-		IT_TEST(test_data_churn_soak),
-	};
-
-	return it_main(argc, argv, "data", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "data");
 }
