@@ -112,13 +112,9 @@ END_TEST
 CASE("departure", test_ring_ring_consistent_after_departure)
 {
 	static const int	left[] = { 1, 3, 4, 5, 8, 12, 15 };
-	size_t			i;
 
 	classic_quit(10);
-	net_run_until(8 * INTERVAL);
-	expect_consistent(left, sizeof left / sizeof left[0]);
-	for (i = 0; i < sizeof left / sizeof left[0]; i++)
-		ck_assert_uint_eq(count_events(left[i], CON_DEAD, -1), 0);
+	expect_settled(8 * INTERVAL, left, sizeof left / sizeof left[0], true);
 }
 END_TEST
 
@@ -128,9 +124,8 @@ CASE("departure", test_ring_depart_from_non_successor_changes_nothing)
 
 	classic_up();
 	net_clear_logs();
-	m = msg_from(WIRE_DEPART, 3);		/* 3 is 5's second predecessor, not a successor */
-	m.u.succs.s1 = contact_of(4);
-	m.u.succs.s2 = contact_of(5);
+	/* 3 is 5's second predecessor, not a successor */
+	m = msg_succs(WIRE_DEPART, 3, 4, 5);
 	net_inject(5, &m);
 	expect_succs(5, 8, 10);
 	EXPECT_NO_EVENTS(5);
@@ -165,15 +160,11 @@ CASE("departure", test_ring_successive_departures)
 	static const int	left[] = { 1, 3, 4, 5, 8, 15 };
 
 	classic_quit(10);
-	net_run_until(3500);
-	net_clear_logs();
-	ring_quit(ring_of(12), net.now);
-	net_flush();
+	net_quit_at(12, 3500);
 	ck_assert(node_of(12)->exited);
 	EXPECT_EVENTS(8, EV(CON_DEPART, 12, 0), EV(CON_SUCCESSORS, 15, 1));
 	EXPECT_EVENTS(5, EV(CON_DEPART, 12, 0), EV(CON_SUCCESSORS, 8, 15));
-	net_run_until(8 * INTERVAL);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(8 * INTERVAL, left, sizeof left / sizeof left[0], false);
 }
 END_TEST
 
@@ -212,12 +203,10 @@ END_TEST
 CASE("departure", test_ring_depart_naming_one_peer_twice_prints_only_the_truth)
 {
 	static struct ring		 r;
-	struct wire_msg			 m = msg_from(WIRE_DEPART, 20);
+	struct wire_msg			 m = msg_succs(WIRE_DEPART, 20, 30, 30);
 	const struct ring_action	*q;
 
 	lone_start(&r, 10, 20, 25);
-	m.u.succs.s1 = contact_of(30);
-	m.u.succs.s2 = contact_of(30);
 	ring_on_msg(&r, &m, 5);
 	ck_assert_uint_eq(out_events(&r, CON_SUCCESSORS), 0);
 	ck_assert(r.succ[0].known && r.succ[0].c.id == 30 && !r.succ[1].known);
@@ -229,6 +218,28 @@ CASE("departure", test_ring_depart_naming_one_peer_twice_prints_only_the_truth)
 	ring_on_msg(&r, &m, 6);
 	ck_assert_uint_eq(out_events(&r, CON_SUCCESSORS), 1);
 	ck_assert(r.succ[1].known && r.succ[1].c.id == 40);
+}
+END_TEST
+
+/* A ring set up but not started is idle, not leaving: nothing due, no pings answered; quit ends it. */
+CASE("departure", test_ring_idle_until_started_exited_after_quit)
+{
+	static struct ring	r;
+	struct contact		self = contact_of(4);
+	struct ring_cfg		cfg;
+
+	net_reset();
+	cfg = cfg_of(&self);
+	ring_init(&r, &cfg);
+	ck_assert_int_eq(r.state, RING_IDLE);
+	ck_assert_uint_eq(ring_next_deadline(&r), RING_NEVER);
+	lone_ping(&r, 3, 1, 0);
+	ck_assert_uint_eq(r.nout, 0);
+	ring_quit(&r, 10);
+	ck_assert_int_eq(r.state, RING_EXITED);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_EXIT, -1, -1), 1);
+	ck_assert_int_eq(out_find(&r, RING_ACT_EXIT, -1, -1, 0)->status, 0);
+	ck_assert_uint_eq(ring_next_deadline(&r), RING_NEVER);
 }
 END_TEST
 

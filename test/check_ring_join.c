@@ -69,13 +69,9 @@ END_TEST
 CASE("join", test_ring_ring_consistent_after_join)
 {
 	static const int	ids[] = { 2, 4, 5, 8, 9, 14, 15, 19 };
-	size_t			i;
 
 	p2p_join(15, 4);
-	net_run_until(6 * INTERVAL);
-	expect_consistent(ids, sizeof ids / sizeof ids[0]);
-	for (i = 0; i < sizeof ids / sizeof ids[0]; i++)
-		ck_assert_uint_eq(count_events(ids[i], CON_DEAD, -1), 0);
+	expect_settled(6 * INTERVAL, ids, sizeof ids / sizeof ids[0], true);
 }
 END_TEST
 
@@ -92,18 +88,32 @@ CASE("join", test_ring_join_at_first_contact)
 }
 END_TEST
 
+/*
+ * Peer joiner, the ring's new smallest or largest id, joins through via: via and 14 forward
+ * it, 19 takes it in, 14 takes (19, joiner); the ring ids (with the joiner) settles.
+ */
+static void
+expect_join_after_19(int joiner, int via, const int *ids)
+{
+	const struct want	fwd[] = { EV(CON_JOIN_FORWARDED, joiner, 0) };
+	const struct want	at14[] = { EV(CON_JOIN_FORWARDED, joiner, 0),
+	    EV(CON_SUCC_CHANGE_RCVD, 0, 0), EV(CON_SUCCESSORS, 19, joiner) };
+	const struct want	at19[] = { EV(CON_JOIN_RECEIVED, joiner, 0),
+	    EV(CON_SUCCESSORS, joiner, 2) };
+
+	p2p_join(joiner, via);
+	expect_events(via, fwd, 1);
+	expect_events(14, at14, 3);
+	expect_events(19, at19, 2);
+	EXPECT_EVENTS(joiner, EV(CON_JOIN_ACCEPTED, 2, 4));
+	expect_settled(6 * INTERVAL, ids, NP2P + 1, false);
+}
+
 CASE("join", test_ring_join_new_smallest_id)
 {
 	static const int	ids[] = { 0, 2, 4, 5, 8, 9, 14, 19 };
 
-	p2p_join(0, 9);
-	EXPECT_EVENTS(9, EV(CON_JOIN_FORWARDED, 0, 0));
-	EXPECT_EVENTS(14, EV(CON_JOIN_FORWARDED, 0, 0), EV(CON_SUCC_CHANGE_RCVD, 0, 0),
-	    EV(CON_SUCCESSORS, 19, 0));
-	EXPECT_EVENTS(19, EV(CON_JOIN_RECEIVED, 0, 0), EV(CON_SUCCESSORS, 0, 2));
-	EXPECT_EVENTS(0, EV(CON_JOIN_ACCEPTED, 2, 4));
-	net_run_until(6 * INTERVAL);
-	expect_consistent(ids, sizeof ids / sizeof ids[0]);
+	expect_join_after_19(0, 9, ids);
 }
 END_TEST
 
@@ -111,14 +121,7 @@ CASE("join", test_ring_join_new_largest_id)
 {
 	static const int	ids[] = { 2, 4, 5, 8, 9, 14, 19, 250 };
 
-	p2p_join(250, 2);
-	EXPECT_EVENTS(2, EV(CON_JOIN_FORWARDED, 250, 0));
-	EXPECT_EVENTS(14, EV(CON_JOIN_FORWARDED, 250, 0), EV(CON_SUCC_CHANGE_RCVD, 0, 0),
-	    EV(CON_SUCCESSORS, 19, 250));
-	EXPECT_EVENTS(19, EV(CON_JOIN_RECEIVED, 250, 0), EV(CON_SUCCESSORS, 250, 2));
-	EXPECT_EVENTS(250, EV(CON_JOIN_ACCEPTED, 2, 4));
-	net_run_until(6 * INTERVAL);
-	expect_consistent(ids, sizeof ids / sizeof ids[0]);
+	expect_join_after_19(250, 2, ids);
 }
 END_TEST
 
@@ -135,8 +138,7 @@ CASE("join", test_ring_join_before_predecessors_known)
 	expect_succs(9, 14, 15);
 	expect_succs(14, 15, 19);
 	expect_succs(15, 19, 2);
-	net_run_until(6 * INTERVAL);
-	expect_consistent(ids, sizeof ids / sizeof ids[0]);
+	expect_settled(6 * INTERVAL, ids, sizeof ids / sizeof ids[0], false);
 }
 END_TEST
 
@@ -144,9 +146,7 @@ CASE("join", test_ring_join_with_taken_id_exits_1)
 {
 	size_t	i;
 
-	net_reset();
-	net_add_ring_of(p2p_ids, NP2P);
-	net_run_until(500);
+	p2p_up();
 	net_clear_logs();
 	net_add_joiner(8, DUP_PORT + 8, 4);
 	net_flush();
@@ -162,9 +162,7 @@ END_TEST
 
 CASE("join", test_ring_join_with_id_of_contacted_peer_exits_1)
 {
-	net_reset();
-	net_add_ring_of(p2p_ids, NP2P);
-	net_run_until(500);
+	p2p_up();
 	net_add_joiner(4, DUP_PORT + 4, 4);
 	net_flush();
 	ck_assert(node_at(DUP_PORT + 4)->exited);
@@ -216,11 +214,9 @@ END_TEST
 
 CASE("join", test_ring_joiner_ignores_second_accept)
 {
-	struct wire_msg	m = msg_from(WIRE_JOIN_ACCEPT, 9);
+	struct wire_msg	m = msg_succs(WIRE_JOIN_ACCEPT, 9, 2, 4);
 
 	p2p_join(15, 4);
-	m.u.succs.s1 = contact_of(2);
-	m.u.succs.s2 = contact_of(4);
 	net_inject(15, &m);
 	expect_succs(15, 19, 2);
 	m = msg_from(WIRE_JOIN_REJECT, 9);
@@ -240,10 +236,7 @@ CASE("join", test_ring_joining_peer_cannot_route)
 	ring_request(ring_of(30), 2012, 1, WIRE_MODE_TCP, net.now);
 	ring_store(ring_of(30), 2012, 2, net.now);
 	net_flush();
-	ck_assert_uint_eq(count_acts(30, RING_ACT_TCP, -1, -1), 0);
-	ck_assert_uint_eq(count_acts(30, RING_ACT_SERVE, -1, -1), 0);
-	ck_assert_uint_eq(count_acts(30, RING_ACT_STORE, -1, -1), 0);
-	ck_assert_uint_eq(count_acts(30, RING_ACT_WARN, -1, -1), 2);
+	expect_acts(30, 0, 0, 0, 2);
 }
 END_TEST
 
@@ -258,18 +251,14 @@ CASE("join", test_ring_two_joins_back_to_back)
 	EXPECT_EVENTS(16, EV(CON_JOIN_ACCEPTED, 19, 2));
 	expect_succs(14, 15, 16);
 	expect_succs(15, 16, 19);
-	net_run_until(6 * INTERVAL);
-	expect_consistent(ids, sizeof ids / sizeof ids[0]);
+	expect_settled(6 * INTERVAL, ids, sizeof ids / sizeof ids[0], false);
 }
 END_TEST
 
 CASE("join", test_ring_joiner_quits_cleanly)
 {
 	p2p_join(15, 4);
-	net_run_until(600);
-	net_clear_logs();
-	ring_quit(ring_of(15), net.now);
-	net_flush();
+	net_quit_at(15, 600);
 	ck_assert(node_of(15)->exited);
 	EXPECT_EVENTS(14, EV(CON_DEPART, 15, 0), EV(CON_SUCCESSORS, 19, 2));
 	EXPECT_EVENTS(9, EV(CON_DEPART, 15, 0), EV(CON_SUCCESSORS, 14, 19));
@@ -285,8 +274,7 @@ CASE("join", test_ring_joiner_death_repaired)
 	p2p_join(15, 4);
 	net_run_until(600);
 	net_kill(15);
-	net_run_until(6 * INTERVAL);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(6 * INTERVAL, left, sizeof left / sizeof left[0], false);
 }
 END_TEST
 
@@ -294,13 +282,12 @@ END_TEST
  * lost without a word: ring_on_send_failed handles JOIN_REQ only for the joiner itself. */
 CASE("join", test_ring_lost_join_forward_warns)
 {
-	struct wire_msg	m = msg_from(WIRE_JOIN_REQ, 200);
+	/* 6 belongs after 5: 4 forwards it */
+	struct wire_msg	m = msg_join(200, 6, WIRE_TTL);
 
 	classic_up();
 	net_kill(5);				/* dead, not yet detected by 4 */
 	net_clear_logs();
-	m.u.join.joiner = contact_of(6);	/* belongs after 5: 4 forwards it to 5 */
-	m.u.join.ttl = WIRE_TTL;
 	net_inject(4, &m);
 	ck_assert_uint_eq(count_acts(4, RING_ACT_TCP, WIRE_JOIN_REQ, 5), 1);
 	ck_assert_msg(count_acts(4, RING_ACT_WARN, -1, -1) == 1,
@@ -329,12 +316,9 @@ lone_joiner(struct ring *r, int id, int via)
 CASE("join", test_ring_joining_peer_does_not_answer_pings)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
 
 	lone_joiner(&r, 5, 7);
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 5;
-	ring_on_msg(&r, &m, 10);
+	lone_ping(&r, 3, 1, 10);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 0);
 	ck_assert(!r.pred[0].known);
 }
@@ -344,12 +328,10 @@ END_TEST
 CASE("join", test_ring_join_from_held_first_successor_accepted)
 {
 	static struct ring		 r;
-	struct wire_msg			 m = msg_from(WIRE_JOIN_REQ, 1);
+	struct wire_msg			 m = msg_join(1, 5, 250);
 	const struct ring_action	*a;
 
 	lone_start(&r, 3, 5, 7);
-	m.u.join.joiner = contact_of(5);
-	m.u.join.ttl = 250;
 	ring_on_msg(&r, &m, 10);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, WIRE_JOIN_REJECT, -1), 0);
 	a = out_find(&r, RING_ACT_TCP, WIRE_JOIN_ACCEPT, 5, 0);
@@ -370,12 +352,10 @@ END_TEST
 CASE("join", test_ring_join_of_first_successor_id_elsewhere_refused)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_JOIN_REQ, 1);
+	struct wire_msg		m = msg_join(1, 5, 250);
 
 	lone_start(&r, 3, 5, 7);
-	m.u.join.joiner = contact_of(5);
 	m.u.join.joiner.port = DUP_PORT + 5;
-	m.u.join.ttl = 250;
 	ring_on_msg(&r, &m, 10);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, WIRE_JOIN_REJECT, 5), 1);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, WIRE_JOIN_ACCEPT, -1), 0);
@@ -386,11 +366,9 @@ END_TEST
 CASE("join", test_ring_join_naming_ourselves_dropped)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_JOIN_REQ, 7);
+	struct wire_msg		m = msg_join(7, 5, 250);
 
 	lone_joiner(&r, 5, 7);
-	m.u.join.joiner = contact_of(5);
-	m.u.join.ttl = 250;
 	ring_on_msg(&r, &m, 10);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, -1, -1), 0);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_WARN, -1, -1), 1);

@@ -34,8 +34,7 @@ CASE("ping", test_ring_first_round_pings_both_successors)
 	static struct ring		 r;
 	const struct ring_action	*p1, *p2;
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
+	lone_round(&r, 4, 5, 8);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 2);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, -1, -1), 0);
 	p1 = out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 5, 0);
@@ -58,11 +57,8 @@ CASE("ping", test_ring_sequence_numbers_increase_across_rounds)
 	static struct ring	r;
 	uint32_t		a, b;
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	a = out_seq(&r, 5);
-	lone_pong(&r, 5, a, 10);
-	lone_pong(&r, 8, out_seq(&r, 8), 10);
+	a = lone_round(&r, 4, 5, 8);
+	lone_answered(&r, 10);
 	b = out_seq(&r, 8);
 	ring_clear_actions(&r);
 	ck_assert_uint_eq(ring_next_deadline(&r), INTERVAL);
@@ -95,9 +91,7 @@ CASE("ping", test_ring_response_clears_miss_window)
 {
 	static struct ring	r;
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	lone_pong(&r, 5, out_seq(&r, 5), 50);
+	lone_pong(&r, 5, lone_round(&r, 4, 5, 8), 50);
 	ck_assert(!r.succ[0].awaiting);
 	ck_assert_uint_eq(r.succ[0].misses, 0);
 	ck_assert_uint_eq(out_events(&r, CON_PING_RSP_RCVD), 1);
@@ -115,11 +109,8 @@ END_TEST
 CASE("ping", test_ring_response_from_unknown_peer_ignored)
 {
 	static struct ring	r;
-	uint32_t		seq;
+	uint32_t		seq = lone_round(&r, 4, 5, 8);
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	seq = out_seq(&r, 5);
 	ring_clear_actions(&r);
 	lone_pong(&r, 77, seq, 50);
 	lone_pong(&r, 4, seq, 50);	/* ourselves */
@@ -131,13 +122,9 @@ END_TEST
 CASE("ping", test_ring_stale_response_ignored)
 {
 	static struct ring	r;
-	uint32_t		old5;
+	uint32_t		old5 = lone_round(&r, 4, 5, 8);
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	old5 = out_seq(&r, 5);
-	lone_pong(&r, 5, old5, 10);
-	lone_pong(&r, 8, out_seq(&r, 8), 10);
+	lone_answered(&r, 10);
 	ring_clear_actions(&r);
 	ring_tick(&r, INTERVAL);
 	ring_clear_actions(&r);
@@ -153,11 +140,8 @@ END_TEST
 CASE("ping", test_ring_late_response_within_window_counts)
 {
 	static struct ring	r;
-	uint32_t		first;
+	uint32_t		first = lone_round(&r, 4, 5, 8);
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	first = out_seq(&r, 5);
 	ring_clear_actions(&r);
 	ring_tick(&r, TIMEOUT);		/* miss: 5 is probed again with a new number */
 	ck_assert_uint_ne(out_seq(&r, 5), first);
@@ -173,13 +157,10 @@ END_TEST
 CASE("ping", test_ring_ping_request_answered_with_same_seq)
 {
 	static struct ring		 r;
-	struct wire_msg			 m = msg_from(WIRE_PING_REQ, 3);
+	struct wire_msg			 m = msg_ping(3, 4, 1, 0xdeadbeef);
 	const struct ring_action	*a;
 
 	lone_start(&r, 4, 5, 8);
-	m.u.ping_req.seq = 0xdeadbeef;
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 4;
 	ring_on_msg(&r, &m, 5);
 	a = out_find(&r, RING_ACT_UDP, WIRE_PING_RSP, 3, 0);
 	ck_assert_ptr_nonnull(a);
@@ -219,16 +200,9 @@ CASE("predecessors", test_ring_predecessors_learned_in_one_round)
 	size_t	i;
 
 	classic_up();
-	for (i = 0; i < NCLASSIC; i++) {
-		const struct ring *r = ring_of(classic_ids[i]);
-		int p1 = classic_ids[(i + NCLASSIC - 1) % NCLASSIC];
-		int p2 = classic_ids[(i + NCLASSIC - 2) % NCLASSIC];
-
-		ck_assert_msg(r->pred[0].known && r->pred[0].c.id == p1, "peer %d: first pred %d%s",
-		    classic_ids[i], r->pred[0].c.id, r->pred[0].known ? "" : "?");
-		ck_assert_msg(r->pred[1].known && r->pred[1].c.id == p2, "peer %d: second pred %d%s",
-		    classic_ids[i], r->pred[1].c.id, r->pred[1].known ? "" : "?");
-	}
+	for (i = 0; i < NCLASSIC; i++)
+		expect_preds(classic_ids[i], classic_ids[(i + NCLASSIC - 1) % NCLASSIC],
+		    classic_ids[(i + NCLASSIC - 2) % NCLASSIC]);
 }
 END_TEST
 
@@ -238,8 +212,7 @@ CASE("predecessors", test_ring_live_ring_stays_consistent)
 
 	classic_up();
 	net_clear_logs();
-	net_run_until(20 * INTERVAL);
-	expect_consistent(classic_ids, NCLASSIC);
+	expect_settled(20 * INTERVAL, classic_ids, NCLASSIC, false);
 	for (i = 0; i < NCLASSIC; i++)
 		EXPECT_NO_EVENTS(classic_ids[i]);
 	ck_assert_uint_eq(total(RING_ACT_WARN), 0);
@@ -247,9 +220,10 @@ CASE("predecessors", test_ring_live_ring_stays_consistent)
 }
 END_TEST
 
-CASE("predecessors", test_ring_stale_predecessor_forgotten)
+/* Ring 5 with answering puppets 8 and 10 as successors, and a silent puppet 4. */
+static struct ring *
+ring5_among_puppets(void)
 {
-	struct wire_msg	m = msg_from(WIRE_PING_REQ, 4);
 	struct ring	*r;
 
 	net_reset();
@@ -257,10 +231,15 @@ CASE("predecessors", test_ring_stale_predecessor_forgotten)
 	net_add_puppet(8, true);
 	net_add_puppet(10, true);
 	net_add_puppet(4, false);
+	return r;
+}
+
+CASE("predecessors", test_ring_stale_predecessor_forgotten)
+{
+	struct wire_msg	m = msg_ping(4, 5, 1, 1);
+	struct ring	*r = ring5_among_puppets();
+
 	net_run_until(100);
-	m.u.ping_req.seq = 1;
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 5;
 	net_inject(5, &m);
 	ck_assert(r->pred[0].known && r->pred[0].c.id == 4);
 	net_run_until(100 + BUDGET);
@@ -273,21 +252,13 @@ END_TEST
 
 CASE("predecessors", test_ring_pinging_predecessor_kept)
 {
-	struct ring	*r;
+	struct ring	*r = ring5_among_puppets();
 	uint64_t	 t;
 
-	net_reset();
-	r = net_add_ring(5, 8, 10);
-	net_add_puppet(8, true);
-	net_add_puppet(10, true);
-	net_add_puppet(4, false);
 	for (t = 100; t < 10 * INTERVAL; t += INTERVAL) {
-		struct wire_msg m = msg_from(WIRE_PING_REQ, 4);
+		struct wire_msg m = msg_ping(4, 5, 2, (uint32_t)t);
 
 		net_run_until(t);
-		m.u.ping_req.seq = (uint32_t)t;
-		m.u.ping_req.role = 2;
-		m.u.ping_req.to = 5;
 		net_inject(5, &m);
 		ck_assert(r->pred[1].known && r->pred[1].c.id == 4);
 	}
@@ -296,21 +267,11 @@ END_TEST
 
 CASE("predecessors", test_ring_quit_ignores_forgotten_predecessor)
 {
-	struct wire_msg	m = msg_from(WIRE_PING_REQ, 4);
+	struct wire_msg	m = msg_ping(4, 5, 1, 1);
 
-	net_reset();
-	net_add_ring(5, 8, 10);
-	net_add_puppet(8, true);
-	net_add_puppet(10, true);
-	net_add_puppet(4, false);
-	m.u.ping_req.seq = 1;
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 5;
+	ring5_among_puppets();
 	net_inject(5, &m);
-	net_run_until(BUDGET + 1);
-	net_clear_logs();
-	ring_quit(ring_of(5), net.now);
-	net_flush();
+	net_quit_at(5, BUDGET + 1);
 	ck_assert_uint_eq(count_acts(5, RING_ACT_TCP, WIRE_DEPART, -1), 0);
 	ck_assert(node_of(5)->exited);
 	ck_assert_int_eq(node_of(5)->exit_status, 0);
@@ -320,15 +281,11 @@ END_TEST
 CASE("predecessors", test_ring_predecessor_changing_role_not_kept_twice)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
 
 	lone_start(&r, 5, 8, 10);
-	m.u.ping_req.role = 2;
-	m.u.ping_req.to = 5;
-	ring_on_msg(&r, &m, 0);
+	lone_ping(&r, 3, 2, 0);
 	ck_assert(r.pred[1].known && r.pred[1].c.id == 3);
-	m.u.ping_req.role = 1;	/* 4 has gone: 3 is now our first predecessor */
-	ring_on_msg(&r, &m, 10);
+	lone_ping(&r, 3, 1, 10);	/* 4 has gone: 3 is now our first predecessor */
 	ck_assert(r.pred[0].known && r.pred[0].c.id == 3);
 	ck_assert(!r.pred[1].known);
 }
@@ -366,8 +323,7 @@ CASE("ping", test_ring_ping_names_its_receiver)
 {
 	static struct ring	r;
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
+	lone_round(&r, 4, 5, 8);
 	ck_assert_uint_eq(out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 5, 0)->msg.u.ping_req.to, 5);
 	ck_assert_uint_eq(out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 8, 0)->msg.u.ping_req.to, 8);
 }
@@ -377,12 +333,9 @@ END_TEST
 CASE("ping", test_ring_ping_for_another_id_dropped)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
+	struct wire_msg		m = msg_ping(3, 2, 1, 7);	/* for peer 2 */
 
 	lone_start(&r, 4, 5, 8);
-	m.u.ping_req.seq = 7;
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 2;
 	ring_on_msg(&r, &m, 5);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 0);
 	ck_assert(!r.pred[0].known && !r.pred[1].known);
@@ -395,13 +348,11 @@ END_TEST
 CASE("ping", test_ring_foreign_ping_warning_rate_limited)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
+	struct wire_msg		m = msg_ping(3, 2, 1, 0);
 	uint64_t		t;
 	size_t			warns = 0;
 
 	lone_start(&r, 4, 5, 8);
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 2;
 	for (t = 0; t < 2 * RING_WARN_EVERY_MS; t += 100) {
 		ring_clear_actions(&r);
 		ring_on_msg(&r, &m, t);

@@ -19,16 +19,23 @@
 
 /* ================================ death ================================ */
 
+/* The classic ring past its first round; then 5 is killed, logs cleared, time runs to t. */
+static void
+classic_5_killed(uint64_t t)
+{
+	classic_up();
+	net_kill(5);
+	net_clear_logs();
+	net_run_until(t);
+}
+
 CASE("death", test_ring_missing_successor_reprobed_every_timeout)
 {
 	const struct rec	*p;
 	uint64_t		 want[] = { INTERVAL, INTERVAL + TIMEOUT, INTERVAL + 2 * TIMEOUT };
 	size_t			 i;
 
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(3 * INTERVAL);
+	classic_5_killed(3 * INTERVAL);
 	ck_assert_uint_eq(count_acts(4, RING_ACT_UDP, WIRE_PING_REQ, 5), 3);
 	for (i = 0; i < 3; i++) {
 		p = find_act(4, RING_ACT_UDP, WIRE_PING_REQ, 5, i);
@@ -114,8 +121,7 @@ CASE_LOOP("death", test_ring_fast_pings_repair_within_1500ms, 6)
 	    (unsigned long long)kill);
 	ck_assert_msg(s4 != NULL && s4->ev.b == 10, "killed at %llu: 4 not repaired in 1.5 s",
 	    (unsigned long long)kill);
-	net_run_until(kill + 3000);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(kill + 3000, left, sizeof left / sizeof left[0], false);
 }
 END_TEST
 
@@ -140,10 +146,7 @@ END_TEST
 
 CASE("death", test_ring_first_successor_death_repaired)
 {
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(4 * INTERVAL);
+	classic_5_killed(4 * INTERVAL);
 	EXPECT_EVENTS(4, EV(CON_DEAD, 5, 0), EV(CON_SUCCESSORS, 8, 10));
 	expect_succs(4, 8, 10);
 }
@@ -151,10 +154,7 @@ END_TEST
 
 CASE("death", test_ring_second_successor_death_repaired)
 {
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(4 * INTERVAL);
+	classic_5_killed(4 * INTERVAL);
 	EXPECT_EVENTS(3, EV(CON_DEAD, 5, 0), EV(CON_SUCCESSORS, 4, 8));
 	expect_succs(3, 4, 8);
 }
@@ -165,10 +165,7 @@ CASE("death", test_ring_death_seen_only_by_predecessors)
 	static const int	others[] = { 1, 8, 10, 12, 15 };
 	size_t			i;
 
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(4 * INTERVAL);
+	classic_5_killed(4 * INTERVAL);
 	for (i = 0; i < sizeof others / sizeof others[0]; i++)
 		EXPECT_NO_EVENTS(others[i]);
 }
@@ -180,8 +177,7 @@ CASE("death", test_ring_ring_consistent_after_death)
 
 	classic_up();
 	net_kill(5);
-	net_run_until(6 * INTERVAL);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(6 * INTERVAL, left, sizeof left / sizeof left[0], false);
 }
 END_TEST
 
@@ -204,37 +200,33 @@ repair_at_3(void)
 	return q->msg.u.query.qid;
 }
 
-CASE("death", test_ring_repair_takes_second_when_asked_peer_names_the_dead)
+/* 4 answers 3's repair question with (s1, s2): 3 takes (4, 8), says so, and stops asking. */
+static void
+expect_repaired_by_answer(int s1, int s2)
 {
-	uint32_t	qid = repair_at_3();
-	struct wire_msg	m = reply_of(4, qid, 5, 8);
+	struct wire_msg	m = reply_of(4, repair_at_3(), s1, s2);
 
 	net_inject(3, &m);
 	expect_succs(3, 4, 8);
 	EXPECT_EVENTS(3, EV(CON_SUCCESSORS, 4, 8));
 	ck_assert(!ring_of(3)->repairing);
+}
+
+CASE("death", test_ring_repair_takes_second_when_asked_peer_names_the_dead)
+{
+	expect_repaired_by_answer(5, 8);
 }
 END_TEST
 
 CASE("death", test_ring_repair_takes_first_when_asked_peer_has_repaired)
 {
-	uint32_t	qid = repair_at_3();
-	struct wire_msg	m = reply_of(4, qid, 8, 10);
-
-	net_inject(3, &m);
-	expect_succs(3, 4, 8);
-	EXPECT_EVENTS(3, EV(CON_SUCCESSORS, 4, 8));
-	ck_assert(!ring_of(3)->repairing);
+	expect_repaired_by_answer(8, 10);
 }
 END_TEST
 
 CASE("death", test_ring_repair_takes_first_when_asked_peer_is_mid_repair)
 {
-	uint32_t	qid = repair_at_3();
-	struct wire_msg	m = reply_of(4, qid, 8, -1);	/* 4 promoted 8, has no second yet */
-
-	net_inject(3, &m);
-	expect_succs(3, 4, 8);
+	expect_repaired_by_answer(8, -1);	/* 4 promoted 8, has no second yet */
 }
 END_TEST
 
@@ -307,13 +299,7 @@ CASE("death", test_ring_death_race_second_predecessor_first)
 	const struct rec	*rep;
 
 	net_reset();
-	net_add_ring(1, 3, 4);
-	net_add_ring(3, 4, 5);
-	net_add_ring(5, 8, 10);
-	net_add_ring(8, 10, 12);
-	net_add_ring(10, 12, 15);
-	net_add_ring(12, 15, 1);
-	net_add_ring(15, 1, 3);
+	net_add_classic_but(4);
 	net_run_until(300);
 	net_add_ring(4, 5, 8);
 	net_run_until(301);
@@ -355,10 +341,7 @@ CASE("death", test_ring_three_peer_ring_departure)
 
 	net_reset();
 	net_add_ring_of(ids, 3);
-	net_run_until(2 * INTERVAL);
-	net_clear_logs();
-	ring_quit(ring_of(20), net.now);
-	net_flush();
+	net_quit_at(20, 2 * INTERVAL);
 	/* 10 is first predecessor: (30, 10); 30 is second: (its own s1 10, 20's s1 = 30). */
 	EXPECT_EVENTS(10, EV(CON_DEPART, 20, 0), EV(CON_SUCCESSORS, 30, 10));
 	EXPECT_EVENTS(30, EV(CON_DEPART, 20, 0), EV(CON_SUCCESSORS, 10, 30));

@@ -19,21 +19,29 @@
 
 /* ================================ routing ================================ */
 
+/* A route from 8 for file 2012: 8 prints `first`, 10, 12 and 15 print `on`, owner 1 nothing. */
+static void
+expect_route_lines(enum console_kind first, enum console_kind on)
+{
+	static const int	hops[] = { 10, 12, 15 };
+	struct want		w = EVF(first, 2012);
+	size_t			i;
+
+	expect_events(8, &w, 1);
+	w.kind = on;
+	for (i = 0; i < sizeof hops / sizeof hops[0]; i++)
+		expect_events(hops[i], &w, 1);
+	EXPECT_NO_EVENTS(1);
+}
+
 CASE("routing", test_ring_request_routed_to_owner)
 {
 	const struct rec	*s;
 	static const int	quiet[] = { 3, 4, 5 };
 	size_t			i;
 
-	classic_up();
-	net_clear_logs();
-	ring_request(ring_of(8), 2012, 77, WIRE_MODE_TCP, net.now);
-	net_flush();
-	EXPECT_EVENTS(8, EVF(CON_REQ_SENT, 2012));
-	EXPECT_EVENTS(10, EVF(CON_REQ_FORWARDED, 2012));
-	EXPECT_EVENTS(12, EVF(CON_REQ_FORWARDED, 2012));
-	EXPECT_EVENTS(15, EVF(CON_REQ_FORWARDED, 2012));
-	EXPECT_NO_EVENTS(1);
+	classic_route(WIRE_FILE_REQ, 8, 2012, 77, WIRE_MODE_TCP);
+	expect_route_lines(CON_REQ_SENT, CON_REQ_FORWARDED);
 	for (i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
 		EXPECT_NO_EVENTS(quiet[i]);
 		ck_assert_uint_eq(count_acts(quiet[i], RING_ACT_TCP, -1, -1), 0);
@@ -53,20 +61,14 @@ END_TEST
 
 CASE("routing", test_ring_request_carries_mode)
 {
-	classic_up();
-	net_clear_logs();
-	ring_request(ring_of(8), 2012, 5, WIRE_MODE_UDP, net.now);
-	net_flush();
+	classic_route(WIRE_FILE_REQ, 8, 2012, 5, WIRE_MODE_UDP);
 	ck_assert_uint_eq(find_act(1, RING_ACT_SERVE, -1, -1, 0)->msg.u.route.mode, WIRE_MODE_UDP);
 }
 END_TEST
 
 CASE("routing", test_ring_route_owner_flag_set_on_last_hop_only)
 {
-	classic_up();
-	net_clear_logs();
-	ring_request(ring_of(8), 2012, 77, WIRE_MODE_TCP, net.now);
-	net_flush();
+	classic_route(WIRE_FILE_REQ, 8, 2012, 77, WIRE_MODE_TCP);
 	ck_assert_uint_eq(find_act(8, RING_ACT_TCP, WIRE_FILE_REQ, 10, 0)->msg.u.route.flags, 0);
 	ck_assert_uint_eq(find_act(10, RING_ACT_TCP, WIRE_FILE_REQ, 12, 0)->msg.u.route.flags, 0);
 	ck_assert_uint_eq(find_act(12, RING_ACT_TCP, WIRE_FILE_REQ, 15, 0)->msg.u.route.flags, 0);
@@ -79,39 +81,35 @@ CASE("routing", test_ring_route_ttl_decremented_per_hop)
 {
 	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 8, 8, 2012, 5, 0);
 
-	classic_up();
-	net_clear_logs();
-	net_inject(10, &m);
+	classic_inject(10, &m);
 	ck_assert_uint_eq(find_act(10, RING_ACT_TCP, WIRE_FILE_REQ, 12, 0)->msg.u.route.ttl, 4);
 	ck_assert_uint_eq(find_act(15, RING_ACT_TCP, WIRE_FILE_REQ, 1, 0)->msg.u.route.ttl, 2);
 	ck_assert_uint_eq(count_acts(1, RING_ACT_SERVE, -1, -1), 1);
 }
 END_TEST
 
-CASE("routing", test_ring_route_with_ttl_0_dropped_with_warning)
+/* A route of this type from 8 reaching 10 with ttl 0: warned about, neither passed on nor taken. */
+static void
+expect_ttl_0_dropped(int type)
 {
-	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 8, 8, 2012, 0, 0);
+	struct wire_msg	m = msg_route(type, 8, 8, 2012, 0, 0);
 
-	classic_up();
-	net_clear_logs();
-	net_inject(10, &m);
-	ck_assert_uint_eq(count_acts(10, RING_ACT_WARN, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(10, RING_ACT_TCP, -1, -1), 0);
+	classic_inject(10, &m);
+	expect_acts(10, 0, 0, 0, 1);
 	EXPECT_NO_EVENTS(10);
 	ck_assert_uint_eq(total(RING_ACT_SERVE), 0);
+	ck_assert_uint_eq(total(RING_ACT_STORE), 0);
+}
+
+CASE("routing", test_ring_route_with_ttl_0_dropped_with_warning)
+{
+	expect_ttl_0_dropped(WIRE_FILE_REQ);
 }
 END_TEST
 
 CASE("routing", test_ring_store_with_ttl_0_dropped_with_warning)
 {
-	struct wire_msg	m = msg_route(WIRE_STORE_REQ, 8, 8, 2012, 0, 0);
-
-	classic_up();
-	net_clear_logs();
-	net_inject(10, &m);
-	ck_assert_uint_eq(count_acts(10, RING_ACT_WARN, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(10, RING_ACT_TCP, -1, -1), 0);
-	ck_assert_uint_eq(total(RING_ACT_STORE), 0);
+	expect_ttl_0_dropped(WIRE_STORE_REQ);
 }
 END_TEST
 
@@ -120,12 +118,8 @@ CASE("routing", test_ring_route_flagged_for_owner_served_at_ttl_0)
 {
 	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 15, 8, 2012, 0, WIRE_ROUTE_OWNER);
 
-	classic_up();
-	net_clear_logs();
-	net_inject(1, &m);
-	ck_assert_uint_eq(count_acts(1, RING_ACT_SERVE, -1, -1), 0);
-	ck_assert_uint_eq(count_acts(1, RING_ACT_WARN, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(1, RING_ACT_TCP, -1, -1), 0);
+	classic_inject(1, &m);
+	expect_acts(1, 0, 0, 0, 1);
 }
 END_TEST
 
@@ -133,10 +127,7 @@ CASE("routing", test_ring_request_for_own_key_served_locally)
 {
 	const struct rec	*s;
 
-	classic_up();
-	net_clear_logs();
-	ring_request(ring_of(1), 2012, 9, WIRE_MODE_TCP, net.now);
-	net_flush();
+	classic_route(WIRE_FILE_REQ, 1, 2012, 9, WIRE_MODE_TCP);
 	s = find_act(1, RING_ACT_SERVE, -1, -1, 0);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(s->msg.u.route.origin.id, 1);
@@ -222,16 +213,9 @@ CASE("routing", test_ring_store_routed_to_owner)
 {
 	const struct rec	*s;
 
-	classic_up();
-	net_clear_logs();
-	ring_store(ring_of(8), 2012, 31, net.now);
-	net_flush();
-	EXPECT_EVENTS(8, EVF(CON_STORE_FORWARDED, 2012));
-	EXPECT_EVENTS(10, EVF(CON_STORE_FORWARDED, 2012));
-	EXPECT_EVENTS(12, EVF(CON_STORE_FORWARDED, 2012));
-	EXPECT_EVENTS(15, EVF(CON_STORE_FORWARDED, 2012));
+	classic_route(WIRE_STORE_REQ, 8, 2012, 31, WIRE_MODE_TCP);
 	/* The owner's "accepted" line is the peer's to print once it takes the store. */
-	EXPECT_NO_EVENTS(1);
+	expect_route_lines(CON_STORE_FORWARDED, CON_STORE_FORWARDED);
 	EXPECT_NO_EVENTS(3);
 	ck_assert_uint_eq(total(RING_ACT_STORE), 1);
 	ck_assert_uint_eq(total(RING_ACT_SERVE), 0);
@@ -246,10 +230,7 @@ END_TEST
 
 CASE("routing", test_ring_store_for_own_key_accepted_locally)
 {
-	classic_up();
-	net_clear_logs();
-	ring_store(ring_of(1), 2012, 31, net.now);
-	net_flush();
+	classic_route(WIRE_STORE_REQ, 1, 2012, 31, WIRE_MODE_TCP);
 	EXPECT_NO_EVENTS(1);
 	ck_assert_uint_eq(count_acts(1, RING_ACT_STORE, -1, -1), 1);
 	ck_assert_uint_eq(find_act(1, RING_ACT_STORE, -1, -1, 0)->msg.u.route.origin.id, 1);
@@ -286,10 +267,7 @@ CASE("routing", test_ring_alone_serves_and_stores_locally)
 	ring_store(r, 0, 31, net.now);
 	ring_request(r, 1000, 32, WIRE_MODE_UDP, net.now);
 	net_flush();
-	ck_assert_uint_eq(count_acts(4, RING_ACT_STORE, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(4, RING_ACT_SERVE, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(4, RING_ACT_TCP, -1, -1), 0);
-	ck_assert_uint_eq(count_acts(4, RING_ACT_WARN, -1, -1), 0);
+	expect_acts(4, 0, 1, 1, 0);
 }
 END_TEST
 

@@ -108,6 +108,8 @@ CASE("format", test_status_json_every_state)
 		{ STATUS_JOINING, "\"state\":\"joining\"", "State: joining;" },
 		{ STATUS_UP, "\"state\":\"up\"", "State: in the ring;" },
 		{ STATUS_LEAVING, "\"state\":\"leaving\"", "State: leaving;" },
+		{ STATUS_STARTING, "\"state\":\"starting\"", "State: starting;" },
+		{ STATUS_EXITING, "\"state\":\"exiting\"", "State: exiting;" },
 	};
 	struct status_snapshot	s;
 	char			text[STATUS_TEXT_MAX];
