@@ -6,6 +6,7 @@
 #include <netinet/udp.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -14,8 +15,27 @@
 #define NET_UDP_GSO_SEGS	64	/* datagrams per GSO send at most (the kernel's UDP_MAX_SEGMENTS) */
 #define NET_UDP_GSO_BYTES	60000	/* bytes per GSO send at most (under an IP datagram's 65,507) */
 
-/* The kernel refused UDP_SEGMENT for a reason other than size: datagrams go one by one. */
+/*
+ * Datagrams go one by one: CDHT_UDP_GSO=0 asked so (netfilter on the sending host sees a GSO
+ * send as one packet, so loss made there would hit whole runs), or the kernel refused
+ * UDP_SEGMENT for a reason other than size.
+ */
 static bool net_udp_gso_off;
+static bool net_udp_gso_read;
+
+/* Whether runs of datagrams may go as GSO sends (the environment is read once). */
+static bool
+net_udp_gso(void)
+{
+	const char *v;
+
+	if (!net_udp_gso_read) {
+		net_udp_gso_read = true;
+		if ((v = getenv("CDHT_UDP_GSO")) != NULL && strcmp(v, "0") == 0)
+			net_udp_gso_off = true;
+	}
+	return !net_udp_gso_off;
+}
 
 /* Marks h as a GSO send cutting its buffer every seg bytes (UDP_SEGMENT in ctl). */
 static void
@@ -53,7 +73,7 @@ net_udp_run(const struct net *n, unsigned at)
 	size_t			 bytes = h->len;
 	unsigned		 k = at + 1;
 
-	if (net_udp_gso_off)
+	if (!net_udp_gso())
 		return 1;
 	while (k < n->nheld && k - at < NET_UDP_GSO_SEGS && n->held[k - 1].len == h->len &&
 	    n->held[k].len <= h->len && bytes + n->held[k].len <= NET_UDP_GSO_BYTES &&
