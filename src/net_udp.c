@@ -6,22 +6,24 @@
 #include <netinet/udp.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "net_internal.h"
 
-#define NET_UDP_GSO_SEGS	64	/* datagrams per GSO send at most (the kernel's UDP_MAX_SEGMENTS) */
-#define NET_UDP_GSO_BYTES	60000	/* bytes per GSO send at most (under an IP datagram's 65,507) */
+#define NET_UDP_GSO_SEGS	64	/* datagrams a GSO send at most (older kernels' limit) */
+#define NET_UDP_GSO_BYTES	60000	/* bytes a GSO send at most (an IP datagram holds 65,507) */
 
 /*
  * Datagrams go one by one: CDHT_UDP_GSO=0 asked so (netfilter on the sending host sees a GSO
- * send as one packet, so loss made there would hit whole runs), or the kernel refused
- * UDP_SEGMENT for a reason other than size.
+ * send as one packet, so loss made there would hit whole runs), or the kernel cannot do
+ * UDP_SEGMENT here (EIO).
  */
 static bool net_udp_gso_off;
 static bool net_udp_gso_read;
+static size_t net_udp_gso_too_long = SIZE_MAX;	/* bytes: a GSO send of these got EINVAL */
 
 /* Whether runs of datagrams may go as GSO sends (the environment is read once). */
 static bool
@@ -73,13 +75,27 @@ net_udp_run(const struct net *n, unsigned at)
 	size_t			 bytes = h->len;
 	unsigned		 k = at + 1;
 
-	if (!net_udp_gso())
+	if (!net_udp_gso() || h->len >= net_udp_gso_too_long)
 		return 1;
 	while (k < n->nheld && k - at < NET_UDP_GSO_SEGS && n->held[k - 1].len == h->len &&
 	    n->held[k].len <= h->len && bytes + n->held[k].len <= NET_UDP_GSO_BYTES &&
 	    n->held[k].slen == h->slen && memcmp(&n->held[k].ss, &h->ss, h->slen) == 0)
 		bytes += n->held[k++].len;
 	return k - at;
+}
+
+/*
+ * A GSO send of datagrams of len bytes failed with err. EIO: the kernel cannot (no checksum
+ * offload on the way out), so datagrams go singly from now on; EINVAL: over the path's MTU,
+ * so this length and longer go singly; anything else (a full buffer) is not GSO's doing.
+ */
+static void
+net_udp_gso_refused(size_t len, int err)
+{
+	if (err == EIO)
+		net_udp_gso_off = true;
+	else if (err == EINVAL && len < net_udp_gso_too_long)
+		net_udp_gso_too_long = len;
 }
 
 /* Send held datagrams [at, at + count) one by one (a GSO send of them was refused). */
@@ -129,10 +145,9 @@ net_udp_flush(struct net *n)
 	while (at < nm) {
 		sent = sendmmsg(n->udp_fd, mm + at, nm - at, 0);
 		if (sent <= 0) {
-			/* The first one failed: say so (or send it plainly), go on with the rest. */
+			/* The first failed: say so, or send its run singly; go on with the rest. */
 			if (count[at] > 1) {
-				if (errno != EINVAL)	/* EINVAL: this size only (over the MTU) */
-					net_udp_gso_off = true;
+				net_udp_gso_refused(n->held[first[at]].len, errno);
 				net_udp_singly(n, first[at], count[at]);
 			} else
 				net_udp_failed(&n->held[first[at]].to, n->held[first[at]].type,
