@@ -194,19 +194,6 @@ cli_parse_ms(const char *s, const char *what, uint32_t *out, char *err, size_t e
 	return 0;
 }
 
-/* Parse an mss (1..WIRE_MAX_MSS bytes) into *out: 0, or -1 with err set. */
-static int
-cli_parse_mss(const char *s, unsigned *out, char *err, size_t errlen)
-{
-	uint64_t	v;
-
-	if (cli_parse_uint(s, WIRE_MAX_MSS, &v) != 0 || v < 1)
-		return cli_fail(err, errlen,
-		    "mss must be an integer from 1 to %d, not '%s'", WIRE_MAX_MSS, s);
-	*out = (unsigned)v;
-	return 0;
-}
-
 /* Parse a drop probability in [0, 1] into *out: 0, or -1 with err set. */
 static int
 cli_parse_drop(const char *s, double *out, char *err, size_t errlen)
@@ -234,6 +221,18 @@ cli_parse_count(const char *s, const char *what, unsigned max, unsigned *out, ch
 	return 0;
 }
 
+/* Which of option what's two words s is: 0 for the first, 1 for the second, or -1 with err set. */
+static int
+cli_parse_choice(const char *s, const char *what, const char *first, const char *second,
+    char *err, size_t errlen)
+{
+	if (strcmp(s, first) == 0)
+		return 0;
+	if (strcmp(s, second) == 0)
+		return 1;
+	return cli_fail(err, errlen, "%s must be '%s' or '%s', not '%s'", what, first, second, s);
+}
+
 /* The long name of option code val, for messages ("--mss"). */
 static void
 cli_opt_name(int val, char *buf, size_t len)
@@ -255,6 +254,7 @@ cli_apply_word(int code, const char *arg, struct cli_seen *seen, struct config *
     size_t errlen)
 {
 	uint64_t	v;
+	int		k;
 
 	switch (code) {
 	case OPT_DIR:
@@ -263,23 +263,15 @@ cli_apply_word(int code, const char *arg, struct cli_seen *seen, struct config *
 		cfg->dir = arg;
 		return 0;
 	case OPT_TRANSFER:
-		if (strcmp(arg, "udp") == 0)
-			cfg->transfer_tcp = false;
-		else if (strcmp(arg, "tcp") == 0)
-			cfg->transfer_tcp = true;
-		else
-			return cli_fail(err, errlen,
-			    "transfer must be 'udp' or 'tcp', not '%s'", arg);
+		if ((k = cli_parse_choice(arg, "transfer", "udp", "tcp", err, errlen)) < 0)
+			return -1;
+		cfg->transfer_tcp = k == 1;
 		seen->transfer = true;
 		return 0;
 	case OPT_DIALECT:
-		if (strcmp(arg, "classic") == 0)
-			cfg->dialect = DIALECT_CLASSIC;
-		else if (strcmp(arg, "p2p") == 0)
-			cfg->dialect = DIALECT_P2P;
-		else
-			return cli_fail(err, errlen,
-			    "dialect must be 'classic' or 'p2p', not '%s'", arg);
+		if ((k = cli_parse_choice(arg, "dialect", "classic", "p2p", err, errlen)) < 0)
+			return -1;
+		cfg->dialect = k == 1 ? DIALECT_P2P : DIALECT_CLASSIC;
 		seen->dialect = true;
 		return 0;
 	case OPT_SEED:
@@ -339,7 +331,7 @@ cli_apply_option(int code, const char *arg, struct cli_seen *seen, struct config
 		return cli_parse_host(arg, "advertise address", false, cfg->advertise,
 		    sizeof cfg->advertise, err, errlen);
 	case OPT_MSS:
-		return cli_parse_mss(arg, &cfg->mss, err, errlen);
+		return cli_parse_count(arg, "mss", WIRE_MAX_MSS, &cfg->mss, err, errlen);
 	case OPT_DROP:
 		return cli_parse_drop(arg, &cfg->drop, err, errlen);
 	default:
@@ -393,10 +385,14 @@ cli_defaults(struct config *cfg)
 	cfg->dialect = DIALECT_CLASSIC;
 }
 
-/* Check that id, succ1 and succ2 are three different peers: 0, or -1 with err set. */
+/* <id> <succ1> <succ2> at pos, three different peers: 0, or -1 with err set. */
 static int
-cli_check_successors(const struct config *cfg, char *err, size_t errlen)
+cli_parse_trio(char **pos, struct config *cfg, char *err, size_t errlen)
 {
+	if (cli_parse_id(pos[0], "peer id", &cfg->id, err, errlen) != 0 ||
+	    cli_parse_peer(pos[1], "successor", &cfg->succ1, err, errlen) != 0 ||
+	    cli_parse_peer(pos[2], "successor", &cfg->succ2, err, errlen) != 0)
+		return -1;
 	if (cfg->id == cfg->succ1.id || cfg->id == cfg->succ2.id)
 		return cli_fail(err, errlen, "peer %d cannot be its own successor",
 		    cfg->id);
@@ -414,16 +410,24 @@ cli_parse_classic(int n, char **pos, struct config *cfg, char *err, size_t errle
 		return cli_fail(err, errlen,
 		    "expected <id> <succ1> <succ2> [<mss> <drop>], got %d argument%s",
 		    n, n == 1 ? "" : "s");
-	if (cli_parse_id(pos[0], "peer id", &cfg->id, err, errlen) != 0 ||
-	    cli_parse_peer(pos[1], "successor", &cfg->succ1, err, errlen) != 0 ||
-	    cli_parse_peer(pos[2], "successor", &cfg->succ2, err, errlen) != 0 ||
-	    cli_check_successors(cfg, err, errlen) != 0)
+	if (cli_parse_trio(pos, cfg, err, errlen) != 0)
 		return -1;
 	/* Positional mss and drop win over --mss and --drop: they are the form's own. */
-	if (n == 5 && (cli_parse_mss(pos[3], &cfg->mss, err, errlen) != 0 ||
+	if (n == 5 &&
+	    (cli_parse_count(pos[3], "mss", WIRE_MAX_MSS, &cfg->mss, err, errlen) != 0 ||
 	    cli_parse_drop(pos[4], &cfg->drop, err, errlen) != 0))
 		return -1;
 	return 0;
+}
+
+/* Form pos[0] ("init", "join") takes the arguments of usage after its word: 0, or -1 with err. */
+static int
+cli_form_count(int n, char **pos, const char *usage, int want, char *err, size_t errlen)
+{
+	if (n - 1 == want)
+		return 0;
+	return cli_fail(err, errlen, "expected %s %s, got %d argument%s after '%s'", pos[0],
+	    usage, n - 1, n - 1 == 1 ? "" : "s", pos[0]);
 }
 
 /* The positional ping interval of the init and join forms; options override it. */
@@ -445,14 +449,8 @@ static int
 cli_parse_init(int n, char **pos, bool interval_set, struct config *cfg, char *err,
     size_t errlen)
 {
-	if (n != 5)
-		return cli_fail(err, errlen,
-		    "expected init <id> <succ1> <succ2> <ping-interval>, got %d argument%s"
-		    " after 'init'", n - 1, n - 1 == 1 ? "" : "s");
-	if (cli_parse_id(pos[1], "peer id", &cfg->id, err, errlen) != 0 ||
-	    cli_parse_peer(pos[2], "successor", &cfg->succ1, err, errlen) != 0 ||
-	    cli_parse_peer(pos[3], "successor", &cfg->succ2, err, errlen) != 0 ||
-	    cli_check_successors(cfg, err, errlen) != 0)
+	if (cli_form_count(n, pos, "<id> <succ1> <succ2> <ping-interval>", 4, err, errlen) != 0 ||
+	    cli_parse_trio(pos + 1, cfg, err, errlen) != 0)
 		return -1;
 	/* Options override the form's values, the positional interval included. */
 	return cli_form_interval(pos[4], interval_set, cfg, err, errlen);
@@ -463,11 +461,8 @@ static int
 cli_parse_join(int n, char **pos, bool interval_set, struct config *cfg, char *err,
     size_t errlen)
 {
-	if (n != 4)
-		return cli_fail(err, errlen,
-		    "expected join <id> <known-peer> <ping-interval>, got %d argument%s"
-		    " after 'join'", n - 1, n - 1 == 1 ? "" : "s");
-	if (cli_parse_id(pos[1], "peer id", &cfg->id, err, errlen) != 0 ||
+	if (cli_form_count(n, pos, "<id> <known-peer> <ping-interval>", 3, err, errlen) != 0 ||
+	    cli_parse_id(pos[1], "peer id", &cfg->id, err, errlen) != 0 ||
 	    cli_parse_peer(pos[2], "known peer", &cfg->known, err, errlen) != 0)
 		return -1;
 	if (cfg->id == cfg->known.id)

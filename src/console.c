@@ -5,6 +5,8 @@
 #include "cdht/console.h"
 
 #define ELLIPSIS "\xE2\x80\xA6\xE2\x80\xA6\xE2\x80\xA6"	/* "………", three U+2026 */
+/* A line both dialects word alike, but for the classic dialect's full stop. */
+#define CONSOLE_ALIKE(line)	{ line ".\n", line "\n" }
 
 /*
  * Templates: {F} is the four-digit file, {A} and {B} are peer ids. Each line ends in '\n'.
@@ -31,28 +33,21 @@ static const char *const console_table[CON_KIND_END][2] = {
 	    "We now start receiving the file " ELLIPSIS "\n",
 	    "Peer {A} had File {F}\nReceiving File {F} from Peer {A}\n" },
 	[CON_FILE_RECEIVED] = { "The file is received.\n", "File {F} received\n" },
-	[CON_FILE_ABSENT] = { "File {F} is not available in the network.\n",
-	    "File {F} is not available in the network\n" },
-	[CON_DEPART] = { "Peer {A} will depart from the network.\n",
-	    "Peer {A} will depart from the network\n" },
-	[CON_DEAD] = { "Peer {A} is no longer alive.\n", "Peer {A} is no longer alive\n" },
+	[CON_FILE_ABSENT] = CONSOLE_ALIKE("File {F} is not available in the network"),
+	[CON_DEPART] = CONSOLE_ALIKE("Peer {A} will depart from the network"),
+	[CON_DEAD] = CONSOLE_ALIKE("Peer {A} is no longer alive"),
 	[CON_SUCCESSORS] = { "My first successor is now peer {A}.\n"
 	    "My second successor is now peer {B}.\n",
 	    "My new first successor is Peer {A}\nMy new second successor is Peer {B}\n" },
-	[CON_JOIN_FORWARDED] = { "Peer {A} Join request forwarded to my successor.\n",
-	    "Peer {A} Join request forwarded to my successor\n" },
-	[CON_JOIN_RECEIVED] = { "Peer {A} Join request received.\n",
-	    "Peer {A} Join request received\n" },
-	[CON_SUCC_CHANGE_RCVD] = { "Successor Change request received.\n",
-	    "Successor Change request received\n" },
+	[CON_JOIN_FORWARDED] = CONSOLE_ALIKE("Peer {A} Join request forwarded to my successor"),
+	[CON_JOIN_RECEIVED] = CONSOLE_ALIKE("Peer {A} Join request received"),
+	[CON_SUCC_CHANGE_RCVD] = CONSOLE_ALIKE("Successor Change request received"),
 	[CON_JOIN_ACCEPTED] = { "Join request has been accepted.\n"
 	    "My first successor is peer {A}.\nMy second successor is peer {B}.\n",
 	    "Join request has been accepted\n"
 	    "My first successor is Peer {A}\nMy second successor is Peer {B}\n" },
-	[CON_STORE_FORWARDED] = { "Store {F} request forwarded to my successor.\n",
-	    "Store {F} request forwarded to my successor\n" },
-	[CON_STORE_ACCEPTED] = { "Store {F} request accepted.\n",
-	    "Store {F} request accepted\n" },
+	[CON_STORE_FORWARDED] = CONSOLE_ALIKE("Store {F} request forwarded to my successor"),
+	[CON_STORE_ACCEPTED] = CONSOLE_ALIKE("Store {F} request accepted"),
 };
 
 /* Write the event's lines into buf; the length, or 0 if it does not fit. */

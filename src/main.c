@@ -83,8 +83,7 @@ main(int argc, char **argv)
 		event_base_free(base);
 		return EXIT_SETUP;
 	}
-	event_base_dispatch(base);
-	status = peer_exit_status(p);
+	status = peer_run(p);
 	peer_free(p);
 	event_base_free(base);
 	return status < 0 ? EXIT_SETUP : status;

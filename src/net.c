@@ -443,6 +443,19 @@ net_new(struct event_base *base, const struct contact *bind_to, const struct net
 	return n;
 }
 
+/* Free the transport's events, those net_new got as far as making. */
+static void
+net_free_events(struct net *n)
+{
+	struct event	*ev[] = { n->reaper, n->sweeper, n->accept_pause, n->listen_ev,
+			    n->udp_ev, n->timer };
+	size_t		 i;
+
+	for (i = 0; i < sizeof ev / sizeof ev[0]; i++)
+		if (ev[i] != NULL)
+			event_free(ev[i]);
+}
+
 /* Close everything. */
 void
 net_free(struct net *n)
@@ -451,18 +464,7 @@ net_free(struct net *n)
 		return;
 	net_conn_free_all(n->conns);
 	net_conn_free_all(n->dead);
-	if (n->reaper != NULL)
-		event_free(n->reaper);
-	if (n->sweeper != NULL)
-		event_free(n->sweeper);
-	if (n->accept_pause != NULL)
-		event_free(n->accept_pause);
-	if (n->listen_ev != NULL)
-		event_free(n->listen_ev);
-	if (n->udp_ev != NULL)
-		event_free(n->udp_ev);
-	if (n->timer != NULL)
-		event_free(n->timer);
+	net_free_events(n);
 	if (n->listen_fd != -1)
 		close(n->listen_fd);
 	if (n->udp_fd != -1)

@@ -313,10 +313,11 @@ peer_new(struct event_base *base, const struct config *cfg, const struct resolve
 	return p;
 }
 
-/* The exit status once the loop has ended. */
+/* Run the loop until it ends: the exit status our leaving set, or -1 if it ended otherwise. */
 int
-peer_exit_status(const struct peer *p)
+peer_run(struct peer *p)
 {
+	event_base_dispatch(p->base);
 	return p->exit_status;
 }
 

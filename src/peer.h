@@ -14,8 +14,8 @@ struct peer;
 /* Bind and start (joining or pinging): the peer, or NULL with one sentence in err. */
 struct peer	*peer_new(struct event_base *base, const struct config *cfg,
 		    const struct resolved *res, char *err, size_t errlen);
-/* The process exit status once the loop has ended (-1 while running). */
-int		 peer_exit_status(const struct peer *p);
+/* Run the loop until the peer leaves: the process exit status (-1: the loop ended otherwise). */
+int		 peer_run(struct peer *p);
 void		 peer_free(struct peer *p);
 
 #endif

@@ -21,8 +21,9 @@ static void
 peer_snapshot(const struct peer *p, uint64_t now, struct status_snapshot *s)
 {
 	static const enum status_state states[] = {
-		[RING_JOINING] = STATUS_JOINING, [RING_UP] = STATUS_UP,
-		[RING_LEAVING] = STATUS_LEAVING, [RING_GONE] = STATUS_LEAVING,
+		[RING_IDLE] = STATUS_STARTING, [RING_JOINING] = STATUS_JOINING,
+		[RING_UP] = STATUS_UP, [RING_LEAVING] = STATUS_LEAVING,
+		[RING_EXITED] = STATUS_EXITING,
 	};
 	const struct ring	*r = &p->ring;
 	const struct config	*cfg = &p->x.cfg;
@@ -31,7 +32,7 @@ peer_snapshot(const struct peer *p, uint64_t now, struct status_snapshot *s)
 	memset(s, 0, sizeof *s);
 	s->self = r->cfg.self;
 	/* Handing off before departing is leaving already. */
-	s->state = p->quitting ? STATUS_LEAVING : states[r->state];
+	s->state = p->quitting && r->state != RING_EXITED ? STATUS_LEAVING : states[r->state];
 	s->repairing = r->repairing;
 	s->cfg = (struct status_config){ cfg->dialect, cfg->transfer_tcp, cfg->mss, cfg->drop,
 	    cfg->window, cfg->timeout_auto ? 0 : cfg->timeout_ms, cfg->replicas,

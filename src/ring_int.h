@@ -1,5 +1,6 @@
 /*
- * Inside the ring module (src/ring.c, ring_heal.c, ring_route.c): what the three files share.
+ * Inside the ring module (src/ring.c, ring_ping.c, ring_heal.c, ring_route.c): what the four
+ * files share.
  * Not a contract for anyone else; include/cdht/ring.h is.
  */
 #ifndef CDHT_RING_INT_H
@@ -11,7 +12,10 @@
 
 #include "cdht/ring.h"
 
-/* ---- ring.c: the outbox, the slots, repair */
+/* How each ring message is taken in: the one shape ring_on_msg dispatches to. */
+typedef void	ring_handler(struct ring *r, const struct wire_msg *m, uint64_t now);
+
+/* ---- ring.c: the outbox, the slots, the inputs */
 
 /* A fresh action at the end of the outbox (the spare one if the outbox is full). */
 struct ring_action	*ring_push(struct ring *r, enum ring_act_kind kind);
@@ -42,10 +46,23 @@ bool		 ring_succs_valid(const struct ring *r, const struct contact *s1,
 /* Take (s1, s2) as successors; print the successor lines if anything changed. */
 void		 ring_set_succs(struct ring *r, const struct contact *s1,
 		     const struct contact *s2, uint64_t now);
+
+/* ---- ring_ping.c: pinging successors, deciding deaths, the repair question */
+
+/* A regular ping round: each successor not already being probed gets a ping. */
+void		 ring_round(struct ring *r, uint64_t now);
+/* Ask our first successor for its successors (repair after a death). */
+void		 ring_query(struct ring *r, uint64_t now);
 /* Our second successor is unknown (dead_id is gone): ask the first for its successors. */
 void		 ring_start_repair(struct ring *r, uint8_t dead_id, uint64_t now);
 /* Detection bound (SPEC §5): a round, loss_threshold probes, one TCP confirmation. */
 uint64_t	 ring_detect_budget(const struct ring *r);
+/* Successor deadlines: a miss means probe again, or ask over TCP; silence then, dead. */
+void		 ring_tick_succs(struct ring *r, uint64_t now);
+/* A TCP question to a suspect successor failed: a refused connection is a death. */
+bool		 ring_confirm_failed(struct ring *r, const struct contact *to, uint64_t now);
+/* PING_REQ, PING_RSP, SUCC_QUERY, SUCC_REPLY. */
+ring_handler	 ring_on_ping_req, ring_on_ping_rsp, ring_on_query, ring_on_reply;
 
 /* ---- ring_heal.c: peers declared dead, stabilize, the third successor, checks */
 
@@ -73,20 +90,16 @@ bool		 ring_forged(struct ring *r, const struct wire_msg *m);
 
 /* ---- ring_route.c: routes, departures, joins */
 
-/* A FILE_REQ or STORE_REQ: serve or take it here, or pass it on. */
-void		 ring_on_route(struct ring *r, const struct wire_msg *m);
-/* A successor departs (quit) and tells us its successors. */
-void		 ring_on_depart(struct ring *r, const struct wire_msg *m, uint64_t now);
 /* A departure acknowledgement (or a failed departure notice) from peer id. */
 void		 ring_departure_noted(struct ring *r, uint8_t id);
-/* A join request: forward it, refuse it, or take the joiner as first successor. */
-void		 ring_on_join_req(struct ring *r, const struct wire_msg *m, uint64_t now);
-/* A successor change after a join: take it if its first is our first, else pass it on. */
-void		 ring_on_succ_change(struct ring *r, const struct wire_msg *m, uint64_t now);
-/* We are in: the successors the ring gave us. */
-void		 ring_on_join_accept(struct ring *r, const struct wire_msg *m, uint64_t now);
-/* We are refused: exit 1 with the reason. */
-void		 ring_on_join_reject(struct ring *r, const struct wire_msg *m);
+/*
+ * FILE_REQ and STORE_REQ (serve or take it here, or pass it on), DEPART (a successor
+ * leaves), DEPART_ACK, JOIN_REQ (forward, refuse, or take the joiner as first successor),
+ * JOIN_ACCEPT (we are in), JOIN_REJECT (exit 1 with the reason), SUCC_CHANGE (after a join:
+ * take it if its first is our first, else pass it on).
+ */
+ring_handler	 ring_on_route, ring_on_depart, ring_on_depart_ack, ring_on_join_req,
+		 ring_on_join_accept, ring_on_join_reject, ring_on_succ_change;
 /* Say in the user's words that a message to `to` could not be sent. */
 void		 ring_warn_unsent(struct ring *r, const struct contact *to, int type);
 

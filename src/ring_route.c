@@ -44,12 +44,13 @@ ring_own_route(struct ring *r, int type, const struct wire_route *rt)
 
 /* A FILE_REQ or STORE_REQ: serve or take it here, or pass it on. */
 void
-ring_on_route(struct ring *r, const struct wire_msg *m)
+ring_on_route(struct ring *r, const struct wire_msg *m, uint64_t now)
 {
 	const struct wire_route	*rt = &m->u.route;
 	bool			 req = m->type == WIRE_FILE_REQ;
 
-	if (r->state == RING_JOINING || r->state == RING_GONE || !r->succ[0].known) {
+	(void)now;
+	if ((r->state != RING_UP && r->state != RING_LEAVING) || !r->succ[0].known) {
 		ring_warn(r, "dropped the %s for %04u from peer %u: not in a ring yet",
 		    req ? "request" : "store", rt->file, m->from.id);
 		return;
@@ -163,6 +164,14 @@ ring_departure_noted(struct ring *r, uint8_t id)
 			r->ack_wait[i] = false;
 	if (!r->ack_wait[0] && !r->ack_wait[1])
 		ring_exit(r, 0, "left the ring");
+}
+
+/* A departure acknowledgement from its sender. */
+void
+ring_on_depart_ack(struct ring *r, const struct wire_msg *m, uint64_t now)
+{
+	(void)now;
+	ring_departure_noted(r, m->from.id);
 }
 
 /*
@@ -301,8 +310,9 @@ ring_on_join_accept(struct ring *r, const struct wire_msg *m, uint64_t now)
 
 /* We are refused: exit 1 with the reason. */
 void
-ring_on_join_reject(struct ring *r, const struct wire_msg *m)
+ring_on_join_reject(struct ring *r, const struct wire_msg *m, uint64_t now)
 {
+	(void)now;
 	if (r->state != RING_JOINING)
 		return;
 	if (m->u.reject.reason == WIRE_REJECT_ID_TAKEN)
@@ -345,43 +355,33 @@ ring_recent_file(const struct ring *r, int type, uint8_t id)
 void
 ring_warn_unsent(struct ring *r, const struct contact *to, int type)
 {
-	char	addr[CONTACT_TEXT_MAX];
-	int	file = ring_recent_file(r, type, to->id);
+	/* "could not <verb> peer N at ADDR<rest>", by message type */
+	static const struct {
+		const char	*verb, *rest;
+	} says[WIRE_TYPE_END] = {
+		[WIRE_SUCC_CHANGE] = { "tell", " about its new successors" },
+		[WIRE_JOIN_ACCEPT] = { "tell", " that it may join" },
+		[WIRE_JOIN_REJECT] = { "tell", " that its join was refused" },
+		[WIRE_DEPART_ACK] = { "acknowledge the departure of", "" },
+		[WIRE_SUCC_REPLY] = { "tell", " who my successors are" },
+	};
+	char		 addr[CONTACT_TEXT_MAX];
+	const char	*what = type == WIRE_FILE_REQ ? "request" : "store";
+	int		 file = ring_recent_file(r, type, to->id);
 
 	ring_addr(to, addr, sizeof addr);
-	switch (type) {
-	case WIRE_FILE_REQ:
-	case WIRE_STORE_REQ:
+	if (type == WIRE_FILE_REQ || type == WIRE_STORE_REQ) {
 		if (file >= 0)
-			ring_warn(r, "could not pass the %s for %04d on to peer %u at %s",
-			    type == WIRE_FILE_REQ ? "request" : "store", file, to->id, addr);
+			ring_warn(r, "could not pass the %s for %04d on to peer %u at %s", what,
+			    file, to->id, addr);
 		else
-			ring_warn(r, "could not pass a %s on to peer %u at %s",
-			    type == WIRE_FILE_REQ ? "request" : "store", to->id, addr);
-		break;
-	case WIRE_SUCC_CHANGE:
-		ring_warn(r, "could not tell peer %u at %s about its new successors", to->id,
-		    addr);
-		break;
-	case WIRE_JOIN_ACCEPT:
-		ring_warn(r, "could not tell peer %u at %s that it may join", to->id, addr);
-		break;
-	case WIRE_JOIN_REJECT:
-		ring_warn(r, "could not tell peer %u at %s that its join was refused", to->id,
-		    addr);
-		break;
-	case WIRE_DEPART_ACK:
-		ring_warn(r, "could not acknowledge the departure of peer %u at %s", to->id,
-		    addr);
-		break;
-	case WIRE_SUCC_REPLY:
-		ring_warn(r, "could not tell peer %u at %s who my successors are", to->id, addr);
-		break;
-	default:
+			ring_warn(r, "could not pass a %s on to peer %u at %s", what, to->id, addr);
+	} else if (type > 0 && type < WIRE_TYPE_END && says[type].verb != NULL)
+		ring_warn(r, "could not %s peer %u at %s%s", says[type].verb, to->id, addr,
+		    says[type].rest);
+	else
 		ring_warn(r, "could not send a %s message to peer %u at %s",
 		    wire_type_name(type), to->id, addr);
-		break;
-	}
 }
 
 /* Typed `request F`. */

@@ -210,7 +210,8 @@ status_format_text(const struct status_snapshot *s, char *buf, size_t cap)
 {
 	static const char *const states[] = {
 		[STATUS_JOINING] = "joining", [STATUS_UP] = "in the ring",
-		[STATUS_LEAVING] = "leaving",
+		[STATUS_LEAVING] = "leaving", [STATUS_STARTING] = "starting",
+		[STATUS_EXITING] = "exiting",
 	};
 	struct status_buf	 b = { buf, cap, 0, false };
 	struct status_neighbour	 self = { true, s->self, STATUS_NONE };
@@ -367,6 +368,7 @@ status_format_json(const struct status_snapshot *s, char *buf, size_t cap)
 {
 	static const char *const states[] = {
 		[STATUS_JOINING] = "joining", [STATUS_UP] = "up", [STATUS_LEAVING] = "leaving",
+		[STATUS_STARTING] = "starting", [STATUS_EXITING] = "exiting",
 	};
 	struct status_buf	b = { buf, cap, 0, false };
 	char			text[CONTACT_TEXT_MAX];

@@ -1,4 +1,5 @@
 /* The wire codec: big-endian, exact-length, strictly validated messages (docs/PROTOCOL.md). */
+#include <stddef.h>
 #include <string.h>
 
 #include "cdht/wire.h"
@@ -6,6 +7,7 @@
 #define WIRE_FILE_MAX		9999	/* largest file number a message may name */
 #define WIRE_DATA_FIXED		11	/* bytes of a DATA payload before its file bytes */
 #define WIRE_LEN_VARIABLE	(-1)	/* table marker: payload length depends on a field */
+#define WIRE_FIELDS_MAX		6	/* fields of the longest payload (FILE_REQ, STORE_REQ) */
 
 /* Offsets into the header, in bytes. */
 #define WIRE_OFF_MAGIC		0
@@ -15,35 +17,107 @@
 #define WIRE_OFF_LENGTH		4
 #define WIRE_OFF_SENDER		6
 
-/* What every type looks like on the wire: its name, its mismatch reason, its payload length. */
-struct wire_type_info {
-	const char	*name;
-	const char	*mismatch;
-	int		 len;		/* bytes, or WIRE_LEN_VARIABLE */
+/* How a payload field sits on the wire; WIRE_K_END (0) ends a type's list. */
+enum wire_kind {
+	WIRE_K_END,
+	WIRE_K_U8,
+	WIRE_K_U16,
+	WIRE_K_U32,
+	WIRE_K_U64,
+	WIRE_K_PEER,		/* a valid contact */
+	WIRE_K_PEER_OR_NONE,	/* a valid contact or the all-zero none */
+	WIRE_K_ABSENT,		/* a u8 of struct wire_msg that this type does not send */
+	WIRE_K_SEGMENT		/* DATA's file bytes, u.data.len of them, to the end */
 };
 
-#define WIRE_T(n, l)	{ #n, "length mismatch for " #n, (l) }
+/*
+ * One payload field: its kind, where it lives in struct wire_msg, and (when why is set) the
+ * only values it may take; a value outside them makes the message invalid with reason why.
+ */
+struct wire_field {
+	uint8_t		 kind;		/* enum wire_kind */
+	size_t		 at;		/* bytes into struct wire_msg */
+	uint64_t	 lo, hi;	/* allowed numbers, inclusive */
+	const char	*why;
+};
 
+/* What every type looks like on the wire: its name, its mismatch reason, its payload. */
+struct wire_type_info {
+	const char		*name;
+	const char		*mismatch;
+	int			 len;		/* bytes, or WIRE_LEN_VARIABLE */
+	struct wire_field	 fields[WIRE_FIELDS_MAX + 1];	/* in wire order, then END */
+};
+
+#define WIRE_AT(f)		offsetof(struct wire_msg, u.f)
+#define WIRE_ANY(k, f)		{ WIRE_K_##k, WIRE_AT(f), 0, 0, NULL }
+#define WIRE_IN(k, f, l, h, w)	{ WIRE_K_##k, WIRE_AT(f), (l), (h), (w) }
+#define WIRE_CONTACT(k, f, w)	{ WIRE_K_##k, WIRE_AT(f), 0, 0, (w) }
+#define WIRE_FILE(f)		WIRE_IN(U16, f, 0, WIRE_FILE_MAX, "bad file number")
+#define WIRE_MODE(f)		WIRE_IN(U8, f, WIRE_MODE_UDP, WIRE_MODE_TCP, "bad mode")
+#define WIRE_GEN(f)		WIRE_IN(U64, f, 1, UINT64_MAX, "bad version")
+#define WIRE_SUCCS(s1, s2, k)	WIRE_CONTACT(k, s1, "bad successor contact"), \
+				WIRE_CONTACT(k, s2, "bad successor contact")
+#define WIRE_SEGMENT(w)		{ WIRE_K_SEGMENT, WIRE_AT(data), 0, 0, (w) }
+#define WIRE_NO_FIELDS		{ WIRE_K_END, 0, 0, 0, NULL }
+#define WIRE_T(n, l, ...)	{ #n, "length mismatch for " #n, (l), { __VA_ARGS__ } }
+
+/* FILE_REQ and STORE_REQ: file(2) id(4) origin(20) ttl(1) flags(1) mode(1). */
+#define WIRE_ROUTE_FIELDS \
+	WIRE_FILE(route.file), WIRE_ANY(U32, route.id), \
+	WIRE_CONTACT(PEER, route.origin, "bad origin contact"), WIRE_ANY(U8, route.ttl), \
+	WIRE_IN(U8, route.flags, 0, WIRE_ROUTE_OWNER, "unknown route flags"), \
+	WIRE_MODE(route.mode)
+
+/* HOLD_OFFER and HOLD_DATA: file(2) [intent(1)] size(4) gen(8) sum(8). */
+#define WIRE_HOLD_FIELDS(intent) \
+	WIRE_FILE(hold.file), intent, \
+	WIRE_IN(U32, hold.size, 0, WIRE_HOLD_SIZE_MAX, "bad size"), \
+	WIRE_GEN(hold.gen), WIRE_ANY(U64, hold.sum)
+
+/* Each type's payload, field by field, in the order docs/PROTOCOL.md gives them. */
 static const struct wire_type_info wire_types[WIRE_TYPE_END] = {
-	[WIRE_PING_REQ] =	WIRE_T(PING_REQ, 26),
-	[WIRE_PING_RSP] =	WIRE_T(PING_RSP, 24),
-	[WIRE_FILE_REQ] =	WIRE_T(FILE_REQ, 29),
-	[WIRE_FILE_RSP] =	WIRE_T(FILE_RSP, 12),
-	[WIRE_STORE_REQ] =	WIRE_T(STORE_REQ, 29),
-	[WIRE_STORE_DATA] =	WIRE_T(STORE_DATA, 10),
-	[WIRE_DATA] =		WIRE_T(DATA, WIRE_LEN_VARIABLE),
-	[WIRE_ACK] =		WIRE_T(ACK, 12),
-	[WIRE_DEPART] =		WIRE_T(DEPART, 40),
-	[WIRE_DEPART_ACK] =	WIRE_T(DEPART_ACK, 0),
-	[WIRE_SUCC_QUERY] =	WIRE_T(SUCC_QUERY, 4),
-	[WIRE_SUCC_REPLY] =	WIRE_T(SUCC_REPLY, 44),
-	[WIRE_JOIN_REQ] =	WIRE_T(JOIN_REQ, 21),
-	[WIRE_JOIN_ACCEPT] =	WIRE_T(JOIN_ACCEPT, 40),
-	[WIRE_JOIN_REJECT] =	WIRE_T(JOIN_REJECT, 1),
-	[WIRE_SUCC_CHANGE] =	WIRE_T(SUCC_CHANGE, 41),
-	[WIRE_HOLD_OFFER] =	WIRE_T(HOLD_OFFER, 23),
-	[WIRE_HOLD_ANSWER] =	WIRE_T(HOLD_ANSWER, 11),
-	[WIRE_HOLD_DATA] =	WIRE_T(HOLD_DATA, 22),
+	[WIRE_PING_REQ] = WIRE_T(PING_REQ, 26, WIRE_ANY(U32, ping_req.seq),
+	    WIRE_IN(U8, ping_req.role, 1, 2, "bad role"), WIRE_ANY(U8, ping_req.to),
+	    WIRE_CONTACT(PEER_OR_NONE, ping_req.pred, "bad predecessor contact")),
+	[WIRE_PING_RSP] = WIRE_T(PING_RSP, 24, WIRE_ANY(U32, ping_rsp.seq),
+	    WIRE_CONTACT(PEER_OR_NONE, ping_rsp.succ, "bad successor contact")),
+	[WIRE_FILE_REQ] = WIRE_T(FILE_REQ, 29, WIRE_ROUTE_FIELDS),
+	[WIRE_FILE_RSP] = WIRE_T(FILE_RSP, 12, WIRE_FILE(file_rsp.file),
+	    WIRE_ANY(U32, file_rsp.id),
+	    WIRE_IN(U8, file_rsp.status, WIRE_STATUS_HAVE, WIRE_STATUS_ABSENT, "bad status"),
+	    WIRE_MODE(file_rsp.mode), WIRE_ANY(U32, file_rsp.size)),
+	[WIRE_STORE_REQ] = WIRE_T(STORE_REQ, 29, WIRE_ROUTE_FIELDS),
+	[WIRE_STORE_DATA] = WIRE_T(STORE_DATA, 10, WIRE_FILE(store_data.file),
+	    WIRE_ANY(U32, store_data.id), WIRE_ANY(U32, store_data.size)),
+	/* Sequence numbers count bytes from 1, so 0 names nothing. */
+	[WIRE_DATA] = WIRE_T(DATA, WIRE_LEN_VARIABLE, WIRE_ANY(U32, data.xfer),
+	    WIRE_IN(U32, data.seq, 1, UINT32_MAX, "bad sequence number"),
+	    WIRE_IN(U8, data.flags, 0, WIRE_DATA_LAST, "unknown data flags"),
+	    WIRE_IN(U16, data.len, 0, WIRE_MAX_MSS, "segment too long"),
+	    WIRE_SEGMENT("missing segment data")),
+	[WIRE_ACK] = WIRE_T(ACK, 12, WIRE_ANY(U32, ack.xfer),
+	    WIRE_IN(U32, ack.ack, 1, UINT32_MAX, "bad ack"), WIRE_ANY(U32, ack.sack)),
+	[WIRE_DEPART] = WIRE_T(DEPART, 40, WIRE_SUCCS(succs.s1, succs.s2, PEER)),
+	[WIRE_DEPART_ACK] = WIRE_T(DEPART_ACK, 0, WIRE_NO_FIELDS),
+	[WIRE_SUCC_QUERY] = WIRE_T(SUCC_QUERY, 4, WIRE_ANY(U32, query.qid)),
+	[WIRE_SUCC_REPLY] = WIRE_T(SUCC_REPLY, 44, WIRE_ANY(U32, reply.qid),
+	    WIRE_SUCCS(reply.s1, reply.s2, PEER_OR_NONE)),
+	[WIRE_JOIN_REQ] = WIRE_T(JOIN_REQ, 21,
+	    WIRE_CONTACT(PEER, join.joiner, "bad joiner contact"), WIRE_ANY(U8, join.ttl)),
+	[WIRE_JOIN_ACCEPT] = WIRE_T(JOIN_ACCEPT, 40, WIRE_SUCCS(succs.s1, succs.s2, PEER)),
+	[WIRE_JOIN_REJECT] = WIRE_T(JOIN_REJECT, 1, WIRE_IN(U8, reject.reason,
+	    WIRE_REJECT_ID_TAKEN, WIRE_REJECT_FAMILY, "bad reject reason")),
+	[WIRE_SUCC_CHANGE] = WIRE_T(SUCC_CHANGE, 41, WIRE_SUCCS(change.s1, change.s2, PEER),
+	    WIRE_ANY(U8, change.ttl)),
+	[WIRE_HOLD_OFFER] = WIRE_T(HOLD_OFFER, 23, WIRE_HOLD_FIELDS(
+	    WIRE_IN(U8, hold.intent, 1, WIRE_HOLD_INTENT_MAX, "bad intent"))),
+	[WIRE_HOLD_ANSWER] = WIRE_T(HOLD_ANSWER, 11, WIRE_FILE(hold_answer.file),
+	    WIRE_GEN(hold_answer.gen),
+	    WIRE_IN(U8, hold_answer.status, 0, WIRE_HOLD_STATUS_MAX, "bad status")),
+	/* A copy's intent was the offer's: it is not sent again and must be left 0. */
+	[WIRE_HOLD_DATA] = WIRE_T(HOLD_DATA, 22, WIRE_HOLD_FIELDS(
+	    WIRE_IN(ABSENT, hold.intent, 0, 0, "bad intent"))),
 };
 
 /*
@@ -74,6 +148,11 @@ _Static_assert(WIRE_FAMILY_V4 == CONTACT_V4 && WIRE_FAMILY_V6 == CONTACT_V6,
     "the family byte on the wire is the in-memory family");
 _Static_assert(WIRE_DATA_FIXED + WIRE_MAX_MSS <= UINT16_MAX,
     "the payload length of the largest DATA fits in 16 bits");
+_Static_assert((WIRE_ROUTE_OWNER & (WIRE_ROUTE_OWNER + 1)) == 0 &&
+    (WIRE_DATA_LAST & (WIRE_DATA_LAST + 1)) == 0,
+    "flags masks are low bits, so 'no unknown bit' is 'at most the mask'");
+_Static_assert(WIRE_MODE_TCP == WIRE_MODE_UDP + 1 && WIRE_STATUS_ABSENT == WIRE_STATUS_HAVE + 1,
+    "modes and statuses are ranges");
 
 /* Read a big-endian u16 at *p and step past it. */
 static uint16_t
@@ -158,20 +237,6 @@ wire_put_contact(uint8_t **p, const struct contact *c)
 	*p += sizeof c->addr;
 }
 
-/* Is c a reachable peer: IPv4 or IPv6, an address (nothing past it) and a port? */
-static bool
-wire_contact_valid(const struct contact *c)
-{
-	return contact_is_valid(c);
-}
-
-/* Is c either reachable or exactly the all-zero "none"? */
-static bool
-wire_contact_valid_or_none(const struct contact *c)
-{
-	return wire_contact_valid(c) || contact_is_none(c);
-}
-
 /* Is type a message type this version knows? */
 static bool
 wire_type_known(unsigned type)
@@ -179,126 +244,59 @@ wire_type_known(unsigned type)
 	return type >= WIRE_PING_REQ && type < WIRE_TYPE_END;
 }
 
-/* Check a routed request or store; NULL if valid, else the reason. */
-static const char *
-wire_check_route(const struct wire_route *r)
+/* The number a field of m holds (a contact or segment field has none: 0). */
+static uint64_t
+wire_field_value(const struct wire_msg *m, const struct wire_field *f)
 {
-	if (r->file > WIRE_FILE_MAX)
-		return "bad file number";
-	if (!wire_contact_valid(&r->origin))
-		return "bad origin contact";
-	if ((r->flags & ~WIRE_ROUTE_OWNER) != 0)
-		return "unknown route flags";
-	if (r->mode != WIRE_MODE_UDP && r->mode != WIRE_MODE_TCP)
-		return "bad mode";
-	return NULL;
+	const void	*at = (const char *)m + f->at;
+
+	switch (f->kind) {
+	case WIRE_K_U8:
+	case WIRE_K_ABSENT:
+		return *(const uint8_t *)at;
+	case WIRE_K_U16:
+		return *(const uint16_t *)at;
+	case WIRE_K_U32:
+		return *(const uint32_t *)at;
+	case WIRE_K_U64:
+		return *(const uint64_t *)at;
+	}
+	return 0;
 }
 
-/* Check a hold offer or copy header; NULL if valid, else the reason. */
+/* Check one field of m; NULL if valid, else the field's reason. */
 static const char *
-wire_check_hold(const struct wire_msg *m)
+wire_check_field(const struct wire_msg *m, const struct wire_field *f)
 {
-	if (m->u.hold.file > WIRE_FILE_MAX)
-		return "bad file number";
-	if (m->type == WIRE_HOLD_OFFER ? m->u.hold.intent < 1 ||
-	    m->u.hold.intent > WIRE_HOLD_INTENT_MAX : m->u.hold.intent != 0)
-		return "bad intent";
-	if (m->u.hold.size > WIRE_HOLD_SIZE_MAX)
-		return "bad size";
-	if (m->u.hold.gen == 0)
-		return "bad version";
-	return NULL;
+	const void	*at = (const char *)m + f->at;
+	uint64_t	 v;
+
+	switch (f->kind) {
+	case WIRE_K_PEER:
+		return contact_is_valid(at) ? NULL : f->why;
+	case WIRE_K_PEER_OR_NONE:
+		return contact_is_valid(at) || contact_is_none(at) ? NULL : f->why;
+	case WIRE_K_SEGMENT:
+		return m->u.data.len > 0 && m->u.data.data == NULL ? f->why : NULL;
+	}
+	v = wire_field_value(m, f);
+	return f->why != NULL && (v < f->lo || v > f->hi) ? f->why : NULL;
 }
 
 /* Check every field of a message, header and payload; NULL if valid, else the reason. */
 static const char *
 wire_check(const struct wire_msg *m)
 {
+	const struct wire_field	*f;
+	const char		*why;
+
 	if (!wire_type_known(m->type))
 		return wire_bad_type[m->type];
-	if (!wire_contact_valid(&m->from))
+	if (!contact_is_valid(&m->from))
 		return "bad sender contact";
-
-	switch (m->type) {
-	case WIRE_PING_REQ:
-		if (m->u.ping_req.role != 1 && m->u.ping_req.role != 2)
-			return "bad role";
-		if (!wire_contact_valid_or_none(&m->u.ping_req.pred))
-			return "bad predecessor contact";
-		break;
-	case WIRE_PING_RSP:
-		if (!wire_contact_valid_or_none(&m->u.ping_rsp.succ))
-			return "bad successor contact";
-		break;
-	case WIRE_DEPART_ACK:
-	case WIRE_SUCC_QUERY:
-		break;
-	case WIRE_FILE_REQ:
-	case WIRE_STORE_REQ:
-		return wire_check_route(&m->u.route);
-	case WIRE_FILE_RSP:
-		if (m->u.file_rsp.file > WIRE_FILE_MAX)
-			return "bad file number";
-		if (m->u.file_rsp.status != WIRE_STATUS_HAVE &&
-		    m->u.file_rsp.status != WIRE_STATUS_ABSENT)
-			return "bad status";
-		if (m->u.file_rsp.mode != WIRE_MODE_UDP && m->u.file_rsp.mode != WIRE_MODE_TCP)
-			return "bad mode";
-		break;
-	case WIRE_STORE_DATA:
-		if (m->u.store_data.file > WIRE_FILE_MAX)
-			return "bad file number";
-		break;
-	case WIRE_DATA:
-		/* Sequence numbers count bytes from 1, so 0 names nothing. */
-		if (m->u.data.seq == 0)
-			return "bad sequence number";
-		if ((m->u.data.flags & ~WIRE_DATA_LAST) != 0)
-			return "unknown data flags";
-		if (m->u.data.len > WIRE_MAX_MSS)
-			return "segment too long";
-		if (m->u.data.len > 0 && m->u.data.data == NULL)
-			return "missing segment data";
-		break;
-	case WIRE_ACK:
-		if (m->u.ack.ack == 0)
-			return "bad ack";
-		break;
-	case WIRE_DEPART:
-	case WIRE_JOIN_ACCEPT:
-		if (!wire_contact_valid(&m->u.succs.s1) || !wire_contact_valid(&m->u.succs.s2))
-			return "bad successor contact";
-		break;
-	case WIRE_SUCC_REPLY:
-		if (!wire_contact_valid_or_none(&m->u.reply.s1) ||
-		    !wire_contact_valid_or_none(&m->u.reply.s2))
-			return "bad successor contact";
-		break;
-	case WIRE_JOIN_REQ:
-		if (!wire_contact_valid(&m->u.join.joiner))
-			return "bad joiner contact";
-		break;
-	case WIRE_JOIN_REJECT:
-		if (m->u.reject.reason < WIRE_REJECT_ID_TAKEN ||
-		    m->u.reject.reason > WIRE_REJECT_FAMILY)
-			return "bad reject reason";
-		break;
-	case WIRE_SUCC_CHANGE:
-		if (!wire_contact_valid(&m->u.change.s1) || !wire_contact_valid(&m->u.change.s2))
-			return "bad successor contact";
-		break;
-	case WIRE_HOLD_OFFER:
-	case WIRE_HOLD_DATA:
-		return wire_check_hold(m);
-	case WIRE_HOLD_ANSWER:
-		if (m->u.hold_answer.file > WIRE_FILE_MAX)
-			return "bad file number";
-		if (m->u.hold_answer.gen == 0)
-			return "bad version";
-		if (m->u.hold_answer.status > WIRE_HOLD_STATUS_MAX)
-			return "bad status";
-		break;
-	}
+	for (f = wire_types[m->type].fields; f->kind != WIRE_K_END; f++)
+		if ((why = wire_check_field(m, f)) != NULL)
+			return why;
 	return NULL;
 }
 
@@ -311,6 +309,41 @@ wire_length_possible(unsigned type, size_t plen)
 	return plen == (size_t)wire_types[type].len;
 }
 
+/* Write the payload fields of a checked message at *p, stepping past them. */
+static void
+wire_put_fields(uint8_t **p, const struct wire_msg *m)
+{
+	const struct wire_field	*f;
+
+	for (f = wire_types[m->type].fields; f->kind != WIRE_K_END; f++) {
+		const void	*at = (const char *)m + f->at;
+
+		switch (f->kind) {
+		case WIRE_K_U8:
+			*(*p)++ = *(const uint8_t *)at;
+			break;
+		case WIRE_K_U16:
+			wire_put16(p, *(const uint16_t *)at);
+			break;
+		case WIRE_K_U32:
+			wire_put32(p, *(const uint32_t *)at);
+			break;
+		case WIRE_K_U64:
+			wire_put64(p, *(const uint64_t *)at);
+			break;
+		case WIRE_K_PEER:
+		case WIRE_K_PEER_OR_NONE:
+			wire_put_contact(p, at);
+			break;
+		case WIRE_K_SEGMENT:
+			if (m->u.data.len > 0)
+				memcpy(*p, m->u.data.data, m->u.data.len);
+			*p += m->u.data.len;
+			break;
+		}
+	}
+}
+
 /* Encode m into buf; the length, or 0 if it does not fit in cap or m is not encodable. */
 size_t
 wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
@@ -320,7 +353,7 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 
 	if (wire_check(m) != NULL)
 		return 0;
-	if (m->type == WIRE_DATA)
+	if (wire_types[m->type].len == WIRE_LEN_VARIABLE)
 		plen = WIRE_DATA_FIXED + (size_t)m->u.data.len;
 	else
 		plen = (size_t)wire_types[m->type].len;
@@ -333,199 +366,51 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 	*p++ = 0;	/* header flags: no tag */
 	wire_put16(&p, (uint16_t)plen);
 	wire_put_contact(&p, &m->from);
-
-	switch (m->type) {
-	case WIRE_PING_REQ:
-		wire_put32(&p, m->u.ping_req.seq);
-		*p++ = m->u.ping_req.role;
-		*p++ = m->u.ping_req.to;
-		wire_put_contact(&p, &m->u.ping_req.pred);
-		break;
-	case WIRE_PING_RSP:
-		wire_put32(&p, m->u.ping_rsp.seq);
-		wire_put_contact(&p, &m->u.ping_rsp.succ);
-		break;
-	case WIRE_FILE_REQ:
-	case WIRE_STORE_REQ:
-		wire_put16(&p, m->u.route.file);
-		wire_put32(&p, m->u.route.id);
-		wire_put_contact(&p, &m->u.route.origin);
-		*p++ = m->u.route.ttl;
-		*p++ = m->u.route.flags;
-		*p++ = m->u.route.mode;
-		break;
-	case WIRE_FILE_RSP:
-		wire_put16(&p, m->u.file_rsp.file);
-		wire_put32(&p, m->u.file_rsp.id);
-		*p++ = m->u.file_rsp.status;
-		*p++ = m->u.file_rsp.mode;
-		wire_put32(&p, m->u.file_rsp.size);
-		break;
-	case WIRE_STORE_DATA:
-		wire_put16(&p, m->u.store_data.file);
-		wire_put32(&p, m->u.store_data.id);
-		wire_put32(&p, m->u.store_data.size);
-		break;
-	case WIRE_DATA:
-		wire_put32(&p, m->u.data.xfer);
-		wire_put32(&p, m->u.data.seq);
-		*p++ = m->u.data.flags;
-		wire_put16(&p, m->u.data.len);
-		if (m->u.data.len > 0)
-			memcpy(p, m->u.data.data, m->u.data.len);
-		p += m->u.data.len;
-		break;
-	case WIRE_ACK:
-		wire_put32(&p, m->u.ack.xfer);
-		wire_put32(&p, m->u.ack.ack);
-		wire_put32(&p, m->u.ack.sack);
-		break;
-	case WIRE_DEPART:
-	case WIRE_JOIN_ACCEPT:
-		wire_put_contact(&p, &m->u.succs.s1);
-		wire_put_contact(&p, &m->u.succs.s2);
-		break;
-	case WIRE_DEPART_ACK:
-		break;
-	case WIRE_SUCC_QUERY:
-		wire_put32(&p, m->u.query.qid);
-		break;
-	case WIRE_SUCC_REPLY:
-		wire_put32(&p, m->u.reply.qid);
-		wire_put_contact(&p, &m->u.reply.s1);
-		wire_put_contact(&p, &m->u.reply.s2);
-		break;
-	case WIRE_JOIN_REQ:
-		wire_put_contact(&p, &m->u.join.joiner);
-		*p++ = m->u.join.ttl;
-		break;
-	case WIRE_JOIN_REJECT:
-		*p++ = m->u.reject.reason;
-		break;
-	case WIRE_SUCC_CHANGE:
-		wire_put_contact(&p, &m->u.change.s1);
-		wire_put_contact(&p, &m->u.change.s2);
-		*p++ = m->u.change.ttl;
-		break;
-	case WIRE_HOLD_OFFER:
-		wire_put16(&p, m->u.hold.file);
-		*p++ = m->u.hold.intent;
-		wire_put32(&p, m->u.hold.size);
-		wire_put64(&p, m->u.hold.gen);
-		wire_put64(&p, m->u.hold.sum);
-		break;
-	case WIRE_HOLD_ANSWER:
-		wire_put16(&p, m->u.hold_answer.file);
-		wire_put64(&p, m->u.hold_answer.gen);
-		*p++ = m->u.hold_answer.status;
-		break;
-	case WIRE_HOLD_DATA:
-		wire_put16(&p, m->u.hold.file);
-		wire_put32(&p, m->u.hold.size);
-		wire_put64(&p, m->u.hold.gen);
-		wire_put64(&p, m->u.hold.sum);
-		break;
-	}
+	wire_put_fields(&p, m);
 	return (size_t)(p - buf);
 }
 
-/* Read the payload of a message whose type and exact length are already checked. */
+/* Take DATA's file bytes: the rest of the payload, exactly as many as its len field says. */
 static const char *
-wire_decode_payload(const uint8_t *p, size_t plen, struct wire_msg *t)
+wire_get_segment(const uint8_t *p, size_t plen, struct wire_msg *t)
 {
-	switch (t->type) {
-	case WIRE_PING_REQ:
-		t->u.ping_req.seq = wire_get32(&p);
-		t->u.ping_req.role = *p++;
-		t->u.ping_req.to = *p++;
-		wire_get_contact(&p, &t->u.ping_req.pred);
-		break;
-	case WIRE_PING_RSP:
-		t->u.ping_rsp.seq = wire_get32(&p);
-		wire_get_contact(&p, &t->u.ping_rsp.succ);
-		break;
-	case WIRE_FILE_REQ:
-	case WIRE_STORE_REQ:
-		t->u.route.file = wire_get16(&p);
-		t->u.route.id = wire_get32(&p);
-		wire_get_contact(&p, &t->u.route.origin);
-		t->u.route.ttl = *p++;
-		t->u.route.flags = *p++;
-		t->u.route.mode = *p++;
-		break;
-	case WIRE_FILE_RSP:
-		t->u.file_rsp.file = wire_get16(&p);
-		t->u.file_rsp.id = wire_get32(&p);
-		t->u.file_rsp.status = *p++;
-		t->u.file_rsp.mode = *p++;
-		t->u.file_rsp.size = wire_get32(&p);
-		break;
-	case WIRE_STORE_DATA:
-		t->u.store_data.file = wire_get16(&p);
-		t->u.store_data.id = wire_get32(&p);
-		t->u.store_data.size = wire_get32(&p);
-		break;
-	case WIRE_DATA:
-		t->u.data.xfer = wire_get32(&p);
-		t->u.data.seq = wire_get32(&p);
-		t->u.data.flags = *p++;
-		t->u.data.len = wire_get16(&p);
-		if (t->u.data.len > WIRE_MAX_MSS)
-			return "segment too long";
-		if (plen != WIRE_DATA_FIXED + (size_t)t->u.data.len)
-			return "data length mismatch";
-		t->u.data.data = p;
-		break;
-	case WIRE_ACK:
-		t->u.ack.xfer = wire_get32(&p);
-		t->u.ack.ack = wire_get32(&p);
-		t->u.ack.sack = wire_get32(&p);
-		break;
-	case WIRE_DEPART:
-	case WIRE_JOIN_ACCEPT:
-		wire_get_contact(&p, &t->u.succs.s1);
-		wire_get_contact(&p, &t->u.succs.s2);
-		break;
-	case WIRE_DEPART_ACK:
-		break;
-	case WIRE_SUCC_QUERY:
-		t->u.query.qid = wire_get32(&p);
-		break;
-	case WIRE_SUCC_REPLY:
-		t->u.reply.qid = wire_get32(&p);
-		wire_get_contact(&p, &t->u.reply.s1);
-		wire_get_contact(&p, &t->u.reply.s2);
-		break;
-	case WIRE_JOIN_REQ:
-		wire_get_contact(&p, &t->u.join.joiner);
-		t->u.join.ttl = *p++;
-		break;
-	case WIRE_JOIN_REJECT:
-		t->u.reject.reason = *p++;
-		break;
-	case WIRE_SUCC_CHANGE:
-		wire_get_contact(&p, &t->u.change.s1);
-		wire_get_contact(&p, &t->u.change.s2);
-		t->u.change.ttl = *p++;
-		break;
-	case WIRE_HOLD_OFFER:
-		t->u.hold.file = wire_get16(&p);
-		t->u.hold.intent = *p++;
-		t->u.hold.size = wire_get32(&p);
-		t->u.hold.gen = wire_get64(&p);
-		t->u.hold.sum = wire_get64(&p);
-		break;
-	case WIRE_HOLD_ANSWER:
-		t->u.hold_answer.file = wire_get16(&p);
-		t->u.hold_answer.gen = wire_get64(&p);
-		t->u.hold_answer.status = *p++;
-		break;
-	case WIRE_HOLD_DATA:
-		t->u.hold.file = wire_get16(&p);
-		t->u.hold.size = wire_get32(&p);
-		t->u.hold.gen = wire_get64(&p);
-		t->u.hold.sum = wire_get64(&p);
-		break;
+	if (t->u.data.len > WIRE_MAX_MSS)
+		return "segment too long";
+	if (plen != WIRE_DATA_FIXED + (size_t)t->u.data.len)
+		return "data length mismatch";
+	t->u.data.data = p;
+	return NULL;
+}
+
+/* Read the payload of a message whose type and possible length are already checked. */
+static const char *
+wire_get_fields(const uint8_t *p, size_t plen, struct wire_msg *t)
+{
+	const struct wire_field	*f;
+
+	for (f = wire_types[t->type].fields; f->kind != WIRE_K_END; f++) {
+		void	*at = (char *)t + f->at;
+
+		switch (f->kind) {
+		case WIRE_K_U8:
+			*(uint8_t *)at = *p++;
+			break;
+		case WIRE_K_U16:
+			*(uint16_t *)at = wire_get16(&p);
+			break;
+		case WIRE_K_U32:
+			*(uint32_t *)at = wire_get32(&p);
+			break;
+		case WIRE_K_U64:
+			*(uint64_t *)at = wire_get64(&p);
+			break;
+		case WIRE_K_PEER:
+		case WIRE_K_PEER_OR_NONE:
+			wire_get_contact(&p, at);
+			break;
+		case WIRE_K_SEGMENT:
+			return wire_get_segment(p, plen, t);
+		}
 	}
 	return NULL;
 }
@@ -559,7 +444,7 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m, const char **why
 	t.type = buf[WIRE_OFF_TYPE];
 	p = buf + WIRE_OFF_SENDER;
 	wire_get_contact(&p, &t.from);
-	if ((reason = wire_decode_payload(buf + WIRE_HEADER_LEN, flen - WIRE_HEADER_LEN,
+	if ((reason = wire_get_fields(buf + WIRE_HEADER_LEN, flen - WIRE_HEADER_LEN,
 	    &t)) != NULL)
 		goto fail;
 	if ((reason = wire_check(&t)) != NULL)

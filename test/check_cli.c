@@ -1,10 +1,10 @@
 /* Unit tests of the command line (SPEC §1): forms, defaults, options, and every rejection. */
-#include <check.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/cli.h"
 #include "cdht/wire.h"
 
@@ -59,6 +59,15 @@ assert_ping_ms(uint32_t interval_ms, uint32_t timeout_ms)
 	ck_assert_uint_eq(t_cfg.ping_timeout_ms, timeout_ms);
 }
 
+/* The peer's id and its successors' ids parsed into t_cfg. */
+static void
+assert_ids(int id, int s1, int s2)
+{
+	ck_assert_int_eq(t_cfg.id, id);
+	ck_assert_int_eq(t_cfg.succ1.id, s1);
+	ck_assert_int_eq(t_cfg.succ2.id, s2);
+}
+
 /* The defaults every form shares, checked on t_cfg. */
 static void
 assert_common_defaults(void)
@@ -79,13 +88,11 @@ assert_common_defaults(void)
 }
 
 /* The classic form with three arguments takes every classic default. */
-START_TEST(test_cli_classic_three_defaults)
+CASE("forms", test_cli_classic_three_defaults)
 {
 	parse_ok(ARGS("2", "4", "5"));
 	ck_assert_int_eq(t_cfg.form, CLI_CLASSIC);
-	ck_assert_int_eq(t_cfg.id, 2);
-	ck_assert_int_eq(t_cfg.succ1.id, 4);
-	ck_assert_int_eq(t_cfg.succ2.id, 5);
+	assert_ids(2, 4, 5);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_CLASSIC);
 	ck_assert(!t_cfg.transfer_tcp);
 	assert_ping_ms(5000, 1000);
@@ -96,13 +103,11 @@ START_TEST(test_cli_classic_three_defaults)
 END_TEST
 
 /* The classic form with five arguments takes mss and drop from them. */
-START_TEST(test_cli_classic_five_mss_drop)
+CASE("forms", test_cli_classic_five_mss_drop)
 {
 	parse_ok(ARGS("1", "3", "4", "300", "0.25"));
 	ck_assert_int_eq(t_cfg.form, CLI_CLASSIC);
-	ck_assert_int_eq(t_cfg.id, 1);
-	ck_assert_int_eq(t_cfg.succ1.id, 3);
-	ck_assert_int_eq(t_cfg.succ2.id, 4);
+	assert_ids(1, 3, 4);
 	ck_assert_uint_eq(t_cfg.mss, 300);
 	ck_assert(t_cfg.drop == 0.25);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_CLASSIC);
@@ -113,13 +118,11 @@ START_TEST(test_cli_classic_five_mss_drop)
 END_TEST
 
 /* The init form picks the p2p dialect, TCP transfer and the positional interval. */
-START_TEST(test_cli_init_defaults)
+CASE("forms", test_cli_init_defaults)
 {
 	parse_ok(ARGS("init", "2", "4", "5", "30"));
 	ck_assert_int_eq(t_cfg.form, CLI_INIT);
-	ck_assert_int_eq(t_cfg.id, 2);
-	ck_assert_int_eq(t_cfg.succ1.id, 4);
-	ck_assert_int_eq(t_cfg.succ2.id, 5);
+	assert_ids(2, 4, 5);
 	ck_assert_int_eq(t_cfg.dialect, DIALECT_P2P);
 	ck_assert(t_cfg.transfer_tcp);
 	assert_ping_ms(30000, 1000);
@@ -130,7 +133,7 @@ START_TEST(test_cli_init_defaults)
 END_TEST
 
 /* The join form sets the known peer, leaves the successors unset, and picks p2p defaults. */
-START_TEST(test_cli_join_defaults)
+CASE("forms", test_cli_join_defaults)
 {
 	parse_ok(ARGS("join", "15", "4", "30"));
 	ck_assert_int_eq(t_cfg.form, CLI_JOIN);
@@ -146,7 +149,7 @@ START_TEST(test_cli_join_defaults)
 END_TEST
 
 /* A fractional interval of 0.2 s is 200 ms, and the ping timeout follows it down. */
-START_TEST(test_cli_fractional_interval_sets_timeout)
+CASE("forms", test_cli_fractional_interval_sets_timeout)
 {
 	parse_ok(ARGS("init", "1", "3", "4", "0.2"));
 	assert_ping_ms(200, 200);
@@ -156,7 +159,7 @@ START_TEST(test_cli_fractional_interval_sets_timeout)
 END_TEST
 
 /* A long interval leaves the ping timeout at one second. */
-START_TEST(test_cli_long_interval_caps_timeout)
+CASE("forms", test_cli_long_interval_caps_timeout)
 {
 	parse_ok(ARGS("init", "1", "3", "4", "30"));
 	assert_ping_ms(30000, 1000);
@@ -178,7 +181,7 @@ static const struct {
 };
 
 /* Seconds become whole milliseconds, rounded to the nearest, at least one. */
-START_TEST(test_cli_interval_seconds_to_ms)
+CASE_LOOP("forms", test_cli_interval_seconds_to_ms, N_ROWS(interval_rows))
 {
 	parse_ok(ARGS("init", "1", "3", "4", interval_rows[_i].secs));
 	ck_assert_uint_eq(t_cfg.ping_interval_ms, interval_rows[_i].ms);
@@ -188,16 +191,12 @@ START_TEST(test_cli_interval_seconds_to_ms)
 END_TEST
 
 /* Ids accept the ends of the range and leading zeros. */
-START_TEST(test_cli_id_bounds_and_leading_zeros)
+CASE("forms", test_cli_id_bounds_and_leading_zeros)
 {
 	parse_ok(ARGS("0", "255", "1"));
-	ck_assert_int_eq(t_cfg.id, 0);
-	ck_assert_int_eq(t_cfg.succ1.id, 255);
-	ck_assert_int_eq(t_cfg.succ2.id, 1);
+	assert_ids(0, 255, 1);
 	parse_ok(ARGS("007", "0255", "000"));
-	ck_assert_int_eq(t_cfg.id, 7);
-	ck_assert_int_eq(t_cfg.succ1.id, 255);
-	ck_assert_int_eq(t_cfg.succ2.id, 0);
+	assert_ids(7, 255, 0);
 }
 END_TEST
 
@@ -231,7 +230,7 @@ assert_contact_row(const struct cli_peer *p, int i)
 }
 
 /* Every form of contact parses as succ1, succ2 and the known peer, in every form. */
-START_TEST(test_cli_contact_forms)
+CASE_LOOP("forms", test_cli_contact_forms, N_ROWS(contact_rows))
 {
 	const char	*c = contact_rows[_i].text;
 	const char	*other = contact_rows[_i].id == 9 ? "8" : "9";
@@ -249,7 +248,7 @@ START_TEST(test_cli_contact_forms)
 END_TEST
 
 /* Wildcards are recognised in every spelling, and nothing else is one. */
-START_TEST(test_cli_wildcard)
+CASE("forms", test_cli_wildcard)
 {
 	ck_assert(cli_is_wildcard("0.0.0.0"));
 	ck_assert(cli_is_wildcard("::"));
@@ -264,7 +263,7 @@ START_TEST(test_cli_wildcard)
 END_TEST
 
 /* --timeout S after --timeout auto turns the estimate off again. */
-START_TEST(test_cli_timeout_auto_then_seconds)
+CASE("forms", test_cli_timeout_auto_then_seconds)
 {
 	parse_ok(ARGS("--timeout", "auto", "--timeout", "0.5", "1", "3", "4"));
 	ck_assert(!t_cfg.timeout_auto);
@@ -434,28 +433,26 @@ check_option_row_all_forms(int i, int after)
 }
 
 /* Every option is parsed and overrides the default, before the positionals. */
-START_TEST(test_cli_option_before_positionals_overrides)
+CASE_LOOP("options", test_cli_option_before_positionals_overrides, N_ROWS(option_rows))
 {
 	check_option_row_all_forms(_i, 0);
 }
 END_TEST
 
 /* Every option is parsed and overrides the default, after the positionals. */
-START_TEST(test_cli_option_after_positionals_overrides)
+CASE_LOOP("options", test_cli_option_after_positionals_overrides, N_ROWS(option_rows))
 {
 	check_option_row_all_forms(_i, 1);
 }
 END_TEST
 
 /* Options interleaved with positionals are still options, and the positionals keep order. */
-START_TEST(test_cli_options_between_positionals)
+CASE("options", test_cli_options_between_positionals)
 {
 	parse_ok(ARGS("init", "--quiet-pings", "2", "--mss", "99", "4",
 	    "--base-port", "7000", "5", "0.5", "--seed", "9"));
 	ck_assert_int_eq(t_cfg.form, CLI_INIT);
-	ck_assert_int_eq(t_cfg.id, 2);
-	ck_assert_int_eq(t_cfg.succ1.id, 4);
-	ck_assert_int_eq(t_cfg.succ2.id, 5);
+	assert_ids(2, 4, 5);
 	ck_assert_uint_eq(t_cfg.ping_interval_ms, 500);
 	ck_assert(t_cfg.quiet_pings);
 	ck_assert_uint_eq(t_cfg.mss, 99);
@@ -466,7 +463,7 @@ START_TEST(test_cli_options_between_positionals)
 END_TEST
 
 /* --ping-interval wins over the positional interval of init and join. */
-START_TEST(test_cli_interval_option_wins_over_positional)
+CASE("options", test_cli_interval_option_wins_over_positional)
 {
 	parse_ok(ARGS("--ping-interval", "2", "init", "1", "3", "4", "0.2"));
 	assert_ping_ms(2000, 1000);
@@ -476,7 +473,7 @@ START_TEST(test_cli_interval_option_wins_over_positional)
 END_TEST
 
 /* An explicit --ping-timeout is kept even when it exceeds the default cap or the interval. */
-START_TEST(test_cli_ping_timeout_option_not_capped)
+CASE("options", test_cli_ping_timeout_option_not_capped)
 {
 	parse_ok(ARGS("--ping-timeout", "3", "init", "1", "3", "4", "0.2"));
 	assert_ping_ms(200, 3000);
@@ -484,7 +481,7 @@ START_TEST(test_cli_ping_timeout_option_not_capped)
 END_TEST
 
 /* The classic --ping-interval also moves the default ping timeout. */
-START_TEST(test_cli_classic_interval_option_sets_timeout)
+CASE("options", test_cli_classic_interval_option_sets_timeout)
 {
 	parse_ok(ARGS("--ping-interval", "0.25", "1", "3", "4"));
 	assert_ping_ms(250, 250);
@@ -492,7 +489,7 @@ START_TEST(test_cli_classic_interval_option_sets_timeout)
 END_TEST
 
 /* Positional mss and drop win over --mss and --drop. */
-START_TEST(test_cli_positional_mss_drop_win)
+CASE("options", test_cli_positional_mss_drop_win)
 {
 	parse_ok(ARGS("--mss", "100", "--drop", "0.9", "1", "3", "4", "300", "0.1"));
 	ck_assert_uint_eq(t_cfg.mss, 300);
@@ -501,7 +498,7 @@ START_TEST(test_cli_positional_mss_drop_win)
 END_TEST
 
 /* --transfer and --dialect override the defaults of every form. */
-START_TEST(test_cli_transfer_dialect_override_form)
+CASE("options", test_cli_transfer_dialect_override_form)
 {
 	parse_ok(ARGS("--transfer", "tcp", "--dialect", "p2p", "1", "3", "4"));
 	ck_assert(t_cfg.transfer_tcp);
@@ -516,7 +513,7 @@ START_TEST(test_cli_transfer_dialect_override_form)
 END_TEST
 
 /* "--" ends the options; what follows is positional. */
-START_TEST(test_cli_double_dash_ends_options)
+CASE("options", test_cli_double_dash_ends_options)
 {
 	parse_ok(ARGS("--quiet-pings", "--", "1", "3", "4"));
 	ck_assert(t_cfg.quiet_pings);
@@ -527,7 +524,7 @@ START_TEST(test_cli_double_dash_ends_options)
 END_TEST
 
 /* The last of a repeated option wins. */
-START_TEST(test_cli_repeated_option_last_wins)
+CASE("options", test_cli_repeated_option_last_wins)
 {
 	parse_ok(ARGS("--mss", "10", "--mss", "20", "1", "3", "4"));
 	ck_assert_uint_eq(t_cfg.mss, 20);
@@ -680,7 +677,7 @@ static const struct {
 };
 
 /* Every invalid input is rejected with one non-empty sentence naming what is wrong. */
-START_TEST(test_cli_invalid_input_rejected)
+CASE_LOOP("errors", test_cli_invalid_input_rejected, N_ROWS(invalid_rows))
 {
 	int	rc = parse(invalid_rows[_i].args);
 
@@ -694,7 +691,7 @@ START_TEST(test_cli_invalid_input_rejected)
 END_TEST
 
 /* Some rejections, word for word. */
-START_TEST(test_cli_error_sentences_exact)
+CASE("errors", test_cli_error_sentences_exact)
 {
 	ck_assert_int_eq(parse(ARGS("1", "3", "4", "5")), -1);
 	ck_assert_str_eq(t_err, "expected <id> <succ1> <succ2> [<mss> <drop>], got 4 arguments");
@@ -720,7 +717,7 @@ START_TEST(test_cli_error_sentences_exact)
 END_TEST
 
 /* The first of several errors is the one reported. */
-START_TEST(test_cli_first_error_reported)
+CASE("errors", test_cli_first_error_reported)
 {
 	ck_assert_int_eq(parse(ARGS("--mss", "0", "--drop", "5", "1", "1", "1")), -1);
 	ck_assert_str_eq(t_err, "mss must be an integer from 1 to 60000, not '0'");
@@ -728,7 +725,7 @@ START_TEST(test_cli_first_error_reported)
 END_TEST
 
 /* --help anywhere returns 0 at once, whatever else is wrong. */
-START_TEST(test_cli_help_short_circuits)
+CASE("options", test_cli_help_short_circuits)
 {
 	const char *const	*rows[] = {
 		ARGS("--help"),
@@ -751,7 +748,7 @@ START_TEST(test_cli_help_short_circuits)
 END_TEST
 
 /* --version anywhere returns 0 at once, whatever else is wrong. */
-START_TEST(test_cli_version_short_circuits)
+CASE("options", test_cli_version_short_circuits)
 {
 	const char *const	*rows[] = {
 		ARGS("--version"),
@@ -770,7 +767,7 @@ START_TEST(test_cli_version_short_circuits)
 END_TEST
 
 /* Parsing again starts afresh: getopt is reset and nothing leaks from the last call. */
-START_TEST(test_cli_parse_twice)
+CASE("options", test_cli_parse_twice)
 {
 	parse_ok(ARGS("--quiet-pings", "--mss", "10", "1", "3", "4"));
 	ck_assert(t_cfg.quiet_pings);
@@ -791,7 +788,7 @@ START_TEST(test_cli_parse_twice)
 END_TEST
 
 /* A short or absent error buffer is never overrun. */
-START_TEST(test_cli_small_error_buffer)
+CASE("errors", test_cli_small_error_buffer)
 {
 	char	small[8];
 	char	a0[] = "cdht", a1[] = "--frobnicate-a-great-deal";
@@ -808,7 +805,7 @@ START_TEST(test_cli_small_error_buffer)
 END_TEST
 
 /* argv is not reordered, so main can still report it as typed. */
-START_TEST(test_cli_argv_left_in_order)
+CASE("options", test_cli_argv_left_in_order)
 {
 	parse_ok(ARGS("1", "--mss", "10", "3", "4"));
 	ck_assert_str_eq(t_argv[1], "1");
@@ -819,7 +816,7 @@ START_TEST(test_cli_argv_left_in_order)
 END_TEST
 
 /* The usage text has a usage line per form and every option, in 80 columns. */
-START_TEST(test_cli_usage_text)
+CASE("errors", test_cli_usage_text)
 {
 	const char	*u = cli_usage();
 	const char	*p, *nl;
@@ -851,65 +848,9 @@ START_TEST(test_cli_usage_text)
 }
 END_TEST
 
-/* Collect the tests. */
-static Suite *
-cli_suite(void)
-{
-	Suite	*s = suite_create("cli");
-	TCase	*tc;
-
-	tc = tcase_create("forms");
-	tcase_add_test(tc, test_cli_classic_three_defaults);
-	tcase_add_test(tc, test_cli_classic_five_mss_drop);
-	tcase_add_test(tc, test_cli_init_defaults);
-	tcase_add_test(tc, test_cli_join_defaults);
-	tcase_add_test(tc, test_cli_fractional_interval_sets_timeout);
-	tcase_add_test(tc, test_cli_long_interval_caps_timeout);
-	tcase_add_loop_test(tc, test_cli_interval_seconds_to_ms, 0, N_ROWS(interval_rows));
-	tcase_add_test(tc, test_cli_id_bounds_and_leading_zeros);
-	tcase_add_loop_test(tc, test_cli_contact_forms, 0, N_ROWS(contact_rows));
-	tcase_add_test(tc, test_cli_wildcard);
-	tcase_add_test(tc, test_cli_timeout_auto_then_seconds);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("options");
-	tcase_add_loop_test(tc, test_cli_option_before_positionals_overrides, 0,
-	    N_ROWS(option_rows));
-	tcase_add_loop_test(tc, test_cli_option_after_positionals_overrides, 0,
-	    N_ROWS(option_rows));
-	tcase_add_test(tc, test_cli_options_between_positionals);
-	tcase_add_test(tc, test_cli_interval_option_wins_over_positional);
-	tcase_add_test(tc, test_cli_ping_timeout_option_not_capped);
-	tcase_add_test(tc, test_cli_classic_interval_option_sets_timeout);
-	tcase_add_test(tc, test_cli_positional_mss_drop_win);
-	tcase_add_test(tc, test_cli_transfer_dialect_override_form);
-	tcase_add_test(tc, test_cli_double_dash_ends_options);
-	tcase_add_test(tc, test_cli_repeated_option_last_wins);
-	tcase_add_test(tc, test_cli_help_short_circuits);
-	tcase_add_test(tc, test_cli_version_short_circuits);
-	tcase_add_test(tc, test_cli_parse_twice);
-	tcase_add_test(tc, test_cli_argv_left_in_order);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_loop_test(tc, test_cli_invalid_input_rejected, 0, N_ROWS(invalid_rows));
-	tcase_add_test(tc, test_cli_error_sentences_exact);
-	tcase_add_test(tc, test_cli_first_error_reported);
-	tcase_add_test(tc, test_cli_small_error_buffer);
-	tcase_add_test(tc, test_cli_usage_text);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-/* Run the suite; the exit status is the number of failures. */
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(cli_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("cli", NULL);
 }

@@ -1,12 +1,11 @@
 /* Unit tests of the stdin command parser: every keyword, every mistake, the suggestions. */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/cmd.h"
 
-#include "check_run.h"
 
 /* Parse line; the kind. */
 static enum cmd_kind
@@ -27,7 +26,7 @@ feedback_of(const char *line)
 	return cmd_feedback(&c, buf, sizeof buf);
 }
 
-START_TEST(test_cmd_request_and_store_take_a_file)
+CASE("parse", test_cmd_request_and_store_take_a_file)
 {
 	struct cmd c;
 
@@ -39,7 +38,7 @@ START_TEST(test_cmd_request_and_store_take_a_file)
 }
 END_TEST
 
-START_TEST(test_cmd_keywords_ignore_case_and_blanks)
+CASE("parse", test_cmd_keywords_ignore_case_and_blanks)
 {
 	struct cmd c;
 
@@ -51,7 +50,7 @@ START_TEST(test_cmd_keywords_ignore_case_and_blanks)
 }
 END_TEST
 
-START_TEST(test_cmd_status_json)
+CASE("parse", test_cmd_status_json)
 {
 	struct cmd c;
 
@@ -62,7 +61,7 @@ START_TEST(test_cmd_status_json)
 }
 END_TEST
 
-START_TEST(test_cmd_blank_line_is_empty)
+CASE("parse", test_cmd_blank_line_is_empty)
 {
 	static const char *const blanks[] = { "", " \t ", "\r", "\v\f  " };
 	struct cmd		 c;
@@ -74,7 +73,7 @@ START_TEST(test_cmd_blank_line_is_empty)
 }
 END_TEST
 
-START_TEST(test_cmd_unknown_far_from_every_keyword)
+CASE("parse", test_cmd_unknown_far_from_every_keyword)
 {
 	struct cmd c;
 
@@ -86,7 +85,7 @@ START_TEST(test_cmd_unknown_far_from_every_keyword)
 }
 END_TEST
 
-START_TEST(test_cmd_mistyped_keyword_suggests_the_right_one)
+CASE("parse", test_cmd_mistyped_keyword_suggests_the_right_one)
 {
 	struct cmd c;
 
@@ -107,7 +106,7 @@ START_TEST(test_cmd_mistyped_keyword_suggests_the_right_one)
 }
 END_TEST
 
-START_TEST(test_cmd_bad_file_names)
+CASE("parse", test_cmd_bad_file_names)
 {
 	static const char *const bad[] = { "a912", "32134", "12", "-123", "12.5", "２０１２" };
 	struct cmd	c;
@@ -126,7 +125,7 @@ START_TEST(test_cmd_bad_file_names)
 }
 END_TEST
 
-START_TEST(test_cmd_missing_or_extra_argument)
+CASE("parse", test_cmd_missing_or_extra_argument)
 {
 	struct cmd c;
 
@@ -140,7 +139,7 @@ START_TEST(test_cmd_missing_or_extra_argument)
 }
 END_TEST
 
-START_TEST(test_cmd_long_line_is_cut_not_overrun)
+CASE("parse", test_cmd_long_line_is_cut_not_overrun)
 {
 	char		line[3 * CMD_LINE_MAX];
 	struct cmd	c;
@@ -154,7 +153,7 @@ START_TEST(test_cmd_long_line_is_cut_not_overrun)
 }
 END_TEST
 
-START_TEST(test_cmd_help_lists_every_command)
+CASE("parse", test_cmd_help_lists_every_command)
 {
 	const char *h = cmd_help();
 
@@ -166,14 +165,9 @@ START_TEST(test_cmd_help_lists_every_command)
 }
 END_TEST
 
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	CHECK_RUN("cmd", "parse", NULL,
-	    test_cmd_request_and_store_take_a_file, test_cmd_keywords_ignore_case_and_blanks,
-	    test_cmd_status_json, test_cmd_blank_line_is_empty,
-	    test_cmd_unknown_far_from_every_keyword,
-	    test_cmd_mistyped_keyword_suggests_the_right_one, test_cmd_bad_file_names,
-	    test_cmd_missing_or_extra_argument, test_cmd_long_line_is_cut_not_overrun,
-	    test_cmd_help_lists_every_command);
+	return case_main("cmd", NULL);
 }

@@ -1,8 +1,8 @@
 /* Unit tests of the console table: every event in both dialects, word for word (SPEC §4). */
-#include <check.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 
 #define ELL	"\xE2\x80\xA6\xE2\x80\xA6\xE2\x80\xA6"	/* "………": three U+2026 */
@@ -105,7 +105,7 @@ check_line(enum dialect d, const struct console_ev *ev, const char *want)
 	ck_assert_msg(buf[n] == '\0', "kind %d: not NUL-terminated", ev->kind);
 }
 
-START_TEST(test_console_table_covers_every_kind)
+CASE("lines", test_console_table_covers_every_kind)
 {
 	int	k, i, found;
 
@@ -118,20 +118,20 @@ START_TEST(test_console_table_covers_every_kind)
 END_TEST
 
 /* Looped over every case. */
-START_TEST(test_console_classic_line_matches_spec)
+CASE_LOOP("lines", test_console_classic_line_matches_spec, NCASES)
 {
 	check_line(DIALECT_CLASSIC, &cases[_i].ev, cases[_i].classic);
 }
 END_TEST
 
 /* Looped over every case. */
-START_TEST(test_console_p2p_line_matches_spec)
+CASE_LOOP("lines", test_console_p2p_line_matches_spec, NCASES)
 {
 	check_line(DIALECT_P2P, &cases[_i].ev, cases[_i].p2p);
 }
 END_TEST
 
-START_TEST(test_console_file_printed_with_four_digits)
+CASE("lines", test_console_file_printed_with_four_digits)
 {
 	struct console_ev	ev = { CON_REQ_SENT, 0, 0, 7 };
 
@@ -148,7 +148,7 @@ START_TEST(test_console_file_printed_with_four_digits)
 }
 END_TEST
 
-START_TEST(test_console_ids_printed_as_plain_integers)
+CASE("lines", test_console_ids_printed_as_plain_integers)
 {
 	struct console_ev	ev = { CON_SUCCESSORS, 0, 255, 0 };
 
@@ -165,7 +165,7 @@ START_TEST(test_console_ids_printed_as_plain_integers)
 END_TEST
 
 /* Looped over every case, both dialects: every capacity short of length + 1 gives 0. */
-START_TEST(test_console_too_small_buffer_returns_0)
+CASE_LOOP("limits", test_console_too_small_buffer_returns_0, NCASES)
 {
 	int	di;
 
@@ -187,7 +187,7 @@ START_TEST(test_console_too_small_buffer_returns_0)
 }
 END_TEST
 
-START_TEST(test_console_too_small_buffer_writes_nothing_past_cap)
+CASE("limits", test_console_too_small_buffer_writes_nothing_past_cap)
 {
 	struct console_ev	ev = { CON_FILE_HERE, 8, 0, 2012 };
 	char			buf[BUF_LEN];
@@ -200,7 +200,7 @@ START_TEST(test_console_too_small_buffer_writes_nothing_past_cap)
 }
 END_TEST
 
-START_TEST(test_console_unknown_kind_formats_nothing)
+CASE("limits", test_console_unknown_kind_formats_nothing)
 {
 	struct console_ev	ev = { CON_KIND_END, 1, 2, 3 };
 	char			buf[BUF_LEN];
@@ -210,7 +210,7 @@ START_TEST(test_console_unknown_kind_formats_nothing)
 }
 END_TEST
 
-START_TEST(test_console_is_ping_only_for_ping_lines)
+CASE("limits", test_console_is_ping_only_for_ping_lines)
 {
 	int	k;
 
@@ -222,37 +222,9 @@ START_TEST(test_console_is_ping_only_for_ping_lines)
 }
 END_TEST
 
-static Suite *
-console_suite(void)
-{
-	Suite	*s = suite_create("console");
-	TCase	*tc;
-
-	tc = tcase_create("lines");
-	tcase_add_test(tc, test_console_table_covers_every_kind);
-	tcase_add_loop_test(tc, test_console_classic_line_matches_spec, 0, NCASES);
-	tcase_add_loop_test(tc, test_console_p2p_line_matches_spec, 0, NCASES);
-	tcase_add_test(tc, test_console_file_printed_with_four_digits);
-	tcase_add_test(tc, test_console_ids_printed_as_plain_integers);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("limits");
-	tcase_add_loop_test(tc, test_console_too_small_buffer_returns_0, 0, NCASES);
-	tcase_add_test(tc, test_console_too_small_buffer_writes_nothing_past_cap);
-	tcase_add_test(tc, test_console_unknown_kind_formats_nothing);
-	tcase_add_test(tc, test_console_is_ping_only_for_ping_lines);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(console_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("console", NULL);
 }

@@ -3,16 +3,15 @@
  * segments. Each input's actions are checked as one line of text, in order, e.g.
  * "EVENT:response OPEN LOG WRITE@0+400 ACK=401 LOG".
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/fetch.h"
 
-#include "check_run.h"
 
 #define T_NOW		5000	/* ms, fake clock at the start (not 0 on purpose) */
 #define T_ID		0xabcd1234u
@@ -125,7 +124,7 @@ body(bool ok, uint64_t now)
 	return text_of(&out);
 }
 
-START_TEST(test_fetch_udp_answer_then_data_commits)
+CASE("requester", test_fetch_udp_answer_then_data_commits)
 {
 	ck_assert_str_eq(answer(T_OWNER, true, 2 * T_MSS, false, T_NOW + 10),
 	    "EVENT:response OPEN");
@@ -139,7 +138,7 @@ START_TEST(test_fetch_udp_answer_then_data_commits)
 }
 END_TEST
 
-START_TEST(test_fetch_data_before_the_answer_is_the_answer)
+CASE("requester", test_fetch_data_before_the_answer_is_the_answer)
 {
 	ck_assert_str_eq(segment(T_OWNER, 1, T_MSS, false, T_NOW + 5),
 	    "EVENT:response OPEN LOG WRITE@0+400 ACK=401 LOG");
@@ -149,7 +148,7 @@ START_TEST(test_fetch_data_before_the_answer_is_the_answer)
 }
 END_TEST
 
-START_TEST(test_fetch_small_file_complete_before_its_answer)
+CASE("requester", test_fetch_small_file_complete_before_its_answer)
 {
 	ck_assert_str_eq(segment(T_OWNER, 1, 10, true, T_NOW + 5),
 	    "EVENT:response OPEN LOG WRITE@0+10 ACK=11 LOG FLUSH COMMIT EVENT:received");
@@ -157,7 +156,7 @@ START_TEST(test_fetch_small_file_complete_before_its_answer)
 }
 END_TEST
 
-START_TEST(test_fetch_long_body_already_in_is_discarded)
+CASE("requester", test_fetch_long_body_already_in_is_discarded)
 {
 	segment(T_OWNER, 1, T_MSS, false, T_NOW + 5);
 	ck_assert_str_eq(answer(T_OWNER, true, T_MSS - 1, false, T_NOW + 8),
@@ -166,7 +165,7 @@ START_TEST(test_fetch_long_body_already_in_is_discarded)
 }
 END_TEST
 
-START_TEST(test_fetch_segment_past_the_size_is_dropped)
+CASE("requester", test_fetch_segment_past_the_size_is_dropped)
 {
 	answer(T_OWNER, true, T_MSS, false, T_NOW);
 	ck_assert_str_eq(segment(T_OWNER, 1, T_MSS + 1, false, T_NOW + 1), "WARN");
@@ -174,14 +173,14 @@ START_TEST(test_fetch_segment_past_the_size_is_dropped)
 }
 END_TEST
 
-START_TEST(test_fetch_short_last_segment_is_dropped)
+CASE("requester", test_fetch_short_last_segment_is_dropped)
 {
 	answer(T_OWNER, true, 2 * T_MSS, false, T_NOW);
 	ck_assert_str_eq(segment(T_OWNER, 1, T_MSS, true, T_NOW + 1), "WARN");
 }
 END_TEST
 
-START_TEST(test_fetch_short_last_segment_after_early_data_is_dropped)
+CASE("requester", test_fetch_short_last_segment_after_early_data_is_dropped)
 {
 	/* Data first, then an answer with a size the last segment falls short of. */
 	segment(T_OWNER, 1, T_MSS, false, T_NOW + 1);
@@ -191,7 +190,7 @@ START_TEST(test_fetch_short_last_segment_after_early_data_is_dropped)
 }
 END_TEST
 
-START_TEST(test_fetch_duplicate_segment_acked_not_written)
+CASE("requester", test_fetch_duplicate_segment_acked_not_written)
 {
 	answer(T_OWNER, true, 3 * T_MSS, false, T_NOW);
 	segment(T_OWNER, 1, T_MSS, false, T_NOW + 1);
@@ -201,7 +200,7 @@ START_TEST(test_fetch_duplicate_segment_acked_not_written)
 }
 END_TEST
 
-START_TEST(test_fetch_linger_acks_duplicates_then_forgets)
+CASE("requester", test_fetch_linger_acks_duplicates_then_forgets)
 {
 	answer(T_OWNER, true, T_MSS, false, T_NOW);
 	segment(T_OWNER, 1, T_MSS, true, T_NOW + 1);
@@ -213,7 +212,7 @@ START_TEST(test_fetch_linger_acks_duplicates_then_forgets)
 }
 END_TEST
 
-START_TEST(test_fetch_no_answer_gives_up_once)
+CASE("requester", test_fetch_no_answer_gives_up_once)
 {
 	ck_assert_str_eq(tick(T_NOW + FETCH_ANSWER_WAIT_MS - 1), "");
 	ck_assert_str_eq(tick(T_NOW + FETCH_ANSWER_WAIT_MS), "SAY FORGET");
@@ -221,7 +220,7 @@ START_TEST(test_fetch_no_answer_gives_up_once)
 }
 END_TEST
 
-START_TEST(test_fetch_late_answer_after_give_up_is_ignored)
+CASE("requester", test_fetch_late_answer_after_give_up_is_ignored)
 {
 	tick(T_NOW + FETCH_ANSWER_WAIT_MS);
 	ck_assert_int_eq(f.state, FETCH_OVER);
@@ -231,7 +230,7 @@ START_TEST(test_fetch_late_answer_after_give_up_is_ignored)
 }
 END_TEST
 
-START_TEST(test_fetch_last_segment_lost_gives_up_and_discards)
+CASE("requester", test_fetch_last_segment_lost_gives_up_and_discards)
 {
 	answer(T_OWNER, true, 2 * T_MSS, false, T_NOW);
 	segment(T_OWNER, 1, T_MSS, false, T_NOW + 100);
@@ -242,13 +241,13 @@ START_TEST(test_fetch_last_segment_lost_gives_up_and_discards)
 }
 END_TEST
 
-START_TEST(test_fetch_absent_answer)
+CASE("requester", test_fetch_absent_answer)
 {
 	ck_assert_str_eq(answer(T_OWNER, false, 0, false, T_NOW + 1), "EVENT:absent FORGET");
 }
 END_TEST
 
-START_TEST(test_fetch_answer_from_the_wrong_peer_is_ignored)
+CASE("requester", test_fetch_answer_from_the_wrong_peer_is_ignored)
 {
 	segment(T_OWNER, 1, T_MSS, false, T_NOW + 1);
 	ck_assert_str_eq(answer(T_OTHER, false, 0, false, T_NOW + 2), "WARN");
@@ -258,7 +257,7 @@ START_TEST(test_fetch_answer_from_the_wrong_peer_is_ignored)
 }
 END_TEST
 
-START_TEST(test_fetch_answer_for_another_file_is_ignored)
+CASE("requester", test_fetch_answer_for_another_file_is_ignored)
 {
 	struct fetch_out out = { .n = 0 };
 
@@ -268,7 +267,7 @@ START_TEST(test_fetch_answer_for_another_file_is_ignored)
 }
 END_TEST
 
-START_TEST(test_fetch_tcp_body_commits_and_forgets)
+CASE("requester", test_fetch_tcp_body_commits_and_forgets)
 {
 	ck_assert_str_eq(answer(T_OWNER, true, 5000, true, T_NOW), "EVENT:response OPEN BODY=5000");
 	ck_assert_uint_eq(f.deadline, FETCH_NEVER);
@@ -278,14 +277,14 @@ START_TEST(test_fetch_tcp_body_commits_and_forgets)
 }
 END_TEST
 
-START_TEST(test_fetch_tcp_body_failed_discards)
+CASE("requester", test_fetch_tcp_body_failed_discards)
 {
 	answer(T_OWNER, true, 5000, true, T_NOW);
 	ck_assert_str_eq(body(false, T_NOW + 2), "WARN DISCARD FORGET");
 }
 END_TEST
 
-START_TEST(test_fetch_tcp_empty_file_commits_at_once)
+CASE("requester", test_fetch_tcp_empty_file_commits_at_once)
 {
 	ck_assert_str_eq(answer(T_OWNER, true, 0, true, T_NOW),
 	    "EVENT:response OPEN FLUSH COMMIT EVENT:received");
@@ -293,7 +292,7 @@ START_TEST(test_fetch_tcp_empty_file_commits_at_once)
 }
 END_TEST
 
-START_TEST(test_fetch_abort_discards_and_forgets)
+CASE("requester", test_fetch_abort_discards_and_forgets)
 {
 	struct fetch_out out = { .n = 0 };
 
@@ -307,7 +306,7 @@ START_TEST(test_fetch_abort_discards_and_forgets)
 END_TEST
 
 /* A segment ahead of a gap is written at once and selectively acknowledged. */
-START_TEST(test_fetch_segment_ahead_of_a_gap_is_held)
+CASE("requester", test_fetch_segment_ahead_of_a_gap_is_held)
 {
 	answer(T_OWNER, true, 3 * T_MSS, false, T_NOW);
 	ck_assert_str_eq(segment(T_OWNER, T_MSS + 1, T_MSS, false, T_NOW + 1),
@@ -323,7 +322,7 @@ START_TEST(test_fetch_segment_ahead_of_a_gap_is_held)
 END_TEST
 
 /* A segment far outside the window is refused: the ACK repeats what we expect, sack 0. */
-START_TEST(test_fetch_segment_outside_the_window_is_refused)
+CASE("requester", test_fetch_segment_outside_the_window_is_refused)
 {
 	segment(T_OWNER, 1, T_MSS, false, T_NOW + 1);
 	ck_assert_str_eq(segment(T_OWNER, 1 + 1000 * T_MSS, T_MSS, false, T_NOW + 2),
@@ -334,7 +333,7 @@ START_TEST(test_fetch_segment_outside_the_window_is_refused)
 END_TEST
 
 /* A late answer's size is checked against bytes written ahead of a gap too. */
-START_TEST(test_fetch_late_size_counts_bytes_ahead_of_a_gap)
+CASE("requester", test_fetch_late_size_counts_bytes_ahead_of_a_gap)
 {
 	segment(T_OWNER, 1, T_MSS, false, T_NOW + 1);
 	segment(T_OWNER, 2 * T_MSS + 1, T_MSS, false, T_NOW + 2);
@@ -344,7 +343,7 @@ START_TEST(test_fetch_late_size_counts_bytes_ahead_of_a_gap)
 END_TEST
 
 /* A request whose first hop failed says so once and waits for a new first successor. */
-START_TEST(test_fetch_unsent_waits_for_repair_then_resends_once)
+CASE("requester", test_fetch_unsent_waits_for_repair_then_resends_once)
 {
 	struct fetch_out out = { .n = 0 };
 
@@ -365,7 +364,7 @@ START_TEST(test_fetch_unsent_waits_for_repair_then_resends_once)
 END_TEST
 
 /* Once answered, a failure of the request's first hop is not ours to retry. */
-START_TEST(test_fetch_unsent_after_the_answer_is_not_retried)
+CASE("requester", test_fetch_unsent_after_the_answer_is_not_retried)
 {
 	struct fetch_out out = { .n = 0 };
 
@@ -377,7 +376,7 @@ START_TEST(test_fetch_unsent_after_the_answer_is_not_retried)
 END_TEST
 
 /* A request waiting for repair still gives up when its wait ends. */
-START_TEST(test_fetch_unsent_never_repaired_gives_up)
+CASE("requester", test_fetch_unsent_never_repaired_gives_up)
 {
 	struct fetch_out out = { .n = 0 };
 
@@ -386,27 +385,9 @@ START_TEST(test_fetch_unsent_never_repaired_gives_up)
 }
 END_TEST
 
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	CHECK_RUN("fetch", "requester", setup,
-	    test_fetch_segment_ahead_of_a_gap_is_held,
-	    test_fetch_segment_outside_the_window_is_refused,
-	    test_fetch_late_size_counts_bytes_ahead_of_a_gap,
-	    test_fetch_unsent_waits_for_repair_then_resends_once,
-	    test_fetch_unsent_after_the_answer_is_not_retried,
-	    test_fetch_unsent_never_repaired_gives_up,
-	    test_fetch_udp_answer_then_data_commits, test_fetch_data_before_the_answer_is_the_answer,
-	    test_fetch_small_file_complete_before_its_answer,
-	    test_fetch_long_body_already_in_is_discarded,
-	    test_fetch_segment_past_the_size_is_dropped, test_fetch_short_last_segment_is_dropped,
-	    test_fetch_short_last_segment_after_early_data_is_dropped,
-	    test_fetch_duplicate_segment_acked_not_written,
-	    test_fetch_linger_acks_duplicates_then_forgets, test_fetch_no_answer_gives_up_once,
-	    test_fetch_late_answer_after_give_up_is_ignored,
-	    test_fetch_last_segment_lost_gives_up_and_discards, test_fetch_absent_answer,
-	    test_fetch_answer_from_the_wrong_peer_is_ignored,
-	    test_fetch_answer_for_another_file_is_ignored,
-	    test_fetch_tcp_body_commits_and_forgets, test_fetch_tcp_body_failed_discards,
-	    test_fetch_tcp_empty_file_commits_at_once, test_fetch_abort_discards_and_forgets);
+	return case_main("fetch", CASE_OPTS({ "requester", 0, setup, NULL }));
 }

@@ -1,13 +1,13 @@
 /* The peer's directory (src/files.c): temporary copies never follow or reuse a planted name. */
 #include <sys/stat.h>
 
-#include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "case.h"
 #include "files.h"
 
 /* A fresh directory for one test. */
@@ -25,7 +25,7 @@ files_test_dir(void)
  * A symbolic link planted where the next temporary copy would go (the first name our pid and
  * this id give) is skipped, never written through: the file it points at stays as it was.
  */
-START_TEST(test_files_tmp_skips_a_planted_link)
+CASE("tmp", test_files_tmp_skips_a_planted_link)
 {
 	char	*dir = files_test_dir(), outside[128], link[FILES_PATH_MAX], tmp[FILES_PATH_MAX];
 	char	err[256], got[16] = "";
@@ -65,7 +65,7 @@ START_TEST(test_files_tmp_skips_a_planted_link)
 END_TEST
 
 /* Two copies of one file at once (one request id) get two different temporary names. */
-START_TEST(test_files_tmp_names_never_collide)
+CASE("tmp", test_files_tmp_names_never_collide)
 {
 	char	*dir = files_test_dir(), a[FILES_PATH_MAX], b[FILES_PATH_MAX], err[256];
 	int	fa, fb;
@@ -83,20 +83,9 @@ START_TEST(test_files_tmp_names_never_collide)
 }
 END_TEST
 
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	Suite	*s = suite_create("files");
-	TCase	*tc = tcase_create("tmp");
-	SRunner	*sr;
-	int	 failed;
-
-	tcase_add_test(tc, test_files_tmp_skips_a_planted_link);
-	tcase_add_test(tc, test_files_tmp_names_never_collide);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return case_main("files", NULL);
 }

@@ -1,10 +1,10 @@
 /* Unit tests of ring arithmetic: intervals, file keys, key ownership, file-name parsing. */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/keys.h"
 #include "cdht/xfer.h"
 
@@ -68,9 +68,30 @@ walk_open(int a, int b, bool *in)
 	}
 }
 
+/*
+ * Compare the interval test fn (called name) with the walk for every a, x and b; half: b is
+ * in too (when a == b, a full lap, a itself included).
+ */
+static void
+check_against_walk(bool (*fn)(int, int, int), const char *name, bool half)
+{
+	bool	in[KEYS_RING_SIZE];
+
+	for (int a = 0; a < KEYS_RING_SIZE; a++)
+		for (int b = 0; b < KEYS_RING_SIZE; b++) {
+			walk_open(a, b, in);
+			if (half)
+				in[b] = true;
+			for (int x = 0; x < KEYS_RING_SIZE; x++)
+				if (fn(a, x, b) != in[x])
+					ck_abort_msg("%s(%d, %d, %d) = %d, want %d", name, a, x, b,
+					    fn(a, x, b), in[x]);
+		}
+}
+
 /* ---- keys_in_open ---- */
 
-START_TEST(test_keys_in_open_inside_without_wrap)
+CASE("intervals", test_keys_in_open_inside_without_wrap)
 {
 	ck_assert(keys_in_open(1, 2, 5));
 	ck_assert(keys_in_open(1, 4, 5));
@@ -79,7 +100,7 @@ START_TEST(test_keys_in_open_inside_without_wrap)
 }
 END_TEST
 
-START_TEST(test_keys_in_open_wraps_past_255)
+CASE("intervals", test_keys_in_open_wraps_past_255)
 {
 	ck_assert(keys_in_open(250, 255, 5));
 	ck_assert(keys_in_open(250, 0, 5));
@@ -90,7 +111,7 @@ START_TEST(test_keys_in_open_wraps_past_255)
 }
 END_TEST
 
-START_TEST(test_keys_in_open_excludes_both_ends)
+CASE("intervals", test_keys_in_open_excludes_both_ends)
 {
 	ck_assert(!keys_in_open(1, 1, 5));
 	ck_assert(!keys_in_open(1, 5, 5));
@@ -101,7 +122,7 @@ START_TEST(test_keys_in_open_excludes_both_ends)
 }
 END_TEST
 
-START_TEST(test_keys_in_open_equal_ends_is_all_but_a)
+CASE("intervals", test_keys_in_open_equal_ends_is_all_but_a)
 {
 	int	x;
 
@@ -110,25 +131,15 @@ START_TEST(test_keys_in_open_equal_ends_is_all_but_a)
 }
 END_TEST
 
-START_TEST(test_keys_in_open_matches_walk_everywhere)
+CASE("intervals", test_keys_in_open_matches_walk_everywhere)
 {
-	bool	in[KEYS_RING_SIZE];
-	int	a, b, x;
-
-	for (a = 0; a < KEYS_RING_SIZE; a++)
-		for (b = 0; b < KEYS_RING_SIZE; b++) {
-			walk_open(a, b, in);
-			for (x = 0; x < KEYS_RING_SIZE; x++)
-				if (keys_in_open(a, x, b) != in[x])
-					ck_abort_msg("keys_in_open(%d, %d, %d) = %d, want %d", a, x, b,
-					    keys_in_open(a, x, b), in[x]);
-		}
+	check_against_walk(keys_in_open, "keys_in_open", false);
 }
 END_TEST
 
 /* ---- keys_in_half_open ---- */
 
-START_TEST(test_keys_in_half_open_includes_b_excludes_a)
+CASE("intervals", test_keys_in_half_open_includes_b_excludes_a)
 {
 	ck_assert(keys_in_half_open(1, 5, 5));
 	ck_assert(!keys_in_half_open(1, 1, 5));
@@ -138,7 +149,7 @@ START_TEST(test_keys_in_half_open_includes_b_excludes_a)
 }
 END_TEST
 
-START_TEST(test_keys_in_half_open_wraps_past_255)
+CASE("intervals", test_keys_in_half_open_wraps_past_255)
 {
 	ck_assert(keys_in_half_open(15, 220, 1));
 	ck_assert(keys_in_half_open(15, 0, 1));
@@ -149,7 +160,7 @@ START_TEST(test_keys_in_half_open_wraps_past_255)
 }
 END_TEST
 
-START_TEST(test_keys_in_half_open_equal_ends_is_whole_ring)
+CASE("intervals", test_keys_in_half_open_equal_ends_is_whole_ring)
 {
 	int	x;
 
@@ -158,29 +169,15 @@ START_TEST(test_keys_in_half_open_equal_ends_is_whole_ring)
 }
 END_TEST
 
-START_TEST(test_keys_in_half_open_matches_walk_everywhere)
+CASE("intervals", test_keys_in_half_open_matches_walk_everywhere)
 {
-	bool	in[KEYS_RING_SIZE];
-	int	a, b, x;
-
-	for (a = 0; a < KEYS_RING_SIZE; a++)
-		for (b = 0; b < KEYS_RING_SIZE; b++) {
-			walk_open(a, b, in);
-			if (a == b)
-				in[a] = true;	/* a full lap, a itself included */
-			else
-				in[b] = true;
-			for (x = 0; x < KEYS_RING_SIZE; x++)
-				if (keys_in_half_open(a, x, b) != in[x])
-					ck_abort_msg("keys_in_half_open(%d, %d, %d) = %d, want %d", a,
-					    x, b, keys_in_half_open(a, x, b), in[x]);
-		}
+	check_against_walk(keys_in_half_open, "keys_in_half_open", true);
 }
 END_TEST
 
 /* ---- keys_owner ---- */
 
-START_TEST(test_keys_owner_classic_ring_all_keys)
+CASE("owner", test_keys_owner_classic_ring_all_keys)
 {
 	static const uint8_t ids[] = { 1, 3, 4, 5, 8, 10, 12, 15 };
 
@@ -188,7 +185,7 @@ START_TEST(test_keys_owner_classic_ring_all_keys)
 }
 END_TEST
 
-START_TEST(test_keys_owner_p2p_ring_all_keys)
+CASE("owner", test_keys_owner_p2p_ring_all_keys)
 {
 	static const uint8_t ids[] = { 2, 4, 5, 8, 9, 14, 19 };
 
@@ -196,7 +193,7 @@ START_TEST(test_keys_owner_p2p_ring_all_keys)
 }
 END_TEST
 
-START_TEST(test_keys_owner_order_of_ids_irrelevant)
+CASE("owner", test_keys_owner_order_of_ids_irrelevant)
 {
 	static const uint8_t ids[] = { 14, 2, 19, 8, 5, 9, 4 };
 
@@ -206,7 +203,7 @@ START_TEST(test_keys_owner_order_of_ids_irrelevant)
 }
 END_TEST
 
-START_TEST(test_keys_owner_single_peer_owns_everything)
+CASE("owner", test_keys_owner_single_peer_owns_everything)
 {
 	static const uint8_t zero[] = { 0 }, top[] = { 255 }, mid[] = { 100 };
 	int	key;
@@ -219,7 +216,7 @@ START_TEST(test_keys_owner_single_peer_owns_everything)
 }
 END_TEST
 
-START_TEST(test_keys_owner_extreme_ids)
+CASE("owner", test_keys_owner_extreme_ids)
 {
 	static const uint8_t both[] = { 0, 255 }, far[] = { 7, 200 };
 
@@ -233,7 +230,7 @@ START_TEST(test_keys_owner_extreme_ids)
 }
 END_TEST
 
-START_TEST(test_keys_owner_random_rings_all_keys)
+CASE("owner", test_keys_owner_random_rings_all_keys)
 {
 	int	ring;
 
@@ -255,7 +252,7 @@ START_TEST(test_keys_owner_random_rings_all_keys)
 }
 END_TEST
 
-START_TEST(test_keys_owner_empty_ring_is_minus_one)
+CASE("owner", test_keys_owner_empty_ring_is_minus_one)
 {
 	static const uint8_t ids[] = { 3 };
 
@@ -266,7 +263,7 @@ END_TEST
 
 /* ---- keys_of_file ---- */
 
-START_TEST(test_keys_of_file_is_mod_256)
+CASE("files", test_keys_of_file_is_mod_256)
 {
 	ck_assert_int_eq(keys_of_file(2012), 220);
 	ck_assert_int_eq(keys_of_file(4103), 7);
@@ -280,7 +277,7 @@ END_TEST
 
 /* ---- keys_parse_file ---- */
 
-START_TEST(test_keys_parse_file_accepts_four_digits)
+CASE("files", test_keys_parse_file_accepts_four_digits)
 {
 	static const struct { const char *s; int v; } ok[] = {
 		{ "0000", 0 }, { "2012", 2012 }, { "9999", 9999 }, { "0007", 7 }, { "4103", 4103 },
@@ -296,7 +293,7 @@ START_TEST(test_keys_parse_file_accepts_four_digits)
 }
 END_TEST
 
-START_TEST(test_keys_parse_file_rejects_everything_else)
+CASE("files", test_keys_parse_file_rejects_everything_else)
 {
 	static const char *const bad[] = {
 		"a912", "32134", "12", "", "201a", " 2012", "2012 ", "+201", "-201", "20 2",
@@ -313,50 +310,9 @@ START_TEST(test_keys_parse_file_rejects_everything_else)
 }
 END_TEST
 
-static Suite *
-keys_suite(void)
-{
-	Suite	*s = suite_create("keys");
-	TCase	*tc;
-
-	tc = tcase_create("intervals");
-	tcase_add_test(tc, test_keys_in_open_inside_without_wrap);
-	tcase_add_test(tc, test_keys_in_open_wraps_past_255);
-	tcase_add_test(tc, test_keys_in_open_excludes_both_ends);
-	tcase_add_test(tc, test_keys_in_open_equal_ends_is_all_but_a);
-	tcase_add_test(tc, test_keys_in_open_matches_walk_everywhere);
-	tcase_add_test(tc, test_keys_in_half_open_includes_b_excludes_a);
-	tcase_add_test(tc, test_keys_in_half_open_wraps_past_255);
-	tcase_add_test(tc, test_keys_in_half_open_equal_ends_is_whole_ring);
-	tcase_add_test(tc, test_keys_in_half_open_matches_walk_everywhere);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("owner");
-	tcase_add_test(tc, test_keys_owner_classic_ring_all_keys);
-	tcase_add_test(tc, test_keys_owner_p2p_ring_all_keys);
-	tcase_add_test(tc, test_keys_owner_order_of_ids_irrelevant);
-	tcase_add_test(tc, test_keys_owner_single_peer_owns_everything);
-	tcase_add_test(tc, test_keys_owner_extreme_ids);
-	tcase_add_test(tc, test_keys_owner_random_rings_all_keys);
-	tcase_add_test(tc, test_keys_owner_empty_ring_is_minus_one);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("files");
-	tcase_add_test(tc, test_keys_of_file_is_mod_256);
-	tcase_add_test(tc, test_keys_parse_file_accepts_four_digits);
-	tcase_add_test(tc, test_keys_parse_file_rejects_everything_else);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(keys_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("keys", NULL);
 }

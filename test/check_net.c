@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "case.h"
 #include "net.h"
 
 #define LOOP_MS		5000	/* ms: safety timeout of every event loop */
@@ -223,7 +223,7 @@ msg_from(int type, const struct contact *from)
 #define ping_from(c)	msg_from(WIRE_PING_REQ, (c))
 #define query_from(c)	msg_from(WIRE_SUCC_QUERY, (c))
 
-START_TEST(test_net_v4_udp_round_trip)
+CASE("loopback", test_net_v4_udp_round_trip)
 {
 	struct contact	 a, b;
 	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a), *nb = net_at(CONTACT_V4, lo4, 2, &b);
@@ -239,7 +239,7 @@ START_TEST(test_net_v4_udp_round_trip)
 END_TEST
 
 /* Held datagrams wait for the release, then arrive all and in order; bursts are reported. */
-START_TEST(test_net_held_datagrams_go_out_in_order)
+CASE("loopback", test_net_held_datagrams_go_out_in_order)
 {
 	struct contact	 a, b;
 	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a), *nb = net_at(CONTACT_V4, lo4, 2, &b);
@@ -265,7 +265,7 @@ START_TEST(test_net_held_datagrams_go_out_in_order)
 }
 END_TEST
 
-START_TEST(test_net_v4_tcp_frame)
+CASE("loopback", test_net_v4_tcp_frame)
 {
 	struct contact	 a, b;
 	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a), *nb = net_at(CONTACT_V4, lo4, 2, &b);
@@ -297,7 +297,7 @@ static bool got_query_drop(void) { return stderr_count("dropped SUCC_QUERY") > 0
  * names is IPv4, and it is dropped with the family warning; once it carries IPv6 contacts,
  * it is delivered.
  */
-START_TEST(test_net_v6_udp)
+CASE("loopback", test_net_v6_udp)
 {
 	struct contact	 a, b, a4 = contact_v4(1, lo4, 1);
 	struct net	*na = net_at(CONTACT_V6, lo6, 1, &a), *nb = net_at(CONTACT_V6, lo6, 2, &b);
@@ -320,7 +320,7 @@ START_TEST(test_net_v6_udp)
 END_TEST
 
 /* A frame over ::1: delivered, or (wire version 1) dropped with the family warning. */
-START_TEST(test_net_v6_tcp)
+CASE("loopback", test_net_v6_tcp)
 {
 	struct contact	 a, b, a4 = contact_v4(1, lo4, 1);
 	struct net	*na = net_at(CONTACT_V6, lo6, 1, &a), *nb = net_at(CONTACT_V6, lo6, 2, &b);
@@ -344,7 +344,7 @@ START_TEST(test_net_v6_tcp)
 END_TEST
 
 /* A transport never sends to the other family: a connection to it fails at once. */
-START_TEST(test_net_other_family_not_reached)
+CASE("loopback", test_net_other_family_not_reached)
 {
 	struct contact	 a, to6 = contact_v6(2, lo6, 4000);
 	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a);
@@ -358,7 +358,7 @@ START_TEST(test_net_other_family_not_reached)
 END_TEST
 
 /* A request that cannot be sent is reported with its id, so its requester can retry it. */
-START_TEST(test_net_failed_request_names_its_id)
+CASE("loopback", test_net_failed_request_names_its_id)
 {
 	struct contact	 a, to6 = contact_v6(2, lo6, 4000);
 	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a);
@@ -379,7 +379,7 @@ START_TEST(test_net_failed_request_names_its_id)
 END_TEST
 
 /* A :: wildcard takes IPv6 only: the same port stays free for 0.0.0.0. */
-START_TEST(test_net_v6_wildcard_is_v6_only)
+CASE("loopback", test_net_v6_wildcard_is_v6_only)
 {
 	struct contact		 a;
 	struct net		*na = net_at(CONTACT_V6, any6, 1, &a);
@@ -396,7 +396,7 @@ START_TEST(test_net_v6_wildcard_is_v6_only)
 END_TEST
 
 /* A port clash names the port, the cause and what to try, in one sentence. */
-START_TEST(test_net_bind_clash_says_why)
+CASE("loopback", test_net_bind_clash_says_why)
 {
 	struct contact	 a, again;
 	struct net	*na = net_at(CONTACT_V4, lo4, 8, &a);
@@ -413,7 +413,7 @@ START_TEST(test_net_bind_clash_says_why)
 END_TEST
 
 /* Datagrams of another protocol version: one warning per host and version, naming it. */
-START_TEST(test_net_other_version_warned_once)
+CASE("loopback", test_net_other_version_warned_once)
 {
 	struct contact		 a = contact_v4(1, lo4, 1), b;
 	struct net		*nb = net_at(CONTACT_V4, lo4, 2, &b);
@@ -450,7 +450,7 @@ END_TEST
  * With every accepted slot held by a silent connection, a connection that brings a whole
  * message is still served, and the oldest silent one is the one closed to make room.
  */
-START_TEST(test_net_full_slots_evict_oldest)
+CASE("loopback", test_net_full_slots_evict_oldest)
 {
 	static int		 idle[NET_MAX_IN];
 	struct timeval		 two = { 2, 0 };
@@ -489,7 +489,7 @@ START_TEST(test_net_full_slots_evict_oldest)
 END_TEST
 
 /* Out of descriptors, the listener pauses (100 ms) instead of spinning on accept. */
-START_TEST(test_net_out_of_fds_pauses_accept)
+CASE("loopback", test_net_out_of_fds_pauses_accept)
 {
 	static int		 held[4096];
 	struct contact		 b;
@@ -527,7 +527,7 @@ START_TEST(test_net_out_of_fds_pauses_accept)
 END_TEST
 
 /* CDHT_DEBUG_NET=1 logs each state change of a connection on stderr; unset, nothing. */
-START_TEST(test_net_debug_logs_transitions)
+CASE("loopback", test_net_debug_logs_transitions)
 {
 	struct contact	 a, b;
 	struct net	*na, *nb;
@@ -548,40 +548,10 @@ START_TEST(test_net_debug_logs_transitions)
 }
 END_TEST
 
-static Suite *
-net_suite(void)
-{
-	Suite	*s = suite_create("net");
-	TCase	*tc = tcase_create("loopback");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_net_v4_udp_round_trip);
-	tcase_add_test(tc, test_net_v4_tcp_frame);
-	tcase_add_test(tc, test_net_v6_udp);
-	tcase_add_test(tc, test_net_v6_tcp);
-	tcase_add_test(tc, test_net_other_family_not_reached);
-	tcase_add_test(tc, test_net_failed_request_names_its_id);
-	tcase_add_test(tc, test_net_held_datagrams_go_out_in_order);
-	tcase_add_test(tc, test_net_v6_wildcard_is_v6_only);
-	tcase_add_test(tc, test_net_bind_clash_says_why);
-	tcase_add_test(tc, test_net_other_version_warned_once);
-	tcase_add_test(tc, test_net_full_slots_evict_oldest);
-	tcase_add_test(tc, test_net_out_of_fds_pauses_accept);
-	tcase_add_test(tc, test_net_debug_logs_transitions);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(net_suite());
-	int	 failed;
-
 	srand((unsigned)getpid());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return case_main("net", CASE_OPTS({ "loopback", 30, setup, teardown }));
 }

@@ -4,13 +4,13 @@
  * ring of inventories on a fake clock: every offer is answered at once by its receiver's
  * place_answer, a wanted copy "moves" by appending to the receiver's inventory. Never sleeps.
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/keys.h"
 #include "cdht/place.h"
 #include "cdht/xfer.h"
@@ -111,25 +111,25 @@ check_placement(const uint8_t *ids, size_t m)
 		}
 }
 
-START_TEST(test_place_role_classic_ring_all_keys)
+CASE("placement", test_place_role_classic_ring_all_keys)
 {
 	check_placement(classic_ring, sizeof classic_ring);
 }
 END_TEST
 
-START_TEST(test_place_role_p2p_ring_all_keys)
+CASE("placement", test_place_role_p2p_ring_all_keys)
 {
 	check_placement(p2p_ring, sizeof p2p_ring);
 }
 END_TEST
 
-START_TEST(test_place_role_edge_ids_all_keys)
+CASE("placement", test_place_role_edge_ids_all_keys)
 {
 	check_placement(edge_ring, sizeof edge_ring);
 }
 END_TEST
 
-START_TEST(test_place_role_small_rings_all_keys)
+CASE("placement", test_place_role_small_rings_all_keys)
 {
 	static const uint8_t two[] = { 7, 200 }, three[] = { 1, 3, 4 }, four[] = { 0, 9, 99, 250 },
 	    five[] = { 10, 20, 30, 40, 50 };
@@ -141,7 +141,7 @@ START_TEST(test_place_role_small_rings_all_keys)
 }
 END_TEST
 
-START_TEST(test_place_role_random_rings_all_keys)
+CASE("placement", test_place_role_random_rings_all_keys)
 {
 	struct xfer_rng	rng;
 	int		round;
@@ -169,7 +169,7 @@ START_TEST(test_place_role_random_rings_all_keys)
 END_TEST
 
 /* Views missing neighbours: the role is the true one or UNKNOWN, never a wrong one. */
-START_TEST(test_place_role_partial_views_never_wrong)
+CASE("placement", test_place_role_partial_views_never_wrong)
 {
 	const uint8_t	*rings[] = { classic_ring, p2p_ring, edge_ring };
 	size_t		 sizes[] = { sizeof classic_ring, sizeof p2p_ring, sizeof edge_ring }, r, idx;
@@ -198,7 +198,7 @@ START_TEST(test_place_role_partial_views_never_wrong)
 END_TEST
 
 /* Without a third predecessor, N = 3 cannot tell a second replica from a stranger. */
-START_TEST(test_place_role_needs_third_predecessor_for_three)
+CASE("placement", test_place_role_needs_third_predecessor_for_three)
 {
 	struct place_view	v = view_in(classic_ring, sizeof classic_ring, 4, 3, 2, 3);
 
@@ -212,7 +212,7 @@ START_TEST(test_place_role_needs_third_predecessor_for_three)
 END_TEST
 
 /* Views no ring produces (ids out of range, repeats, any N): answers, never a crash. */
-START_TEST(test_place_garbage_views_are_harmless)
+CASE("placement", test_place_garbage_views_are_harmless)
 {
 	struct xfer_rng		rng;
 	struct place_file	inv[4];
@@ -245,7 +245,7 @@ START_TEST(test_place_garbage_views_are_harmless)
 }
 END_TEST
 
-START_TEST(test_place_neighbours_are_the_known_arc)
+CASE("placement", test_place_neighbours_are_the_known_arc)
 {
 	struct place_view	v = view_in(classic_ring, sizeof classic_ring, 4, 3, 3, 3);
 	int			id, count = 0;
@@ -536,7 +536,7 @@ sim_settle_four(void)
 	sim_check(four_files, 4);
 }
 
-START_TEST(test_place_store_reaches_n_holders)
+CASE("handoff", test_place_store_reaches_n_holders)
 {
 	sim_reset(3, classic_ring, sizeof classic_ring);
 	sim_store(7);
@@ -548,7 +548,7 @@ START_TEST(test_place_store_reaches_n_holders)
 }
 END_TEST
 
-START_TEST(test_place_replicas_2_store_one_more_copy)
+CASE("handoff", test_place_replicas_2_store_one_more_copy)
 {
 	sim_reset(2, classic_ring, sizeof classic_ring);
 	sim_store_four();
@@ -558,7 +558,7 @@ START_TEST(test_place_replicas_2_store_one_more_copy)
 END_TEST
 
 /* A new store of the same name replaces the older version everywhere. */
-START_TEST(test_place_restore_replaces_older_version)
+CASE("handoff", test_place_restore_replaces_older_version)
 {
 	sim_reset(3, classic_ring, sizeof classic_ring);
 	sim_store(7);
@@ -570,7 +570,7 @@ START_TEST(test_place_restore_replaces_older_version)
 }
 END_TEST
 
-START_TEST(test_place_join_new_owner_gets_only_what_changes_hands)
+CASE("handoff", test_place_join_new_owner_gets_only_what_changes_hands)
 {
 	uint64_t	before;
 
@@ -587,7 +587,7 @@ START_TEST(test_place_join_new_owner_gets_only_what_changes_hands)
 END_TEST
 
 /* Peer 9 between 8 and 10 takes no key of these files but becomes a replica of 0007. */
-START_TEST(test_place_join_as_replica_shifts_holders)
+CASE("handoff", test_place_join_as_replica_shifts_holders)
 {
 	uint64_t	before;
 
@@ -619,7 +619,7 @@ sim_leave(int id)
 	S.p[id].alive = false;
 }
 
-START_TEST(test_place_leave_of_owner_hands_off_before_exit)
+CASE("handoff", test_place_leave_of_owner_hands_off_before_exit)
 {
 	uint8_t		ids[KEYS_RING_SIZE];
 	uint64_t	before;
@@ -638,7 +638,7 @@ START_TEST(test_place_leave_of_owner_hands_off_before_exit)
 }
 END_TEST
 
-START_TEST(test_place_death_of_owner_restores_n_copies)
+CASE("handoff", test_place_death_of_owner_restores_n_copies)
 {
 	uint64_t	before;
 
@@ -651,7 +651,7 @@ START_TEST(test_place_death_of_owner_restores_n_copies)
 }
 END_TEST
 
-START_TEST(test_place_death_of_successor_then_owner)
+CASE("handoff", test_place_death_of_successor_then_owner)
 {
 	sim_reset(3, classic_ring, sizeof classic_ring);
 	sim_store_four();
@@ -665,7 +665,7 @@ START_TEST(test_place_death_of_successor_then_owner)
 END_TEST
 
 /* Two adjacent peers dying at once (fewer than N) lose nothing. */
-START_TEST(test_place_two_adjacent_deaths_with_three_copies)
+CASE("handoff", test_place_two_adjacent_deaths_with_three_copies)
 {
 	sim_reset(3, classic_ring, sizeof classic_ring);
 	sim_store_four();
@@ -675,7 +675,7 @@ START_TEST(test_place_two_adjacent_deaths_with_three_copies)
 }
 END_TEST
 
-START_TEST(test_place_replicas_1_nothing_moves)
+CASE("handoff", test_place_replicas_1_nothing_moves)
 {
 	struct place_plan	pl;
 
@@ -699,7 +699,7 @@ START_TEST(test_place_replicas_1_nothing_moves)
 END_TEST
 
 /* Nothing changes, nothing moves: a second plan right after the first offers nothing. */
-START_TEST(test_place_plan_twice_offers_once)
+CASE("handoff", test_place_plan_twice_offers_once)
 {
 	struct place_view	v;
 	struct place_file	f;
@@ -725,7 +725,7 @@ START_TEST(test_place_plan_twice_offers_once)
 END_TEST
 
 /* A holder that offers us an older version is sent ours again, though it once confirmed. */
-START_TEST(test_place_reask_after_older_offer)
+CASE("handoff", test_place_reask_after_older_offer)
 {
 	struct place_view	v;
 	struct place_file	f;
@@ -747,7 +747,7 @@ START_TEST(test_place_reask_after_older_offer)
 END_TEST
 
 /* A restart (inventories back from their manifests, nobody confirmed) moves no bytes. */
-START_TEST(test_place_restart_offers_back_moves_nothing)
+CASE("handoff", test_place_restart_offers_back_moves_nothing)
 {
 	char		text[4096];
 	int		id;
@@ -775,7 +775,7 @@ START_TEST(test_place_restart_offers_back_moves_nothing)
 END_TEST
 
 /* A transfer cut (its sender died, or the stream broke) is made again later. */
-START_TEST(test_place_cut_transfer_is_retried)
+CASE("handoff", test_place_cut_transfer_is_retried)
 {
 	uint64_t t0;
 
@@ -790,7 +790,7 @@ START_TEST(test_place_cut_transfer_is_retried)
 END_TEST
 
 /* Offers in flight are bounded, overall and per peer; the rest go as answers come. */
-START_TEST(test_place_pending_offers_bounded)
+CASE("handoff", test_place_pending_offers_bounded)
 {
 	struct place_view	v;
 	struct place_file	inv[40];
@@ -817,7 +817,7 @@ START_TEST(test_place_pending_offers_bounded)
 END_TEST
 
 /* A refused offer is made again after a doubling delay, then left alone. */
-START_TEST(test_place_retry_backoff_then_settle)
+CASE("handoff", test_place_retry_backoff_then_settle)
 {
 	struct place_view	v;
 	struct place_file	f;
@@ -847,7 +847,7 @@ START_TEST(test_place_retry_backoff_then_settle)
 END_TEST
 
 /* In a shared directory nothing is ever deleted: the extra copy stays, with role none. */
-START_TEST(test_place_shared_directory_never_deletes)
+CASE("handoff", test_place_shared_directory_never_deletes)
 {
 	sim_reset(3, classic_ring, sizeof classic_ring);
 	S.may_delete = false;
@@ -862,7 +862,7 @@ START_TEST(test_place_shared_directory_never_deletes)
 END_TEST
 
 /* A copy nobody needs here goes only once all N holders have confirmed theirs. */
-START_TEST(test_place_spare_copy_dropped_only_when_n_confirm)
+CASE("handoff", test_place_spare_copy_dropped_only_when_n_confirm)
 {
 	struct place_view	v;
 	struct place_file	f;
@@ -902,7 +902,7 @@ START_TEST(test_place_spare_copy_dropped_only_when_n_confirm)
 END_TEST
 
 /* A user's file that is no longer needed for the ring is forgotten, never deleted. */
-START_TEST(test_place_user_file_forgotten_not_deleted)
+CASE("handoff", test_place_user_file_forgotten_not_deleted)
 {
 	struct place_plan	pl;
 
@@ -919,7 +919,7 @@ START_TEST(test_place_user_file_forgotten_not_deleted)
 END_TEST
 
 /* Random kills, quits and joins (never N adjacent at once): no file is ever lost. */
-START_TEST(test_place_churn_loses_nothing)
+CASE("handoff", test_place_churn_loses_nothing)
 {
 	static const uint8_t	start[] = { 3, 20, 41, 77, 90, 130, 160, 201, 230, 250 };
 	struct xfer_rng		rng;
@@ -965,7 +965,7 @@ END_TEST
 
 /* ---- answers to offers ---- */
 
-START_TEST(test_place_answer_cases)
+CASE("answers", test_place_answer_cases)
 {
 	struct place_view	v;
 	struct place_hold	o = { 7, PLACE_HOLD_REPLICA, 5, 100, 0xabc };
@@ -1010,7 +1010,7 @@ START_TEST(test_place_answer_cases)
 END_TEST
 
 /* A leaver's offer to the peer that takes its place is taken before the view lets it go. */
-START_TEST(test_place_answer_takes_leavers_place)
+CASE("answers", test_place_answer_takes_leavers_place)
 {
 	struct place_view	v;
 	struct place_hold	o = { 7, PLACE_HOLD_REPLICA, 5, 100, 0xabc };
@@ -1028,7 +1028,7 @@ START_TEST(test_place_answer_takes_leavers_place)
 }
 END_TEST
 
-START_TEST(test_place_versions_order)
+CASE("answers", test_place_versions_order)
 {
 	ck_assert_int_lt(place_version_cmp(1, 9, 9, 2, 0, 0), 0);
 	ck_assert_int_gt(place_version_cmp(3, 0, 0, 2, 9, 9), 0);
@@ -1043,7 +1043,7 @@ END_TEST
 
 /* ---- manifest ---- */
 
-START_TEST(test_place_manifest_round_trip)
+CASE("manifest", test_place_manifest_round_trip)
 {
 	struct place_file	in[3], out[3];
 	char			text[512];
@@ -1081,7 +1081,7 @@ START_TEST(test_place_manifest_round_trip)
 }
 END_TEST
 
-START_TEST(test_place_manifest_rejects_every_bad_line)
+CASE("manifest", test_place_manifest_rejects_every_bad_line)
 {
 	static const struct {
 		const char	*line;
@@ -1133,7 +1133,7 @@ START_TEST(test_place_manifest_rejects_every_bad_line)
 }
 END_TEST
 
-START_TEST(test_place_manifest_whole_text_rules)
+CASE("manifest", test_place_manifest_whole_text_rules)
 {
 	struct place_file	out[2];
 	size_t			n, bad_line;
@@ -1182,7 +1182,7 @@ pattern(uint8_t *buf, size_t n)
 }
 
 /* Published XXH64 values (seed 0), and libxxhash's on the pattern. */
-START_TEST(test_place_sum_known_vectors)
+CASE("checksum", test_place_sum_known_vectors)
 {
 	static const struct {
 		size_t		n;
@@ -1205,7 +1205,7 @@ START_TEST(test_place_sum_known_vectors)
 }
 END_TEST
 
-START_TEST(test_place_sum_streaming_equals_one_shot)
+CASE("checksum", test_place_sum_streaming_equals_one_shot)
 {
 	static uint8_t		buf[5000];
 	struct place_sum	s;
@@ -1247,76 +1247,10 @@ START_TEST(test_place_sum_streaming_equals_one_shot)
 }
 END_TEST
 
-static Suite *
-place_suite(void)
-{
-	Suite	*s = suite_create("place");
-	TCase	*tc;
-
-	tc = tcase_create("placement");
-	tcase_set_timeout(tc, TCASE_TIMEOUT);
-	tcase_add_test(tc, test_place_role_classic_ring_all_keys);
-	tcase_add_test(tc, test_place_role_p2p_ring_all_keys);
-	tcase_add_test(tc, test_place_role_edge_ids_all_keys);
-	tcase_add_test(tc, test_place_role_small_rings_all_keys);
-	tcase_add_test(tc, test_place_role_random_rings_all_keys);
-	tcase_add_test(tc, test_place_role_partial_views_never_wrong);
-	tcase_add_test(tc, test_place_role_needs_third_predecessor_for_three);
-	tcase_add_test(tc, test_place_neighbours_are_the_known_arc);
-	tcase_add_test(tc, test_place_garbage_views_are_harmless);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("handoff");
-	tcase_set_timeout(tc, TCASE_TIMEOUT);
-	tcase_add_test(tc, test_place_store_reaches_n_holders);
-	tcase_add_test(tc, test_place_replicas_2_store_one_more_copy);
-	tcase_add_test(tc, test_place_restore_replaces_older_version);
-	tcase_add_test(tc, test_place_join_new_owner_gets_only_what_changes_hands);
-	tcase_add_test(tc, test_place_join_as_replica_shifts_holders);
-	tcase_add_test(tc, test_place_leave_of_owner_hands_off_before_exit);
-	tcase_add_test(tc, test_place_death_of_owner_restores_n_copies);
-	tcase_add_test(tc, test_place_death_of_successor_then_owner);
-	tcase_add_test(tc, test_place_two_adjacent_deaths_with_three_copies);
-	tcase_add_test(tc, test_place_replicas_1_nothing_moves);
-	tcase_add_test(tc, test_place_plan_twice_offers_once);
-	tcase_add_test(tc, test_place_reask_after_older_offer);
-	tcase_add_test(tc, test_place_restart_offers_back_moves_nothing);
-	tcase_add_test(tc, test_place_cut_transfer_is_retried);
-	tcase_add_test(tc, test_place_pending_offers_bounded);
-	tcase_add_test(tc, test_place_retry_backoff_then_settle);
-	tcase_add_test(tc, test_place_shared_directory_never_deletes);
-	tcase_add_test(tc, test_place_spare_copy_dropped_only_when_n_confirm);
-	tcase_add_test(tc, test_place_user_file_forgotten_not_deleted);
-	tcase_add_test(tc, test_place_churn_loses_nothing);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("answers");
-	tcase_add_test(tc, test_place_answer_cases);
-	tcase_add_test(tc, test_place_answer_takes_leavers_place);
-	tcase_add_test(tc, test_place_versions_order);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("manifest");
-	tcase_add_test(tc, test_place_manifest_round_trip);
-	tcase_add_test(tc, test_place_manifest_rejects_every_bad_line);
-	tcase_add_test(tc, test_place_manifest_whole_text_rules);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("checksum");
-	tcase_add_test(tc, test_place_sum_known_vectors);
-	tcase_add_test(tc, test_place_sum_streaming_equals_one_shot);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(place_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("place", CASE_OPTS({ "placement", TCASE_TIMEOUT, NULL, NULL },
+	    { "handoff", TCASE_TIMEOUT, NULL, NULL }));
 }

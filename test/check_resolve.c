@@ -1,10 +1,10 @@
 /* Unit tests of resolution: contacts from the command line, bind/advertise rules, refusals. */
 #include <arpa/inet.h>
-#include <check.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/cli.h"
 #include "resolve.h"
 
@@ -161,7 +161,7 @@ setup(void)
 }
 
 /* Plain ids are peers on our own address, at base-port + id. */
-START_TEST(test_resolve_plain_ids_on_own_address)
+CASE("rules", test_resolve_plain_ids_on_own_address)
 {
 	resolve_ok(ARGS("--base-port", "7000", "1", "3", "4"));
 	assert_contact(&t_res.bind, ct(1, "127.0.0.1", 7001));
@@ -174,7 +174,7 @@ START_TEST(test_resolve_plain_ids_on_own_address)
 END_TEST
 
 /* ID@HOST takes base-port + id, ID@HOST:PORT the port given; names resolve too. */
-START_TEST(test_resolve_host_and_port)
+CASE("rules", test_resolve_host_and_port)
 {
 	resolve_ok(ARGS("--bind", "10.0.0.9", "init", "1", "3@10.0.0.3", "4@beta:6004", "1"));
 	assert_contact(&t_res.succ1, ct(3, "10.0.0.3", 50003));
@@ -187,7 +187,7 @@ START_TEST(test_resolve_host_and_port)
 END_TEST
 
 /* A plain id next to ID@HOST still means our own host. */
-START_TEST(test_resolve_plain_id_follows_advertise)
+CASE("rules", test_resolve_plain_id_follows_advertise)
 {
 	resolve_ok(ARGS("--bind", "0.0.0.0", "--advertise", "10.0.0.9", "1", "3", "4@10.0.0.4"));
 	assert_contact(&t_res.succ1, ct(3, "10.0.0.9", 50003));
@@ -196,7 +196,7 @@ START_TEST(test_resolve_plain_id_follows_advertise)
 END_TEST
 
 /* A wildcard bind with exactly one non-loopback address of its family advertises it. */
-START_TEST(test_resolve_wildcard_one_address)
+CASE("rules", test_resolve_wildcard_one_address)
 {
 	resolve_ok(ARGS("--bind", "0.0.0.0", "1", "3", "4"));
 	assert_contact(&t_res.bind, contact_v4(1, (const uint8_t[4]){ 0 }, 50001));
@@ -211,7 +211,7 @@ START_TEST(test_resolve_wildcard_one_address)
 END_TEST
 
 /* A wildcard bind with several addresses needs --advertise, and lists them. */
-START_TEST(test_resolve_wildcard_several_addresses)
+CASE("rules", test_resolve_wildcard_several_addresses)
 {
 	t_local[5] = "198.51.100.7";
 	resolve_refused(ARGS("--bind", "0.0.0.0", "1", "3", "4"), RESOLVE_BAD_INPUT,
@@ -223,7 +223,7 @@ START_TEST(test_resolve_wildcard_several_addresses)
 END_TEST
 
 /* A wildcard bind on a host with only loopback needs --advertise. */
-START_TEST(test_resolve_wildcard_no_address)
+CASE("rules", test_resolve_wildcard_no_address)
 {
 	t_local[2] = NULL;
 	resolve_refused(ARGS("--bind", "0.0.0.0", "1", "3", "4"), RESOLVE_BAD_INPUT,
@@ -234,7 +234,7 @@ START_TEST(test_resolve_wildcard_no_address)
 END_TEST
 
 /* The interfaces cannot be listed: the system refuses (1), not the user (2). */
-START_TEST(test_resolve_wildcard_interfaces_fail)
+CASE("rules", test_resolve_wildcard_interfaces_fail)
 {
 	t_local_fail = 1;
 	resolve_refused(ARGS("--bind", "0.0.0.0", "1", "3", "4"), RESOLVE_SYSTEM,
@@ -243,7 +243,7 @@ START_TEST(test_resolve_wildcard_interfaces_fail)
 END_TEST
 
 /* --advertise with a bound address: bind there, tell the others the advertised one. */
-START_TEST(test_resolve_advertise_with_bind)
+CASE("rules", test_resolve_advertise_with_bind)
 {
 	resolve_ok(ARGS("--bind", "192.0.2.2", "--advertise", "beta", "1", "3", "4"));
 	assert_contact(&t_res.bind, ct(1, "192.0.2.2", 50001));
@@ -253,7 +253,7 @@ START_TEST(test_resolve_advertise_with_bind)
 END_TEST
 
 /* One ring, one family: any literal of the other family is refused at start. */
-START_TEST(test_resolve_family_mismatch_refused)
+CASE("rules", test_resolve_family_mismatch_refused)
 {
 	resolve_refused(ARGS("--bind", "::1", "1", "3@127.0.0.1", "4"), RESOLVE_BAD_INPUT,
 	    "successor '3@127.0.0.1' is IPv4, but this ring uses IPv6");
@@ -267,7 +267,7 @@ START_TEST(test_resolve_family_mismatch_refused)
 END_TEST
 
 /* A name with both families takes the one the literals fix, else the resolver's first. */
-START_TEST(test_resolve_name_follows_family)
+CASE("rules", test_resolve_name_follows_family)
 {
 	resolve_ok(ARGS("--bind", "alpha", "1", "3", "4"));
 	assert_contact(&t_res.self, ct(1, "fd00::1", 50001));
@@ -279,7 +279,7 @@ START_TEST(test_resolve_name_follows_family)
 END_TEST
 
 /* Names that do not resolve: 2; a resolver that cannot answer now: 1. */
-START_TEST(test_resolve_unknown_names)
+CASE("rules", test_resolve_unknown_names)
 {
 	resolve_refused(ARGS("1", "3@nowhere", "4"), RESOLVE_BAD_INPUT,
 	    "cannot resolve successor '3@nowhere': ");
@@ -294,7 +294,7 @@ START_TEST(test_resolve_unknown_names)
 END_TEST
 
 /* A successor or known peer at our own address and port is refused. */
-START_TEST(test_resolve_own_endpoint_refused)
+CASE("rules", test_resolve_own_endpoint_refused)
 {
 	resolve_refused(ARGS("1", "3@127.0.0.1:50001", "4"), RESOLVE_BAD_INPUT,
 	    "successor 3@127.0.0.1:50001 is at this peer's own address and port");
@@ -306,7 +306,7 @@ START_TEST(test_resolve_own_endpoint_refused)
 END_TEST
 
 /* A loopback self cannot have a peer on another host: it would answer to itself. */
-START_TEST(test_resolve_loopback_self_remote_peer_refused)
+CASE("rules", test_resolve_loopback_self_remote_peer_refused)
 {
 	resolve_refused(ARGS("1", "3@10.77.0.2", "4"), RESOLVE_BAD_INPUT,
 	    "successor 3@10.77.0.2:50003 is on another host, but this peer would tell it to "
@@ -321,40 +321,9 @@ START_TEST(test_resolve_loopback_self_remote_peer_refused)
 }
 END_TEST
 
-/* Collect the tests. */
-static Suite *
-resolve_suite(void)
-{
-	Suite	*s = suite_create("resolve");
-	TCase	*tc = tcase_create("rules");
-
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_resolve_plain_ids_on_own_address);
-	tcase_add_test(tc, test_resolve_host_and_port);
-	tcase_add_test(tc, test_resolve_plain_id_follows_advertise);
-	tcase_add_test(tc, test_resolve_wildcard_one_address);
-	tcase_add_test(tc, test_resolve_wildcard_several_addresses);
-	tcase_add_test(tc, test_resolve_wildcard_no_address);
-	tcase_add_test(tc, test_resolve_wildcard_interfaces_fail);
-	tcase_add_test(tc, test_resolve_advertise_with_bind);
-	tcase_add_test(tc, test_resolve_family_mismatch_refused);
-	tcase_add_test(tc, test_resolve_name_follows_family);
-	tcase_add_test(tc, test_resolve_unknown_names);
-	tcase_add_test(tc, test_resolve_own_endpoint_refused);
-	tcase_add_test(tc, test_resolve_loopback_self_remote_peer_refused);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-/* Run the suite; the exit status is the number of failures. */
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(resolve_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("resolve", CASE_OPTS({ "rules", 0, setup, NULL }));
 }

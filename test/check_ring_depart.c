@@ -2,13 +2,13 @@
  * Unit tests of the ring state machine. Graceful departure: both predecessors told, acknowledgements, exit (SPEC §5).
  * The network, the fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -19,7 +19,7 @@
 
 /* ============================== departure ============================== */
 
-START_TEST(test_ring_depart_seen_from_first_predecessor)
+CASE("departure", test_ring_depart_seen_from_first_predecessor)
 {
 	classic_quit(10);
 	EXPECT_EVENTS(8, EV(CON_DEPART, 10, 0), EV(CON_SUCCESSORS, 12, 15));
@@ -27,7 +27,7 @@ START_TEST(test_ring_depart_seen_from_first_predecessor)
 }
 END_TEST
 
-START_TEST(test_ring_depart_seen_from_second_predecessor)
+CASE("departure", test_ring_depart_seen_from_second_predecessor)
 {
 	classic_quit(10);
 	EXPECT_EVENTS(5, EV(CON_DEPART, 10, 0), EV(CON_SUCCESSORS, 8, 12));
@@ -35,7 +35,7 @@ START_TEST(test_ring_depart_seen_from_second_predecessor)
 }
 END_TEST
 
-START_TEST(test_ring_depart_tells_exactly_both_predecessors)
+CASE("departure", test_ring_depart_tells_exactly_both_predecessors)
 {
 	const struct rec	*d;
 
@@ -52,7 +52,7 @@ START_TEST(test_ring_depart_tells_exactly_both_predecessors)
 }
 END_TEST
 
-START_TEST(test_ring_departing_peer_exits_after_both_acks)
+CASE("departure", test_ring_departing_peer_exits_after_both_acks)
 {
 	const struct rec	*e;
 
@@ -66,7 +66,7 @@ START_TEST(test_ring_departing_peer_exits_after_both_acks)
 }
 END_TEST
 
-START_TEST(test_ring_departing_peer_waits_for_second_ack)
+CASE("departure", test_ring_departing_peer_waits_for_second_ack)
 {
 	classic_up();
 	net_run_until(1500);
@@ -85,7 +85,7 @@ START_TEST(test_ring_departing_peer_waits_for_second_ack)
 }
 END_TEST
 
-START_TEST(test_ring_departing_peer_counts_unreachable_predecessor)
+CASE("departure", test_ring_departing_peer_counts_unreachable_predecessor)
 {
 	classic_up();
 	net_run_until(1500);
@@ -97,7 +97,7 @@ START_TEST(test_ring_departing_peer_counts_unreachable_predecessor)
 }
 END_TEST
 
-START_TEST(test_ring_quit_without_predecessors_exits_at_once)
+CASE("departure", test_ring_quit_without_predecessors_exits_at_once)
 {
 	net_reset();
 	net_add_ring_of(classic_ids, NCLASSIC);	/* no round yet: nobody has pinged 10 */
@@ -109,28 +109,23 @@ START_TEST(test_ring_quit_without_predecessors_exits_at_once)
 }
 END_TEST
 
-START_TEST(test_ring_ring_consistent_after_departure)
+CASE("departure", test_ring_ring_consistent_after_departure)
 {
 	static const int	left[] = { 1, 3, 4, 5, 8, 12, 15 };
-	size_t			i;
 
 	classic_quit(10);
-	net_run_until(8 * INTERVAL);
-	expect_consistent(left, sizeof left / sizeof left[0]);
-	for (i = 0; i < sizeof left / sizeof left[0]; i++)
-		ck_assert_uint_eq(count_events(left[i], CON_DEAD, -1), 0);
+	expect_settled(8 * INTERVAL, left, sizeof left / sizeof left[0], true);
 }
 END_TEST
 
-START_TEST(test_ring_depart_from_non_successor_changes_nothing)
+CASE("departure", test_ring_depart_from_non_successor_changes_nothing)
 {
 	struct wire_msg	m;
 
 	classic_up();
 	net_clear_logs();
-	m = msg_from(WIRE_DEPART, 3);		/* 3 is 5's second predecessor, not a successor */
-	m.u.succs.s1 = contact_of(4);
-	m.u.succs.s2 = contact_of(5);
+	/* 3 is 5's second predecessor, not a successor */
+	m = msg_succs(WIRE_DEPART, 3, 4, 5);
 	net_inject(5, &m);
 	expect_succs(5, 8, 10);
 	EXPECT_NO_EVENTS(5);
@@ -139,7 +134,7 @@ START_TEST(test_ring_depart_from_non_successor_changes_nothing)
 }
 END_TEST
 
-START_TEST(test_ring_depart_ack_from_stranger_ignored_while_leaving)
+CASE("departure", test_ring_depart_ack_from_stranger_ignored_while_leaving)
 {
 	struct wire_msg	m = msg_from(WIRE_DEPART_ACK, 77);
 
@@ -160,27 +155,23 @@ START_TEST(test_ring_depart_ack_from_stranger_ignored_while_leaving)
 }
 END_TEST
 
-START_TEST(test_ring_successive_departures)
+CASE("departure", test_ring_successive_departures)
 {
 	static const int	left[] = { 1, 3, 4, 5, 8, 15 };
 
 	classic_quit(10);
-	net_run_until(3500);
-	net_clear_logs();
-	ring_quit(ring_of(12), net.now);
-	net_flush();
+	net_quit_at(12, 3500);
 	ck_assert(node_of(12)->exited);
 	EXPECT_EVENTS(8, EV(CON_DEPART, 12, 0), EV(CON_SUCCESSORS, 15, 1));
 	EXPECT_EVENTS(5, EV(CON_DEPART, 12, 0), EV(CON_SUCCESSORS, 8, 15));
-	net_run_until(8 * INTERVAL);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(8 * INTERVAL, left, sizeof left / sizeof left[0], false);
 }
 END_TEST
 
 /* BUG: see the report. A peer that quits mid-repair sends (s1, s1); its first predecessor
  * then holds the same peer in both slots, answers only ever clear the first slot, and the
  * second slot's misses make it print "Peer 12 is no longer alive" about a live peer. */
-START_TEST(test_ring_depart_mid_repair_does_not_fake_a_death)
+CASE("departure", test_ring_depart_mid_repair_does_not_fake_a_death)
 {
 	const struct rec	*d;
 
@@ -209,15 +200,13 @@ END_TEST
 
 
 /* A DEPART naming one peer twice (its sender was mid-repair) prints no second successor we do not hold. */
-START_TEST(test_ring_depart_naming_one_peer_twice_prints_only_the_truth)
+CASE("departure", test_ring_depart_naming_one_peer_twice_prints_only_the_truth)
 {
 	static struct ring		 r;
-	struct wire_msg			 m = msg_from(WIRE_DEPART, 20);
+	struct wire_msg			 m = msg_succs(WIRE_DEPART, 20, 30, 30);
 	const struct ring_action	*q;
 
 	lone_start(&r, 10, 20, 25);
-	m.u.succs.s1 = contact_of(30);
-	m.u.succs.s2 = contact_of(30);
 	ring_on_msg(&r, &m, 5);
 	ck_assert_uint_eq(out_events(&r, CON_SUCCESSORS), 0);
 	ck_assert(r.succ[0].known && r.succ[0].c.id == 30 && !r.succ[1].known);
@@ -232,40 +221,31 @@ START_TEST(test_ring_depart_naming_one_peer_twice_prints_only_the_truth)
 }
 END_TEST
 
-static Suite *
-ring_depart_suite(void)
+/* A ring set up but not started is idle, not leaving: nothing due, no pings answered; quit ends it. */
+CASE("departure", test_ring_idle_until_started_exited_after_quit)
 {
-	Suite	*s = suite_create("ring_depart");
-	TCase	*tc;
+	static struct ring	r;
+	struct contact		self = contact_of(4);
+	struct ring_cfg		cfg;
 
-	tc = tcase_create("departure");
-	tcase_add_test(tc, test_ring_depart_naming_one_peer_twice_prints_only_the_truth);
-	tcase_add_test(tc, test_ring_depart_seen_from_first_predecessor);
-	tcase_add_test(tc, test_ring_depart_seen_from_second_predecessor);
-	tcase_add_test(tc, test_ring_depart_tells_exactly_both_predecessors);
-	tcase_add_test(tc, test_ring_departing_peer_exits_after_both_acks);
-	tcase_add_test(tc, test_ring_departing_peer_waits_for_second_ack);
-	tcase_add_test(tc, test_ring_departing_peer_counts_unreachable_predecessor);
-	tcase_add_test(tc, test_ring_quit_without_predecessors_exits_at_once);
-	tcase_add_test(tc, test_ring_ring_consistent_after_departure);
-	tcase_add_test(tc, test_ring_depart_from_non_successor_changes_nothing);
-	tcase_add_test(tc, test_ring_depart_ack_from_stranger_ignored_while_leaving);
-	tcase_add_test(tc, test_ring_successive_departures);
-	tcase_add_test(tc, test_ring_depart_mid_repair_does_not_fake_a_death);
-	suite_add_tcase(s, tc);
-
-
-	return s;
+	net_reset();
+	cfg = cfg_of(&self);
+	ring_init(&r, &cfg);
+	ck_assert_int_eq(r.state, RING_IDLE);
+	ck_assert_uint_eq(ring_next_deadline(&r), RING_NEVER);
+	lone_ping(&r, 3, 1, 0);
+	ck_assert_uint_eq(r.nout, 0);
+	ring_quit(&r, 10);
+	ck_assert_int_eq(r.state, RING_EXITED);
+	ck_assert_uint_eq(out_count(&r, RING_ACT_EXIT, -1, -1), 1);
+	ck_assert_int_eq(out_find(&r, RING_ACT_EXIT, -1, -1, 0)->status, 0);
+	ck_assert_uint_eq(ring_next_deadline(&r), RING_NEVER);
 }
+END_TEST
 
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_depart_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_depart", NULL);
 }

@@ -5,13 +5,13 @@
  * that converge once clean; nonsense and random messages, random churn. The network, the
  * fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -25,15 +25,12 @@
 
 /* ============================ forged senders ============================ */
 
-START_TEST(test_ring_heal_ping_claiming_to_be_us_dropped)
+CASE("heal", test_ring_heal_ping_claiming_to_be_us_dropped)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 4);
+	struct wire_msg		m = msg_ping(4, 4, 1, 9);
 
 	lone_start(&r, 4, 5, 8);
-	m.u.ping_req.seq = 9;
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 4;
 	ring_on_msg(&r, &m, 5);
 	ck_assert(!r.pred[0].known);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 0);
@@ -43,38 +40,29 @@ START_TEST(test_ring_heal_ping_claiming_to_be_us_dropped)
 }
 END_TEST
 
-START_TEST(test_ring_heal_our_id_at_another_address_dropped)
+CASE("heal", test_ring_heal_our_id_at_another_address_dropped)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 4);
+	struct wire_msg		m = msg_ping(4, 4, 2, 0);
 
 	lone_start(&r, 4, 5, 8);
 	m.from.port = DUP_PORT + 4;
-	m.u.ping_req.role = 2;
-	m.u.ping_req.to = 4;
 	ring_on_msg(&r, &m, 5);
 	ck_assert(!r.pred[1].known);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_WARN, -1, -1), 1);
-	m = msg_from(WIRE_DEPART, 4);		/* "I, you, leave: take (4, 4)" */
-	m.u.succs.s1 = contact_of(4);
-	m.u.succs.s2 = contact_of(4);
+	m = msg_succs(WIRE_DEPART, 4, 4, 4);		/* "I, you, leave: take (4, 4)" */
 	ring_on_msg(&r, &m, 6);
 	ck_assert_uint_eq(r.succ[0].c.id, 5);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, -1, -1), 0);
 }
 END_TEST
 
-START_TEST(test_ring_heal_join_naming_us_as_joiner_dropped)
+CASE("heal", test_ring_heal_join_naming_us_as_joiner_dropped)
 {
-	struct wire_msg	m = msg_from(WIRE_JOIN_REQ, 3);
+	struct wire_msg	m = msg_join(3, 4, WIRE_TTL);
 
-	classic_up();
-	net_clear_logs();
-	m.u.join.joiner = contact_of(4);
-	m.u.join.ttl = WIRE_TTL;
-	net_inject(4, &m);
-	ck_assert_uint_eq(count_acts(4, RING_ACT_TCP, -1, -1), 0);
-	ck_assert_uint_eq(count_acts(4, RING_ACT_WARN, -1, -1), 1);
+	classic_inject(4, &m);
+	expect_acts(4, 0, 0, 0, 1);
 	EXPECT_NO_EVENTS(4);
 }
 END_TEST
@@ -103,7 +91,7 @@ lone_third_miss(struct ring *r)
 	return q->msg.u.query.qid;
 }
 
-START_TEST(test_ring_heal_threshold_asks_over_tcp_first)
+CASE("heal", test_ring_heal_threshold_asks_over_tcp_first)
 {
 	static struct ring	r;
 
@@ -113,7 +101,7 @@ START_TEST(test_ring_heal_threshold_asks_over_tcp_first)
 }
 END_TEST
 
-START_TEST(test_ring_heal_tcp_answer_means_alive)
+CASE("heal", test_ring_heal_tcp_answer_means_alive)
 {
 	static struct ring	r;
 	uint32_t		qid = lone_third_miss(&r);
@@ -131,7 +119,7 @@ START_TEST(test_ring_heal_tcp_answer_means_alive)
 }
 END_TEST
 
-START_TEST(test_ring_heal_late_ping_answer_during_question_means_alive)
+CASE("heal", test_ring_heal_late_ping_answer_during_question_means_alive)
 {
 	static struct ring	r;
 
@@ -144,7 +132,7 @@ START_TEST(test_ring_heal_late_ping_answer_during_question_means_alive)
 }
 END_TEST
 
-START_TEST(test_ring_heal_refused_question_means_dead_at_once)
+CASE("heal", test_ring_heal_refused_question_means_dead_at_once)
 {
 	static struct ring	r;
 	struct contact		c5 = contact_of(5);
@@ -156,7 +144,7 @@ START_TEST(test_ring_heal_refused_question_means_dead_at_once)
 }
 END_TEST
 
-START_TEST(test_ring_heal_unanswered_question_means_dead_one_timeout_later)
+CASE("heal", test_ring_heal_unanswered_question_means_dead_one_timeout_later)
 {
 	static struct ring	r;
 
@@ -171,44 +159,34 @@ END_TEST
 
 /* ============================ predecessors ============================ */
 
-START_TEST(test_ring_heal_new_predecessor_must_fit)
+CASE("heal", test_ring_heal_new_predecessor_must_fit)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 8);
 
 	lone_start(&r, 10, 12, 15);
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 10;
-	ring_on_msg(&r, &m, 0);
-	m.from = contact_of(5);			/* before 8: does not fit */
-	ring_on_msg(&r, &m, 10);
+	lone_ping(&r, 8, 1, 0);
+	lone_ping(&r, 5, 1, 10);		/* before 8: does not fit */
 	ck_assert_uint_eq(r.pred[0].c.id, 8);
-	m.from = contact_of(9);			/* between 8 and us: fits */
-	ring_on_msg(&r, &m, 20);
+	lone_ping(&r, 9, 1, 20);		/* between 8 and us: fits */
 	ck_assert_uint_eq(r.pred[0].c.id, 9);
-	m.from = contact_of(5);			/* 9 quiet past a round and a timeout */
-	ring_on_msg(&r, &m, 20 + INTERVAL + TIMEOUT + 1);
+	/* 9 quiet past a round and a timeout */
+	lone_ping(&r, 5, 1, 20 + INTERVAL + TIMEOUT + 1);
 	ck_assert_uint_eq(r.pred[0].c.id, 5);
 }
 END_TEST
 
 /* ================================ deadlines ================================ */
 
-START_TEST(test_ring_heal_deadline_is_a_stored_field)
+CASE("heal", test_ring_heal_deadline_is_a_stored_field)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
+	lone_round(&r, 4, 5, 8);
 	ck_assert_uint_eq(ring_next_deadline(&r), r.succ[0].deadline);
-	lone_pong(&r, 5, out_seq(&r, 5), 1);
-	lone_pong(&r, 8, out_seq(&r, 8), 1);
+	lone_answered(&r, 1);
 	ck_assert_uint_eq(r.succ[0].deadline, RING_NEVER);
 	ck_assert_uint_eq(ring_next_deadline(&r), r.next_round);
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 4;
-	ring_on_msg(&r, &m, 2);
+	lone_ping(&r, 3, 1, 2);
 	ck_assert_uint_eq(r.pred[0].expire_at, 2 + BUDGET + 1);
 	ck_assert_uint_eq(ring_next_deadline(&r), INTERVAL);
 }
@@ -216,7 +194,7 @@ END_TEST
 
 /* ====================== third successor, stabilize ====================== */
 
-START_TEST(test_ring_heal_third_successor_learned_from_second)
+CASE("heal", test_ring_heal_third_successor_learned_from_second)
 {
 	size_t	i;
 
@@ -233,7 +211,7 @@ START_TEST(test_ring_heal_third_successor_learned_from_second)
 }
 END_TEST
 
-START_TEST(test_ring_heal_two_adjacent_deaths_heal_through_third)
+CASE("heal", test_ring_heal_two_adjacent_deaths_heal_through_third)
 {
 	static const int	left[] = { 1, 3, 4, 10, 12, 15 };
 
@@ -242,8 +220,7 @@ START_TEST(test_ring_heal_two_adjacent_deaths_heal_through_third)
 	net_kill(5);
 	net_kill(8);
 	net_clear_logs();
-	net_run_until(8 * INTERVAL);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(8 * INTERVAL, left, sizeof left / sizeof left[0], false);
 	ck_assert_uint_eq(ring_of(4)->stats.third_used, 1);
 	ck_assert_ptr_nonnull(find_event(4, CON_DEAD, 5));
 	ck_assert_ptr_nonnull(find_event(4, CON_DEAD, 8));
@@ -252,17 +229,11 @@ START_TEST(test_ring_heal_two_adjacent_deaths_heal_through_third)
 }
 END_TEST
 
-START_TEST(test_ring_heal_wrong_second_successor_corrected)
+CASE("heal", test_ring_heal_wrong_second_successor_corrected)
 {
 	net_reset();
-	net_add_ring(1, 3, 4);
-	net_add_ring(3, 4, 5);
+	net_add_classic_but(4);
 	net_add_ring(4, 5, 10);		/* wrong: 8 comes before 10 */
-	net_add_ring(5, 8, 10);
-	net_add_ring(8, 10, 12);
-	net_add_ring(10, 12, 15);
-	net_add_ring(12, 15, 1);
-	net_add_ring(15, 1, 3);
 	net_run_until(1);
 	net_clear_logs();
 	net_run_until(INTERVAL + 2 * (INTERVAL + (THRESHOLD + 1) * TIMEOUT));
@@ -327,7 +298,7 @@ fast_classic_up(void)
 	net_run_until(1);
 }
 
-START_TEST(test_ring_heal_paused_peer_back_in_place)
+CASE("heal", test_ring_heal_paused_peer_back_in_place)
 {
 	uint64_t	took;
 
@@ -349,7 +320,7 @@ START_TEST(test_ring_heal_paused_peer_back_in_place)
 }
 END_TEST
 
-START_TEST(test_ring_heal_late_starter_taken_in)
+CASE("heal", test_ring_heal_late_starter_taken_in)
 {
 	size_t	i;
 
@@ -368,7 +339,7 @@ START_TEST(test_ring_heal_late_starter_taken_in)
 END_TEST
 
 /* Looped over 5%, 10%, 20%: UDP loss alone never kills a peer (TCP confirms it alive). */
-START_TEST(test_ring_heal_udp_loss_makes_no_false_death)
+CASE_LOOP("heal", test_ring_heal_udp_loss_makes_no_false_death, 3)
 {
 	static const double	losses[] = { 0.05, 0.10, 0.20 };
 	size_t			i;
@@ -391,7 +362,7 @@ START_TEST(test_ring_heal_udp_loss_makes_no_false_death)
 END_TEST
 
 /* Looped over loss rates: UDP and TCP both lossy, so wrong verdicts happen; then clean. */
-START_TEST(test_ring_heal_lossy_network_converges_after)
+CASE_LOOP("heal", test_ring_heal_lossy_network_converges_after, 4)
 {
 	static const double	losses[] = { 0.05, 0.10, 0.20, 0.30 };
 	uint64_t		t, took, deaths = 0;
@@ -415,7 +386,7 @@ START_TEST(test_ring_heal_lossy_network_converges_after)
 END_TEST
 
 /* Looped over seeds: a ring that lost a peer to a false verdict takes it back. */
-START_TEST(test_ring_heal_muted_peer_readopted)
+CASE("heal", test_ring_heal_muted_peer_readopted)
 {
 	fast_classic_up();
 	net_run_until(1000);
@@ -430,7 +401,7 @@ START_TEST(test_ring_heal_muted_peer_readopted)
 }
 END_TEST
 
-START_TEST(test_ring_heal_healthy_ring_prints_only_the_seeds_lines)
+CASE("heal", test_ring_heal_healthy_ring_prints_only_the_seeds_lines)
 {
 	size_t	i;
 
@@ -446,7 +417,7 @@ END_TEST
 
 /* =============================== wording =============================== */
 
-START_TEST(test_ring_heal_failed_forward_told_in_words)
+CASE("heal", test_ring_heal_failed_forward_told_in_words)
 {
 	static struct ring		 r;
 	struct contact			 c5 = contact_of(5);
@@ -472,81 +443,78 @@ END_TEST
 
 /* ============================== robustness ============================== */
 
-START_TEST(test_ring_nonsense_messages_leave_successors_alone)
+/*
+ * Feed classic peer id every message that must change nothing: answers nobody asked for,
+ * departures and acceptances from strangers, forged joins, changes about nobody, transfer
+ * messages outside any transfer.
+ */
+static void
+inject_nonsense(int id)
+{
+	struct ring	*r = ring_of(id);
+	struct wire_msg	 m;
+	int		 p = r->pred[0].c.id, s1 = r->succ[0].c.id, type;
+
+	m = msg_from(WIRE_PING_RSP, 200);
+	m.u.ping_rsp.seq = r->next_seq;
+	net_inject(id, &m);
+	m = msg_from(WIRE_PING_RSP, s1);
+	m.u.ping_rsp.seq = 0xffffffffu;
+	net_inject(id, &m);
+	m = msg_succs(WIRE_DEPART, 200, 201, 202);
+	net_inject(id, &m);
+	m = msg_succs(WIRE_DEPART, p, 201, 202);	/* a predecessor is no successor */
+	net_inject(id, &m);
+	m = msg_from(WIRE_DEPART_ACK, 200);
+	net_inject(id, &m);
+	m = msg_from(WIRE_DEPART_ACK, s1);
+	net_inject(id, &m);
+	m = reply_of(s1, 12345, 201, 202);	/* nothing asked */
+	net_inject(id, &m);
+	m = reply_of(s1, r->query_id, 201, -1);
+	net_inject(id, &m);
+	m = msg_succs(WIRE_JOIN_ACCEPT, 200, 201, 202);
+	net_inject(id, &m);
+	m = msg_from(WIRE_JOIN_REJECT, 200);
+	m.u.reject.reason = WIRE_REJECT_ID_TAKEN;
+	net_inject(id, &m);
+	m.u.reject.reason = WIRE_REJECT_NOT_READY;
+	net_inject(id, &m);
+	m = msg_join(200, id, WIRE_TTL);	/* a joiner named like this peer */
+	net_inject(id, &m);
+	m.u.join.joiner = contact_of(s1);	/* ... and like its successor */
+	net_inject(id, &m);
+	m.u.join.joiner = contact_of(id);
+	m.u.join.ttl = 0;
+	net_inject(id, &m);
+	m = msg_change(200, 200, 201, 3);	/* about a peer nobody has */
+	net_inject(id, &m);
+	m.u.change.ttl = 0;
+	net_inject(id, &m);
+	m = msg_from(WIRE_SUCC_QUERY, 200);
+	m.u.query.qid = 99;
+	net_inject(id, &m);
+	m = msg_route(WIRE_FILE_REQ, 200, 200, 9999, WIRE_TTL, 0);
+	net_inject(id, &m);
+	m = msg_route(WIRE_STORE_REQ, 200, 200, 0, 1, 0);
+	net_inject(id, &m);
+	for (type = WIRE_PING_REQ; type < WIRE_TYPE_END; type++)
+		if (type == WIRE_DATA || type == WIRE_ACK || type == WIRE_FILE_RSP ||
+		    type == WIRE_STORE_DATA) {
+			m = msg_from(type, 200);
+			net_inject(id, &m);
+		}
+}
+
+CASE("robustness", test_ring_nonsense_messages_leave_successors_alone)
 {
 	size_t	i;
-	int	type;
 
 	classic_up();
 	net_run_until(500);
 	net_clear_logs();
-	for (i = 0; i < NCLASSIC; i++) {
-		int		 id = classic_ids[i];
-		struct ring	*r = ring_of(id);
-		struct wire_msg	 m;
-		int		 p = r->pred[0].c.id, s1 = r->succ[0].c.id;
-
-		m = msg_from(WIRE_PING_RSP, 200);
-		m.u.ping_rsp.seq = r->next_seq;
-		net_inject(id, &m);
-		m = msg_from(WIRE_PING_RSP, s1);
-		m.u.ping_rsp.seq = 0xffffffffu;
-		net_inject(id, &m);
-		m = msg_from(WIRE_DEPART, 200);
-		m.u.succs.s1 = contact_of(201);
-		m.u.succs.s2 = contact_of(202);
-		net_inject(id, &m);
-		m = msg_from(WIRE_DEPART, p);		/* a predecessor is no successor */
-		m.u.succs.s1 = contact_of(201);
-		m.u.succs.s2 = contact_of(202);
-		net_inject(id, &m);
-		m = msg_from(WIRE_DEPART_ACK, 200);
-		net_inject(id, &m);
-		m = msg_from(WIRE_DEPART_ACK, s1);
-		net_inject(id, &m);
-		m = reply_of(s1, 12345, 201, 202);	/* nothing asked */
-		net_inject(id, &m);
-		m = reply_of(s1, r->query_id, 201, -1);
-		net_inject(id, &m);
-		m = msg_from(WIRE_JOIN_ACCEPT, 200);
-		m.u.succs.s1 = contact_of(201);
-		m.u.succs.s2 = contact_of(202);
-		net_inject(id, &m);
-		m = msg_from(WIRE_JOIN_REJECT, 200);
-		m.u.reject.reason = WIRE_REJECT_ID_TAKEN;
-		net_inject(id, &m);
-		m.u.reject.reason = WIRE_REJECT_NOT_READY;
-		net_inject(id, &m);
-		m = msg_from(WIRE_JOIN_REQ, 200);	/* a joiner named like this peer */
-		m.u.join.joiner = contact_of(id);
-		m.u.join.ttl = WIRE_TTL;
-		net_inject(id, &m);
-		m.u.join.joiner = contact_of(s1);	/* ... and like its successor */
-		net_inject(id, &m);
-		m.u.join.joiner = contact_of(id);
-		m.u.join.ttl = 0;
-		net_inject(id, &m);
-		m = msg_from(WIRE_SUCC_CHANGE, 200);	/* about a peer nobody has */
-		m.u.change.s1 = contact_of(200);
-		m.u.change.s2 = contact_of(201);
-		m.u.change.ttl = 3;
-		net_inject(id, &m);
-		m.u.change.ttl = 0;
-		net_inject(id, &m);
-		m = msg_from(WIRE_SUCC_QUERY, 200);
-		m.u.query.qid = 99;
-		net_inject(id, &m);
-		m = msg_route(WIRE_FILE_REQ, 200, 200, 9999, WIRE_TTL, 0);
-		net_inject(id, &m);
-		m = msg_route(WIRE_STORE_REQ, 200, 200, 0, 1, 0);
-		net_inject(id, &m);
-		for (type = WIRE_PING_REQ; type < WIRE_TYPE_END; type++)
-			if (type == WIRE_DATA || type == WIRE_ACK || type == WIRE_FILE_RSP ||
-			    type == WIRE_STORE_DATA) {
-				m = msg_from(type, 200);
-				net_inject(id, &m);
-			}
-	}
+	for (i = 0; i < NCLASSIC; i++)
+		inject_nonsense(classic_ids[i]);
 	for (i = 0; i < NCLASSIC; i++) {
 		int id = classic_ids[i];
 
@@ -555,23 +523,15 @@ START_TEST(test_ring_nonsense_messages_leave_successors_alone)
 		ck_assert_uint_eq(count_events(id, CON_DEAD, -1), 0);
 		ck_assert(!node_of(id)->exited);
 	}
-	net_run_until(8 * INTERVAL);
-	expect_consistent(classic_ids, NCLASSIC);
-	for (i = 0; i < NCLASSIC; i++)
-		ck_assert_uint_eq(count_events(classic_ids[i], CON_DEAD, -1), 0);
+	expect_settled(8 * INTERVAL, classic_ids, NCLASSIC, true);
 }
 END_TEST
 
-START_TEST(test_ring_succ_change_for_unknown_peer_dies_out)
+CASE("robustness", test_ring_succ_change_for_unknown_peer_dies_out)
 {
-	struct wire_msg	m = msg_from(WIRE_SUCC_CHANGE, 3);
+	struct wire_msg	m = msg_change(3, 200, 201, WIRE_TTL);
 
-	classic_up();
-	net_clear_logs();
-	m.u.change.s1 = contact_of(200);
-	m.u.change.s2 = contact_of(201);
-	m.u.change.ttl = WIRE_TTL;
-	net_inject(1, &m);
+	classic_inject(1, &m);
 	/* It goes 1 -> 3 -> ... -> 15, where 200 lies between 15 and its successor 1: nobody
 	 * further on can have 200 as first successor, so 15 drops it (7 hops, not 255). */
 	ck_assert_uint_eq(total(RING_ACT_WARN), 1);
@@ -582,19 +542,13 @@ START_TEST(test_ring_succ_change_for_unknown_peer_dies_out)
 END_TEST
 
 /* A DEPART, SUCC_CHANGE or JOIN_ACCEPT naming ourselves as first successor is ignored. */
-START_TEST(test_ring_messages_naming_us_first_are_ignored)
+CASE("robustness", test_ring_messages_naming_us_first_are_ignored)
 {
-	struct wire_msg	d = msg_from(WIRE_DEPART, 10);
-	struct wire_msg	c = msg_from(WIRE_SUCC_CHANGE, 10);
+	/* 10 tells 8: "take (8, 12)", then "take (10, 8)" */
+	struct wire_msg	d = msg_succs(WIRE_DEPART, 10, 8, 12);
+	struct wire_msg	c = msg_change(10, 10, 8, WIRE_TTL);
 
-	classic_up();
-	net_clear_logs();
-	d.u.succs.s1 = contact_of(8);		/* 10 tells 8: "take (8, 12)" */
-	d.u.succs.s2 = contact_of(12);
-	net_inject(8, &d);
-	c.u.change.s1 = contact_of(10);		/* "take (10, 8)" at 8 */
-	c.u.change.s2 = contact_of(8);
-	c.u.change.ttl = WIRE_TTL;
+	classic_inject(8, &d);
 	net_inject(8, &c);
 	ck_assert_uint_eq(count_events(8, CON_SUCCESSORS, -1), 0);
 	ck_assert_uint_eq(count_acts(8, RING_ACT_WARN, -1, -1), 2);
@@ -602,24 +556,20 @@ START_TEST(test_ring_messages_naming_us_first_are_ignored)
 }
 END_TEST
 
-START_TEST(test_ring_join_request_for_unplaceable_id_dies_out)
+CASE("robustness", test_ring_join_request_for_unplaceable_id_dies_out)
 {
 	/* A joiner id that every hop forwards (here: ttl runs out before the right peer). */
-	struct wire_msg	m = msg_from(WIRE_JOIN_REQ, 200);
+	struct wire_msg	m = msg_join(200, 2, 3);
 	size_t		i;
 
-	classic_up();
-	net_clear_logs();
-	m.u.join.joiner = contact_of(2);
-	m.u.join.ttl = 3;
-	net_inject(4, &m);
+	classic_inject(4, &m);
 	ck_assert_uint_eq(total(RING_ACT_WARN), 1);
 	for (i = 0; i < NCLASSIC; i++)
 		ck_assert_uint_eq(count_events(classic_ids[i], CON_SUCCESSORS, -1), 0);
 }
 END_TEST
 
-START_TEST(test_ring_transfer_messages_ignored_with_warning)
+CASE("robustness", test_ring_transfer_messages_ignored_with_warning)
 {
 	static struct ring	r;
 	static const int	types[] = { WIRE_DATA, WIRE_ACK, WIRE_FILE_RSP, WIRE_STORE_DATA };
@@ -637,18 +587,16 @@ START_TEST(test_ring_transfer_messages_ignored_with_warning)
 }
 END_TEST
 
-START_TEST(test_ring_messages_after_exit_change_nothing)
+CASE("robustness", test_ring_messages_after_exit_change_nothing)
 {
 	struct wire_msg	m;
 	struct ring	*r;
 
 	classic_quit(10);
 	r = ring_of(10);
-	ck_assert_int_eq(r->state, RING_GONE);
+	ck_assert_int_eq(r->state, RING_EXITED);
 	node_of(10)->dead = false;	/* look at what a gone ring does with late messages */
-	m = msg_from(WIRE_PING_REQ, 8);
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = r->cfg.self.id;
+	m = msg_ping(8, r->cfg.self.id, 1, 0);
 	net_inject(10, &m);
 	m = msg_from(WIRE_SUCC_QUERY, 8);
 	net_inject(10, &m);
@@ -759,7 +707,7 @@ sort_ids(int *ids, size_t n)
 }
 
 /* Looped over seeds: kills, quits and joins one at a time; the ring heals after each. */
-START_TEST(test_ring_random_churn_heals)
+CASE_LOOP("robustness", test_ring_random_churn_heals, 20)
 {
 	int	ids[NET_MAX], n = 0, step, i;
 	bool	used[KEYS_RING_SIZE] = { false };
@@ -776,8 +724,7 @@ START_TEST(test_ring_random_churn_heals)
 	}
 	sort_ids(ids, (size_t)n);
 	net_add_ring_of(ids, (size_t)n);
-	net_run_until(net.now + 3 * INTERVAL);
-	expect_consistent(ids, (size_t)n);
+	expect_settled(net.now + 3 * INTERVAL, ids, (size_t)n, false);
 	for (step = 0; step < 24; step++) {
 		int op = (int)(rng_next() % 3), k = (int)(rng_next() % (uint64_t)n);
 
@@ -808,7 +755,7 @@ START_TEST(test_ring_random_churn_heals)
 }
 END_TEST
 
-START_TEST(test_ring_random_valid_messages_never_crash)
+CASE("robustness", test_ring_random_valid_messages_never_crash)
 {
 	struct wire_msg	m;
 	int		sent = 0, k;
@@ -835,58 +782,10 @@ START_TEST(test_ring_random_valid_messages_never_crash)
 }
 END_TEST
 
-static Suite *
-ring_heal_suite(void)
-{
-	Suite	*s = suite_create("ring_heal");
-	TCase	*tc;
-
-	tc = tcase_create("heal");
-	tcase_set_timeout(tc, HEAL_TIMEOUT);
-	tcase_add_test(tc, test_ring_heal_ping_claiming_to_be_us_dropped);
-	tcase_add_test(tc, test_ring_heal_our_id_at_another_address_dropped);
-	tcase_add_test(tc, test_ring_heal_join_naming_us_as_joiner_dropped);
-	tcase_add_test(tc, test_ring_heal_threshold_asks_over_tcp_first);
-	tcase_add_test(tc, test_ring_heal_tcp_answer_means_alive);
-	tcase_add_test(tc, test_ring_heal_late_ping_answer_during_question_means_alive);
-	tcase_add_test(tc, test_ring_heal_refused_question_means_dead_at_once);
-	tcase_add_test(tc, test_ring_heal_unanswered_question_means_dead_one_timeout_later);
-	tcase_add_test(tc, test_ring_heal_new_predecessor_must_fit);
-	tcase_add_test(tc, test_ring_heal_deadline_is_a_stored_field);
-	tcase_add_test(tc, test_ring_heal_third_successor_learned_from_second);
-	tcase_add_test(tc, test_ring_heal_two_adjacent_deaths_heal_through_third);
-	tcase_add_test(tc, test_ring_heal_wrong_second_successor_corrected);
-	tcase_add_test(tc, test_ring_heal_paused_peer_back_in_place);
-	tcase_add_test(tc, test_ring_heal_late_starter_taken_in);
-	tcase_add_loop_test(tc, test_ring_heal_udp_loss_makes_no_false_death, 0, 3);
-	tcase_add_loop_test(tc, test_ring_heal_lossy_network_converges_after, 0, 4);
-	tcase_add_test(tc, test_ring_heal_muted_peer_readopted);
-	tcase_add_test(tc, test_ring_heal_healthy_ring_prints_only_the_seeds_lines);
-	tcase_add_test(tc, test_ring_heal_failed_forward_told_in_words);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("robustness");
-	tcase_set_timeout(tc, FUZZ_TIMEOUT);
-	tcase_add_test(tc, test_ring_nonsense_messages_leave_successors_alone);
-	tcase_add_test(tc, test_ring_succ_change_for_unknown_peer_dies_out);
-	tcase_add_test(tc, test_ring_messages_naming_us_first_are_ignored);
-	tcase_add_test(tc, test_ring_join_request_for_unplaceable_id_dies_out);
-	tcase_add_test(tc, test_ring_transfer_messages_ignored_with_warning);
-	tcase_add_test(tc, test_ring_messages_after_exit_change_nothing);
-	tcase_add_test(tc, test_ring_random_valid_messages_never_crash);
-	tcase_add_loop_test(tc, test_ring_random_churn_heals, 0, 20);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_heal_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_heal", CASE_OPTS({ "heal", HEAL_TIMEOUT, NULL, NULL },
+	    { "robustness", FUZZ_TIMEOUT, NULL, NULL }));
 }

@@ -2,13 +2,13 @@
  * Unit tests of the ring state machine. Pings and predecessors: rounds, answers, windows, who pings us (SPEC §5).
  * The network, the fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -19,7 +19,7 @@
 
 /* ================================ pings ================================ */
 
-START_TEST(test_ring_first_round_due_at_start)
+CASE("ping", test_ring_first_round_due_at_start)
 {
 	static struct ring	r;
 
@@ -29,13 +29,12 @@ START_TEST(test_ring_first_round_due_at_start)
 }
 END_TEST
 
-START_TEST(test_ring_first_round_pings_both_successors)
+CASE("ping", test_ring_first_round_pings_both_successors)
 {
 	static struct ring		 r;
 	const struct ring_action	*p1, *p2;
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
+	lone_round(&r, 4, 5, 8);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 2);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_TCP, -1, -1), 0);
 	p1 = out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 5, 0);
@@ -53,16 +52,13 @@ START_TEST(test_ring_first_round_pings_both_successors)
 }
 END_TEST
 
-START_TEST(test_ring_sequence_numbers_increase_across_rounds)
+CASE("ping", test_ring_sequence_numbers_increase_across_rounds)
 {
 	static struct ring	r;
 	uint32_t		a, b;
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	a = out_seq(&r, 5);
-	lone_pong(&r, 5, a, 10);
-	lone_pong(&r, 8, out_seq(&r, 8), 10);
+	a = lone_round(&r, 4, 5, 8);
+	lone_answered(&r, 10);
 	b = out_seq(&r, 8);
 	ring_clear_actions(&r);
 	ck_assert_uint_eq(ring_next_deadline(&r), INTERVAL);
@@ -73,7 +69,7 @@ START_TEST(test_ring_sequence_numbers_increase_across_rounds)
 }
 END_TEST
 
-START_TEST(test_ring_ping_sent_event_needs_both_successors)
+CASE("ping", test_ring_ping_sent_event_needs_both_successors)
 {
 	net_reset();
 	net_add_ring(4, 5, 8);
@@ -91,13 +87,11 @@ START_TEST(test_ring_ping_sent_event_needs_both_successors)
 }
 END_TEST
 
-START_TEST(test_ring_response_clears_miss_window)
+CASE("ping", test_ring_response_clears_miss_window)
 {
 	static struct ring	r;
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	lone_pong(&r, 5, out_seq(&r, 5), 50);
+	lone_pong(&r, 5, lone_round(&r, 4, 5, 8), 50);
 	ck_assert(!r.succ[0].awaiting);
 	ck_assert_uint_eq(r.succ[0].misses, 0);
 	ck_assert_uint_eq(out_events(&r, CON_PING_RSP_RCVD), 1);
@@ -112,14 +106,11 @@ START_TEST(test_ring_response_clears_miss_window)
 }
 END_TEST
 
-START_TEST(test_ring_response_from_unknown_peer_ignored)
+CASE("ping", test_ring_response_from_unknown_peer_ignored)
 {
 	static struct ring	r;
-	uint32_t		seq;
+	uint32_t		seq = lone_round(&r, 4, 5, 8);
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	seq = out_seq(&r, 5);
 	ring_clear_actions(&r);
 	lone_pong(&r, 77, seq, 50);
 	lone_pong(&r, 4, seq, 50);	/* ourselves */
@@ -128,16 +119,12 @@ START_TEST(test_ring_response_from_unknown_peer_ignored)
 }
 END_TEST
 
-START_TEST(test_ring_stale_response_ignored)
+CASE("ping", test_ring_stale_response_ignored)
 {
 	static struct ring	r;
-	uint32_t		old5;
+	uint32_t		old5 = lone_round(&r, 4, 5, 8);
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	old5 = out_seq(&r, 5);
-	lone_pong(&r, 5, old5, 10);
-	lone_pong(&r, 8, out_seq(&r, 8), 10);
+	lone_answered(&r, 10);
 	ring_clear_actions(&r);
 	ring_tick(&r, INTERVAL);
 	ring_clear_actions(&r);
@@ -150,14 +137,11 @@ START_TEST(test_ring_stale_response_ignored)
 }
 END_TEST
 
-START_TEST(test_ring_late_response_within_window_counts)
+CASE("ping", test_ring_late_response_within_window_counts)
 {
 	static struct ring	r;
-	uint32_t		first;
+	uint32_t		first = lone_round(&r, 4, 5, 8);
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
-	first = out_seq(&r, 5);
 	ring_clear_actions(&r);
 	ring_tick(&r, TIMEOUT);		/* miss: 5 is probed again with a new number */
 	ck_assert_uint_ne(out_seq(&r, 5), first);
@@ -170,16 +154,13 @@ START_TEST(test_ring_late_response_within_window_counts)
 }
 END_TEST
 
-START_TEST(test_ring_ping_request_answered_with_same_seq)
+CASE("ping", test_ring_ping_request_answered_with_same_seq)
 {
 	static struct ring		 r;
-	struct wire_msg			 m = msg_from(WIRE_PING_REQ, 3);
+	struct wire_msg			 m = msg_ping(3, 4, 1, 0xdeadbeef);
 	const struct ring_action	*a;
 
 	lone_start(&r, 4, 5, 8);
-	m.u.ping_req.seq = 0xdeadbeef;
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 4;
 	ring_on_msg(&r, &m, 5);
 	a = out_find(&r, RING_ACT_UDP, WIRE_PING_RSP, 3, 0);
 	ck_assert_ptr_nonnull(a);
@@ -189,7 +170,7 @@ START_TEST(test_ring_ping_request_answered_with_same_seq)
 }
 END_TEST
 
-START_TEST(test_ring_quiet_pings_silences_only_ping_lines)
+CASE("ping", test_ring_quiet_pings_silences_only_ping_lines)
 {
 	static struct ring	r;
 	struct contact		self = contact_of(4), c1 = contact_of(5), c2 = contact_of(8);
@@ -214,32 +195,24 @@ END_TEST
 
 /* ============================= predecessors ============================= */
 
-START_TEST(test_ring_predecessors_learned_in_one_round)
+CASE("predecessors", test_ring_predecessors_learned_in_one_round)
 {
 	size_t	i;
 
 	classic_up();
-	for (i = 0; i < NCLASSIC; i++) {
-		const struct ring *r = ring_of(classic_ids[i]);
-		int p1 = classic_ids[(i + NCLASSIC - 1) % NCLASSIC];
-		int p2 = classic_ids[(i + NCLASSIC - 2) % NCLASSIC];
-
-		ck_assert_msg(r->pred[0].known && r->pred[0].c.id == p1, "peer %d: first pred %d%s",
-		    classic_ids[i], r->pred[0].c.id, r->pred[0].known ? "" : "?");
-		ck_assert_msg(r->pred[1].known && r->pred[1].c.id == p2, "peer %d: second pred %d%s",
-		    classic_ids[i], r->pred[1].c.id, r->pred[1].known ? "" : "?");
-	}
+	for (i = 0; i < NCLASSIC; i++)
+		expect_preds(classic_ids[i], classic_ids[(i + NCLASSIC - 1) % NCLASSIC],
+		    classic_ids[(i + NCLASSIC - 2) % NCLASSIC]);
 }
 END_TEST
 
-START_TEST(test_ring_live_ring_stays_consistent)
+CASE("predecessors", test_ring_live_ring_stays_consistent)
 {
 	size_t	i;
 
 	classic_up();
 	net_clear_logs();
-	net_run_until(20 * INTERVAL);
-	expect_consistent(classic_ids, NCLASSIC);
+	expect_settled(20 * INTERVAL, classic_ids, NCLASSIC, false);
 	for (i = 0; i < NCLASSIC; i++)
 		EXPECT_NO_EVENTS(classic_ids[i]);
 	ck_assert_uint_eq(total(RING_ACT_WARN), 0);
@@ -247,9 +220,10 @@ START_TEST(test_ring_live_ring_stays_consistent)
 }
 END_TEST
 
-START_TEST(test_ring_stale_predecessor_forgotten)
+/* Ring 5 with answering puppets 8 and 10 as successors, and a silent puppet 4. */
+static struct ring *
+ring5_among_puppets(void)
 {
-	struct wire_msg	m = msg_from(WIRE_PING_REQ, 4);
 	struct ring	*r;
 
 	net_reset();
@@ -257,10 +231,15 @@ START_TEST(test_ring_stale_predecessor_forgotten)
 	net_add_puppet(8, true);
 	net_add_puppet(10, true);
 	net_add_puppet(4, false);
+	return r;
+}
+
+CASE("predecessors", test_ring_stale_predecessor_forgotten)
+{
+	struct wire_msg	m = msg_ping(4, 5, 1, 1);
+	struct ring	*r = ring5_among_puppets();
+
 	net_run_until(100);
-	m.u.ping_req.seq = 1;
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 5;
 	net_inject(5, &m);
 	ck_assert(r->pred[0].known && r->pred[0].c.id == 4);
 	net_run_until(100 + BUDGET);
@@ -271,71 +250,49 @@ START_TEST(test_ring_stale_predecessor_forgotten)
 }
 END_TEST
 
-START_TEST(test_ring_pinging_predecessor_kept)
+CASE("predecessors", test_ring_pinging_predecessor_kept)
 {
-	struct ring	*r;
+	struct ring	*r = ring5_among_puppets();
 	uint64_t	 t;
 
-	net_reset();
-	r = net_add_ring(5, 8, 10);
-	net_add_puppet(8, true);
-	net_add_puppet(10, true);
-	net_add_puppet(4, false);
 	for (t = 100; t < 10 * INTERVAL; t += INTERVAL) {
-		struct wire_msg m = msg_from(WIRE_PING_REQ, 4);
+		struct wire_msg m = msg_ping(4, 5, 2, (uint32_t)t);
 
 		net_run_until(t);
-		m.u.ping_req.seq = (uint32_t)t;
-		m.u.ping_req.role = 2;
-		m.u.ping_req.to = 5;
 		net_inject(5, &m);
 		ck_assert(r->pred[1].known && r->pred[1].c.id == 4);
 	}
 }
 END_TEST
 
-START_TEST(test_ring_quit_ignores_forgotten_predecessor)
+CASE("predecessors", test_ring_quit_ignores_forgotten_predecessor)
 {
-	struct wire_msg	m = msg_from(WIRE_PING_REQ, 4);
+	struct wire_msg	m = msg_ping(4, 5, 1, 1);
 
-	net_reset();
-	net_add_ring(5, 8, 10);
-	net_add_puppet(8, true);
-	net_add_puppet(10, true);
-	net_add_puppet(4, false);
-	m.u.ping_req.seq = 1;
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 5;
+	ring5_among_puppets();
 	net_inject(5, &m);
-	net_run_until(BUDGET + 1);
-	net_clear_logs();
-	ring_quit(ring_of(5), net.now);
-	net_flush();
+	net_quit_at(5, BUDGET + 1);
 	ck_assert_uint_eq(count_acts(5, RING_ACT_TCP, WIRE_DEPART, -1), 0);
 	ck_assert(node_of(5)->exited);
 	ck_assert_int_eq(node_of(5)->exit_status, 0);
 }
 END_TEST
 
-START_TEST(test_ring_predecessor_changing_role_not_kept_twice)
+CASE("predecessors", test_ring_predecessor_changing_role_not_kept_twice)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
 
 	lone_start(&r, 5, 8, 10);
-	m.u.ping_req.role = 2;
-	m.u.ping_req.to = 5;
-	ring_on_msg(&r, &m, 0);
+	lone_ping(&r, 3, 2, 0);
 	ck_assert(r.pred[1].known && r.pred[1].c.id == 3);
-	m.u.ping_req.role = 1;	/* 4 has gone: 3 is now our first predecessor */
-	ring_on_msg(&r, &m, 10);
+	lone_ping(&r, 3, 1, 10);	/* 4 has gone: 3 is now our first predecessor */
 	ck_assert(r.pred[0].known && r.pred[0].c.id == 3);
 	ck_assert(!r.pred[1].known);
 }
 END_TEST
 
 
-START_TEST(test_ring_third_predecessor_from_second_predecessors_ping)
+CASE("ping", test_ring_third_predecessor_from_second_predecessors_ping)
 {
 	classic_up();
 	net_run_until(3 * INTERVAL + 1);
@@ -347,7 +304,7 @@ START_TEST(test_ring_third_predecessor_from_second_predecessors_ping)
 }
 END_TEST
 
-START_TEST(test_ring_ping_carries_first_predecessor)
+CASE("ping", test_ring_ping_carries_first_predecessor)
 {
 	const struct rec *a;
 
@@ -362,27 +319,23 @@ END_TEST
 /* ================================ foreign pings ================================ */
 
 /* Our pings name the peer they are for. */
-START_TEST(test_ring_ping_names_its_receiver)
+CASE("ping", test_ring_ping_names_its_receiver)
 {
 	static struct ring	r;
 
-	lone_start(&r, 4, 5, 8);
-	ring_tick(&r, 0);
+	lone_round(&r, 4, 5, 8);
 	ck_assert_uint_eq(out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 5, 0)->msg.u.ping_req.to, 5);
 	ck_assert_uint_eq(out_find(&r, RING_ACT_UDP, WIRE_PING_REQ, 8, 0)->msg.u.ping_req.to, 8);
 }
 END_TEST
 
 /* A ping for another id (a peer of another ring probing our port) is neither answered nor learnt from. */
-START_TEST(test_ring_ping_for_another_id_dropped)
+CASE("ping", test_ring_ping_for_another_id_dropped)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
+	struct wire_msg		m = msg_ping(3, 2, 1, 7);	/* for peer 2 */
 
 	lone_start(&r, 4, 5, 8);
-	m.u.ping_req.seq = 7;
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 2;
 	ring_on_msg(&r, &m, 5);
 	ck_assert_uint_eq(out_count(&r, RING_ACT_UDP, -1, -1), 0);
 	ck_assert(!r.pred[0].known && !r.pred[1].known);
@@ -392,16 +345,14 @@ START_TEST(test_ring_ping_for_another_id_dropped)
 END_TEST
 
 /* Warnings about foreign pings come at most once per RING_WARN_EVERY_MS. */
-START_TEST(test_ring_foreign_ping_warning_rate_limited)
+CASE("ping", test_ring_foreign_ping_warning_rate_limited)
 {
 	static struct ring	r;
-	struct wire_msg		m = msg_from(WIRE_PING_REQ, 3);
+	struct wire_msg		m = msg_ping(3, 2, 1, 0);
 	uint64_t		t;
 	size_t			warns = 0;
 
 	lone_start(&r, 4, 5, 8);
-	m.u.ping_req.role = 1;
-	m.u.ping_req.to = 2;
 	for (t = 0; t < 2 * RING_WARN_EVERY_MS; t += 100) {
 		ring_clear_actions(&r);
 		ring_on_msg(&r, &m, t);
@@ -412,51 +363,9 @@ START_TEST(test_ring_foreign_ping_warning_rate_limited)
 }
 END_TEST
 
-static Suite *
-ring_ping_suite(void)
-{
-	Suite	*s = suite_create("ring_ping");
-	TCase	*tc;
-
-	tc = tcase_create("ping");
-	tcase_add_test(tc, test_ring_ping_names_its_receiver);
-	tcase_add_test(tc, test_ring_ping_for_another_id_dropped);
-	tcase_add_test(tc, test_ring_foreign_ping_warning_rate_limited);
-	tcase_add_test(tc, test_ring_first_round_due_at_start);
-	tcase_add_test(tc, test_ring_third_predecessor_from_second_predecessors_ping);
-	tcase_add_test(tc, test_ring_ping_carries_first_predecessor);
-	tcase_add_test(tc, test_ring_first_round_pings_both_successors);
-	tcase_add_test(tc, test_ring_sequence_numbers_increase_across_rounds);
-	tcase_add_test(tc, test_ring_ping_sent_event_needs_both_successors);
-	tcase_add_test(tc, test_ring_response_clears_miss_window);
-	tcase_add_test(tc, test_ring_response_from_unknown_peer_ignored);
-	tcase_add_test(tc, test_ring_stale_response_ignored);
-	tcase_add_test(tc, test_ring_late_response_within_window_counts);
-	tcase_add_test(tc, test_ring_ping_request_answered_with_same_seq);
-	tcase_add_test(tc, test_ring_quiet_pings_silences_only_ping_lines);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("predecessors");
-	tcase_add_test(tc, test_ring_predecessors_learned_in_one_round);
-	tcase_add_test(tc, test_ring_live_ring_stays_consistent);
-	tcase_add_test(tc, test_ring_stale_predecessor_forgotten);
-	tcase_add_test(tc, test_ring_pinging_predecessor_kept);
-	tcase_add_test(tc, test_ring_quit_ignores_forgotten_predecessor);
-	tcase_add_test(tc, test_ring_predecessor_changing_role_not_kept_twice);
-	suite_add_tcase(s, tc);
-
-
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_ping_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_ping", NULL);
 }

@@ -2,13 +2,13 @@
  * Unit tests of the ring state machine. Death and repair: misses, the TCP confirmation, the verdict, the successor query (SPEC §5).
  * The network, the fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -19,16 +19,23 @@
 
 /* ================================ death ================================ */
 
-START_TEST(test_ring_missing_successor_reprobed_every_timeout)
+/* The classic ring past its first round; then 5 is killed, logs cleared, time runs to t. */
+static void
+classic_5_killed(uint64_t t)
+{
+	classic_up();
+	net_kill(5);
+	net_clear_logs();
+	net_run_until(t);
+}
+
+CASE("death", test_ring_missing_successor_reprobed_every_timeout)
 {
 	const struct rec	*p;
 	uint64_t		 want[] = { INTERVAL, INTERVAL + TIMEOUT, INTERVAL + 2 * TIMEOUT };
 	size_t			 i;
 
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(3 * INTERVAL);
+	classic_5_killed(3 * INTERVAL);
 	ck_assert_uint_eq(count_acts(4, RING_ACT_UDP, WIRE_PING_REQ, 5), 3);
 	for (i = 0; i < 3; i++) {
 		p = find_act(4, RING_ACT_UDP, WIRE_PING_REQ, 5, i);
@@ -43,7 +50,7 @@ START_TEST(test_ring_missing_successor_reprobed_every_timeout)
 END_TEST
 
 /* Looped over thresholds 1, 2, 3, 5. */
-START_TEST(test_ring_successor_dead_after_exactly_threshold_misses)
+CASE_LOOP("death", test_ring_successor_dead_after_exactly_threshold_misses, 4)
 {
 	static const unsigned	ks[] = { 1, 2, 3, 5 };
 	unsigned		k = ks[_i];
@@ -73,7 +80,7 @@ START_TEST(test_ring_successor_dead_after_exactly_threshold_misses)
 END_TEST
 
 /* Looped over kill times: detection never takes more than interval + threshold x timeout. */
-START_TEST(test_ring_detection_within_budget)
+CASE_LOOP("death", test_ring_detection_within_budget, 9)
 {
 	static const uint64_t	kills[] = { 1, 150, 500, 999, 1001, 1150, 1201, 1999, 2333 };
 	uint64_t		kill = kills[_i];
@@ -93,7 +100,7 @@ START_TEST(test_ring_detection_within_budget)
 END_TEST
 
 /* Looped over kill times: with 0.2 s pings (timeout 0.2 s) a kill is repaired within 1.5 s. */
-START_TEST(test_ring_fast_pings_repair_within_1500ms)
+CASE_LOOP("death", test_ring_fast_pings_repair_within_1500ms, 6)
 {
 	static const uint64_t	kills[] = { 1, 77, 199, 201, 350, 1234 };
 	uint64_t		kill = kills[_i];
@@ -114,12 +121,11 @@ START_TEST(test_ring_fast_pings_repair_within_1500ms)
 	    (unsigned long long)kill);
 	ck_assert_msg(s4 != NULL && s4->ev.b == 10, "killed at %llu: 4 not repaired in 1.5 s",
 	    (unsigned long long)kill);
-	net_run_until(kill + 3000);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(kill + 3000, left, sizeof left / sizeof left[0], false);
 }
 END_TEST
 
-START_TEST(test_ring_answer_resets_miss_count)
+CASE("death", test_ring_answer_resets_miss_count)
 {
 	net_reset();
 	net_add_ring(4, 5, 8);
@@ -138,50 +144,40 @@ START_TEST(test_ring_answer_resets_miss_count)
 }
 END_TEST
 
-START_TEST(test_ring_first_successor_death_repaired)
+CASE("death", test_ring_first_successor_death_repaired)
 {
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(4 * INTERVAL);
+	classic_5_killed(4 * INTERVAL);
 	EXPECT_EVENTS(4, EV(CON_DEAD, 5, 0), EV(CON_SUCCESSORS, 8, 10));
 	expect_succs(4, 8, 10);
 }
 END_TEST
 
-START_TEST(test_ring_second_successor_death_repaired)
+CASE("death", test_ring_second_successor_death_repaired)
 {
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(4 * INTERVAL);
+	classic_5_killed(4 * INTERVAL);
 	EXPECT_EVENTS(3, EV(CON_DEAD, 5, 0), EV(CON_SUCCESSORS, 4, 8));
 	expect_succs(3, 4, 8);
 }
 END_TEST
 
-START_TEST(test_ring_death_seen_only_by_predecessors)
+CASE("death", test_ring_death_seen_only_by_predecessors)
 {
 	static const int	others[] = { 1, 8, 10, 12, 15 };
 	size_t			i;
 
-	classic_up();
-	net_kill(5);
-	net_clear_logs();
-	net_run_until(4 * INTERVAL);
+	classic_5_killed(4 * INTERVAL);
 	for (i = 0; i < sizeof others / sizeof others[0]; i++)
 		EXPECT_NO_EVENTS(others[i]);
 }
 END_TEST
 
-START_TEST(test_ring_ring_consistent_after_death)
+CASE("death", test_ring_ring_consistent_after_death)
 {
 	static const int	left[] = { 1, 3, 4, 8, 10, 12, 15 };
 
 	classic_up();
 	net_kill(5);
-	net_run_until(6 * INTERVAL);
-	expect_consistent(left, sizeof left / sizeof left[0]);
+	expect_settled(6 * INTERVAL, left, sizeof left / sizeof left[0], false);
 }
 END_TEST
 
@@ -204,41 +200,37 @@ repair_at_3(void)
 	return q->msg.u.query.qid;
 }
 
-START_TEST(test_ring_repair_takes_second_when_asked_peer_names_the_dead)
+/* 4 answers 3's repair question with (s1, s2): 3 takes (4, 8), says so, and stops asking. */
+static void
+expect_repaired_by_answer(int s1, int s2)
 {
-	uint32_t	qid = repair_at_3();
-	struct wire_msg	m = reply_of(4, qid, 5, 8);
+	struct wire_msg	m = reply_of(4, repair_at_3(), s1, s2);
 
 	net_inject(3, &m);
 	expect_succs(3, 4, 8);
 	EXPECT_EVENTS(3, EV(CON_SUCCESSORS, 4, 8));
 	ck_assert(!ring_of(3)->repairing);
 }
-END_TEST
 
-START_TEST(test_ring_repair_takes_first_when_asked_peer_has_repaired)
+CASE("death", test_ring_repair_takes_second_when_asked_peer_names_the_dead)
 {
-	uint32_t	qid = repair_at_3();
-	struct wire_msg	m = reply_of(4, qid, 8, 10);
-
-	net_inject(3, &m);
-	expect_succs(3, 4, 8);
-	EXPECT_EVENTS(3, EV(CON_SUCCESSORS, 4, 8));
-	ck_assert(!ring_of(3)->repairing);
+	expect_repaired_by_answer(5, 8);
 }
 END_TEST
 
-START_TEST(test_ring_repair_takes_first_when_asked_peer_is_mid_repair)
+CASE("death", test_ring_repair_takes_first_when_asked_peer_has_repaired)
 {
-	uint32_t	qid = repair_at_3();
-	struct wire_msg	m = reply_of(4, qid, 8, -1);	/* 4 promoted 8, has no second yet */
-
-	net_inject(3, &m);
-	expect_succs(3, 4, 8);
+	expect_repaired_by_answer(8, 10);
 }
 END_TEST
 
-START_TEST(test_ring_repair_asks_again_when_answer_is_useless)
+CASE("death", test_ring_repair_takes_first_when_asked_peer_is_mid_repair)
+{
+	expect_repaired_by_answer(8, -1);	/* 4 promoted 8, has no second yet */
+}
+END_TEST
+
+CASE("death", test_ring_repair_asks_again_when_answer_is_useless)
 {
 	uint32_t		 qid = repair_at_3();
 	struct wire_msg		 m = reply_of(4, qid, 5, -1);
@@ -260,7 +252,7 @@ START_TEST(test_ring_repair_asks_again_when_answer_is_useless)
 }
 END_TEST
 
-START_TEST(test_ring_repair_query_backs_off)
+CASE("death", test_ring_repair_query_backs_off)
 {
 	const struct rec	*q[4];
 	size_t			 i;
@@ -278,7 +270,7 @@ START_TEST(test_ring_repair_query_backs_off)
 }
 END_TEST
 
-START_TEST(test_ring_reply_from_other_peer_ignored)
+CASE("death", test_ring_reply_from_other_peer_ignored)
 {
 	uint32_t	qid = repair_at_3();
 	struct wire_msg	m = reply_of(8, qid, 10, 12);
@@ -290,7 +282,7 @@ START_TEST(test_ring_reply_from_other_peer_ignored)
 }
 END_TEST
 
-START_TEST(test_ring_death_race_both_predecessors_at_once)
+CASE("death", test_ring_death_race_both_predecessors_at_once)
 {
 	/* 3 and 4 give up on 5 at the same instant: whoever answers first, 3 ends with (4, 8). */
 	classic_up();
@@ -301,19 +293,13 @@ START_TEST(test_ring_death_race_both_predecessors_at_once)
 }
 END_TEST
 
-START_TEST(test_ring_death_race_second_predecessor_first)
+CASE("death", test_ring_death_race_second_predecessor_first)
 {
 	/* 4 starts later, so 3 asks 4 while 4 still names 5 as its first successor. */
 	const struct rec	*rep;
 
 	net_reset();
-	net_add_ring(1, 3, 4);
-	net_add_ring(3, 4, 5);
-	net_add_ring(5, 8, 10);
-	net_add_ring(8, 10, 12);
-	net_add_ring(10, 12, 15);
-	net_add_ring(12, 15, 1);
-	net_add_ring(15, 1, 3);
+	net_add_classic_but(4);
 	net_run_until(300);
 	net_add_ring(4, 5, 8);
 	net_run_until(301);
@@ -329,7 +315,7 @@ START_TEST(test_ring_death_race_second_predecessor_first)
 }
 END_TEST
 
-START_TEST(test_ring_three_peer_ring_survives_one_death)
+CASE("death", test_ring_three_peer_ring_survives_one_death)
 {
 	static const int	ids[] = { 10, 20, 30 };
 
@@ -349,16 +335,13 @@ START_TEST(test_ring_three_peer_ring_survives_one_death)
 END_TEST
 
 /* In a ring of three, the departing peer's first successor is its second predecessor. */
-START_TEST(test_ring_three_peer_ring_departure)
+CASE("death", test_ring_three_peer_ring_departure)
 {
 	static const int	ids[] = { 10, 20, 30 };
 
 	net_reset();
 	net_add_ring_of(ids, 3);
-	net_run_until(2 * INTERVAL);
-	net_clear_logs();
-	ring_quit(ring_of(20), net.now);
-	net_flush();
+	net_quit_at(20, 2 * INTERVAL);
 	/* 10 is first predecessor: (30, 10); 30 is second: (its own s1 10, 20's s1 = 30). */
 	EXPECT_EVENTS(10, EV(CON_DEPART, 20, 0), EV(CON_SUCCESSORS, 30, 10));
 	EXPECT_EVENTS(30, EV(CON_DEPART, 20, 0), EV(CON_SUCCESSORS, 10, 30));
@@ -370,7 +353,7 @@ START_TEST(test_ring_three_peer_ring_departure)
 }
 END_TEST
 
-START_TEST(test_ring_both_successors_dead_keeps_running)
+CASE("death", test_ring_both_successors_dead_keeps_running)
 {
 	net_reset();
 	net_add_ring(4, 5, 8);
@@ -385,48 +368,9 @@ START_TEST(test_ring_both_successors_dead_keeps_running)
 }
 END_TEST
 
-
-static Suite *
-ring_repair_suite(void)
-{
-	Suite	*s = suite_create("ring_repair");
-	TCase	*tc;
-
-	tc = tcase_create("death");
-	tcase_add_test(tc, test_ring_missing_successor_reprobed_every_timeout);
-	tcase_add_loop_test(tc, test_ring_successor_dead_after_exactly_threshold_misses, 0, 4);
-	tcase_add_loop_test(tc, test_ring_detection_within_budget, 0, 9);
-	tcase_add_loop_test(tc, test_ring_fast_pings_repair_within_1500ms, 0, 6);
-	tcase_add_test(tc, test_ring_answer_resets_miss_count);
-	tcase_add_test(tc, test_ring_first_successor_death_repaired);
-	tcase_add_test(tc, test_ring_second_successor_death_repaired);
-	tcase_add_test(tc, test_ring_death_seen_only_by_predecessors);
-	tcase_add_test(tc, test_ring_ring_consistent_after_death);
-	tcase_add_test(tc, test_ring_repair_takes_second_when_asked_peer_names_the_dead);
-	tcase_add_test(tc, test_ring_repair_takes_first_when_asked_peer_has_repaired);
-	tcase_add_test(tc, test_ring_repair_takes_first_when_asked_peer_is_mid_repair);
-	tcase_add_test(tc, test_ring_repair_asks_again_when_answer_is_useless);
-	tcase_add_test(tc, test_ring_repair_query_backs_off);
-	tcase_add_test(tc, test_ring_reply_from_other_peer_ignored);
-	tcase_add_test(tc, test_ring_death_race_both_predecessors_at_once);
-	tcase_add_test(tc, test_ring_death_race_second_predecessor_first);
-	tcase_add_test(tc, test_ring_three_peer_ring_survives_one_death);
-	tcase_add_test(tc, test_ring_three_peer_ring_departure);
-	tcase_add_test(tc, test_ring_both_successors_dead_keeps_running);
-	suite_add_tcase(s, tc);
-
-
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_repair_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_repair", NULL);
 }

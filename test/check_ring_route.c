@@ -2,13 +2,13 @@
  * Unit tests of the ring state machine. Routing of requests and stores along first successors to the owner (SPEC §5, §6).
  * The network, the fake clock and the helpers are the shared fakes (fakes.h).
  */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/console.h"
 #include "cdht/keys.h"
 #include "cdht/ring.h"
@@ -19,21 +19,29 @@
 
 /* ================================ routing ================================ */
 
-START_TEST(test_ring_request_routed_to_owner)
+/* A route from 8 for file 2012: 8 prints `first`, 10, 12 and 15 print `on`, owner 1 nothing. */
+static void
+expect_route_lines(enum console_kind first, enum console_kind on)
+{
+	static const int	hops[] = { 10, 12, 15 };
+	struct want		w = EVF(first, 2012);
+	size_t			i;
+
+	expect_events(8, &w, 1);
+	w.kind = on;
+	for (i = 0; i < sizeof hops / sizeof hops[0]; i++)
+		expect_events(hops[i], &w, 1);
+	EXPECT_NO_EVENTS(1);
+}
+
+CASE("routing", test_ring_request_routed_to_owner)
 {
 	const struct rec	*s;
 	static const int	quiet[] = { 3, 4, 5 };
 	size_t			i;
 
-	classic_up();
-	net_clear_logs();
-	ring_request(ring_of(8), 2012, 77, WIRE_MODE_TCP, net.now);
-	net_flush();
-	EXPECT_EVENTS(8, EVF(CON_REQ_SENT, 2012));
-	EXPECT_EVENTS(10, EVF(CON_REQ_FORWARDED, 2012));
-	EXPECT_EVENTS(12, EVF(CON_REQ_FORWARDED, 2012));
-	EXPECT_EVENTS(15, EVF(CON_REQ_FORWARDED, 2012));
-	EXPECT_NO_EVENTS(1);
+	classic_route(WIRE_FILE_REQ, 8, 2012, 77, WIRE_MODE_TCP);
+	expect_route_lines(CON_REQ_SENT, CON_REQ_FORWARDED);
 	for (i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
 		EXPECT_NO_EVENTS(quiet[i]);
 		ck_assert_uint_eq(count_acts(quiet[i], RING_ACT_TCP, -1, -1), 0);
@@ -51,22 +59,16 @@ START_TEST(test_ring_request_routed_to_owner)
 }
 END_TEST
 
-START_TEST(test_ring_request_carries_mode)
+CASE("routing", test_ring_request_carries_mode)
 {
-	classic_up();
-	net_clear_logs();
-	ring_request(ring_of(8), 2012, 5, WIRE_MODE_UDP, net.now);
-	net_flush();
+	classic_route(WIRE_FILE_REQ, 8, 2012, 5, WIRE_MODE_UDP);
 	ck_assert_uint_eq(find_act(1, RING_ACT_SERVE, -1, -1, 0)->msg.u.route.mode, WIRE_MODE_UDP);
 }
 END_TEST
 
-START_TEST(test_ring_route_owner_flag_set_on_last_hop_only)
+CASE("routing", test_ring_route_owner_flag_set_on_last_hop_only)
 {
-	classic_up();
-	net_clear_logs();
-	ring_request(ring_of(8), 2012, 77, WIRE_MODE_TCP, net.now);
-	net_flush();
+	classic_route(WIRE_FILE_REQ, 8, 2012, 77, WIRE_MODE_TCP);
 	ck_assert_uint_eq(find_act(8, RING_ACT_TCP, WIRE_FILE_REQ, 10, 0)->msg.u.route.flags, 0);
 	ck_assert_uint_eq(find_act(10, RING_ACT_TCP, WIRE_FILE_REQ, 12, 0)->msg.u.route.flags, 0);
 	ck_assert_uint_eq(find_act(12, RING_ACT_TCP, WIRE_FILE_REQ, 15, 0)->msg.u.route.flags, 0);
@@ -75,68 +77,57 @@ START_TEST(test_ring_route_owner_flag_set_on_last_hop_only)
 }
 END_TEST
 
-START_TEST(test_ring_route_ttl_decremented_per_hop)
+CASE("routing", test_ring_route_ttl_decremented_per_hop)
 {
 	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 8, 8, 2012, 5, 0);
 
-	classic_up();
-	net_clear_logs();
-	net_inject(10, &m);
+	classic_inject(10, &m);
 	ck_assert_uint_eq(find_act(10, RING_ACT_TCP, WIRE_FILE_REQ, 12, 0)->msg.u.route.ttl, 4);
 	ck_assert_uint_eq(find_act(15, RING_ACT_TCP, WIRE_FILE_REQ, 1, 0)->msg.u.route.ttl, 2);
 	ck_assert_uint_eq(count_acts(1, RING_ACT_SERVE, -1, -1), 1);
 }
 END_TEST
 
-START_TEST(test_ring_route_with_ttl_0_dropped_with_warning)
+/* A route of this type from 8 reaching 10 with ttl 0: warned about, neither passed on nor taken. */
+static void
+expect_ttl_0_dropped(int type)
 {
-	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 8, 8, 2012, 0, 0);
+	struct wire_msg	m = msg_route(type, 8, 8, 2012, 0, 0);
 
-	classic_up();
-	net_clear_logs();
-	net_inject(10, &m);
-	ck_assert_uint_eq(count_acts(10, RING_ACT_WARN, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(10, RING_ACT_TCP, -1, -1), 0);
+	classic_inject(10, &m);
+	expect_acts(10, 0, 0, 0, 1);
 	EXPECT_NO_EVENTS(10);
 	ck_assert_uint_eq(total(RING_ACT_SERVE), 0);
+	ck_assert_uint_eq(total(RING_ACT_STORE), 0);
+}
+
+CASE("routing", test_ring_route_with_ttl_0_dropped_with_warning)
+{
+	expect_ttl_0_dropped(WIRE_FILE_REQ);
 }
 END_TEST
 
-START_TEST(test_ring_store_with_ttl_0_dropped_with_warning)
+CASE("routing", test_ring_store_with_ttl_0_dropped_with_warning)
 {
-	struct wire_msg	m = msg_route(WIRE_STORE_REQ, 8, 8, 2012, 0, 0);
-
-	classic_up();
-	net_clear_logs();
-	net_inject(10, &m);
-	ck_assert_uint_eq(count_acts(10, RING_ACT_WARN, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(10, RING_ACT_TCP, -1, -1), 0);
-	ck_assert_uint_eq(total(RING_ACT_STORE), 0);
+	expect_ttl_0_dropped(WIRE_STORE_REQ);
 }
 END_TEST
 
 /* PROTOCOL.md: a message that arrives with ttl 0 is neither forwarded nor served. */
-START_TEST(test_ring_route_flagged_for_owner_served_at_ttl_0)
+CASE("routing", test_ring_route_flagged_for_owner_served_at_ttl_0)
 {
 	struct wire_msg	m = msg_route(WIRE_FILE_REQ, 15, 8, 2012, 0, WIRE_ROUTE_OWNER);
 
-	classic_up();
-	net_clear_logs();
-	net_inject(1, &m);
-	ck_assert_uint_eq(count_acts(1, RING_ACT_SERVE, -1, -1), 0);
-	ck_assert_uint_eq(count_acts(1, RING_ACT_WARN, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(1, RING_ACT_TCP, -1, -1), 0);
+	classic_inject(1, &m);
+	expect_acts(1, 0, 0, 0, 1);
 }
 END_TEST
 
-START_TEST(test_ring_request_for_own_key_served_locally)
+CASE("routing", test_ring_request_for_own_key_served_locally)
 {
 	const struct rec	*s;
 
-	classic_up();
-	net_clear_logs();
-	ring_request(ring_of(1), 2012, 9, WIRE_MODE_TCP, net.now);
-	net_flush();
+	classic_route(WIRE_FILE_REQ, 1, 2012, 9, WIRE_MODE_TCP);
 	s = find_act(1, RING_ACT_SERVE, -1, -1, 0);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(s->msg.u.route.origin.id, 1);
@@ -145,7 +136,7 @@ START_TEST(test_ring_request_for_own_key_served_locally)
 }
 END_TEST
 
-START_TEST(test_ring_request_for_own_id_served_before_predecessors_known)
+CASE("routing", test_ring_request_for_own_id_served_before_predecessors_known)
 {
 	net_reset();
 	net_add_ring_of(classic_ids, NCLASSIC);
@@ -156,7 +147,7 @@ START_TEST(test_ring_request_for_own_id_served_before_predecessors_known)
 }
 END_TEST
 
-START_TEST(test_ring_routes_before_predecessors_known)
+CASE("routing", test_ring_routes_before_predecessors_known)
 {
 	size_t	i;
 
@@ -174,7 +165,7 @@ START_TEST(test_ring_routes_before_predecessors_known)
 }
 END_TEST
 
-START_TEST(test_ring_route_returns_to_origin_owning_key_unknowingly)
+CASE("routing", test_ring_route_returns_to_origin_owning_key_unknowingly)
 {
 	/* 8 owns key 7 (file 4103) but has no predecessor yet: the ring sends it back to 8. */
 	const struct rec	*s;
@@ -191,7 +182,7 @@ START_TEST(test_ring_route_returns_to_origin_owning_key_unknowingly)
 }
 END_TEST
 
-START_TEST(test_ring_every_key_reaches_its_owner)
+CASE("routing", test_ring_every_key_reaches_its_owner)
 {
 	uint8_t	ids[NCLASSIC];
 	size_t	i;
@@ -218,20 +209,13 @@ START_TEST(test_ring_every_key_reaches_its_owner)
 }
 END_TEST
 
-START_TEST(test_ring_store_routed_to_owner)
+CASE("routing", test_ring_store_routed_to_owner)
 {
 	const struct rec	*s;
 
-	classic_up();
-	net_clear_logs();
-	ring_store(ring_of(8), 2012, 31, net.now);
-	net_flush();
-	EXPECT_EVENTS(8, EVF(CON_STORE_FORWARDED, 2012));
-	EXPECT_EVENTS(10, EVF(CON_STORE_FORWARDED, 2012));
-	EXPECT_EVENTS(12, EVF(CON_STORE_FORWARDED, 2012));
-	EXPECT_EVENTS(15, EVF(CON_STORE_FORWARDED, 2012));
+	classic_route(WIRE_STORE_REQ, 8, 2012, 31, WIRE_MODE_TCP);
 	/* The owner's "accepted" line is the peer's to print once it takes the store. */
-	EXPECT_NO_EVENTS(1);
+	expect_route_lines(CON_STORE_FORWARDED, CON_STORE_FORWARDED);
 	EXPECT_NO_EVENTS(3);
 	ck_assert_uint_eq(total(RING_ACT_STORE), 1);
 	ck_assert_uint_eq(total(RING_ACT_SERVE), 0);
@@ -244,12 +228,9 @@ START_TEST(test_ring_store_routed_to_owner)
 }
 END_TEST
 
-START_TEST(test_ring_store_for_own_key_accepted_locally)
+CASE("routing", test_ring_store_for_own_key_accepted_locally)
 {
-	classic_up();
-	net_clear_logs();
-	ring_store(ring_of(1), 2012, 31, net.now);
-	net_flush();
+	classic_route(WIRE_STORE_REQ, 1, 2012, 31, WIRE_MODE_TCP);
 	EXPECT_NO_EVENTS(1);
 	ck_assert_uint_eq(count_acts(1, RING_ACT_STORE, -1, -1), 1);
 	ck_assert_uint_eq(find_act(1, RING_ACT_STORE, -1, -1, 0)->msg.u.route.origin.id, 1);
@@ -257,7 +238,7 @@ START_TEST(test_ring_store_for_own_key_accepted_locally)
 }
 END_TEST
 
-START_TEST(test_ring_request_routed_around_departed_peer)
+CASE("routing", test_ring_request_routed_around_departed_peer)
 {
 	classic_quit(10);
 	net_run_until(3 * INTERVAL);
@@ -273,7 +254,7 @@ END_TEST
 
 
 /* A peer alone (its only other peer died) owns every key: it serves and stores locally. */
-START_TEST(test_ring_alone_serves_and_stores_locally)
+CASE("routing", test_ring_alone_serves_and_stores_locally)
 {
 	struct ring	*r;
 
@@ -286,50 +267,13 @@ START_TEST(test_ring_alone_serves_and_stores_locally)
 	ring_store(r, 0, 31, net.now);
 	ring_request(r, 1000, 32, WIRE_MODE_UDP, net.now);
 	net_flush();
-	ck_assert_uint_eq(count_acts(4, RING_ACT_STORE, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(4, RING_ACT_SERVE, -1, -1), 1);
-	ck_assert_uint_eq(count_acts(4, RING_ACT_TCP, -1, -1), 0);
-	ck_assert_uint_eq(count_acts(4, RING_ACT_WARN, -1, -1), 0);
+	expect_acts(4, 0, 1, 1, 0);
 }
 END_TEST
 
-static Suite *
-ring_route_suite(void)
-{
-	Suite	*s = suite_create("ring_route");
-	TCase	*tc;
-
-	tc = tcase_create("routing");
-	tcase_add_test(tc, test_ring_alone_serves_and_stores_locally);
-	tcase_add_test(tc, test_ring_request_routed_to_owner);
-	tcase_add_test(tc, test_ring_request_carries_mode);
-	tcase_add_test(tc, test_ring_route_owner_flag_set_on_last_hop_only);
-	tcase_add_test(tc, test_ring_route_ttl_decremented_per_hop);
-	tcase_add_test(tc, test_ring_route_with_ttl_0_dropped_with_warning);
-	tcase_add_test(tc, test_ring_store_with_ttl_0_dropped_with_warning);
-	tcase_add_test(tc, test_ring_route_flagged_for_owner_served_at_ttl_0);
-	tcase_add_test(tc, test_ring_request_for_own_key_served_locally);
-	tcase_add_test(tc, test_ring_request_for_own_id_served_before_predecessors_known);
-	tcase_add_test(tc, test_ring_routes_before_predecessors_known);
-	tcase_add_test(tc, test_ring_route_returns_to_origin_owning_key_unknowingly);
-	tcase_add_test(tc, test_ring_every_key_reaches_its_owner);
-	tcase_add_test(tc, test_ring_store_routed_to_owner);
-	tcase_add_test(tc, test_ring_store_for_own_key_accepted_locally);
-	tcase_add_test(tc, test_ring_request_routed_around_departed_peer);
-	suite_add_tcase(s, tc);
-
-
-	return s;
-}
-
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_route_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("ring_route", NULL);
 }

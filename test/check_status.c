@@ -1,12 +1,11 @@
 /* Unit tests of the status snapshot's formats: the text and the JSON line (docs/STATUS.md). */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/status.h"
 
-#include "check_run.h"
 
 static const uint8_t lo[4] = { 127, 0, 0, 1 };
 
@@ -56,7 +55,7 @@ has(const char *haystack, const char *needle)
 	ck_assert_msg(strstr(haystack, needle) != NULL, "'%s' not in '%s'", needle, haystack);
 }
 
-START_TEST(test_status_json_up_peer)
+CASE("format", test_status_json_up_peer)
 {
 	struct status_snapshot	s;
 	const char		*j;
@@ -83,7 +82,7 @@ START_TEST(test_status_json_up_peer)
 }
 END_TEST
 
-START_TEST(test_status_json_last_command)
+CASE("format", test_status_json_last_command)
 {
 	struct status_snapshot	s;
 	const char		*j;
@@ -103,12 +102,14 @@ START_TEST(test_status_json_last_command)
 }
 END_TEST
 
-START_TEST(test_status_json_every_state)
+CASE("format", test_status_json_every_state)
 {
 	static const struct { enum status_state st; const char *json, *text; } t[] = {
 		{ STATUS_JOINING, "\"state\":\"joining\"", "State: joining;" },
 		{ STATUS_UP, "\"state\":\"up\"", "State: in the ring;" },
 		{ STATUS_LEAVING, "\"state\":\"leaving\"", "State: leaving;" },
+		{ STATUS_STARTING, "\"state\":\"starting\"", "State: starting;" },
+		{ STATUS_EXITING, "\"state\":\"exiting\"", "State: exiting;" },
 	};
 	struct status_snapshot	s;
 	char			text[STATUS_TEXT_MAX];
@@ -124,7 +125,7 @@ START_TEST(test_status_json_every_state)
 }
 END_TEST
 
-START_TEST(test_status_json_no_predecessors)
+CASE("format", test_status_json_no_predecessors)
 {
 	struct status_snapshot s;
 
@@ -134,7 +135,7 @@ START_TEST(test_status_json_no_predecessors)
 }
 END_TEST
 
-START_TEST(test_status_json_ring_of_two)
+CASE("format", test_status_json_ring_of_two)
 {
 	struct status_snapshot s;
 
@@ -149,7 +150,7 @@ START_TEST(test_status_json_ring_of_two)
 }
 END_TEST
 
-START_TEST(test_status_json_unknown_successor_and_third)
+CASE("format", test_status_json_unknown_successor_and_third)
 {
 	struct status_snapshot s;
 
@@ -161,7 +162,7 @@ START_TEST(test_status_json_unknown_successor_and_third)
 }
 END_TEST
 
-START_TEST(test_status_json_files_and_transfers)
+CASE("format", test_status_json_files_and_transfers)
 {
 	struct status_snapshot	s;
 	struct status_transfer	t = { STATUS_SEND, STATUS_REQUEST, 2012, 1, false, 4000, 8000,
@@ -188,7 +189,7 @@ START_TEST(test_status_json_files_and_transfers)
 }
 END_TEST
 
-START_TEST(test_status_transfers_are_bounded)
+CASE("format", test_status_transfers_are_bounded)
 {
 	struct status_snapshot	s;
 	struct status_transfer	t = { 0 };
@@ -202,7 +203,7 @@ START_TEST(test_status_transfers_are_bounded)
 }
 END_TEST
 
-START_TEST(test_status_json_escaping)
+CASE("format", test_status_json_escaping)
 {
 	char	buf[64];
 
@@ -216,7 +217,7 @@ START_TEST(test_status_json_escaping)
 }
 END_TEST
 
-START_TEST(test_status_json_too_small_buffer)
+CASE("format", test_status_json_too_small_buffer)
 {
 	struct status_snapshot	s;
 	char			buf[100];
@@ -226,7 +227,7 @@ START_TEST(test_status_json_too_small_buffer)
 }
 END_TEST
 
-START_TEST(test_status_text_lines)
+CASE("format", test_status_text_lines)
 {
 	struct status_snapshot	s;
 	struct status_transfer	t = { 0 };
@@ -255,7 +256,7 @@ START_TEST(test_status_text_lines)
 END_TEST
 
 /* The window, an auto timeout and a transfer's figures reach both formats. */
-START_TEST(test_status_transfer_figures)
+CASE("format", test_status_transfer_figures)
 {
 	struct status_snapshot	s;
 	struct status_transfer	t = { STATUS_SEND, STATUS_REQUEST, 2012, 1, false, 1000, 4000,
@@ -281,14 +282,9 @@ START_TEST(test_status_transfer_figures)
 }
 END_TEST
 
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	CHECK_RUN("status", "format", NULL,
-	    test_status_json_up_peer, test_status_json_every_state, test_status_transfer_figures,
-	    test_status_json_no_predecessors, test_status_json_ring_of_two,
-	    test_status_json_unknown_successor_and_third, test_status_json_files_and_transfers,
-	    test_status_transfers_are_bounded, test_status_json_escaping,
-	    test_status_json_too_small_buffer, test_status_text_lines,
-	    test_status_json_last_command);
+	return case_main("status", NULL);
 }

@@ -1,10 +1,10 @@
 /* Unit tests of the transfer engine: sender and receiver over a lossy in-memory channel, fake clock. */
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "cdht/xfer.h"
 
 /*
@@ -664,7 +664,7 @@ ref_run(struct harness *h)
 
 /* ---- random source ---- */
 
-START_TEST(test_xfer_rng_matches_splitmix64_reference)
+CASE("rng", test_xfer_rng_matches_splitmix64_reference)
 {
 	struct xfer_rng	rng;
 
@@ -676,7 +676,7 @@ START_TEST(test_xfer_rng_matches_splitmix64_reference)
 }
 END_TEST
 
-START_TEST(test_xfer_rng_uniform_in_unit_interval)
+CASE("rng", test_xfer_rng_uniform_in_unit_interval)
 {
 	struct xfer_rng	rng;
 	double		u;
@@ -690,7 +690,7 @@ START_TEST(test_xfer_rng_uniform_in_unit_interval)
 }
 END_TEST
 
-START_TEST(test_xfer_rng_same_seed_same_stream)
+CASE("rng", test_xfer_rng_same_seed_same_stream)
 {
 	struct xfer_rng	a, b, c;
 	int		i, differ = 0;
@@ -718,7 +718,7 @@ tx_setup(struct xfer_tx *tx, uint32_t size, uint16_t mss, uint16_t window, doubl
 	xfer_tx_init(tx, &cfg);
 }
 
-START_TEST(test_xfer_drop_half_drops_roughly_half)
+CASE("rng", test_xfer_drop_half_drops_roughly_half)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -754,7 +754,7 @@ START_TEST(test_xfer_drop_half_drops_roughly_half)
 }
 END_TEST
 
-START_TEST(test_xfer_drop_zero_never_draws)
+CASE("pair", test_xfer_drop_zero_never_draws)
 {
 	struct harness	h;
 	struct xfer_rng	fresh;
@@ -772,7 +772,7 @@ END_TEST
 
 /* ---- whole transfers, stop-and-wait ---- */
 
-START_TEST(test_xfer_delivers_every_size)
+CASE_LOOP("pair", test_xfer_delivers_every_size, 14)
 {
 	struct harness	h;
 	uint32_t	size;
@@ -793,7 +793,7 @@ START_TEST(test_xfer_delivers_every_size)
 }
 END_TEST
 
-START_TEST(test_xfer_delivers_every_size_under_drop)
+CASE_LOOP("pair", test_xfer_delivers_every_size_under_drop, 14)
 {
 	struct harness	h;
 	uint32_t	size, nsegs;
@@ -863,7 +863,7 @@ static const struct loss_case {
 
 #define N_LOSS_CASES	((int)(sizeof loss_cases / sizeof loss_cases[0]))
 
-START_TEST(test_xfer_loss_case_stop_and_wait)
+CASE_LOOP("pair", test_xfer_loss_case_stop_and_wait, N_LOSS_CASES)
 {
 	const struct loss_case	*c = &loss_cases[_i];
 	struct harness		 h;
@@ -895,7 +895,7 @@ START_TEST(test_xfer_loss_case_stop_and_wait)
 }
 END_TEST
 
-START_TEST(test_xfer_loss_case_windowed_delivers)
+CASE_LOOP("pair", test_xfer_loss_case_windowed_delivers, 2 * N_LOSS_CASES)
 {
 	const struct loss_case	*c = &loss_cases[_i / 2];
 	struct harness		 h;
@@ -914,7 +914,7 @@ START_TEST(test_xfer_loss_case_windowed_delivers)
 END_TEST
 
 /* Window 1 logs exactly what the pre-window engine logged, for the same draws and losses. */
-START_TEST(test_xfer_window_one_is_the_old_stop_and_wait)
+CASE_LOOP("pair", test_xfer_window_one_is_the_old_stop_and_wait, 18)
 {
 	static const fate_fn	fates[] = { fate_none, fate_data_even, fate_even_segment_once,
 	    fate_ack_range, fate_last_twice, fate_data_range };
@@ -944,7 +944,7 @@ START_TEST(test_xfer_window_one_is_the_old_stop_and_wait)
 }
 END_TEST
 
-START_TEST(test_xfer_event_sequence_follows_drop_draws)
+CASE("pair", test_xfer_event_sequence_follows_drop_draws)
 {
 	struct harness		h;
 	struct xfer_rng		twin;
@@ -979,7 +979,7 @@ START_TEST(test_xfer_event_sequence_follows_drop_draws)
 }
 END_TEST
 
-START_TEST(test_xfer_same_seed_same_drop_pattern)
+CASE("pair", test_xfer_same_seed_same_drop_pattern)
 {
 	struct harness	a, b, c;
 
@@ -1002,7 +1002,7 @@ START_TEST(test_xfer_same_seed_same_drop_pattern)
 }
 END_TEST
 
-START_TEST(test_xfer_drop_all_gives_up)
+CASE("pair", test_xfer_drop_all_gives_up)
 {
 	struct harness	h;
 	uint32_t	i;
@@ -1024,7 +1024,7 @@ START_TEST(test_xfer_drop_all_gives_up)
 }
 END_TEST
 
-START_TEST(test_xfer_gives_up_after_limit_without_progress)
+CASE("pair", test_xfer_gives_up_after_limit_without_progress)
 {
 	struct harness	h;
 
@@ -1042,7 +1042,7 @@ START_TEST(test_xfer_gives_up_after_limit_without_progress)
 END_TEST
 
 /* A receiver that never answers: the sender stops after XFER_SILENT_TRIES sends. */
-START_TEST(test_xfer_gives_up_on_silent_receiver)
+CASE("pair", test_xfer_gives_up_on_silent_receiver)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1070,7 +1070,7 @@ END_TEST
  * Until the receiver answers, the window is one segment: a forged request's origin gets five
  * segments in all, not five windows of them.
  */
-START_TEST(test_xfer_gives_up_on_silent_receiver_windowed_auto)
+CASE("pair", test_xfer_gives_up_on_silent_receiver_windowed_auto)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1092,7 +1092,7 @@ START_TEST(test_xfer_gives_up_on_silent_receiver_windowed_auto)
 END_TEST
 
 /* Drops by emulation are not silence: only segments actually sent count. */
-START_TEST(test_xfer_emulated_drops_do_not_count_as_silence)
+CASE("pair", test_xfer_emulated_drops_do_not_count_as_silence)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1111,7 +1111,7 @@ START_TEST(test_xfer_emulated_drops_do_not_count_as_silence)
 }
 END_TEST
 
-START_TEST(test_xfer_progress_restarts_give_up_clock)
+CASE("pair", test_xfer_progress_restarts_give_up_clock)
 {
 	struct harness	h;
 
@@ -1205,7 +1205,7 @@ table_run(const struct pattern *p, uint32_t size, uint16_t window, uint32_t seg)
 	harness_free(&h);
 }
 
-START_TEST(test_xfer_window_table)
+CASE_LOOP("table", test_xfer_window_table, N_PATTERNS * N_SIZES * N_WINDOWS)
 {
 	const struct pattern	*p = &patterns[_i / (N_SIZES * N_WINDOWS)];
 	uint32_t		 size = table_sizes[_i / N_WINDOWS % N_SIZES];
@@ -1230,7 +1230,7 @@ START_TEST(test_xfer_window_table)
 END_TEST
 
 /* A receiver holding fewer segments than the sender sends still ends with the whole file. */
-START_TEST(test_xfer_receive_window_smaller_than_send_window)
+CASE("table", test_xfer_receive_window_smaller_than_send_window)
 {
 	struct harness	h;
 
@@ -1251,7 +1251,7 @@ END_TEST
 
 /* ---- the sender, call by call ---- */
 
-START_TEST(test_xfer_tx_start_arms_deadline)
+CASE("tx", test_xfer_tx_start_arms_deadline)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1279,7 +1279,7 @@ END_TEST
  * The start sends one segment; the window opens once the receiver has answered (a forged
  * request cannot aim a whole window at a third party), and then it fills.
  */
-START_TEST(test_xfer_tx_start_fills_the_window)
+CASE("tx", test_xfer_tx_start_fills_the_window)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1311,7 +1311,7 @@ START_TEST(test_xfer_tx_start_fills_the_window)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_window_clamped)
+CASE("tx", test_xfer_tx_window_clamped)
 {
 	struct xfer_tx	tx;
 
@@ -1324,7 +1324,7 @@ START_TEST(test_xfer_tx_window_clamped)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_ack_advances_to_next_segment)
+CASE("tx", test_xfer_tx_ack_advances_to_next_segment)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1353,7 +1353,7 @@ START_TEST(test_xfer_tx_ack_advances_to_next_segment)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_duplicate_ack_ignored)
+CASE("tx", test_xfer_tx_duplicate_ack_ignored)
 {
 	struct xfer_tx		tx, before;
 	struct xfer_rng		rng;
@@ -1375,7 +1375,7 @@ START_TEST(test_xfer_tx_duplicate_ack_ignored)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_stale_ack_ignored)
+CASE("tx", test_xfer_tx_stale_ack_ignored)
 {
 	/* In flight: segment 1001..2000, so only ACK 2001 moves on. */
 	static const uint32_t	stale[] = { 1, 1001 };
@@ -1406,7 +1406,7 @@ START_TEST(test_xfer_tx_stale_ack_ignored)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_bad_sack_refused)
+CASE("tx", test_xfer_tx_bad_sack_refused)
 {
 	/* Window 4 of 400-byte segments, all out: 1, 401, 801, 1201. */
 	static const struct { uint32_t ack, sack; } bad[] = {
@@ -1436,7 +1436,7 @@ START_TEST(test_xfer_tx_bad_sack_refused)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_selective_ack_resends_only_the_hole)
+CASE("tx", test_xfer_tx_selective_ack_resends_only_the_hole)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1470,7 +1470,7 @@ START_TEST(test_xfer_tx_selective_ack_resends_only_the_hole)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_reordered_acks_ignored)
+CASE("tx", test_xfer_tx_reordered_acks_ignored)
 {
 	struct xfer_tx		tx, before;
 	struct xfer_rng		rng;
@@ -1488,7 +1488,7 @@ START_TEST(test_xfer_tx_reordered_acks_ignored)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_ack_wrapping_past_2_32_ignored)
+CASE("tx", test_xfer_tx_ack_wrapping_past_2_32_ignored)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1508,7 +1508,7 @@ START_TEST(test_xfer_tx_ack_wrapping_past_2_32_ignored)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_empty_file_one_empty_segment)
+CASE("tx", test_xfer_tx_empty_file_one_empty_segment)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1527,7 +1527,7 @@ START_TEST(test_xfer_tx_empty_file_one_empty_segment)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_after_done_ignored)
+CASE("tx", test_xfer_tx_after_done_ignored)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1543,7 +1543,7 @@ START_TEST(test_xfer_tx_after_done_ignored)
 }
 END_TEST
 
-START_TEST(test_xfer_tx_timer_before_deadline_ignored)
+CASE("tx", test_xfer_tx_timer_before_deadline_ignored)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1568,7 +1568,7 @@ END_TEST
 
 /* ---- retransmission timeout ---- */
 
-START_TEST(test_xfer_rto_fixed_never_moves)
+CASE("rto", test_xfer_rto_fixed_never_moves)
 {
 	struct xfer_rto	r;
 
@@ -1582,7 +1582,7 @@ START_TEST(test_xfer_rto_fixed_never_moves)
 }
 END_TEST
 
-START_TEST(test_xfer_rto_initial_before_any_sample)
+CASE("rto", test_xfer_rto_initial_before_any_sample)
 {
 	struct xfer_rto	r;
 
@@ -1615,7 +1615,7 @@ static const struct rto_case {
 	{ 1, { 5000 }, { XFER_RTO_MAX_MS }, 5000000, 2500000 },
 };
 
-START_TEST(test_xfer_rto_from_known_rtts)
+CASE_LOOP("rto", test_xfer_rto_from_known_rtts, (int)(sizeof rto_cases / sizeof rto_cases[0]))
 {
 	const struct rto_case	*c = &rto_cases[_i];
 	struct xfer_rto		 r;
@@ -1633,7 +1633,7 @@ START_TEST(test_xfer_rto_from_known_rtts)
 }
 END_TEST
 
-START_TEST(test_xfer_rto_backoff_doubles_to_the_cap)
+CASE("rto", test_xfer_rto_backoff_doubles_to_the_cap)
 {
 	static const uint32_t	want[] = { 400, 800, 1000, 1000, 1000 };
 	struct xfer_rto		r;
@@ -1655,7 +1655,7 @@ START_TEST(test_xfer_rto_backoff_doubles_to_the_cap)
 }
 END_TEST
 
-START_TEST(test_xfer_rto_progress_ends_backoff_without_sample)
+CASE("rto", test_xfer_rto_progress_ends_backoff_without_sample)
 {
 	struct xfer_rto	r;
 
@@ -1677,7 +1677,7 @@ START_TEST(test_xfer_rto_progress_ends_backoff_without_sample)
 }
 END_TEST
 
-START_TEST(test_xfer_rto_backoff_from_the_floor)
+CASE("rto", test_xfer_rto_backoff_from_the_floor)
 {
 	static const uint32_t	want[] = { 4, 8, 16, 32, 64, 128, 256, 512, 1000, 1000 };
 	struct xfer_rto		r;
@@ -1693,7 +1693,7 @@ START_TEST(test_xfer_rto_backoff_from_the_floor)
 }
 END_TEST
 
-START_TEST(test_xfer_rto_karn_no_sample_from_retransmission)
+CASE("rto", test_xfer_rto_karn_no_sample_from_retransmission)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1724,7 +1724,7 @@ START_TEST(test_xfer_rto_karn_no_sample_from_retransmission)
 }
 END_TEST
 
-START_TEST(test_xfer_rto_sample_after_emulated_drop)
+CASE("rto", test_xfer_rto_sample_after_emulated_drop)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1744,7 +1744,7 @@ START_TEST(test_xfer_rto_sample_after_emulated_drop)
 }
 END_TEST
 
-START_TEST(test_xfer_rto_one_backoff_per_expiry_of_the_oldest)
+CASE("rto", test_xfer_rto_one_backoff_per_expiry_of_the_oldest)
 {
 	struct xfer_tx		tx;
 	struct xfer_rng		rng;
@@ -1778,7 +1778,7 @@ START_TEST(test_xfer_rto_one_backoff_per_expiry_of_the_oldest)
 }
 END_TEST
 
-START_TEST(test_xfer_auto_rto_fast_on_a_lossy_loopback)
+CASE("rto", test_xfer_auto_rto_fast_on_a_lossy_loopback)
 {
 	struct harness	h;
 
@@ -1801,7 +1801,7 @@ END_TEST
 
 /* ---- the receiver ---- */
 
-START_TEST(test_xfer_rx_in_order_written)
+CASE("rx", test_xfer_rx_in_order_written)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -1822,7 +1822,7 @@ START_TEST(test_xfer_rx_in_order_written)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_duplicate_reacked_without_writing)
+CASE("rx", test_xfer_rx_duplicate_reacked_without_writing)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -1838,7 +1838,7 @@ START_TEST(test_xfer_rx_duplicate_reacked_without_writing)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_out_of_order_bad)
+CASE("rx", test_xfer_rx_out_of_order_bad)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -1856,7 +1856,7 @@ START_TEST(test_xfer_rx_out_of_order_bad)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_duplicate_after_complete)
+CASE("rx", test_xfer_rx_duplicate_after_complete)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -1874,7 +1874,7 @@ START_TEST(test_xfer_rx_duplicate_after_complete)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_empty_last_segment_completes)
+CASE("rx", test_xfer_rx_empty_last_segment_completes)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -1887,7 +1887,7 @@ START_TEST(test_xfer_rx_empty_last_segment_completes)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_overflowing_segment_bad)
+CASE("rx", test_xfer_rx_overflowing_segment_bad)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -1906,7 +1906,7 @@ START_TEST(test_xfer_rx_overflowing_segment_bad)
 END_TEST
 
 /* Empty segments that are not the last do not count as progress at the receiver. */
-START_TEST(test_xfer_rx_empty_segments_are_not_progress)
+CASE("rx", test_xfer_rx_empty_segments_are_not_progress)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -1920,7 +1920,7 @@ START_TEST(test_xfer_rx_empty_segments_are_not_progress)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_holds_out_of_order_and_drains)
+CASE("rx", test_xfer_rx_holds_out_of_order_and_drains)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -1944,7 +1944,7 @@ START_TEST(test_xfer_rx_holds_out_of_order_and_drains)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_last_segment_held_completes_when_hole_fills)
+CASE("rx", test_xfer_rx_last_segment_held_completes_when_hole_fills)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -1960,7 +1960,7 @@ START_TEST(test_xfer_rx_last_segment_held_completes_when_hole_fills)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_refuses_what_does_not_fit)
+CASE("rx", test_xfer_rx_refuses_what_does_not_fit)
 {
 	static const struct { uint32_t seq; uint16_t len; bool last; } bad[] = {
 		{ 401 + 4 * 400, 400, false },	/* beyond the window of 4 */
@@ -1989,7 +1989,7 @@ START_TEST(test_xfer_rx_refuses_what_does_not_fit)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_last_segment_below_held_data_refused)
+CASE("rx", test_xfer_rx_last_segment_below_held_data_refused)
 {
 	struct xfer_rx	rx, before;
 	uint32_t	ack, sack;
@@ -2005,7 +2005,7 @@ START_TEST(test_xfer_rx_last_segment_below_held_data_refused)
 }
 END_TEST
 
-START_TEST(test_xfer_rx_short_first_segment_not_held)
+CASE("rx", test_xfer_rx_short_first_segment_not_held)
 {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
@@ -2020,7 +2020,7 @@ END_TEST
 
 /* ---- progress ---- */
 
-START_TEST(test_xfer_progress_figures)
+CASE("progress", test_xfer_progress_figures)
 {
 	struct xfer_progress	p;
 
@@ -2042,7 +2042,7 @@ START_TEST(test_xfer_progress_figures)
 }
 END_TEST
 
-START_TEST(test_xfer_progress_lines)
+CASE("progress", test_xfer_progress_lines)
 {
 	struct xfer_progress	p;
 	char			buf[160];
@@ -2072,7 +2072,7 @@ START_TEST(test_xfer_progress_lines)
 }
 END_TEST
 
-START_TEST(test_xfer_meter_first_at_two_seconds_then_every_second)
+CASE("progress", test_xfer_meter_first_at_two_seconds_then_every_second)
 {
 	struct xfer_meter	m;
 
@@ -2089,121 +2089,10 @@ START_TEST(test_xfer_meter_first_at_two_seconds_then_every_second)
 }
 END_TEST
 
-/* The unit cases: the random source, the sender, the RTO, the receiver. */
-static void
-xfer_suite_units(Suite *s)
-{
-	TCase	*rng = tcase_create("rng");
-	TCase	*tx = tcase_create("tx");
-	TCase	*rto = tcase_create("rto");
-	TCase	*rx = tcase_create("rx");
-
-	tcase_add_test(rng, test_xfer_rng_matches_splitmix64_reference);
-	tcase_add_test(rng, test_xfer_rng_uniform_in_unit_interval);
-	tcase_add_test(rng, test_xfer_rng_same_seed_same_stream);
-	tcase_add_test(rng, test_xfer_drop_half_drops_roughly_half);
-	suite_add_tcase(s, rng);
-
-	tcase_add_test(tx, test_xfer_tx_start_arms_deadline);
-	tcase_add_test(tx, test_xfer_tx_start_fills_the_window);
-	tcase_add_test(tx, test_xfer_tx_window_clamped);
-	tcase_add_test(tx, test_xfer_tx_ack_advances_to_next_segment);
-	tcase_add_test(tx, test_xfer_tx_duplicate_ack_ignored);
-	tcase_add_test(tx, test_xfer_tx_stale_ack_ignored);
-	tcase_add_test(tx, test_xfer_tx_bad_sack_refused);
-	tcase_add_test(tx, test_xfer_tx_selective_ack_resends_only_the_hole);
-	tcase_add_test(tx, test_xfer_tx_reordered_acks_ignored);
-	tcase_add_test(tx, test_xfer_tx_ack_wrapping_past_2_32_ignored);
-	tcase_add_test(tx, test_xfer_tx_empty_file_one_empty_segment);
-	tcase_add_test(tx, test_xfer_tx_after_done_ignored);
-	tcase_add_test(tx, test_xfer_tx_timer_before_deadline_ignored);
-	suite_add_tcase(s, tx);
-
-	tcase_add_test(rto, test_xfer_rto_fixed_never_moves);
-	tcase_add_test(rto, test_xfer_rto_initial_before_any_sample);
-	tcase_add_loop_test(rto, test_xfer_rto_from_known_rtts, 0,
-	    (int)(sizeof rto_cases / sizeof rto_cases[0]));
-	tcase_add_test(rto, test_xfer_rto_backoff_doubles_to_the_cap);
-	tcase_add_test(rto, test_xfer_rto_progress_ends_backoff_without_sample);
-	tcase_add_test(rto, test_xfer_rto_backoff_from_the_floor);
-	tcase_add_test(rto, test_xfer_rto_karn_no_sample_from_retransmission);
-	tcase_add_test(rto, test_xfer_rto_sample_after_emulated_drop);
-	tcase_add_test(rto, test_xfer_rto_one_backoff_per_expiry_of_the_oldest);
-	tcase_add_test(rto, test_xfer_auto_rto_fast_on_a_lossy_loopback);
-	suite_add_tcase(s, rto);
-
-	tcase_add_test(rx, test_xfer_rx_in_order_written);
-	tcase_add_test(rx, test_xfer_rx_duplicate_reacked_without_writing);
-	tcase_add_test(rx, test_xfer_rx_out_of_order_bad);
-	tcase_add_test(rx, test_xfer_rx_duplicate_after_complete);
-	tcase_add_test(rx, test_xfer_rx_empty_last_segment_completes);
-	tcase_add_test(rx, test_xfer_rx_overflowing_segment_bad);
-	tcase_add_test(rx, test_xfer_rx_empty_segments_are_not_progress);
-	tcase_add_test(rx, test_xfer_rx_holds_out_of_order_and_drains);
-	tcase_add_test(rx, test_xfer_rx_last_segment_held_completes_when_hole_fills);
-	tcase_add_test(rx, test_xfer_rx_refuses_what_does_not_fit);
-	tcase_add_test(rx, test_xfer_rx_last_segment_below_held_data_refused);
-	tcase_add_test(rx, test_xfer_rx_short_first_segment_not_held);
-	suite_add_tcase(s, rx);
-}
-
-/* Whole transfers (stop-and-wait and the window table) and the progress figures. */
-static void
-xfer_suite_transfers(Suite *s)
-{
-	TCase	*pair = tcase_create("pair");
-	TCase	*table = tcase_create("table");
-	TCase	*prog = tcase_create("progress");
-
-	/* Whole transfers: the MiB cases under a sanitizer need more than Check's 4 s. */
-	tcase_set_timeout(pair, 120);
-	tcase_add_loop_test(pair, test_xfer_delivers_every_size, 0, 14);
-	tcase_add_loop_test(pair, test_xfer_delivers_every_size_under_drop, 0, 14);
-	tcase_add_test(pair, test_xfer_drop_zero_never_draws);
-	tcase_add_loop_test(pair, test_xfer_loss_case_stop_and_wait, 0, N_LOSS_CASES);
-	tcase_add_loop_test(pair, test_xfer_loss_case_windowed_delivers, 0, 2 * N_LOSS_CASES);
-	tcase_add_loop_test(pair, test_xfer_window_one_is_the_old_stop_and_wait, 0, 18);
-	tcase_add_test(pair, test_xfer_event_sequence_follows_drop_draws);
-	tcase_add_test(pair, test_xfer_same_seed_same_drop_pattern);
-	tcase_add_test(pair, test_xfer_drop_all_gives_up);
-	tcase_add_test(pair, test_xfer_gives_up_after_limit_without_progress);
-	tcase_add_test(pair, test_xfer_progress_restarts_give_up_clock);
-	tcase_add_test(pair, test_xfer_gives_up_on_silent_receiver);
-	tcase_add_test(pair, test_xfer_gives_up_on_silent_receiver_windowed_auto);
-	tcase_add_test(pair, test_xfer_emulated_drops_do_not_count_as_silence);
-	suite_add_tcase(s, pair);
-
-	tcase_set_timeout(table, 120);
-	tcase_add_loop_test(table, test_xfer_window_table, 0, N_PATTERNS * N_SIZES * N_WINDOWS);
-	tcase_add_test(table, test_xfer_receive_window_smaller_than_send_window);
-	suite_add_tcase(s, table);
-
-	tcase_add_test(prog, test_xfer_progress_figures);
-	tcase_add_test(prog, test_xfer_progress_lines);
-	tcase_add_test(prog, test_xfer_meter_first_at_two_seconds_then_every_second);
-	suite_add_tcase(s, prog);
-}
-
-/* Every xfer test, in one suite. */
-static Suite *
-xfer_suite(void)
-{
-	Suite	*s = suite_create("xfer");
-
-	xfer_suite_units(s);
-	xfer_suite_transfers(s);
-	return s;
-}
-
-/* Runs the suite; the exit status is the number of failed tests. */
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(xfer_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return case_main("xfer", CASE_OPTS({ "pair", 120, NULL, NULL },
+	    { "table", 120, NULL, NULL }));
 }

@@ -1,11 +1,11 @@
 /* The transfer logs (src/xferlog.c): each line is exactly what "%s %llu.%03u %u %u %u" prints. */
-#include <check.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "case.h"
 #include "xferlog.h"
 
 /* One line's fields. */
@@ -29,7 +29,7 @@ static const struct xferlog_case xferlog_cases[] = {
  * Every event name, time (0, under a second, on and past a second, the largest) and 32-bit
  * extreme comes out as the printf format the logs were written with before.
  */
-START_TEST(test_xferlog_lines_match_printf)
+CASE("lines", test_xferlog_lines_match_printf)
 {
 	static const char *const names[] = { "snd", "rcv", "drop", "RTX" };
 	char		dir[] = "/tmp/cdht-xferlog.XXXXXX", path[128], want[4096] = "", got[4096];
@@ -62,16 +62,5 @@ END_TEST
 int
 main(void)
 {
-	Suite	*s = suite_create("xferlog");
-	TCase	*tc = tcase_create("lines");
-	SRunner	*sr;
-	int	 failed;
-
-	tcase_add_test(tc, test_xferlog_lines_match_printf);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return case_main("xferlog", NULL);
 }

@@ -73,6 +73,39 @@ msg_route(int type, int from, int origin, int file, uint8_t ttl, uint8_t flags)
 	return m;
 }
 
+/* A ping from peer `from` to peer `to`, sent as its role-th predecessor (1 or 2). */
+struct wire_msg
+msg_ping(int from, int to, int role, uint32_t seq)
+{
+	return (struct wire_msg){ .type = WIRE_PING_REQ, .from = contact_of(from),
+	    .u.ping_req = { .seq = seq, .role = (uint8_t)role, .to = (uint8_t)to } };
+}
+
+/* A message naming two successors (DEPART, JOIN_ACCEPT) from peer `from`. */
+struct wire_msg
+msg_succs(int type, int from, int s1, int s2)
+{
+	return (struct wire_msg){ .type = (uint8_t)type, .from = contact_of(from),
+	    .u.succs = { contact_of(s1), contact_of(s2) } };
+}
+
+/* A join request from peer `from` for joiner, with ttl hops left. */
+struct wire_msg
+msg_join(int from, int joiner, uint8_t ttl)
+{
+	return (struct wire_msg){ .type = WIRE_JOIN_REQ, .from = contact_of(from),
+	    .u.join = { contact_of(joiner), ttl } };
+}
+
+/* A successor change from peer `from`: "if your first successor is s1, take (s1, s2)". */
+struct wire_msg
+msg_change(int from, int s1, int s2, uint8_t ttl)
+{
+	return (struct wire_msg){ .type = WIRE_SUCC_CHANGE, .from = contact_of(from),
+	    .u.change = { contact_of(s1), contact_of(s2), ttl } };
+}
+
+/* The settings every test ring runs with (the network's interval, timeout, threshold). */
 struct ring_cfg
 cfg_of(const struct contact *self)
 {
@@ -170,6 +203,18 @@ net_add_ring_of(const int *ids, size_t n)
 
 	for (i = 0; i < n; i++)
 		net_add_ring(ids[i], ids[(i + 1) % n], ids[(i + 2) % n]);
+}
+
+/* The classic ring without peer `but` (the test adds it as it likes): true successors. */
+void
+net_add_classic_but(int but)
+{
+	size_t	i;
+
+	for (i = 0; i < NCLASSIC; i++)
+		if (classic_ids[i] != but)
+			net_add_ring(classic_ids[i], classic_ids[(i + 1) % NCLASSIC],
+			    classic_ids[(i + 2) % NCLASSIC]);
 }
 
 /* A puppet for peer id; pong: it answers pings. */
@@ -425,17 +470,97 @@ net_run_until(uint64_t until)
 
 /* ---- what happened ---- */
 
+/* What a finder looks for: an action kind, message type or event kind, destination or name. */
+struct match {
+	enum ring_act_kind	kind;
+	int			type;	/* message type, or event kind; -1 any */
+	int			id;	/* destination (the event's first peer); -1 any */
+};
+
+/* One action seen through a match: from a node's log or a ring's outbox. */
+struct seen {
+	enum ring_act_kind	 kind;
+	const struct contact	*to;
+	const struct wire_msg	*msg;
+	const struct console_ev	*ev;
+};
+
+/* Does the action match? */
+static bool
+seen_matches(const struct seen *a, const struct match *w)
+{
+	if (a->kind != w->kind)
+		return false;
+	if (w->kind == RING_ACT_EVENT)
+		return (w->type < 0 || (int)a->ev->kind == w->type) &&
+		    (w->id < 0 || a->ev->a == w->id);
+	return (w->type < 0 || a->msg->type == w->type) && (w->id < 0 || a->to->id == w->id);
+}
+
+/* Record i of a node's log. */
+static struct seen
+seen_rec(const void *base, size_t i)
+{
+	const struct rec *rc = (const struct rec *)base + i;
+
+	return (struct seen){ rc->kind, &rc->to, &rc->msg, &rc->ev };
+}
+
+/* Action i of a ring's outbox. */
+static struct seen
+seen_out(const void *base, size_t i)
+{
+	const struct ring_action *a = (const struct ring_action *)base + i;
+
+	return (struct seen){ a->kind, &a->to, &a->msg, &a->ev };
+}
+
+/*
+ * Of n actions, the index of the nth (from 0) that matches w, or n if fewer do; *count gets
+ * how many match in all.
+ */
+static size_t
+scan(const void *base, size_t n, struct seen (*at)(const void *, size_t),
+    const struct match *w, size_t nth, size_t *count)
+{
+	size_t	i, hit = n;
+
+	*count = 0;
+	for (i = 0; i < n; i++) {
+		struct seen a = at(base, i);
+
+		if (seen_matches(&a, w) && (*count)++ == nth)
+			hit = i;
+	}
+	return hit;
+}
+
+/* The nth record at peer id that matches w (NULL if none); *count: how many match. */
+static const struct rec *
+log_scan(int id, const struct match *w, size_t nth, size_t *count)
+{
+	const struct node	*n = node_of(id);
+	size_t			 i = scan(n->log, n->nlog, seen_rec, w, nth, count);
+
+	return i < n->nlog ? &n->log[i] : NULL;
+}
+
+/* The nth action in r's outbox that matches w (NULL if none); *count: how many match. */
+static const struct ring_action *
+out_scan(const struct ring *r, const struct match *w, size_t nth, size_t *count)
+{
+	size_t	i = scan(r->out, r->nout, seen_out, w, nth, count);
+
+	return i < r->nout ? &r->out[i] : NULL;
+}
+
 /* How many records of this kind (and message type, -1 any; to id, -1 any) peer id has. */
 size_t
 count_acts(int id, enum ring_act_kind kind, int type, int to)
 {
-	const struct node	*n = node_of(id);
-	size_t			 i, c = 0;
+	size_t	c;
 
-	for (i = 0; i < n->nlog; i++)
-		if (n->log[i].kind == kind && (type < 0 || n->log[i].msg.type == type) &&
-		    (to < 0 || n->log[i].to.id == to))
-			c++;
+	log_scan(id, &(struct match){ kind, type, to }, SIZE_MAX, &c);
 	return c;
 }
 
@@ -443,27 +568,18 @@ count_acts(int id, enum ring_act_kind kind, int type, int to)
 const struct rec *
 find_act(int id, enum ring_act_kind kind, int type, int to, size_t nth)
 {
-	const struct node	*n = node_of(id);
-	size_t			 i;
+	size_t	c;
 
-	for (i = 0; i < n->nlog; i++)
-		if (n->log[i].kind == kind && (type < 0 || n->log[i].msg.type == type) &&
-		    (to < 0 || n->log[i].to.id == to) && nth-- == 0)
-			return &n->log[i];
-	return NULL;
+	return log_scan(id, &(struct match){ kind, type, to }, nth, &c);
 }
 
 /* How many console events of this kind peer id printed (a >= 0: only those naming a). */
 size_t
 count_events(int id, enum console_kind kind, int a)
 {
-	const struct node	*n = node_of(id);
-	size_t			 i, c = 0;
+	size_t	c;
 
-	for (i = 0; i < n->nlog; i++)
-		if (n->log[i].kind == RING_ACT_EVENT && n->log[i].ev.kind == kind &&
-		    (a < 0 || n->log[i].ev.a == a))
-			c++;
+	log_scan(id, &(struct match){ RING_ACT_EVENT, (int)kind, a }, SIZE_MAX, &c);
 	return c;
 }
 
@@ -471,14 +587,9 @@ count_events(int id, enum console_kind kind, int a)
 const struct rec *
 find_event(int id, enum console_kind kind, int a)
 {
-	const struct node	*n = node_of(id);
-	size_t			 i;
+	size_t	c;
 
-	for (i = 0; i < n->nlog; i++)
-		if (n->log[i].kind == RING_ACT_EVENT && n->log[i].ev.kind == kind &&
-		    (a < 0 || n->log[i].ev.a == a))
-			return &n->log[i];
-	return NULL;
+	return log_scan(id, &(struct match){ RING_ACT_EVENT, (int)kind, a }, 0, &c);
 }
 
 /* How many records of this kind all nodes have. */
@@ -521,27 +632,77 @@ expect_events(int id, const struct want *w, size_t nw)
 	    k == 0 ? " nothing" : got, nw);
 }
 
+/* Peer ids[i]'s true neighbours in a ring of ids (ring order): s1, s2, p1, p2. */
+static void
+ring_order(const int *ids, size_t n, size_t i, int nb[4])
+{
+	nb[0] = ids[(i + 1) % n];
+	nb[1] = ids[(i + 2) % n];
+	nb[2] = ids[(i + n - 1) % n];
+	nb[3] = ids[(i + n - 2) % n];
+}
+
+/* A ring's two successors or two predecessors, as far as it knows them. */
+struct pair {
+	bool	known[2];
+	int	id[2];
+};
+
+/* r's successors (preds false) or predecessors (preds true). */
+static struct pair
+pair_of(const struct ring *r, bool preds)
+{
+	if (preds)
+		return (struct pair){ { r->pred[0].known, r->pred[1].known },
+		    { r->pred[0].c.id, r->pred[1].c.id } };
+	return (struct pair){ { r->succ[0].known, r->succ[1].known },
+	    { r->succ[0].c.id, r->succ[1].c.id } };
+}
+
+/* Is the pair (w1, w2), both known? */
+static bool
+pair_is(struct pair p, int w1, int w2)
+{
+	return p.known[0] && p.id[0] == w1 && p.known[1] && p.id[1] == w2;
+}
+
+/* Peer id's successors (preds false) or predecessors (preds true) are (w1, w2), both known. */
+static void
+expect_pair(int id, bool preds, int w1, int w2)
+{
+	struct pair	p = pair_of(ring_of(id), preds);
+
+	ck_assert_msg(pair_is(p, w1, w2), "peer %d: %s (%d%s, %d%s), want (%d, %d)", id,
+	    preds ? "predecessors" : "successors", p.id[0], p.known[0] ? "" : "?", p.id[1],
+	    p.known[1] ? "" : "?", w1, w2);
+}
+
 /* Every live ring of ids (in ring order) has the right successors and predecessors. */
 void
 expect_consistent(const int *ids, size_t n)
 {
 	size_t	i;
+	int	nb[4];
 
 	for (i = 0; i < n; i++) {
-		const struct ring *r = ring_of(ids[i]);
-		int s1 = ids[(i + 1) % n], s2 = ids[(i + 2) % n];
-		int p1 = ids[(i + n - 1) % n], p2 = ids[(i + n - 2) % n];
-
-		ck_assert_msg(r->state == RING_UP, "peer %d not up", ids[i]);
-		ck_assert_msg(r->succ[0].known && r->succ[0].c.id == s1 && r->succ[1].known &&
-		    r->succ[1].c.id == s2, "peer %d: successors (%d%s, %d%s), want (%d, %d)", ids[i],
-		    r->succ[0].c.id, r->succ[0].known ? "" : "?", r->succ[1].c.id,
-		    r->succ[1].known ? "" : "?", s1, s2);
-		ck_assert_msg(r->pred[0].known && r->pred[0].c.id == p1 && r->pred[1].known &&
-		    r->pred[1].c.id == p2, "peer %d: predecessors (%d%s, %d%s), want (%d, %d)",
-		    ids[i], r->pred[0].c.id, r->pred[0].known ? "" : "?", r->pred[1].c.id,
-		    r->pred[1].known ? "" : "?", p1, p2);
+		ring_order(ids, n, i, nb);
+		ck_assert_msg(ring_of(ids[i])->state == RING_UP, "peer %d not up", ids[i]);
+		expect_succs(ids[i], nb[0], nb[1]);
+		expect_preds(ids[i], nb[2], nb[3]);
 	}
+}
+
+/* Time runs to `until`; then ids (ring order) is consistent, and no_deaths: none saw a death. */
+void
+expect_settled(uint64_t until, const int *ids, size_t n, bool no_deaths)
+{
+	size_t	i;
+
+	net_run_until(until);
+	expect_consistent(ids, n);
+	for (i = 0; no_deaths && i < n; i++)
+		ck_assert_msg(count_events(ids[i], CON_DEAD, -1) == 0, "peer %d saw a death",
+		    ids[i]);
 }
 
 /* Do the live rings of ids (ring order) all have the true successors and predecessors? */
@@ -549,30 +710,44 @@ bool
 net_consistent(const int *ids, size_t n)
 {
 	size_t	i;
+	int	nb[4];
 
 	for (i = 0; i < n; i++) {
 		const struct ring *r = ring_of(ids[i]);
-		int s1 = ids[(i + 1) % n], s2 = ids[(i + 2) % n];
-		int p1 = ids[(i + n - 1) % n], p2 = ids[(i + n - 2) % n];
 
-		if (r->state != RING_UP || !r->succ[0].known || r->succ[0].c.id != s1 ||
-		    !r->succ[1].known || r->succ[1].c.id != s2 || !r->pred[0].known ||
-		    r->pred[0].c.id != p1 || !r->pred[1].known || r->pred[1].c.id != p2)
+		ring_order(ids, n, i, nb);
+		if (r->state != RING_UP || !pair_is(pair_of(r, false), nb[0], nb[1]) ||
+		    !pair_is(pair_of(r, true), nb[2], nb[3]))
 			return false;
 	}
 	return true;
+}
+
+/* Peer id logged exactly these numbers of TCP sends, serves, stores and warnings. */
+void
+expect_acts(int id, size_t tcp, size_t serve, size_t store, size_t warn)
+{
+	size_t	got[4] = { count_acts(id, RING_ACT_TCP, -1, -1),
+	    count_acts(id, RING_ACT_SERVE, -1, -1), count_acts(id, RING_ACT_STORE, -1, -1),
+	    count_acts(id, RING_ACT_WARN, -1, -1) };
+
+	ck_assert_msg(got[0] == tcp && got[1] == serve && got[2] == store && got[3] == warn,
+	    "peer %d: %zu TCP sends, %zu serves, %zu stores, %zu warnings; want %zu, %zu, %zu, %zu",
+	    id, got[0], got[1], got[2], got[3], tcp, serve, store, warn);
 }
 
 /* Peer id's successors are (s1, s2), both known. */
 void
 expect_succs(int id, int s1, int s2)
 {
-	const struct ring	*r = ring_of(id);
+	expect_pair(id, false, s1, s2);
+}
 
-	ck_assert_msg(r->succ[0].known && r->succ[0].c.id == s1 && r->succ[1].known &&
-	    r->succ[1].c.id == s2, "peer %d: successors (%d%s, %d%s), want (%d, %d)", id,
-	    r->succ[0].c.id, r->succ[0].known ? "" : "?", r->succ[1].c.id,
-	    r->succ[1].known ? "" : "?", s1, s2);
+/* Peer id's predecessors are (p1, p2), both known. */
+void
+expect_preds(int id, int p1, int p2)
+{
+	expect_pair(id, true, p1, p2);
 }
 
 /* A successor reply from peer `from` with (s1, s2); a negative id means "none". */
@@ -602,12 +777,41 @@ classic_up(void)
 void
 p2p_join(int joiner, int via)
 {
-	net_reset();
-	net_add_ring_of(p2p_ids, NP2P);
-	net_run_until(500);
+	p2p_up();
 	net_clear_logs();
 	net_add_joiner(joiner, (uint16_t)(BASE_PORT + joiner), via);
 	net_flush();
+}
+
+/* The classic ring past its first round, logs cleared, and m delivered to peer id. */
+void
+classic_inject(int id, const struct wire_msg *m)
+{
+	classic_up();
+	net_clear_logs();
+	net_inject(id, m);
+}
+
+/* The classic ring past its first round, logs cleared, and peer id typing a request or store. */
+void
+classic_route(int type, int id, int file, uint32_t rid, uint8_t mode)
+{
+	classic_up();
+	net_clear_logs();
+	if (type == WIRE_FILE_REQ)
+		ring_request(ring_of(id), file, rid, mode, net.now);
+	else
+		ring_store(ring_of(id), file, rid, net.now);
+	net_flush();
+}
+
+/* The p2p ring 2 4 5 8 9 14 19 at 500 ms, past its first round. */
+void
+p2p_up(void)
+{
+	net_reset();
+	net_add_ring_of(p2p_ids, NP2P);
+	net_run_until(500);
 }
 
 /* Peer `id` quits in the classic ring at t=1500, after the rounds at 0 and 1000. */
@@ -615,7 +819,14 @@ void
 classic_quit(int id)
 {
 	classic_up();
-	net_run_until(1500);
+	net_quit_at(id, 1500);
+}
+
+/* At t (logs cleared first), peer id types quit; everything that follows is delivered. */
+void
+net_quit_at(int id, uint64_t t)
+{
+	net_run_until(t);
 	net_clear_logs();
 	ring_quit(ring_of(id), net.now);
 	net_flush();
@@ -636,27 +847,39 @@ lone_start(struct ring *r, int id, int s1, int s2)
 	ring_start(r, &c1, &c2, 0);
 }
 
+/* A lone ring id with successors (s1, s2) after its first round at 0: its ping to s1's number. */
+uint32_t
+lone_round(struct ring *r, int id, int s1, int s2)
+{
+	lone_start(r, id, s1, s2);
+	ring_tick(r, 0);
+	return out_seq(r, s1);
+}
+
+/* Both of r's successors answer the pings in its outbox, at now. */
+void
+lone_answered(struct ring *r, uint64_t now)
+{
+	lone_pong(r, r->succ[0].c.id, out_seq(r, r->succ[0].c.id), now);
+	lone_pong(r, r->succ[1].c.id, out_seq(r, r->succ[1].c.id), now);
+}
+
 /* The nth action of this kind (message type; to id) in r's outbox, or NULL. */
 const struct ring_action *
 out_find(const struct ring *r, enum ring_act_kind kind, int type, int to, size_t nth)
 {
-	size_t	i;
+	size_t	c;
 
-	for (i = 0; i < r->nout; i++)
-		if (r->out[i].kind == kind && (type < 0 || r->out[i].msg.type == type) &&
-		    (to < 0 || r->out[i].to.id == to) && nth-- == 0)
-			return &r->out[i];
-	return NULL;
+	return out_scan(r, &(struct match){ kind, type, to }, nth, &c);
 }
 
+/* How many actions of this kind (message type, -1 any; to id, -1 any) r's outbox holds. */
 size_t
 out_count(const struct ring *r, enum ring_act_kind kind, int type, int to)
 {
-	size_t	i, c = 0;
+	size_t	c;
 
-	for (i = 0; i < r->nout; i++)
-		c += r->out[i].kind == kind && (type < 0 || r->out[i].msg.type == type) &&
-		    (to < 0 || r->out[i].to.id == to);
+	out_scan(r, &(struct match){ kind, type, to }, SIZE_MAX, &c);
 	return c;
 }
 
@@ -664,10 +887,9 @@ out_count(const struct ring *r, enum ring_act_kind kind, int type, int to)
 size_t
 out_events(const struct ring *r, enum console_kind kind)
 {
-	size_t	i, c = 0;
+	size_t	c;
 
-	for (i = 0; i < r->nout; i++)
-		c += r->out[i].kind == RING_ACT_EVENT && r->out[i].ev.kind == kind;
+	out_scan(r, &(struct match){ RING_ACT_EVENT, (int)kind, -1 }, SIZE_MAX, &c);
 	return c;
 }
 
@@ -678,6 +900,15 @@ lone_pong(struct ring *r, int from, uint32_t seq, uint64_t now)
 	struct wire_msg	m = msg_from(WIRE_PING_RSP, from);
 
 	m.u.ping_rsp.seq = seq;
+	ring_on_msg(r, &m, now);
+}
+
+/* Feed r a ping from peer `from` as its role-th predecessor (1 or 2), at now. */
+void
+lone_ping(struct ring *r, int from, int role, uint64_t now)
+{
+	struct wire_msg	m = msg_ping(from, r->cfg.self.id, role, 0);
+
 	ring_on_msg(r, &m, now);
 }
 

@@ -87,6 +87,10 @@ struct contact	 contact_of(int id);
 struct wire_msg	 msg_from(int type, int from);
 struct wire_msg	 msg_route(int type, int from, int origin, int file, uint8_t ttl, uint8_t flags);
 struct wire_msg	 reply_of(int from, uint32_t qid, int s1, int s2);
+struct wire_msg	 msg_ping(int from, int to, int role, uint32_t seq);
+struct wire_msg	 msg_succs(int type, int from, int s1, int s2);
+struct wire_msg	 msg_join(int from, int joiner, uint8_t ttl);
+struct wire_msg	 msg_change(int from, int s1, int s2, uint8_t ttl);
 struct ring_cfg	 cfg_of(const struct contact *self);
 
 /* ---- the network */
@@ -97,6 +101,7 @@ struct ring	*ring_of(int id);
 struct node	*node_new(const struct contact *c, bool has_ring);
 struct ring	*net_add_ring(int id, int s1, int s2);
 void		 net_add_ring_of(const int *ids, size_t n);
+void		 net_add_classic_but(int but);
 struct node	*net_add_puppet(int id, bool pong);
 struct ring	*net_add_joiner(int id, uint16_t port, int via);
 void		 net_kill(int id);
@@ -123,9 +128,12 @@ const struct rec *find_event(int id, enum console_kind kind, int a);
 size_t		 total(enum ring_act_kind kind);
 void		 expect_events(int id, const struct want *w, size_t nw);
 void		 expect_consistent(const int *ids, size_t n);
+void		 expect_settled(uint64_t until, const int *ids, size_t n, bool no_deaths);
 /* Do the live rings of ids (ring order) all have the true successors and predecessors? */
 bool		 net_consistent(const int *ids, size_t n);
 void		 expect_succs(int id, int s1, int s2);
+void		 expect_preds(int id, int p1, int p2);
+void		 expect_acts(int id, size_t tcp, size_t serve, size_t store, size_t warn);
 
 #define EXPECT_EVENTS(id, ...) do {						\
 	static const struct want w_[] = { __VA_ARGS__ };			\
@@ -139,14 +147,21 @@ void		 expect_succs(int id, int s1, int s2);
 void		 classic_up(void);
 void		 p2p_join(int joiner, int via);
 void		 classic_quit(int id);
+void		 net_quit_at(int id, uint64_t t);
+void		 classic_inject(int id, const struct wire_msg *m);
+void		 classic_route(int type, int id, int file, uint32_t rid, uint8_t mode);
+void		 p2p_up(void);
 
 /* ---- a lone ring, its outbox read directly */
 void		 lone_start(struct ring *r, int id, int s1, int s2);
+uint32_t	 lone_round(struct ring *r, int id, int s1, int s2);
+void		 lone_answered(struct ring *r, uint64_t now);
 const struct ring_action *out_find(const struct ring *r, enum ring_act_kind kind, int type,
 		     int to, size_t nth);
 size_t		 out_count(const struct ring *r, enum ring_act_kind kind, int type, int to);
 size_t		 out_events(const struct ring *r, enum console_kind kind);
 void		 lone_pong(struct ring *r, int from, uint32_t seq, uint64_t now);
+void		 lone_ping(struct ring *r, int from, int role, uint64_t now);
 uint32_t	 out_seq(const struct ring *r, int to);
 
 #endif

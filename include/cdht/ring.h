@@ -102,7 +102,13 @@ struct ring_stats {
 	uint64_t	foreign;	/* pings dropped for naming another id as receiver */
 };
 
-enum ring_state { RING_JOINING, RING_UP, RING_LEAVING, RING_GONE };
+enum ring_state {
+	RING_IDLE,	/* set up, not yet started (ring_start or ring_start_join comes next) */
+	RING_JOINING,	/* asked to be let in, waiting for the answer */
+	RING_UP,	/* a member: pings, routes, repairs */
+	RING_LEAVING,	/* quit: told the predecessors, waiting for their acknowledgements */
+	RING_EXITED	/* an EXIT action was queued: nothing more to do */
+};
 
 /* A peer's view of the ring. Plain data, owned by the peer; no heap. */
 struct ring {

@@ -19,7 +19,7 @@
 #define STATUS_TEXT_MAX	(64 * 1024)	/* bytes of either format, with its NUL, at most */
 #define STATUS_NONE	((int64_t)-1)	/* a number not known (or a capability not built): null */
 
-enum status_state { STATUS_JOINING, STATUS_UP, STATUS_LEAVING };
+enum status_state { STATUS_JOINING, STATUS_UP, STATUS_LEAVING, STATUS_STARTING, STATUS_EXITING };
 enum status_role { STATUS_OWN, STATUS_OWNER, STATUS_REPLICA };
 enum status_dir { STATUS_SEND, STATUS_RECEIVE };
 enum status_kind { STATUS_REQUEST, STATUS_STORE, STATUS_HANDOFF, STATUS_REPLICA_COPY };

@@ -208,7 +208,7 @@ fzr_check_state(struct fzr *f)
 	for (size_t i = 0; i < r->nout; i++)
 		fzr_check_action(f, &r->out[i]);
 	fzr_check_console(r);
-	FUZZ_CHECK(!f->exited || r->state == RING_GONE, "exit action but state %d",
+	FUZZ_CHECK(!f->exited || r->state == RING_EXITED, "exit action but state %d",
 	    (int)r->state);
 	if (r->state != RING_UP)
 		return;
@@ -456,7 +456,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fzr_start(&f, &in);
 	fzr_check_state(&f);
 	ring_clear_actions(&f.r);
-	for (int k = 0; k < FZR_MAX_OPS && in.n > 0 && f.r.state != RING_GONE; k++) {
+	for (int k = 0; k < FZR_MAX_OPS && in.n > 0 && f.r.state != RING_EXITED; k++) {
 		int op = fzr_op(&f, &in);
 
 		fzr_trace(&f, op);

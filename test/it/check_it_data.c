@@ -79,7 +79,7 @@ repair_reported(void *arg)
 	    it_contains(p[5], IT_ERR, "hand-off to peer 5: 1 copies");
 }
 
-START_TEST(test_data_kill_owner)
+IT_CASE(test_data_kill_owner)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = ring_with_0007(p);
@@ -103,7 +103,7 @@ START_TEST(test_data_kill_owner)
 }
 END_TEST
 
-START_TEST(test_data_quit_owner)
+IT_CASE(test_data_quit_owner)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = ring_with_0007(p);
@@ -117,7 +117,7 @@ START_TEST(test_data_quit_owner)
 }
 END_TEST
 
-START_TEST(test_data_join_new_owner)
+IT_CASE(test_data_join_new_owner)
 {
 	struct it_peer	*p[NIDS], *j;
 	const char	*want = ring_with_0007(p);
@@ -133,7 +133,7 @@ START_TEST(test_data_join_new_owner)
 }
 END_TEST
 
-START_TEST(test_data_kill_successor_then_owner)
+IT_CASE(test_data_kill_successor_then_owner)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = ring_with_0007(p);
@@ -148,7 +148,7 @@ START_TEST(test_data_kill_successor_then_owner)
 }
 END_TEST
 
-START_TEST(test_data_store_during_repair)
+IT_CASE(test_data_store_during_repair)
 {
 	static const int	holders[] = { 10, 12, 15 };
 	struct it_peer		*p[NIDS];
@@ -167,7 +167,7 @@ START_TEST(test_data_store_during_repair)
 }
 END_TEST
 
-START_TEST(test_data_replicas_1_as_before)
+IT_CASE(test_data_replicas_1_as_before)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = put(1, "0007", 50000, 1);
@@ -201,7 +201,7 @@ restart_moved_nothing(void *arg)
 	return it_contains(arg, IT_ERR, "restart: 0 copies, 0.0 MB sent");
 }
 
-START_TEST(test_data_full_restart)
+IT_CASE(test_data_full_restart)
 {
 	static const int	holders7[] = { 8, 10, 12 }, holders260[] = { 4, 5, 8 };
 	struct it_peer		*p[NIDS];
@@ -241,7 +241,7 @@ stays_equal(const char *path, const char *want, int ms)
 	}
 }
 
-START_TEST(test_data_shared_directory_loses_nothing)
+IT_CASE(test_data_shared_directory_loses_nothing)
 {
 	struct it_peer	*p[NIDS], *j;
 	const char	*want7 = put(REF, "0007", 20000, 7);
@@ -271,7 +271,7 @@ START_TEST(test_data_shared_directory_loses_nothing)
 }
 END_TEST
 
-START_TEST(test_data_store_keeps_owners_own_file)
+IT_CASE(test_data_store_keeps_owners_own_file)
 {
 	struct it_peer	*p[NIDS];
 	char		 mine[4096];
@@ -292,27 +292,34 @@ START_TEST(test_data_store_keeps_owners_own_file)
 }
 END_TEST
 
-/* An offer of a file to peer 10 from the puppet. */
+/* From the puppet as peer `as` to peer 10: an offer of file (bytes NULL), or a copy of it. */
 static void
-offer(int as, int port, int file, uint32_t size, uint64_t sum)
+hold_to_10(int as, int port, int file, uint32_t size, uint64_t sum, const char *bytes)
 {
 	struct wire_msg m;
 
 	memset(&m, 0, sizeof m);
-	m.type = WIRE_HOLD_OFFER;
+	m.type = bytes == NULL ? WIRE_HOLD_OFFER : WIRE_HOLD_DATA;
 	m.u.hold.file = (uint16_t)file;
-	m.u.hold.intent = 1;
+	m.u.hold.intent = bytes == NULL;
 	m.u.hold.size = size;
 	m.u.hold.gen = 5;
 	m.u.hold.sum = sum;
-	data_puppet_send(as, port, 10, &m, NULL, 0);
+	data_puppet_send(as, port, 10, &m, bytes, bytes == NULL ? 0 : size);
 }
 
-START_TEST(test_data_bad_offers_refused)
+/* An offer of a file to peer 10 from the puppet. */
+static void
+offer(int as, int port, int file, uint32_t size, uint64_t sum)
+{
+	hold_to_10(as, port, file, size, sum, NULL);
+}
+
+IT_CASE(test_data_bad_offers_refused)
 {
 	struct it_peer	*p[NIDS];
 	const char	*want = ring_with_0007(p);
-	struct wire_msg	 m, a;
+	struct wire_msg	 a;
 	int		 port = it_base() + 199, lfd;
 	static const char bytes[10] = "0123456789";
 
@@ -321,13 +328,7 @@ START_TEST(test_data_bad_offers_refused)
 	it_wait_line(p[5], IT_ERR, 0, 1, "cdht: refused 0007 from peer 99: not a ring neighbour",
 	    IT_DEADLINE_MS);
 	/* Bytes nobody asked for: refused, nothing written. */
-	memset(&m, 0, sizeof m);
-	m.type = WIRE_HOLD_DATA;
-	m.u.hold.file = 7;
-	m.u.hold.size = sizeof bytes;
-	m.u.hold.gen = 5;
-	m.u.hold.sum = 1;
-	data_puppet_send(4, port, 10, &m, bytes, sizeof bytes);
+	hold_to_10(4, port, 7, sizeof bytes, 1, bytes);
 	it_wait_line(p[5], IT_ERR, 0, 1, "cdht: refused a copy of 0007 from peer 4: not asked for",
 	    IT_DEADLINE_MS);
 	/* Its predecessor's offer of a key 10 owns (0009), then bytes of another checksum. */
@@ -335,9 +336,7 @@ START_TEST(test_data_bad_offers_refused)
 	offer(8, port, 9, sizeof bytes, 12345);
 	data_puppet_read(lfd, &a, IT_DEADLINE_MS);
 	IT_ASSERT(a.type == WIRE_HOLD_ANSWER && a.u.hold_answer.status == 1, "10 wants 0009");
-	m.u.hold.file = 9;
-	m.u.hold.sum = 12345;
-	data_puppet_send(8, port, 10, &m, bytes, sizeof bytes);
+	hold_to_10(8, port, 9, sizeof bytes, 12345, bytes);
 	data_puppet_read(lfd, &a, IT_DEADLINE_MS);
 	IT_ASSERT(a.type == WIRE_HOLD_ANSWER && a.u.hold_answer.status == 8,
 	    "10 says bad copy (%u)", a.u.hold_answer.status);
@@ -356,7 +355,7 @@ END_TEST
  * a replica of other bytes. 10's predecessor offers 0009 and sends its bytes: the user's file
  * is refused as such and stays as it was.
  */
-START_TEST(test_data_stale_manifest_keeps_user_file)
+IT_CASE(test_data_stale_manifest_keeps_user_file)
 {
 	struct it_peer		*p[NIDS];
 	const char		*mine = put(10, "0009", 10, 99);
@@ -364,7 +363,7 @@ START_TEST(test_data_stale_manifest_keeps_user_file)
 	const struct timespec	 old[2] = { { 1577836800, 0 }, { 1577836800, 0 } };
 	struct place_file	 entry;
 	struct place_sum	 sum;
-	struct wire_msg		 m, a;
+	struct wire_msg		 a;
 	char			 manifest[4096], dir[4096], *slash;
 	int			 port, lfd;
 	int64_t			 t0;
@@ -392,13 +391,7 @@ START_TEST(test_data_stale_manifest_keeps_user_file)
 	IT_ASSERT(a.type == WIRE_HOLD_ANSWER && a.u.hold_answer.status == PLACE_ST_USER_FILE,
 	    "10 says 0009 is the user's own (%u)", a.u.hold_answer.status);
 	close(lfd);
-	memset(&m, 0, sizeof m);
-	m.type = WIRE_HOLD_DATA;
-	m.u.hold.file = 9;
-	m.u.hold.size = sizeof bytes;
-	m.u.hold.gen = 5;
-	m.u.hold.sum = place_sum_final(&sum);
-	data_puppet_send(8, port, 10, &m, bytes, sizeof bytes);
+	hold_to_10(8, port, 9, sizeof bytes, place_sum_final(&sum), bytes);
 	it_wait_line(p[5], IT_ERR, 0, 1, "cdht: refused a copy of 0009 from peer 8: not asked for",
 	    IT_DEADLINE_MS);
 	it_expect_files_equal(data_copy(10, "0009"), mine);
@@ -550,7 +543,7 @@ churn_event(struct churn *c, int e)
 	    "join", id));
 }
 
-START_TEST(test_data_churn_soak)
+IT_CASE(test_data_churn_soak)
 {
 	static const int	start[] = { 2, 20, 40, 60, 90, 120, 150, 180, 210, 240 };
 	static struct churn	c;
@@ -581,23 +574,9 @@ START_TEST(test_data_churn_soak)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_data_kill_owner),
-		IT_TEST(test_data_quit_owner),
-		IT_TEST(test_data_join_new_owner),
-		IT_TEST(test_data_kill_successor_then_owner),
-		IT_TEST(test_data_store_during_repair),
-		IT_TEST(test_data_replicas_1_as_before),
-		IT_TEST(test_data_full_restart),
-		IT_TEST(test_data_bad_offers_refused),
-		IT_TEST(test_data_stale_manifest_keeps_user_file),
-		IT_TEST(test_data_shared_directory_loses_nothing),
-		IT_TEST(test_data_store_keeps_owners_own_file),
-		IT_TEST(test_data_churn_soak),
-	};
-
-	return it_main(argc, argv, "data", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "data");
 }

@@ -14,13 +14,6 @@
 #define BIG_MS		30000	/* ms: several MiB, stop-and-wait, maybe under sanitizers */
 #define MIB		(1024 * 1024)
 
-static const int classic_ids[] = { 1, 3, 4, 5, 8, 10, 12, 15 };
-static const int p2p_ids[] = { 2, 4, 5, 8, 9, 14, 19 };
-static const int small_ids[] = { 1, 3, 4 };
-#define NCLASSIC	(sizeof classic_ids / sizeof classic_ids[0])
-#define NP2P		(sizeof p2p_ids / sizeof p2p_ids[0])
-#define NSMALL		3
-
 /* ---- the lines of SPEC §4 for files */
 
 static const char *
@@ -108,15 +101,15 @@ expect_dir_holds(int id, ...)
 static void
 fetch_small_ring(const char *f, size_t size, bool tcp)
 {
-	struct it_peer	*p[NSMALL];
+	struct it_peer	*p[IT_NSMALL];
 	char		 name[64], got[64], want[4096];
 	struct growing	 g;
 
-	IT_ASSERT(it_owner(small_ids, NSMALL, atoi(f) % 256) == 3, "file %s is owned by 3", f);
+	IT_ASSERT(it_owner(it_small_ids, IT_NSMALL, atoi(f) % 256) == 3, "file %s is owned by 3", f);
 	snprintf(name, sizeof name, "%s.pdf", f);
 	snprintf(got, sizeof got, "received_%s.pdf", f);
 	snprintf(want, sizeof want, "%s", it_put_file(3, name, size, (uint64_t)size + 11));
-	it_ring(p, small_ids, NSMALL, IT_CLASSIC, tcp ?
+	it_ring(p, it_small_ids, IT_NSMALL, IT_CLASSIC, tcp ?
 	    "400 0 --ping-interval 0.2 --quiet-pings --transfer tcp" :
 	    "400 0 --ping-interval 0.2 --quiet-pings --timeout 0.2");
 	it_send(p[0], "request %s", f);
@@ -144,67 +137,67 @@ fetch_small_ring(const char *f, size_t size, bool tcp)
 	}
 }
 
-START_TEST(test_files_udp_size_0)
+IT_CASE(test_files_udp_size_0)
 {
 	fetch_small_ring("0002", 0, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_1)
+IT_CASE(test_files_udp_size_1)
 {
 	fetch_small_ring("0003", 1, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_mss_minus_1)
+IT_CASE(test_files_udp_size_mss_minus_1)
 {
 	fetch_small_ring("0258", 399, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_mss)
+IT_CASE(test_files_udp_size_mss)
 {
 	fetch_small_ring("0259", 400, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_mss_plus_1)
+IT_CASE(test_files_udp_size_mss_plus_1)
 {
 	fetch_small_ring("0514", 401, false);
 }
 END_TEST
 
-START_TEST(test_files_udp_size_3mib)
+IT_CASE(test_files_udp_size_3mib)
 {
 	fetch_small_ring("1026", 3 * MIB, false);
 }
 END_TEST
 
-START_TEST(test_files_tcp_size_0)
+IT_CASE(test_files_tcp_size_0)
 {
 	fetch_small_ring("1027", 0, true);
 }
 END_TEST
 
-START_TEST(test_files_tcp_size_3mib)
+IT_CASE(test_files_tcp_size_3mib)
 {
 	fetch_small_ring("1282", 3 * MIB, true);
 }
 END_TEST
 
 /* The classic demo: 2012 (key 220, owner 1) requested at 8 over UDP with 10 % drop. */
-START_TEST(test_files_classic_demo)
+IT_CASE(test_files_classic_demo)
 {
-	struct it_peer	*p[NCLASSIC];
+	struct it_peer	*p[IT_NCLASSIC];
 	char		 want[4096];
 	size_t		 drops = 0, rtx = 0, n;
 	FILE		*f;
 	char		 line[256];
 
-	IT_ASSERT(it_owner(classic_ids, NCLASSIC, 2012 % 256) == 1, "2012 is owned by 1");
+	IT_ASSERT(it_owner(it_classic_ids, IT_NCLASSIC, 2012 % 256) == 1, "2012 is owned by 1");
 	snprintf(want, sizeof want, "%s", it_put_file(1, "2012.pdf", 50 * 1024, 2012));
 	it_put_file(10, "2012.pdf", 50 * 1024, 2012);	/* as in the demo: 10 has it too */
-	it_ring(p, classic_ids, NCLASSIC, IT_CLASSIC,
+	it_ring(p, it_classic_ids, IT_NCLASSIC, IT_CLASSIC,
 	    "400 0.1 --ping-interval 0.2 --timeout 0.1 --quiet-pings --seed 7");
 	it_send(p[4], "request 2012");
 	it_wait_line(p[4], IT_OUT, 0, 1, C_RECEIVED, 20000);
@@ -213,7 +206,7 @@ START_TEST(test_files_classic_demo)
 
 	it_expect_exactly(p[4], IT_OUT, 0, c_req_sent("2012"), it_rsp_rcvd_line(1, "2012"),
 	    C_START_RECV, C_RECEIVED, NULL);
-	for (size_t i = 5; i < NCLASSIC; i++)
+	for (size_t i = 5; i < IT_NCLASSIC; i++)
 		it_expect_exactly(p[i], IT_OUT, 0, c_not_here("2012"), C_FORWARDED, NULL);
 	it_expect_exactly(p[0], IT_OUT, 0, it_here_line("2012"), it_rsp_sent_line(8), C_START_SEND, C_SENT,
 	    NULL);
@@ -233,20 +226,20 @@ START_TEST(test_files_classic_demo)
 	fclose(f);
 	IT_ASSERT(drops > 0 && rtx > 0, "drop 0.1 over 128 segments: %zu drop and %zu RTX lines",
 	    drops, rtx);
-	for (size_t i = 0; i < NCLASSIC; i++)
+	for (size_t i = 0; i < IT_NCLASSIC; i++)
 		it_expect_alive(p[i]);
 }
 END_TEST
 
 /* The p2p demo: 4103 (key 7, owner 8) requested at 2 over TCP. */
-START_TEST(test_files_p2p_request)
+IT_CASE(test_files_p2p_request)
 {
-	struct it_peer	*p[NP2P];
+	struct it_peer	*p[IT_NP2P];
 	char		 want[4096];
 
-	IT_ASSERT(it_owner(p2p_ids, NP2P, 4103 % 256) == 8, "4103 is owned by 8");
+	IT_ASSERT(it_owner(it_p2p_ids, IT_NP2P, 4103 % 256) == 8, "4103 is owned by 8");
 	snprintf(want, sizeof want, "%s", it_put_file(8, "4103.pdf", 300 * 1024, 4103));
-	it_ring(p, p2p_ids, NP2P, IT_P2P, "0.2 --quiet-pings");
+	it_ring(p, it_p2p_ids, IT_NP2P, IT_P2P, "0.2 --quiet-pings");
 	it_send(p[0], "request 4103");
 	it_wait_line(p[0], IT_OUT, 0, 1, "File 4103 received", IT_DEADLINE_MS);
 	it_wait_line(p[3], IT_OUT, 0, 1, "The file has been sent", IT_DEADLINE_MS);
@@ -260,22 +253,22 @@ START_TEST(test_files_p2p_request)
 	    "Request for File 4103 has been received, but the file is not stored here", NULL);
 	it_expect_exactly(p[3], IT_OUT, 0, "File 4103 is stored here", "Sending file 4103 to Peer 2",
 	    "The file has been sent", NULL);
-	for (size_t i = 4; i < NP2P; i++)
+	for (size_t i = 4; i < IT_NP2P; i++)
 		it_expect_empty(p[i], IT_OUT, 0);
 	expect_dir_holds(2, "received_4103.pdf", NULL);
 }
 END_TEST
 
 /* store 2067 (key 19, owner 19) at 8; later 4 fetches it from 19. */
-START_TEST(test_files_p2p_store_then_request)
+IT_CASE(test_files_p2p_store_then_request)
 {
-	struct it_peer	*p[NP2P];
+	struct it_peer	*p[IT_NP2P];
 	char		 want[4096];
 	size_t		 m4;
 
-	IT_ASSERT(it_owner(p2p_ids, NP2P, 2067 % 256) == 19, "2067 is owned by 19");
+	IT_ASSERT(it_owner(it_p2p_ids, IT_NP2P, 2067 % 256) == 19, "2067 is owned by 19");
 	snprintf(want, sizeof want, "%s", it_put_file(8, "2067.pdf", 123457, 2067));
-	it_ring(p, p2p_ids, NP2P, IT_P2P, "0.2 --quiet-pings");
+	it_ring(p, it_p2p_ids, IT_NP2P, IT_P2P, "0.2 --quiet-pings");
 	it_send(p[3], "store 2067");
 	it_wait_line(p[6], IT_OUT, 0, 1, "Store 2067 request accepted", IT_DEADLINE_MS);
 	it_wait_file_equal(it_path_in(19, "2067.pdf"), want, IT_DEADLINE_MS);
@@ -297,29 +290,29 @@ START_TEST(test_files_p2p_store_then_request)
 }
 END_TEST
 
-START_TEST(test_files_missing_p2p)
+IT_CASE(test_files_missing_p2p)
 {
-	struct it_peer	*p[NP2P];
+	struct it_peer	*p[IT_NP2P];
 
-	IT_ASSERT(it_owner(p2p_ids, NP2P, 1234 % 256) == 2, "1234 (key 210) is owned by 2");
-	it_ring(p, p2p_ids, NP2P, IT_P2P, "0.2 --quiet-pings");
+	IT_ASSERT(it_owner(it_p2p_ids, IT_NP2P, 1234 % 256) == 2, "1234 (key 210) is owned by 2");
+	it_ring(p, it_p2p_ids, IT_NP2P, IT_P2P, "0.2 --quiet-pings");
 	it_send(p[1], "request 1234");
 	it_wait_line(p[1], IT_OUT, 0, 1, "File 1234 is not available in the network",
 	    IT_DEADLINE_MS);
 	it_expect_exactly(p[1], IT_OUT, 0, "File request for 1234 has been sent to my successor",
 	    "File 1234 is not available in the network", NULL);
 	IT_ASSERT(!it_file_exists(it_path_in(4, "received_1234.pdf")), "no copy of a missing file");
-	for (size_t i = 0; i < NP2P; i++)
+	for (size_t i = 0; i < IT_NP2P; i++)
 		it_expect_alive(p[i]);
 }
 END_TEST
 
-START_TEST(test_files_missing_classic)
+IT_CASE(test_files_missing_classic)
 {
-	struct it_peer	*p[NCLASSIC];
+	struct it_peer	*p[IT_NCLASSIC];
 
-	IT_ASSERT(it_owner(classic_ids, NCLASSIC, 1234 % 256) == 1, "1234 is owned by 1");
-	it_ring(p, classic_ids, NCLASSIC, IT_CLASSIC,
+	IT_ASSERT(it_owner(it_classic_ids, IT_NCLASSIC, 1234 % 256) == 1, "1234 is owned by 1");
+	it_ring(p, it_classic_ids, IT_NCLASSIC, IT_CLASSIC,
 	    "400 0 --ping-interval 0.2 --quiet-pings");
 	it_send(p[2], "request 1234");
 	it_wait_line(p[2], IT_OUT, 0, 1, "File 1234 is not available in the network.",
@@ -331,24 +324,25 @@ START_TEST(test_files_missing_classic)
 END_TEST
 
 /* Three requesters at once, three files, one owner (1), UDP with drops. */
-START_TEST(test_files_three_at_once_udp)
+IT_CASE(test_files_three_at_once_udp)
 {
 	static const char *const files[] = { "2012", "2048", "2049" };
 	static const size_t req[] = { 1, 4, 6 };	/* peers 3, 8, 12 */
-	struct it_peer	*p[NCLASSIC];
+	struct it_peer	*p[IT_NCLASSIC];
 	char		 want[3][4096];
 
 	for (size_t i = 0; i < 3; i++) {
-		IT_ASSERT(it_owner(classic_ids, NCLASSIC, atoi(files[i]) % 256) == 1, "owner 1");
+		IT_ASSERT(it_owner(it_classic_ids, IT_NCLASSIC, atoi(files[i]) % 256) == 1,
+		    "owner 1");
 		snprintf(want[i], sizeof want[i], "%s", it_put_file(1, it_s("%s.pdf", files[i]),
 		    60000 + i * 7777, 100 + i));
 	}
-	it_ring(p, classic_ids, NCLASSIC, IT_CLASSIC,
+	it_ring(p, it_classic_ids, IT_NCLASSIC, IT_CLASSIC,
 	    "400 0.05 --ping-interval 0.2 --timeout 0.1 --quiet-pings --seed 3");
 	for (size_t i = 0; i < 3; i++)
 		it_send(p[req[i]], "request %s", files[i]);
 	for (size_t i = 0; i < 3; i++) {
-		int id = classic_ids[req[i]];
+		int id = it_classic_ids[req[i]];
 
 		it_wait_line(p[req[i]], IT_OUT, 0, 1, C_RECEIVED, 20000);
 		it_wait_file_equal(it_path_in(id, it_s("received_%s.pdf", files[i])), want[i],
@@ -363,20 +357,20 @@ START_TEST(test_files_three_at_once_udp)
 END_TEST
 
 /* Three requesters at once, one file, one owner (8), TCP; and a store in flight. */
-START_TEST(test_files_three_at_once_tcp)
+IT_CASE(test_files_three_at_once_tcp)
 {
 	static const size_t req[] = { 0, 4, 5 };	/* peers 2, 9, 14 */
-	struct it_peer	*p[NP2P];
+	struct it_peer	*p[IT_NP2P];
 	char		 want[4096], want2[4096];
 
 	snprintf(want, sizeof want, "%s", it_put_file(8, "4103.pdf", 2 * MIB + 3, 4103));
 	snprintf(want2, sizeof want2, "%s", it_put_file(4, "2067.pdf", MIB, 2067));
-	it_ring(p, p2p_ids, NP2P, IT_P2P, "0.2 --quiet-pings");
+	it_ring(p, it_p2p_ids, IT_NP2P, IT_P2P, "0.2 --quiet-pings");
 	for (size_t i = 0; i < 3; i++)
 		it_send(p[req[i]], "request 4103");
 	it_send(p[1], "store 2067");
 	for (size_t i = 0; i < 3; i++) {
-		int id = p2p_ids[req[i]];
+		int id = it_p2p_ids[req[i]];
 
 		it_wait_line(p[req[i]], IT_OUT, 0, 1, "File 4103 received", 20000);
 		it_wait_file_equal(it_path_in(id, "received_4103.pdf"), want, IT_DEADLINE_MS);
@@ -389,14 +383,14 @@ START_TEST(test_files_three_at_once_tcp)
 END_TEST
 
 /* A store of a file the peer does not have: one line on stderr, nothing else. */
-START_TEST(test_files_store_absent_file)
+IT_CASE(test_files_store_absent_file)
 {
-	struct it_peer	*p[NSMALL];
+	struct it_peer	*p[IT_NSMALL];
 	const char	*barrier = "cdht: unknown command 'frobnicate'; try help";
 	size_t		 n;
 	char		**lines;
 
-	it_ring(p, small_ids, NSMALL, IT_CLASSIC, "400 0 --ping-interval 0.2 --quiet-pings");
+	it_ring(p, it_small_ids, IT_NSMALL, IT_CLASSIC, "400 0 --ping-interval 0.2 --quiet-pings");
 	it_send(p[0], "store 9999");
 	it_send(p[0], "frobnicate");
 	it_wait_line(p[0], IT_ERR, 0, 1, barrier, IT_DEADLINE_MS);
@@ -404,21 +398,21 @@ START_TEST(test_files_store_absent_file)
 	IT_ASSERT(n == 2 && strcmp(lines[1], barrier) == 0,
 	    "store of an absent file gives one stderr line, then the barrier (%zu lines)", n);
 	it_free_lines(lines);
-	for (size_t i = 0; i < NSMALL; i++)
+	for (size_t i = 0; i < IT_NSMALL; i++)
 		it_expect_empty(p[i], IT_OUT, 0);
 	IT_ASSERT(!it_file_exists(it_path_in(4, "9999.pdf")), "nothing stored");
 }
 END_TEST
 
 /* The requester owns the key itself: it serves itself. */
-START_TEST(test_files_request_own_key)
+IT_CASE(test_files_request_own_key)
 {
-	struct it_peer	*p[NSMALL];
+	struct it_peer	*p[IT_NSMALL];
 	char		 want[4096];
 
 	snprintf(want, sizeof want, "%s", it_put_file(3, "0771.pdf", 5000, 771));
-	IT_ASSERT(it_owner(small_ids, NSMALL, 771 % 256) == 3, "0771 (key 3) is owned by 3");
-	it_ring(p, small_ids, NSMALL, IT_CLASSIC, "400 0 --ping-interval 0.2 --quiet-pings");
+	IT_ASSERT(it_owner(it_small_ids, IT_NSMALL, 771 % 256) == 3, "0771 (key 3) is owned by 3");
+	it_ring(p, it_small_ids, IT_NSMALL, IT_CLASSIC, "400 0 --ping-interval 0.2 --quiet-pings");
 	it_send(p[1], "request 0771");
 	it_wait_file_equal(it_path_in(3, "received_0771.pdf"), want, IT_DEADLINE_MS);
 	it_expect_empty(p[0], IT_OUT, 0);
@@ -426,28 +420,9 @@ START_TEST(test_files_request_own_key)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_files_classic_demo),
-		IT_TEST(test_files_udp_size_0),
-		IT_TEST(test_files_udp_size_1),
-		IT_TEST(test_files_udp_size_mss_minus_1),
-		IT_TEST(test_files_udp_size_mss),
-		IT_TEST(test_files_udp_size_mss_plus_1),
-		IT_TEST(test_files_udp_size_3mib),
-		IT_TEST(test_files_tcp_size_0),
-		IT_TEST(test_files_tcp_size_3mib),
-		IT_TEST(test_files_p2p_request),
-		IT_TEST(test_files_p2p_store_then_request),
-		IT_TEST(test_files_missing_p2p),
-		IT_TEST(test_files_missing_classic),
-		IT_TEST(test_files_three_at_once_udp),
-		IT_TEST(test_files_three_at_once_tcp),
-		IT_TEST(test_files_store_absent_file),
-		IT_TEST(test_files_request_own_key),
-	};
-
-	return it_main(argc, argv, "files", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "files");
 }

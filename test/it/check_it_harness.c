@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-START_TEST(test_harness_start_send_wait)
+IT_CASE(test_harness_start_send_wait)
 {
 	static const int ids[] = { 7 };
 	struct it_peer	*p;
@@ -44,7 +44,7 @@ START_TEST(test_harness_start_send_wait)
 }
 END_TEST
 
-START_TEST(test_harness_exit_status_and_signals)
+IT_CASE(test_harness_exit_status_and_signals)
 {
 	struct it_peer *a, *b, *c, *d;
 	int st;
@@ -70,7 +70,7 @@ START_TEST(test_harness_exit_status_and_signals)
 }
 END_TEST
 
-START_TEST(test_harness_stdin_modes)
+IT_CASE(test_harness_stdin_modes)
 {
 	struct it_peer *f, *n, *c;
 
@@ -88,7 +88,7 @@ START_TEST(test_harness_stdin_modes)
 }
 END_TEST
 
-START_TEST(test_harness_ports_and_files)
+IT_CASE(test_harness_ports_and_files)
 {
 	static const int ids[] = { 0, 9, 255 };
 	char	 a[4096], b[4096];
@@ -246,7 +246,7 @@ expect_failure_report(struct outcome *o)
 	free(o->err);
 }
 
-START_TEST(test_harness_failed_wait_dumps_and_kills)
+IT_CASE(test_harness_failed_wait_dumps_and_kills)
 {
 	struct outcome o;
 
@@ -259,7 +259,7 @@ START_TEST(test_harness_failed_wait_dumps_and_kills)
 }
 END_TEST
 
-START_TEST(test_harness_plain_exit_dumps_and_kills)
+IT_CASE(test_harness_plain_exit_dumps_and_kills)
 {
 	struct outcome o;
 
@@ -270,7 +270,7 @@ START_TEST(test_harness_plain_exit_dumps_and_kills)
 }
 END_TEST
 
-START_TEST(test_harness_killed_test_kills_peers)
+IT_CASE(test_harness_killed_test_kills_peers)
 {
 	struct outcome o;
 
@@ -282,7 +282,7 @@ START_TEST(test_harness_killed_test_kills_peers)
 }
 END_TEST
 
-START_TEST(test_harness_pass_cleans_up)
+IT_CASE(test_harness_pass_cleans_up)
 {
 	struct outcome o;
 
@@ -299,7 +299,7 @@ END_TEST
  * Two deliberately failing tests, only present when CDHT_IT_DEMO is set: the tests below
  * run this binary on them and check what Check's runner reports.
  */
-START_TEST(demo_plain_ck_assert)
+IT_CASE_IN("demo", demo_plain_ck_assert)
 {
 	struct it_peer *p = it_start(4, "4");
 
@@ -309,7 +309,7 @@ START_TEST(demo_plain_ck_assert)
 }
 END_TEST
 
-START_TEST(demo_check_timeout)
+IT_CASE_IN("demo", demo_check_timeout)
 {
 	struct it_peer *p = it_start(4, "4");
 
@@ -359,7 +359,7 @@ run_demo(const char *name, const char *env2, char **err)
 	return st;
 }
 
-START_TEST(test_harness_runner_reports_plain_assert)
+IT_CASE(test_harness_runner_reports_plain_assert)
 {
 	char	*err;
 	int	 st = run_demo("demo_plain_ck_assert", NULL, &err);
@@ -373,7 +373,7 @@ START_TEST(test_harness_runner_reports_plain_assert)
 }
 END_TEST
 
-START_TEST(test_harness_runner_reports_check_timeout)
+IT_CASE(test_harness_runner_reports_check_timeout)
 {
 	char	*err;
 	int	 st = run_demo("demo_check_timeout", "CK_TIMEOUT_MULTIPLIER=0.02", &err);
@@ -385,27 +385,11 @@ START_TEST(test_harness_runner_reports_check_timeout)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test demos[] = {
-		{ "demo_plain_ck_assert", demo_plain_ck_assert },
-		{ "demo_check_timeout", demo_check_timeout },
-	};
-	const struct it_test tests[] = {
-		IT_TEST(test_harness_start_send_wait),
-		IT_TEST(test_harness_exit_status_and_signals),
-		IT_TEST(test_harness_stdin_modes),
-		IT_TEST(test_harness_ports_and_files),
-		IT_TEST(test_harness_failed_wait_dumps_and_kills),
-		IT_TEST(test_harness_plain_exit_dumps_and_kills),
-		IT_TEST(test_harness_killed_test_kills_peers),
-		IT_TEST(test_harness_pass_cleans_up),
-		IT_TEST(test_harness_runner_reports_plain_assert),
-		IT_TEST(test_harness_runner_reports_check_timeout),
-	};
-
 	if (getenv("CDHT_IT_DEMO") != NULL)
-		return it_main(argc, argv, "harness-demo", demos, 2);
-	return it_main(argc, argv, "harness", tests, sizeof tests / sizeof tests[0]);
+		return it_main_set(argc, argv, "harness-demo", "demo");
+	return it_main(argc, argv, "harness");
 }

@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int classic_ids[] = { 1, 3, 4, 5, 8, 10, 12, 15 };
-#define NCLASSIC	(sizeof classic_ids / sizeof classic_ids[0])
-
 /* 0.2 s pings, 0.5 s timeout: a loaded machine does not make a live peer dead. */
 #define HEAL_TAIL	"400 0 --ping-interval 0.2 --ping-timeout 0.5"
 /* ms: detection (0.2 + 4 x 0.5 s) plus the repair, with room for a loaded machine. */
@@ -21,7 +18,7 @@ static const int classic_ids[] = { 1, 3, 4, 5, 8, 10, 12, 15 };
 static struct it_peer *
 peer_of(struct it_peer **p, int id)
 {
-	return p[it_index(classic_ids, NCLASSIC, id)];
+	return p[it_index(it_classic_ids, IT_NCLASSIC, id)];
 }
 
 static const char *
@@ -45,20 +42,20 @@ wait_succs(struct it_peer *p, size_t mark, int s1, int s2)
 static void
 wait_settled(struct it_peer **p, int skip)
 {
-	for (size_t i = 0; i < NCLASSIC; i++) {
-		if (classic_ids[i] == skip)
+	for (size_t i = 0; i < IT_NCLASSIC; i++) {
+		if (it_classic_ids[i] == skip)
 			continue;
 		it_wait_line(p[i], IT_OUT, 0, 1, it_ping_req_line(IT_CLASSIC,
-		    it_pred(classic_ids, NCLASSIC, i, 1)), IT_DEADLINE_MS);
+		    it_pred(it_classic_ids, IT_NCLASSIC, i, 1)), IT_DEADLINE_MS);
 	}
 }
 
-START_TEST(test_heal_sigstop_peer_back_in_place)
+IT_CASE(test_heal_sigstop_peer_back_in_place)
 {
-	struct it_peer	*p[NCLASSIC], *p3, *p4, *p5;
+	struct it_peer	*p[IT_NCLASSIC], *p3, *p4, *p5;
 	size_t		 m3, m4;
 
-	it_ring(p, classic_ids, NCLASSIC, IT_CLASSIC, HEAL_TAIL);
+	it_ring(p, it_classic_ids, IT_NCLASSIC, IT_CLASSIC, HEAL_TAIL);
 	p3 = peer_of(p, 3);
 	p4 = peer_of(p, 4);
 	p5 = peer_of(p, 5);
@@ -72,27 +69,27 @@ START_TEST(test_heal_sigstop_peer_back_in_place)
 	it_signal(p5, SIGCONT);
 	wait_succs(p4, m4, 5, 8);
 	wait_succs(p3, m3, 4, 5);
-	for (size_t i = 0; i < NCLASSIC; i++)
+	for (size_t i = 0; i < IT_NCLASSIC; i++)
 		it_expect_alive(p[i]);
 }
 END_TEST
 
-START_TEST(test_heal_late_starter_taken_in)
+IT_CASE(test_heal_late_starter_taken_in)
 {
-	struct it_peer	*p[NCLASSIC], *p3, *p4;
-	size_t		 i5 = it_index(classic_ids, NCLASSIC, 5), m3, m4;
+	struct it_peer	*p[IT_NCLASSIC], *p3, *p4;
+	size_t		 i5 = it_index(it_classic_ids, IT_NCLASSIC, 5), m3, m4;
 
-	it_pick_base(classic_ids, NCLASSIC);
-	for (size_t i = 0; i < NCLASSIC; i++)
+	it_pick_base(it_classic_ids, IT_NCLASSIC);
+	for (size_t i = 0; i < IT_NCLASSIC; i++)
 		if (i != i5)
-			p[i] = it_ring_peer(classic_ids, NCLASSIC, i, IT_CLASSIC, IT_STDIN_FIFO,
+			p[i] = it_ring_peer(it_classic_ids, IT_NCLASSIC, i, IT_CLASSIC, IT_STDIN_FIFO,
 			    HEAL_TAIL);
 	p3 = peer_of(p, 3);
 	p4 = peer_of(p, 4);
 	m4 = it_wait_find(p4, IT_OUT, 0, dead_line(5), HEAL_WAIT_MS);
 	m3 = it_wait_find(p3, IT_OUT, 0, dead_line(5), HEAL_WAIT_MS);
 	wait_succs(p4, m4, 8, 10);
-	p[i5] = it_ring_peer(classic_ids, NCLASSIC, i5, IT_CLASSIC, IT_STDIN_FIFO, HEAL_TAIL);
+	p[i5] = it_ring_peer(it_classic_ids, IT_NCLASSIC, i5, IT_CLASSIC, IT_STDIN_FIFO, HEAL_TAIL);
 	it_wait_listening(p[i5], IT_DEADLINE_MS);
 	wait_succs(p4, m4, 5, 8);
 	wait_succs(p3, m3, 4, 5);
@@ -101,12 +98,12 @@ START_TEST(test_heal_late_starter_taken_in)
 }
 END_TEST
 
-START_TEST(test_heal_two_adjacent_killed_at_once)
+IT_CASE(test_heal_two_adjacent_killed_at_once)
 {
-	struct it_peer	*p[NCLASSIC], *p3, *p4;
+	struct it_peer	*p[IT_NCLASSIC], *p3, *p4;
 	size_t		 m3, m4;
 
-	it_ring(p, classic_ids, NCLASSIC, IT_CLASSIC, HEAL_TAIL);
+	it_ring(p, it_classic_ids, IT_NCLASSIC, IT_CLASSIC, HEAL_TAIL);
 	p3 = peer_of(p, 3);
 	p4 = peer_of(p, 4);
 	wait_settled(p, -1);
@@ -127,14 +124,9 @@ START_TEST(test_heal_two_adjacent_killed_at_once)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_heal_sigstop_peer_back_in_place),
-		IT_TEST(test_heal_late_starter_taken_in),
-		IT_TEST(test_heal_two_adjacent_killed_at_once),
-	};
-
-	return it_main(argc, argv, "heal", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "heal");
 }

@@ -89,7 +89,7 @@ request_and_compare(struct it_peer *from, int owner, const char *f, size_t size)
  * A classic ring 1 3 4 on ::1 (depends on the transport's IPv6 support): pings all round,
  * then a request over UDP and one over TCP.
  */
-START_TEST(test_hosts_ring_on_ipv6_loopback)
+IT_CASE(test_hosts_ring_on_ipv6_loopback)
 {
 	static const int	ids[] = { 1, 3, 4 };
 	struct it_peer		*p1, *p3, *p4;
@@ -119,7 +119,7 @@ END_TEST
  * ports named in ID@HOST:PORT reach them: pings, a request answered to an origin on the
  * second base, and a kill repaired with the contacts the repair answer carries.
  */
-START_TEST(test_hosts_explicit_ports)
+IT_CASE(test_hosts_explicit_ports)
 {
 	static const int	ids[] = { 1, 3, 4, 6 }, far[] = { 4, 6 };
 	struct it_peer		*p1, *p3, *p4, *p6;
@@ -160,7 +160,7 @@ START_TEST(test_hosts_explicit_ports)
 END_TEST
 
 /* A joiner on another base port joins through ID@HOST:PORT and is answered where it is. */
-START_TEST(test_hosts_join_through_contact)
+IT_CASE(test_hosts_join_through_contact)
 {
 	static const int	ids[] = { 2, 5, 8 }, far[] = { 9 };
 	struct it_peer		*p[3], *j;
@@ -203,7 +203,7 @@ static const struct {
 };
 
 /* Each bad contact form: one "cdht: " line (plus the usage hint), exit 2, nothing bound. */
-START_TEST(test_hosts_bad_input_refused)
+IT_CASE(test_hosts_bad_input_refused)
 {
 	static const int	ids[] = { 1 };
 	struct it_peer		*p;
@@ -228,15 +228,9 @@ START_TEST(test_hosts_bad_input_refused)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test	tests[] = {
-		IT_TEST(test_hosts_ring_on_ipv6_loopback),
-		IT_TEST(test_hosts_explicit_ports),
-		IT_TEST(test_hosts_join_through_contact),
-		IT_TEST(test_hosts_bad_input_refused),
-	};
-
-	return it_main(argc, argv, "hosts", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "hosts");
 }

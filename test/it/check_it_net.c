@@ -180,7 +180,7 @@ requests_wanted(void)
  * reopens every one it closes. Requests for a file 3 owns are answered, every time; a store
  * it owns is taken; a departure reaches it; and it did close connections to make room.
  */
-START_TEST(test_net_full_slots_keep_serving)
+IT_CASE(test_net_full_slots_keep_serving)
 {
 	struct it_peer	*p[NIDS];
 	struct flood	 f;
@@ -222,12 +222,9 @@ START_TEST(test_net_full_slots_keep_serving)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_net_full_slots_keep_serving),
-	};
-
-	return it_main(argc, argv, "net", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "net");
 }

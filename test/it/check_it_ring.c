@@ -17,13 +17,6 @@
 
 #define PING_TAIL_CLASSIC	"400 0 --ping-interval 0.2"
 
-static const int classic_ids[] = { 1, 3, 4, 5, 8, 10, 12, 15 };
-static const int p2p_ids[] = { 2, 4, 5, 8, 9, 14, 19 };
-static const int small_ids[] = { 1, 3, 4 };
-#define NCLASSIC	(sizeof classic_ids / sizeof classic_ids[0])
-#define NP2P		(sizeof p2p_ids / sizeof p2p_ids[0])
-#define NSMALL		3
-
 /* Wait until peer ids[i] has printed every ping line of its place twice; nothing else. */
 static void
 expect_pinging(struct it_peer *p, const int *ids, size_t n, size_t i, enum it_form form)
@@ -46,60 +39,84 @@ expect_pinging(struct it_peer *p, const int *ids, size_t n, size_t i, enum it_fo
 	it_expect_only_v(p, IT_OUT, 0, allowed, na);
 }
 
-START_TEST(test_ring_classic_pings)
+/* expect_pinging for every peer of the ring ids, each still running. */
+static void
+expect_all_pinging(struct it_peer **p, const int *ids, size_t n, enum it_form form)
 {
-	struct it_peer *p[NCLASSIC];
-
-	it_ring(p, classic_ids, NCLASSIC, IT_CLASSIC, "400 0.1 --ping-interval 0.2");
-	for (size_t i = 0; i < NCLASSIC; i++)
-		expect_pinging(p[i], classic_ids, NCLASSIC, i, IT_CLASSIC);
-	/* Second pass: nothing else crept in while the others were checked. */
-	for (size_t i = 0; i < NCLASSIC; i++) {
-		expect_pinging(p[i], classic_ids, NCLASSIC, i, IT_CLASSIC);
+	for (size_t i = 0; i < n; i++) {
+		expect_pinging(p[i], ids, n, i, form);
 		it_expect_alive(p[i]);
 	}
 }
-END_TEST
 
-START_TEST(test_ring_p2p_pings)
+/*
+ * Start the small ring 1, 3, 4 and wait until it listens: peer 1 with tail1 (stdin a FIFO),
+ * peers 3 and 4 with tail and stdin in3 and in4.
+ */
+static void
+small_ring(struct it_peer **p, enum it_form form, const char *tail1, const char *tail,
+    enum it_stdin in3, enum it_stdin in4)
 {
-	struct it_peer *p[NP2P];
+	it_pick_base(it_small_ids, IT_NSMALL);
+	p[0] = it_ring_peer(it_small_ids, IT_NSMALL, 0, form, IT_STDIN_FIFO, tail1);
+	p[1] = it_ring_peer(it_small_ids, IT_NSMALL, 1, form, in3, tail);
+	p[2] = it_ring_peer(it_small_ids, IT_NSMALL, 2, form, in4, tail);
+	it_wait_all_listening(p, IT_NSMALL, IT_DEADLINE_MS);
+}
 
-	it_ring(p, p2p_ids, NP2P, IT_P2P, "0.2");
-	for (size_t i = 0; i < NP2P; i++)
-		expect_pinging(p[i], p2p_ids, NP2P, i, IT_P2P);
-	for (size_t i = 0; i < NP2P; i++) {
-		expect_pinging(p[i], p2p_ids, NP2P, i, IT_P2P);
-		it_expect_alive(p[i]);
-	}
+/*
+ * Peer it_small_ids[i] (classic), from now on: count answers from each successor and count
+ * pings from its first predecessor.
+ */
+static void
+wait_rounds(struct it_peer *p, size_t i, size_t count)
+{
+	size_t	m = it_mark(p, IT_OUT);
+
+	for (int k = 1; k <= 2; k++)
+		it_wait_line(p, IT_OUT, m, count,
+		    it_ping_rsp_line(IT_CLASSIC, it_succ(it_small_ids, IT_NSMALL, i, k)),
+		    IT_DEADLINE_MS);
+	it_wait_line(p, IT_OUT, m, count,
+	    it_ping_req_line(IT_CLASSIC, it_pred(it_small_ids, IT_NSMALL, i, 1)), IT_DEADLINE_MS);
+}
+
+/* Start the ring ids and check every peer's pings twice (nothing else crept in between). */
+static void
+ring_pings(const int *ids, size_t n, enum it_form form, const char *tail)
+{
+	struct it_peer *p[IT_NCLASSIC];
+
+	IT_ASSERT(n <= IT_NCLASSIC, "a ring of %zu", n);
+	it_ring(p, ids, n, form, tail);
+	expect_all_pinging(p, ids, n, form);
+	expect_all_pinging(p, ids, n, form);
+}
+
+IT_CASE(test_ring_classic_pings)
+{
+	ring_pings(it_classic_ids, IT_NCLASSIC, IT_CLASSIC, "400 0.1 --ping-interval 0.2");
 }
 END_TEST
 
-START_TEST(test_ring_stdin_null_and_closed)
+IT_CASE(test_ring_p2p_pings)
 {
-	struct it_peer	*p[NSMALL];
-	size_t		 m3, m4;
+	ring_pings(it_p2p_ids, IT_NP2P, IT_P2P, "0.2");
+}
+END_TEST
 
-	it_pick_base(small_ids, NSMALL);
-	p[0] = it_ring_peer(small_ids, NSMALL, 0, IT_CLASSIC, IT_STDIN_FIFO, PING_TAIL_CLASSIC);
-	p[1] = it_ring_peer(small_ids, NSMALL, 1, IT_CLASSIC, IT_STDIN_NULL, PING_TAIL_CLASSIC);
-	p[2] = it_ring_peer(small_ids, NSMALL, 2, IT_CLASSIC, IT_STDIN_CLOSED, PING_TAIL_CLASSIC);
-	it_wait_all_listening(p, NSMALL, IT_DEADLINE_MS);
-	for (size_t i = 0; i < NSMALL; i++)
-		expect_pinging(p[i], small_ids, NSMALL, i, IT_CLASSIC);
+IT_CASE(test_ring_stdin_null_and_closed)
+{
+	struct it_peer	*p[IT_NSMALL];
+
+	small_ring(p, IT_CLASSIC, PING_TAIL_CLASSIC, PING_TAIL_CLASSIC, IT_STDIN_NULL,
+	    IT_STDIN_CLOSED);
+	for (size_t i = 0; i < IT_NSMALL; i++)
+		expect_pinging(p[i], it_small_ids, IT_NSMALL, i, IT_CLASSIC);
 	/* Still going a second later: five more rounds each way. */
-	m3 = it_mark(p[1], IT_OUT);
-	m4 = it_mark(p[2], IT_OUT);
-	it_wait_line(p[1], IT_OUT, m3, 5, it_ping_rsp_line(IT_CLASSIC, 4), IT_DEADLINE_MS);
-	it_wait_line(p[1], IT_OUT, m3, 5, it_ping_rsp_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[1], IT_OUT, m3, 5, it_ping_req_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[2], IT_OUT, m4, 5, it_ping_rsp_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[2], IT_OUT, m4, 5, it_ping_rsp_line(IT_CLASSIC, 3), IT_DEADLINE_MS);
-	it_wait_line(p[2], IT_OUT, m4, 5, it_ping_req_line(IT_CLASSIC, 3), IT_DEADLINE_MS);
-	for (size_t i = 0; i < NSMALL; i++) {
-		expect_pinging(p[i], small_ids, NSMALL, i, IT_CLASSIC);
-		it_expect_alive(p[i]);
-	}
+	wait_rounds(p[1], 1, 5);
+	wait_rounds(p[2], 2, 5);
+	expect_all_pinging(p, it_small_ids, IT_NSMALL, IT_CLASSIC);
 }
 END_TEST
 
@@ -164,17 +181,17 @@ send_tcp(int port, const uint8_t *buf, size_t n, bool keep_open)
 	return -1;
 }
 
-START_TEST(test_ring_garbage_on_udp_and_tcp)
+IT_CASE(test_ring_garbage_on_udp_and_tcp)
 {
-	struct it_peer	*p[NSMALL];
+	struct it_peer	*p[IT_NSMALL];
 	static uint8_t	 buf[65000];
 	uint64_t	 s = 0x5EED5EEDULL;
 	int		 port, open_fd[3];
-	size_t		 m1, m3, e3;
+	size_t		 e3;
 
-	it_ring(p, small_ids, NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
-	for (size_t i = 0; i < NSMALL; i++)
-		expect_pinging(p[i], small_ids, NSMALL, i, IT_CLASSIC);
+	it_ring(p, it_small_ids, IT_NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
+	for (size_t i = 0; i < IT_NSMALL; i++)
+		expect_pinging(p[i], it_small_ids, IT_NSMALL, i, IT_CLASSIC);
 	port = it_base() + 3;
 	e3 = it_mark(p[1], IT_ERR);
 
@@ -237,16 +254,9 @@ START_TEST(test_ring_garbage_on_udp_and_tcp)
 
 	/* It complained, and it is still a working member of the ring. */
 	it_wait_nlines(p[1], IT_ERR, e3, 1, IT_DEADLINE_MS);
-	m1 = it_mark(p[0], IT_OUT);
-	m3 = it_mark(p[1], IT_OUT);
-	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_rsp_line(IT_CLASSIC, 4), IT_DEADLINE_MS);
-	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_rsp_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[1], IT_OUT, m3, 3, it_ping_req_line(IT_CLASSIC, 1), IT_DEADLINE_MS);
-	it_wait_line(p[0], IT_OUT, m1, 3, it_ping_rsp_line(IT_CLASSIC, 3), IT_DEADLINE_MS);
-	for (size_t i = 0; i < NSMALL; i++) {
-		expect_pinging(p[i], small_ids, NSMALL, i, IT_CLASSIC);
-		it_expect_alive(p[i]);
-	}
+	wait_rounds(p[1], 1, 3);
+	wait_rounds(p[0], 0, 3);
+	expect_all_pinging(p, it_small_ids, IT_NSMALL, IT_CLASSIC);
 	for (int i = 0; i < 3; i++)
 		close(open_fd[i]);
 }
@@ -275,17 +285,17 @@ rss_kib(pid_t pid)
  * all from a made-up peer 77 (nobody listens there), on one connection. The peer takes on
  * a bounded number, stays small, keeps its stderr bounded and keeps pinging.
  */
-START_TEST(test_ring_hostile_flood_stays_bounded)
+IT_CASE(test_ring_hostile_flood_stays_bounded)
 {
 	enum { FLOOD = 4000 };
-	struct it_peer	*p[NSMALL];
+	struct it_peer	*p[IT_NSMALL];
 	static uint8_t	 buf[FLOOD * 2 * (WIRE_HEADER_LEN + 16)];
 	struct contact	 liar = contact_v4(77, (const uint8_t[4]){ 127, 0, 0, 1 }, 0);
 	size_t		 n = 0, m3, e3, errs;
 	char		 path[512];
 	long		 kib;
 
-	it_ring(p, small_ids, NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
+	it_ring(p, it_small_ids, IT_NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
 	it_put_file(3, "0042.pdf", 4000, 42);
 	liar.port = (uint16_t)(it_base() + 77);
 	for (int i = 0; i < 2 * FLOOD; i++) {
@@ -322,8 +332,8 @@ START_TEST(test_ring_hostile_flood_stays_bounded)
 	    "peer 3 took more than one store of 0042");
 	IT_ASSERT(it_count(p[1], IT_OUT, 0, "File 0042 is here.") <= 8,
 	    "peer 3 served 0042 to peer 77 more than 8 times at once");
-	expect_pinging(p[0], small_ids, NSMALL, 0, IT_CLASSIC);
-	expect_pinging(p[2], small_ids, NSMALL, 2, IT_CLASSIC);
+	expect_pinging(p[0], it_small_ids, IT_NSMALL, 0, IT_CLASSIC);
+	expect_pinging(p[2], it_small_ids, IT_NSMALL, 2, IT_CLASSIC);
 }
 END_TEST
 
@@ -331,49 +341,41 @@ END_TEST
 static void
 quiet_pings(enum it_form form, const char *tail, const char *quiet_tail)
 {
-	struct it_peer *p[NSMALL];
+	struct it_peer *p[IT_NSMALL];
 
-	it_pick_base(small_ids, NSMALL);
-	p[0] = it_ring_peer(small_ids, NSMALL, 0, form, IT_STDIN_FIFO, quiet_tail);
-	p[1] = it_ring_peer(small_ids, NSMALL, 1, form, IT_STDIN_FIFO, tail);
-	p[2] = it_ring_peer(small_ids, NSMALL, 2, form, IT_STDIN_FIFO, tail);
-	it_wait_all_listening(p, NSMALL, IT_DEADLINE_MS);
+	small_ring(p, form, quiet_tail, tail, IT_STDIN_FIFO, IT_STDIN_FIFO);
 	it_wait_line(p[2], IT_OUT, 0, 5, it_ping_rsp_line(form, 1), IT_DEADLINE_MS);
 	it_wait_line(p[1], IT_OUT, 0, 5, it_ping_rsp_line(form, 1), IT_DEADLINE_MS);
 	it_wait_line(p[1], IT_OUT, 0, 5, it_ping_req_line(form, 1), IT_DEADLINE_MS);
 	it_wait_line(p[2], IT_OUT, 0, 5, it_ping_req_line(form, 3), IT_DEADLINE_MS);
 	it_expect_empty(p[0], IT_OUT, 0);
-	expect_pinging(p[1], small_ids, NSMALL, 1, form);
-	expect_pinging(p[2], small_ids, NSMALL, 2, form);
+	expect_pinging(p[1], it_small_ids, IT_NSMALL, 1, form);
+	expect_pinging(p[2], it_small_ids, IT_NSMALL, 2, form);
 	it_expect_alive(p[0]);
 }
 
-START_TEST(test_ring_quiet_pings_classic)
+IT_CASE(test_ring_quiet_pings_classic)
 {
 	quiet_pings(IT_CLASSIC, PING_TAIL_CLASSIC, PING_TAIL_CLASSIC " --quiet-pings");
 }
 END_TEST
 
-START_TEST(test_ring_quiet_pings_p2p)
+IT_CASE(test_ring_quiet_pings_p2p)
 {
 	quiet_pings(IT_P2P, "0.2", "0.2 --quiet-pings");
 }
 END_TEST
 
-START_TEST(test_ring_stdin_feedback)
+IT_CASE(test_ring_stdin_feedback)
 {
-	struct it_peer	*p[NSMALL], *q;
+	struct it_peer	*p[IT_NSMALL], *q;
 	const char	*unknown = "cdht: unknown command 'frobnicate'; try help";
 	size_t		 e, m;
 	char		**lines;
 	size_t		 n;
 
-	it_pick_base(small_ids, NSMALL);
-	p[0] = it_ring_peer(small_ids, NSMALL, 0, IT_CLASSIC, IT_STDIN_FIFO,
-	    PING_TAIL_CLASSIC " --quiet-pings");
-	p[1] = it_ring_peer(small_ids, NSMALL, 1, IT_CLASSIC, IT_STDIN_FIFO, PING_TAIL_CLASSIC);
-	p[2] = it_ring_peer(small_ids, NSMALL, 2, IT_CLASSIC, IT_STDIN_FIFO, PING_TAIL_CLASSIC);
-	it_wait_all_listening(p, NSMALL, IT_DEADLINE_MS);
+	small_ring(p, IT_CLASSIC, PING_TAIL_CLASSIC " --quiet-pings", PING_TAIL_CLASSIC,
+	    IT_STDIN_FIFO, IT_STDIN_FIFO);
 	q = p[0];
 
 	/* Unknown command: exactly this line on stderr. */
@@ -443,7 +445,7 @@ expect_bad_args(const char *args)
 	it_expect_empty(p, IT_OUT, 0);
 }
 
-START_TEST(test_ring_bad_arguments)
+IT_CASE(test_ring_bad_arguments)
 {
 	static const int ids[] = { 1, 3, 4, 5 };
 	static const char *const bad[] = {
@@ -505,19 +507,19 @@ expect_port_in_use(bool tcp)
 	it_release_port(fd);
 }
 
-START_TEST(test_ring_udp_port_in_use)
+IT_CASE(test_ring_udp_port_in_use)
 {
 	expect_port_in_use(false);
 }
 END_TEST
 
-START_TEST(test_ring_tcp_port_in_use)
+IT_CASE(test_ring_tcp_port_in_use)
 {
 	expect_port_in_use(true);
 }
 END_TEST
 
-START_TEST(test_ring_help_and_version)
+IT_CASE(test_ring_help_and_version)
 {
 	static const char *const args[] = { "--help", "-h", "--version" };
 
@@ -530,14 +532,14 @@ START_TEST(test_ring_help_and_version)
 }
 END_TEST
 
-START_TEST(test_ring_sigint_ends_peer_at_once)
+IT_CASE(test_ring_sigint_ends_peer_at_once)
 {
-	struct it_peer	*p[NSMALL];
+	struct it_peer	*p[IT_NSMALL];
 	int		 st;
 	int64_t		 t0;
 
-	it_ring(p, small_ids, NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
-	expect_pinging(p[1], small_ids, NSMALL, 1, IT_CLASSIC);
+	it_ring(p, it_small_ids, IT_NSMALL, IT_CLASSIC, PING_TAIL_CLASSIC);
+	expect_pinging(p[1], it_small_ids, IT_NSMALL, 1, IT_CLASSIC);
 	t0 = it_now_ms();
 	it_signal(p[1], SIGINT);
 	st = it_wait_exit(p[1], 1000);
@@ -548,24 +550,9 @@ START_TEST(test_ring_sigint_ends_peer_at_once)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_ring_classic_pings),
-		IT_TEST(test_ring_p2p_pings),
-		IT_TEST(test_ring_stdin_null_and_closed),
-		IT_TEST(test_ring_garbage_on_udp_and_tcp),
-		IT_TEST(test_ring_hostile_flood_stays_bounded),
-		IT_TEST(test_ring_quiet_pings_classic),
-		IT_TEST(test_ring_quiet_pings_p2p),
-		IT_TEST(test_ring_stdin_feedback),
-		IT_TEST(test_ring_bad_arguments),
-		IT_TEST(test_ring_udp_port_in_use),
-		IT_TEST(test_ring_tcp_port_in_use),
-		IT_TEST(test_ring_help_and_version),
-		IT_TEST(test_ring_sigint_ends_peer_at_once),
-	};
-
-	return it_main(argc, argv, "ring", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "ring");
 }

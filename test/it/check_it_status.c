@@ -75,7 +75,7 @@ settled_json(struct it_peer *p, int pred1)
 	}
 }
 
-START_TEST(test_status_json_of_a_ring)
+IT_CASE(test_status_json_of_a_ring)
 {
 	struct it_peer	*p[NSMALL];
 	const char	*j;
@@ -97,7 +97,7 @@ START_TEST(test_status_json_of_a_ring)
 }
 END_TEST
 
-START_TEST(test_status_json_counts_a_transfer)
+IT_CASE(test_status_json_counts_a_transfer)
 {
 	struct it_peer	*p[NSMALL];
 	size_t		 m;
@@ -117,7 +117,7 @@ START_TEST(test_status_json_counts_a_transfer)
 }
 END_TEST
 
-START_TEST(test_status_json_names_a_stored_file_owner)
+IT_CASE(test_status_json_names_a_stored_file_owner)
 {
 	struct it_peer	*p[NSMALL];
 
@@ -135,7 +135,7 @@ START_TEST(test_status_json_names_a_stored_file_owner)
 }
 END_TEST
 
-START_TEST(test_status_quit_says_it_left)
+IT_CASE(test_status_quit_says_it_left)
 {
 	struct it_peer	*p[NSMALL];
 
@@ -147,7 +147,7 @@ START_TEST(test_status_quit_says_it_left)
 }
 END_TEST
 
-START_TEST(test_status_mistyped_command_gets_a_suggestion)
+IT_CASE(test_status_mistyped_command_gets_a_suggestion)
 {
 	struct it_peer	*p[NSMALL];
 	const char	*hint = "cdht: unknown command 'requset'; did you mean 'request 2012'? "
@@ -166,16 +166,9 @@ START_TEST(test_status_mistyped_command_gets_a_suggestion)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_status_json_of_a_ring),
-		IT_TEST(test_status_json_counts_a_transfer),
-		IT_TEST(test_status_json_names_a_stored_file_owner),
-		IT_TEST(test_status_quit_says_it_left),
-		IT_TEST(test_status_mistyped_command_gets_a_suggestion),
-	};
-
-	return it_main(argc, argv, "status", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "status");
 }

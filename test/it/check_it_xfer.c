@@ -101,37 +101,37 @@ copy_lossy(const char *f, size_t size)
 	    "the summary lines: the requester's, and the owner's with the RTO");
 }
 
-START_TEST(test_xfer_lossy_size_0)
+IT_CASE(test_xfer_lossy_size_0)
 {
 	copy_lossy("0002", 0);
 }
 END_TEST
 
-START_TEST(test_xfer_lossy_size_1)
+IT_CASE(test_xfer_lossy_size_1)
 {
 	copy_lossy("0003", 1);
 }
 END_TEST
 
-START_TEST(test_xfer_lossy_size_mss_minus_1)
+IT_CASE(test_xfer_lossy_size_mss_minus_1)
 {
 	copy_lossy("0258", 399);
 }
 END_TEST
 
-START_TEST(test_xfer_lossy_size_mss)
+IT_CASE(test_xfer_lossy_size_mss)
 {
 	copy_lossy("0259", 400);
 }
 END_TEST
 
-START_TEST(test_xfer_lossy_size_mss_plus_1)
+IT_CASE(test_xfer_lossy_size_mss_plus_1)
 {
 	copy_lossy("0514", 401);
 }
 END_TEST
 
-START_TEST(test_xfer_lossy_size_3mib)
+IT_CASE(test_xfer_lossy_size_3mib)
 {
 	copy_lossy("0515", 3 * MIB);
 }
@@ -141,7 +141,7 @@ END_TEST
  * Window 1 is stop-and-wait: in the owner's log, a new segment goes out only after an ACK
  * came back (a retransmission or a drop repeats the segment in flight).
  */
-START_TEST(test_xfer_window_1_is_stop_and_wait)
+IT_CASE(test_xfer_window_1_is_stop_and_wait)
 {
 	struct it_peer	*p[NSMALL];
 	char		 want[4096], line[256];
@@ -188,7 +188,7 @@ END_TEST
  * order, so none is sent at once), and the last is the end of the file; the owner logs as
  * many ACKs received as the requester logged sent, and sends each segment once.
  */
-START_TEST(test_xfer_window_32_acks_once_per_read)
+IT_CASE(test_xfer_window_32_acks_once_per_read)
 {
 	struct it_peer	*p[NSMALL];
 	char		 want[4096], line[256], ev[8];
@@ -234,7 +234,7 @@ END_TEST
  * fails at its first hop: one line says it will be retried, and once 1 has a new first
  * successor it goes out again and the file (owned by 5) arrives.
  */
-START_TEST(test_xfer_request_retried_after_repair)
+IT_CASE(test_xfer_request_retried_after_repair)
 {
 	struct it_peer	*p[NFIVE];
 	char		 want[4096];
@@ -309,7 +309,7 @@ progress_seen(void *arg)
  * ends once it has run 2 s, and `status --json` lists it with its figures (the owner's with
  * its RTO).
  */
-START_TEST(test_xfer_progress_and_status)
+IT_CASE(test_xfer_progress_and_status)
 {
 	struct it_peer	*p[NSMALL];
 
@@ -331,21 +331,9 @@ START_TEST(test_xfer_progress_and_status)
 }
 END_TEST
 
+/* Run the IT_CASE tests above (test/it/harness.h); the exit status is the failure count. */
 int
 main(int argc, char **argv)
 {
-	const struct it_test tests[] = {
-		IT_TEST(test_xfer_lossy_size_0),
-		IT_TEST(test_xfer_lossy_size_1),
-		IT_TEST(test_xfer_lossy_size_mss_minus_1),
-		IT_TEST(test_xfer_lossy_size_mss),
-		IT_TEST(test_xfer_lossy_size_mss_plus_1),
-		IT_TEST(test_xfer_lossy_size_3mib),
-		IT_TEST(test_xfer_window_1_is_stop_and_wait),
-		IT_TEST(test_xfer_window_32_acks_once_per_read),
-		IT_TEST(test_xfer_request_retried_after_repair),
-		IT_TEST(test_xfer_progress_and_status),
-	};
-
-	return it_main(argc, argv, "xfer", tests, sizeof tests / sizeof tests[0]);
+	return it_main(argc, argv, "xfer");
 }

@@ -55,20 +55,45 @@ enum it_stdin { IT_STDIN_FIFO, IT_STDIN_NULL, IT_STDIN_CLOSED };
 
 struct it_peer;
 
-/* One Check test: its name (also the Check test case name and the ctest entry suffix). */
+/*
+ * One Check test, registered where it is defined: IT_CASE(test_name) { ... } END_TEST. The
+ * name is also the Check test case name and (without test_<group>_) the ctest entry suffix,
+ * which test/it/CMakeLists.txt reads from the IT_CASE(...) lines. IT_CASE_IN(set, name)
+ * registers a test that only it_main_set(..., set) runs (the harness self-test's demos).
+ */
 struct it_test {
 	const char	*name;
 	const TTest	*test;
+	const char	*set;	/* NULL for IT_CASE */
+	int		 line;
+	struct it_test	*next;
 };
-#define IT_TEST(name)	{ #name, name }	/* in an automatic (non-static) table */
+
+#define IT_CASE_IN(set, name)							\
+static void name##_fn(int _i CK_ATTRIBUTE_UNUSED);				\
+static const TTest name##_ttest = { #name, name##_fn, __FILE__, __LINE__ };	\
+static struct it_test name##_it = { #name, &name##_ttest, set, __LINE__, NULL };	\
+static void name##_reg(void) __attribute__((constructor));			\
+static void name##_reg(void) { it_register(&name##_it); }			\
+static void name##_fn(int _i CK_ATTRIBUTE_UNUSED)
+#define IT_CASE(name)	IT_CASE_IN(NULL, name)
+
+/* A test defined with START_TEST would never run: refuse it at compile time. */
+#undef START_TEST
+#define START_TEST(name)	_Static_assert(0, "define scenario tests with IT_CASE(name)")
+
+/* Add one test to the program's list; called by the constructor IT_CASE defines. */
+void		 it_register(struct it_test *t);
 
 /*
  * The main of every scenario binary: argv[1] is the program under test (or $CDHT_BIN).
- * Builds one Check test case per test, each with the harness fixture, runs them (only
- * $CK_RUN_CASE if set, failing when it names no test), returns the failure count.
+ * Builds one Check test case per IT_CASE test, in source order, each with the harness
+ * fixture, runs them (only $CK_RUN_CASE if set, failing when it names no test), returns
+ * the failure count. A test name registered twice is an error. --list lists the tests.
  */
-int		 it_main(int argc, char **argv, const char *suite, const struct it_test *tests,
-		     size_t ntests);
+int		 it_main(int argc, char **argv, const char *suite);
+/* it_main on the tests registered with IT_CASE_IN(set, ...) instead. */
+int		 it_main_set(int argc, char **argv, const char *suite, const char *set);
 
 /* Fixture, installed by it_main; exposed for the harness self-test. */
 void		 it_setup(void);
@@ -199,6 +224,12 @@ size_t		 it_expect_file_lines_match(const char *path, const char *ere);
 /* ---- rings (SPEC §1, §4) */
 
 enum it_form { IT_CLASSIC, IT_P2P };
+
+/* The rings of SPEC's examples: the classic ring of 8, the p2p ring of 7; a ring of 3. */
+extern const int it_classic_ids[8], it_p2p_ids[7], it_small_ids[3];
+#define IT_NCLASSIC	(sizeof it_classic_ids / sizeof it_classic_ids[0])
+#define IT_NP2P		(sizeof it_p2p_ids / sizeof it_p2p_ids[0])
+#define IT_NSMALL	(sizeof it_small_ids / sizeof it_small_ids[0])
 
 /*
  * Start the peer ids[i] of a ring of n ids (ascending), successors the next two ids

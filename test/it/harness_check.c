@@ -1,4 +1,4 @@
-/* Scenario-test harness: the glue with Check (fixtures, failure, the suite built from the test table). */
+/* Scenario-test harness: the glue with Check (fixtures, failure, the registered tests). */
 #include "harness_int.h"
 
 #include <sys/prctl.h>
@@ -133,6 +133,21 @@ it_fail(const char *fmt, ...)
 	abort();	/* not reached: ck_abort_msg exits or longjmps */
 }
 
+/* Make a new cdht-it.XXXXXX under $TMPDIR (or /tmp), its path in dir; false (said) if not. */
+static bool
+it_mkdtemp(char *dir, size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	snprintf(dir, len, "%s/cdht-it.XXXXXX", tmp);
+	if (mkdtemp(dir) != NULL)
+		return true;
+	fprintf(stderr, "cdht-it: mkdtemp %s: %s\n", dir, strerror(errno));
+	return false;
+}
+
 /*
  * Check's runner, before it forks the test: make the test's temp dir here, so that the
  * runner can still find and report it after the test process is gone. (In fork mode a
@@ -142,15 +157,8 @@ it_fail(const char *fmt, ...)
 static void
 it_case_setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(it_case.dir, sizeof it_case.dir, "%s/cdht-it.XXXXXX", tmp);
-	if (mkdtemp(it_case.dir) == NULL) {
-		fprintf(stderr, "cdht-it: mkdtemp %s: %s\n", it_case.dir, strerror(errno));
+	if (!it_mkdtemp(it_case.dir, sizeof it_case.dir))
 		it_case.dir[0] = '\0';
-	}
 	it_case.owner = getpid();
 	it_case.claimed = false;
 }
@@ -205,16 +213,8 @@ it_setup(void)
 	    (it_case.owner == getppid() || it_case.owner == getpid())) {
 		it_case.claimed = true;
 		snprintf(it_run.dir, sizeof it_run.dir, "%s", it_case.dir);
-	} else {
-		const char *tmp = getenv("TMPDIR");
-
-		if (tmp == NULL || *tmp == '\0')
-			tmp = "/tmp";
-		snprintf(it_run.dir, sizeof it_run.dir, "%s/cdht-it.XXXXXX", tmp);
-		if (mkdtemp(it_run.dir) == NULL) {
-			fprintf(stderr, "cdht-it: mkdtemp %s: %s\n", it_run.dir, strerror(errno));
-			ck_abort_msg("mkdtemp failed");
-		}
+	} else if (!it_mkdtemp(it_run.dir, sizeof it_run.dir)) {
+		ck_abort_msg("mkdtemp failed");
 	}
 	it_run.budget_end = it_now_ms() + IT_TEST_BUDGET_MS;
 	it_run.active = true;
@@ -246,48 +246,117 @@ it_dir(void)
 	return it_run.dir;
 }
 
-int
-it_main(int argc, char **argv, const char *suite_name, const struct it_test *tests,
-    size_t ntests)
-{
-	const char	*only = getenv("CK_RUN_CASE");
-	Suite		*suite;
-	SRunner		*sr;
-	int		 failed, run;
-	bool		 found = false;
+/* The registered tests; see harness.h. */
+static struct it_test *it_tests;
 
+void
+it_register(struct it_test *t)
+{
+	t->next = it_tests;
+	it_tests = t;
+}
+
+/* Order two tests by their place in the source. */
+static int
+it_test_cmp(const void *a, const void *b)
+{
+	const struct it_test *x = *(const struct it_test *const *)a;
+	const struct it_test *y = *(const struct it_test *const *)b;
+	int c = strcmp(x->test->file, y->test->file);
+
+	return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* The tests of set (NULL: IT_CASE's) in source order, malloc'd, in *np; NULL on an error. */
+static struct it_test **
+it_tests_of(const char *set, size_t *np)
+{
+	struct it_test	**all;
+	size_t		  n = 0;
+
+	for (struct it_test *t = it_tests; t != NULL; t = t->next)
+		n++;
+	if ((all = malloc((n + 1) * sizeof *all)) == NULL)
+		return NULL;
+	n = 0;
+	for (struct it_test *t = it_tests; t != NULL; t = t->next)
+		if (set == NULL ? t->set == NULL : t->set != NULL && strcmp(t->set, set) == 0)
+			all[n++] = t;
+	qsort(all, n, sizeof *all, it_test_cmp);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(all[i]->name, all[j]->name) == 0) {
+				fprintf(stderr, "cdht-it: test %s registered twice "
+				    "(lines %d and %d)\n", all[i]->name, all[i]->line, all[j]->line);
+				free(all);
+				return NULL;
+			}
+	*np = n;
+	return all;
+}
+
+/* One Check test case per test, each with the harness fixtures. */
+static Suite *
+it_suite(const char *suite_name, struct it_test **tests, size_t ntests)
+{
+	Suite *suite = suite_create(suite_name);
+
+	for (size_t i = 0; i < ntests; i++) {
+		TCase *tc = tcase_create(tests[i]->name);
+
+		tcase_add_unchecked_fixture(tc, it_case_setup, it_case_teardown);
+		tcase_add_checked_fixture(tc, it_setup, it_teardown);
+		tcase_set_timeout(tc, IT_CHECK_TIMEOUT_S);
+		tcase_add_test(tc, tests[i]->test);
+		suite_add_tcase(suite, tc);
+	}
+	return suite;
+}
+
+int
+it_main(int argc, char **argv, const char *suite_name)
+{
+	return it_main_set(argc, argv, suite_name, NULL);
+}
+
+int
+it_main_set(int argc, char **argv, const char *suite_name, const char *set)
+{
+	const char	 *only = getenv("CK_RUN_CASE");
+	struct it_test	**tests;
+	size_t		  ntests;
+	SRunner		 *sr;
+	int		  failed, run;
+	bool		  found = false;
+
+	if ((tests = it_tests_of(set, &ntests)) == NULL)
+		return 1;
 	if (argc >= 2 && strcmp(argv[1], "--list") == 0) {
 		for (size_t i = 0; i < ntests; i++)
-			printf("%s\n", tests[i].name);
+			printf("%s\n", tests[i]->name);
+		free(tests);
 		return 0;
 	}
 	it_bin = argc >= 2 ? argv[1] : getenv("CDHT_BIN");
 	if (it_bin == NULL || access(it_bin, X_OK) != 0) {
 		fprintf(stderr, "usage: %s PATH-TO-CDHT (or set CDHT_BIN); --list lists tests\n",
 		    argv[0]);
+		free(tests);
 		return 2;
 	}
 	if (only != NULL && *only != '\0') {
 		for (size_t i = 0; i < ntests; i++)
-			found = found || strcmp(tests[i].name, only) == 0;
+			found = found || strcmp(tests[i]->name, only) == 0;
 		if (!found) {
 			fprintf(stderr, "%s: CK_RUN_CASE=%s names no test\n", argv[0], only);
+			free(tests);
 			return 1;
 		}
 	}
 	/* Peers orphaned by a dying test come to us, to be reaped (see it_case_teardown). */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	suite = suite_create(suite_name);
-	for (size_t i = 0; i < ntests; i++) {
-		TCase *tc = tcase_create(tests[i].name);
-
-		tcase_add_unchecked_fixture(tc, it_case_setup, it_case_teardown);
-		tcase_add_checked_fixture(tc, it_setup, it_teardown);
-		tcase_set_timeout(tc, IT_CHECK_TIMEOUT_S);
-		tcase_add_test(tc, tests[i].test);
-		suite_add_tcase(suite, tc);
-	}
-	sr = srunner_create(suite);
+	sr = srunner_create(it_suite(suite_name, tests, ntests));
+	free(tests);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	run = srunner_ntests_run(sr);

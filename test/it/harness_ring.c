@@ -5,6 +5,10 @@
 
 #include "cdht/keys.h"
 
+const int it_classic_ids[8] = { 1, 3, 4, 5, 8, 10, 12, 15 };
+const int it_p2p_ids[7] = { 2, 4, 5, 8, 9, 14, 19 };
+const int it_small_ids[3] = { 1, 3, 4 };
+
 size_t
 it_index(const int *ids, size_t n, int id)
 {

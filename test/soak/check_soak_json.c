@@ -1,7 +1,7 @@
 /* Unit tests of the soak's strict JSON parser (soak_json.c): what it accepts and refuses. */
+#include "../case.h"
 #include "soak_json.h"
 
-#include <check.h>
 #include <stdlib.h>
 
 /* The example line of docs/STATUS.md, shortened to the fields the soak reads and a few more. */
@@ -13,7 +13,7 @@ static const char status_line[] =
     "\"predecessors\":[{\"id\":5,\"last_seen_ms\":300},null],"
     "\"files\":[],\"counters\":{\"pings_sent\":40,\"misses\":1e0}}";
 
-START_TEST(test_json_reads_status_fields)
+CASE("json", test_json_reads_status_fields)
 {
 	struct sj *d = sj_parse(status_line);
 
@@ -30,7 +30,7 @@ START_TEST(test_json_reads_status_fields)
 }
 END_TEST
 
-START_TEST(test_json_decodes_escapes)
+CASE("json", test_json_decodes_escapes)
 {
 	struct sj *d = sj_parse(" [\"a\\\"b\\\\c\\u0041\\u00e9\\n\"] ");
 
@@ -40,7 +40,7 @@ START_TEST(test_json_decodes_escapes)
 }
 END_TEST
 
-START_TEST(test_json_refuses_what_is_not_json)
+CASE("json", test_json_refuses_what_is_not_json)
 {
 	static const char *const bad[] = {
 		"", "{", "{\"id\":8", "{\"id\":8}}", "{\"id\":8,}", "[1,]", "{id:8}", "[01]",
@@ -57,7 +57,7 @@ START_TEST(test_json_refuses_what_is_not_json)
 }
 END_TEST
 
-START_TEST(test_json_int_only_for_whole_numbers)
+CASE("json", test_json_int_only_for_whole_numbers)
 {
 	struct sj *d = sj_parse("[3, 3.5, \"3\", -2e2]");
 
@@ -70,22 +70,9 @@ START_TEST(test_json_int_only_for_whole_numbers)
 }
 END_TEST
 
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {
-	Suite *s = suite_create("soak_json");
-	TCase *tc = tcase_create("json");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_test(tc, test_json_reads_status_fields);
-	tcase_add_test(tc, test_json_decodes_escapes);
-	tcase_add_test(tc, test_json_refuses_what_is_not_json);
-	tcase_add_test(tc, test_json_int_only_for_whole_numbers);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return case_main("soak_json", NULL);
 }
