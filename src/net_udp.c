@@ -25,15 +25,22 @@ static bool net_udp_gso_off;
 static bool net_udp_gso_read;
 static size_t net_udp_gso_too_long = SIZE_MAX;	/* bytes: a GSO send of these got EINVAL */
 
-/* Whether runs of datagrams may go as GSO sends (the environment is read once). */
+/*
+ * Whether runs of datagrams may go as GSO sends: asked once, of the environment and of the
+ * kernel. A kernel before 4.18 ignores the UDP_SEGMENT message and would send a run as one
+ * datagram, but it also lacks the socket option of that name, which is what is asked.
+ */
 static bool
-net_udp_gso(void)
+net_udp_gso(const struct net *n)
 {
-	const char *v;
+	const char	*v;
+	int		 seg;
+	socklen_t	 len = sizeof seg;
 
 	if (!net_udp_gso_read) {
 		net_udp_gso_read = true;
-		if ((v = getenv("CDHT_UDP_GSO")) != NULL && strcmp(v, "0") == 0)
+		if (((v = getenv("CDHT_UDP_GSO")) != NULL && strcmp(v, "0") == 0) ||
+		    getsockopt(n->udp_fd, SOL_UDP, UDP_SEGMENT, &seg, &len) != 0)
 			net_udp_gso_off = true;
 	}
 	return !net_udp_gso_off;
@@ -75,7 +82,7 @@ net_udp_run(const struct net *n, unsigned at)
 	size_t			 bytes = h->len;
 	unsigned		 k = at + 1;
 
-	if (!net_udp_gso() || h->len >= net_udp_gso_too_long)
+	if (!net_udp_gso(n) || h->len >= net_udp_gso_too_long)
 		return 1;
 	while (k < n->nheld && k - at < NET_UDP_GSO_SEGS && n->held[k - 1].len == h->len &&
 	    n->held[k].len <= h->len && bytes + n->held[k].len <= NET_UDP_GSO_BYTES &&
