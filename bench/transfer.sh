@@ -7,9 +7,10 @@
 #       (sendfile -> read/write into a file) of the same file;
 #   (c) peak RSS (VmHWM) of owner and requester, read just before they are killed.
 # Ring: peers 1 2 3; the files are keyed 3 (owner peer 3); peer 1 requests (1 -> 2 -> 3).
-#   (d) issue 13 side by side, one run each, 2 MiB at MSS 400 on loopback: drop 0.1 with
-#       --timeout auto (window 1 and 32) against a fixed 1 s (a capped run, extrapolated, and
-#       the model figure); drop 0 at --window 1, 32 and TCP mode; ratios;
+#   (d) issue 13 side by side, 2 MiB at MSS 400 on loopback: drop 0.1 with --timeout auto
+#       (window 1 and 32, one run each) against a fixed 1 s (a capped run, extrapolated, and
+#       the model figure); drop 0 at --window 1, 32 and TCP mode (median of RUNS0=5 runs
+#       each); ratios;
 #   (e) real loss (root: skipped otherwise): a ring of 3 in a network namespace where
 #       nftables drops 10% of UDP datagrams, --timeout auto at window 1 and 32; RTX counts
 #       in the owner's log against the data segments the requester never saw.
@@ -166,32 +167,61 @@ EOF
 "$cc" -O2 -o "$dir/helper" "$dir/helper.c"
 
 # ---- ring --------------------------------------------------------------------------------
+# stamp PREFIX: copies stdin's lines to PREFIX.out, and to PREFIX.stamp after the time each
+# came ($EPOCHREALTIME; bash builtins only, woken by the pipe, no polling).
+stamp() {
+	local line
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$1.out"
+		printf '%s %s\n' "$EPOCHREALTIME" "$line" >>"$1.stamp"
+	done
+}
 # start_ring TAG ARGS...: peers 1 2 3 under $dir/TAG, extra ARGS after the successors.
 start_ring() {
-	local tag=$1 spec
+	local tag=$1 spec try i p alive out
 	shift
 	local extra=("$@")
 	ring=$dir/$tag
-	pids=()
-	# Below the ephemeral range (32768+), so no outgoing connection can hold a peer's port.
-	base=$(( 10000 + RANDOM % 20000 ))
-	for spec in "1 2 3" "2 3 1" "3 1 2"; do
-		set -- $spec
-		mkdir -p "$ring/$1"
-		mkfifo "$ring/$1.in"
-		"$bin" "$1" "$2" "$3" "${extra[@]}" --base-port "$base" --dir "$ring/$1" --quiet-pings \
-		    <>"$ring/$1.in" >"$ring/$1.out" 2>"$ring/$1.err" &
+	# Another program may hold a port of the random base: the peers exit, so try another.
+	for ((try = 0; try < 5; try++)); do
+		rm -rf "$ring"
+		pids=()
+		# Below the ephemeral range (32768+), so no outgoing connection can hold a peer's port.
+		base=$(( 10000 + RANDOM % 20000 ))
+		for spec in "1 2 3" "2 3 1" "3 1 2"; do
+			set -- $spec
+			mkdir -p "$ring/$1"
+			mkfifo "$ring/$1.in"
+			out=$ring/$1.out
+			if (($1 == 1)); then
+				out=$ring/1.pipe
+				mkfifo "$out"
+			fi
+			"$bin" "$1" "$2" "$3" "${extra[@]}" --base-port "$base" --dir "$ring/$1" \
+			    --quiet-pings <>"$ring/$1.in" >"$out" 2>"$ring/$1.err" &
+			pids+=($!)
+			disown
+		done
+		# Peer 1's console through a stamper: each line's arrival time goes to 1.stamp as
+		# it comes, so request() times without polling error. Its pid is last (pids[0..2]
+		# stay peers 1..3).
+		stamp "$ring/1" <"$ring/1.pipe" &
 		pids+=($!)
 		disown
-	done
-	# Ready when peer 1 knows its first predecessor (pings have gone all round).
-	local i
-	for ((i = 0; i < 300; i++)); do
-		echo status >"$ring/1.in"
-		sleep 0.05
-		grep -q '^First predecessor: peer 3' "$ring/1.out" && return 0
+		# Ready when peer 1 knows its first predecessor (pings have gone all round).
+		for ((i = 0; i < 300; i++)); do
+			alive=1
+			for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || alive=0; done
+			# A FIFO nobody reads would block the write below for ever.
+			((alive)) || break
+			echo status >"$ring/1.in"
+			sleep 0.05
+			grep -q '^First predecessor: peer 3' "$ring/1.out" && return 0
+		done
+		stop_ring
 	done
 	echo "transfer.sh: ring $tag did not form" >&2
+	cat "$ring"/*.err >&2
 	exit 1
 }
 stop_ring() {
@@ -201,23 +231,25 @@ stop_ring() {
 lines() { if [[ -e $1 ]]; then wc -l <"$1"; else echo 0; fi; }
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
-# request F TIMEOUT_S: types `request F` at peer 1, polls its console until the received
-# line appears; sets $elapsed (seconds). The poll costs a few ms of resolution.
+# request F TIMEOUT_S: types `request F` at peer 1 and waits for its received line; sets
+# $elapsed (seconds) from the time the line reached peer 1's stamper (so this script's
+# polling, every 10 ms, costs no resolution).
+us() { local t=${1/./}; echo $((10#$t)); }
 request() {
-	local f=$1 limit=$2 before t0 t1
+	local f=$1 limit=$2 before t0 t1 now
 	before=$(grep -c 'The file is received\.' "$ring/1.out" || true)
 	t0=$EPOCHREALTIME
 	echo "request $f" >"$ring/1.in"
 	while (($(grep -c 'The file is received\.' "$ring/1.out" || true) == before)); do
-		t1=$EPOCHREALTIME
-		if awk -v a="$t0" -v b="$t1" -v l="$limit" 'BEGIN { exit !(b - a > l) }'; then
+		now=$EPOCHREALTIME
+		if (($(us "$now") - $(us "$t0") > limit * 1000000)); then
 			echo "transfer.sh: no 'The file is received.' for $f within $limit s" >&2
 			cat "$ring/1.err" "$ring/3.err" >&2
 			exit 1
 		fi
-		sleep 0.002
+		sleep 0.01
 	done
-	t1=$EPOCHREALTIME
+	t1=$(grep 'The file is received\.' "$ring/1.stamp" | sed -n "$((before + 1))p" | cut -d' ' -f1)
 	elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
 	cmp -s "$ring/3/$f.pdf" "$ring/1/received_$f.pdf" || {
 		echo "transfer.sh: received_$f.pdf differs from the original" >&2
@@ -227,6 +259,7 @@ request() {
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
 echo "binary: $bin"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 echo
 
 small=$(( 2 << 20 ))
@@ -301,29 +334,37 @@ for ((r = 1; r <= reps; r++)); do
 done
 stop_ring
 echo "  (plain: sendfile() to a child that read()s and write()s into a file; its KiB is the"
-echo "   child's peak RSS. cdht times include the request routing 1 -> 2 -> 3 and a few ms"
-echo "   of polling.)"
+echo "   child's peak RSS. cdht times include the request routing 1 -> 2 -> 3.)"
 fi
 
-# one_run TAG LIMIT_S ARGS...: a fresh ring with ARGS, a warm-up 2 MiB request (2051), then
-# the measured one (2307); sets $elapsed, $inpeer (the requester's summary line's seconds)
-# and $rtx (RTX lines in the owner's log for the measured run).
+# one_run TAG LIMIT_S N ARGS...: a fresh ring with ARGS, a warm-up 2 MiB request (2051),
+# then N measured ones (2307, 2563, ...: keys 3, owner peer 3); sets $elapsed and $inpeer
+# (medians; in peer: the requester's summary line's seconds), $span ("min-max" of the times)
+# and $rtx (RTX lines in the owner's log over the measured runs).
 one_run() {
-	local tag=$1 limit=$2 before=0 k
-	shift 2
+	local tag=$1 limit=$2 n=$3 before=0 k r f times=() peers=()
+	shift 3
 	start_ring "$tag" 400 "$@" --ping-interval 0.2
 	ln "$dir/small.bin" "$ring/3/2051.pdf"
-	ln "$dir/small.bin" "$ring/3/2307.pdf"
 	request 2051 "$limit"
 	before=$(lines "$ring/3/responding_log.txt")
-	request 2307 "$limit"
-	# The requester's own figure (its summary line on stderr): data begun to file complete,
-	# without the request's routing and this script's polling.
-	for ((k = 0; k < 100; k++)); do
-		inpeer=$(sed -n 's/.*received 2307 from peer 3: .* in \([0-9.]*\) s .*/\1/p' "$ring/1.err")
-		[[ -n $inpeer ]] && break
-		sleep 0.01
+	for ((r = 1; r <= n; r++)); do
+		f=$(( 2051 + 256 * r ))
+		ln "$dir/small.bin" "$ring/3/$f.pdf"
+		request "$f" "$limit"
+		times+=("$elapsed")
+		# The requester's own figure (its summary line on stderr): data begun to file
+		# complete, without the request's routing and this script's polling.
+		for ((k = 0; k < 100; k++)); do
+			inpeer=$(sed -n "s/.*received $f from peer 3: .* in \([0-9.]*\) s.*/\1/p" "$ring/1.err")
+			[[ -n $inpeer ]] && break
+			sleep 0.01
+		done
+		peers+=("${inpeer:-0}")
 	done
+	elapsed=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+	span=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { printf "%.4f-%.4f", a[1], a[NR] }')
+	inpeer=$(printf '%s\n' "${peers[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 	rtx=0
 	if [[ -e $ring/3/responding_log.txt ]]; then
 		rtx=$(tail -n +$((before + 1)) "$ring/3/responding_log.txt" | grep -c '^RTX' || true)
@@ -335,12 +376,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 # ---- (d) issue 13 side by side -----------------------------------------------------------
 if [[ $sections == *d* ]]; then
 segs=$(( (small + 399) / 400 ))
-echo "(d) 2 MiB, MSS 400, loopback, one measured run each after a warm-up ($segs segments)"
+echo "(d) 2 MiB, MSS 400, loopback, measured runs after a warm-up ($segs segments)"
 printf '%-36s %9s %9s %6s\n' case "time s" "in peer s" RTX
-one_run auto1 120 0.1 --timeout auto --window 1
+one_run auto1 120 1 0.1 --timeout auto --window 1
 t_auto1=$elapsed
 printf '%-36s %9.3f %9s %6d\n' "drop 0.1, --timeout auto, window 1" "$elapsed" "$inpeer" "$rtx"
-one_run auto32 120 0.1 --timeout auto --window 32
+one_run auto32 120 1 0.1 --timeout auto --window 32
 t_auto32=$elapsed
 printf '%-36s %9.3f %9s %6d\n' "drop 0.1, --timeout auto, window 32" "$elapsed" "$inpeer" "$rtx"
 # Fixed 1 s at window 1: a capped run (CAP_S seconds), extrapolated from the owner's
@@ -361,20 +402,23 @@ printf '%-36s %9s %9s %6s   (%d of %d bytes in %d s; model %s s)\n' \
     "drop 0.1, --timeout 1, window 1" "~$t_fixed" - - "$done_b" "$small" "$cap" "$model"
 echo "  ratio fixed 1 s / auto (window 1): $(ratio "$t_fixed" "$t_auto1")x;" \
     "fixed 1 s / auto (window 32): $(ratio "$t_fixed" "$t_auto32")x"
-one_run w1 60 0 --window 1
+# Drop 0: RUNS0 measured requests a case (median; single runs on a shared machine vary 2x).
+runs0=${RUNS0:-5}
+echo "  drop 0: median of $runs0 measured runs a case (time range in brackets)"
+one_run w1 60 "$runs0" 0 --window 1
 t_w1=$elapsed p_w1=$inpeer
-printf '%-36s %9.4f %9s %6d\n' "drop 0, window 1" "$elapsed" "$inpeer" "$rtx"
-one_run w32 60 0 --window 32
+printf '%-36s %9.4f %9s %6d   [%s]\n' "drop 0, window 1" "$elapsed" "$inpeer" "$rtx" "$span"
+one_run w32 60 "$runs0" 0 --window 32
 t_w32=$elapsed p_w32=$inpeer
-printf '%-36s %9.4f %9s %6d\n' "drop 0, window 32" "$elapsed" "$inpeer" "$rtx"
-one_run tcp 60 0 --transfer tcp
+printf '%-36s %9.4f %9s %6d   [%s]\n' "drop 0, window 32" "$elapsed" "$inpeer" "$rtx" "$span"
+one_run tcp 60 "$runs0" 0 --transfer tcp
 t_tcp=$elapsed p_tcp=$inpeer
-printf '%-36s %9.4f %9s %6s\n' "drop 0, --transfer tcp" "$elapsed" "$inpeer" -
+printf '%-36s %9.4f %9s %6s   [%s]\n' "drop 0, --transfer tcp" "$elapsed" "$inpeer" - "$span"
 echo "  ratio window 1 / window 32: $(ratio "$t_w1" "$t_w32")x; window 32 / TCP: $(ratio "$t_w32" "$t_tcp")x" \
     "(in peer: $(ratio "$p_w1" "$p_w32")x and $(ratio "$p_w32" "$p_tcp")x)"
-echo "  (time: from typing request to 'The file is received.', polled every 2 ms by this script,"
-echo "   which competes for the CPUs; in peer: the requester's summary line, from the first data"
-echo "   to the complete file, with ms resolution)"
+echo "  (time: from typing request to 'The file is received.' reaching this script (stamped as it"
+echo "   comes, not polled); in peer: the requester's summary line, from the first data to the"
+echo "   complete file, with ms resolution)"
 echo
 fi
 
@@ -385,7 +429,10 @@ echo "(e) 2 MiB, MSS 400, 10% random UDP loss by nftables in a network namespace
 . "$root/test/netns/ring_lib.sh"
 if netns_need; then
 	printf '%-10s %9s %6s %6s %8s %6s %8s\n' window "time s" sent lost "lost %" RTX "RTX/lost"
-	for w in 1 32; do
+	# 32/1: the datagrams one by one (CDHT_UDP_GSO=0), so nftables drops each on its own;
+	# with GSO a run of a window's datagrams is one packet to netfilter on this host.
+	for w in 1 32 32/1; do
+		if [[ $w == */1 ]]; then export CDHT_UDP_GSO=0; else unset CDHT_UDP_GSO; fi
 		trap 'netns_cleanup; cleanup' EXIT
 		netns_setup || break
 		# shellcheck disable=SC2034  # read by ring_lib.sh
@@ -393,7 +440,7 @@ if netns_need; then
 		# shellcheck disable=SC2034
 		NR_N=3
 		nbase=$((10000 + RANDOM % 20000))
-		netns_ring "$bin" "$nbase" --ping-interval 1 --timeout auto --window "$w"
+		netns_ring "$bin" "$nbase" --ping-interval 1 --timeout auto --window "${w%/1}"
 		sleep 1.5	# the ring forms (pings every second); not a synchronisation of the transfer
 		ln "$dir/small.bin" "$NR_DIR/3/2051.pdf"
 		netns_loss 10
@@ -411,10 +458,12 @@ if netns_need; then
 		rtx=$(grep -c '^RTX ' "$NR_DIR/3/responding_log.txt" || true)
 		got=$(awk '$1 == "rcv"' "$NR_DIR/1/requesting_log.txt" | wc -l)
 		awk -v w="$w" -v a="$t0" -v b="$t1" -v s="$sent" -v g="$got" -v x="$rtx" 'BEGIN {
-			l = s - g; printf "%-10d %9.3f %6d %6d %7.1f%% %6d %8.2f\n", w, b - a, s, l,
+			l = s - g; printf "%-10s %9.3f %6d %6d %7.1f%% %6d %8.2f\n", w, b - a, s, l,
 			    100 * l / s, x, (l > 0 ? x / l : 0) }'
 		netns_cleanup
 	done
+	unset CDHT_UDP_GSO
+	echo "  (32/1: window 32 with CDHT_UDP_GSO=0, datagrams sent one by one; loss per datagram)"
 	echo "  (sent: snd+RTX lines in the owner's log; lost: those the requester never logged"
 	echo "   as rcv; ACKs are lost at the same rate, so window 1 also resends for lost ACKs)"
 fi

@@ -1,6 +1,7 @@
 /* The requester's side of one file request: answer, segments, body, time -> actions. Pure. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cdht/fetch.h"
@@ -12,7 +13,9 @@ fetch_push(struct fetch_out *out, enum fetch_act_kind kind)
 	struct fetch_action *a = &out->a[out->n < FETCH_MAX_ACTIONS ? out->n++ :
 	    FETCH_MAX_ACTIONS - 1];
 
-	memset(a, 0, sizeof *a);
+	/* Not the text: zeroing it for every segment's four actions showed in the profile. */
+	memset(a, 0, offsetof(struct fetch_action, text));
+	a->text[0] = '\0';
 	a->kind = kind;
 	return a;
 }

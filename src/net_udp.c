@@ -2,11 +2,64 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
+
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "net_internal.h"
+
+#define NET_UDP_GSO_SEGS	64	/* datagrams a GSO send at most (older kernels' limit) */
+#define NET_UDP_GSO_BYTES	60000	/* bytes a GSO send at most (an IP datagram holds 65,507) */
+
+/*
+ * Datagrams go one by one: CDHT_UDP_GSO=0 asked so (netfilter on the sending host sees a GSO
+ * send as one packet, so loss made there would hit whole runs), or the kernel cannot do
+ * UDP_SEGMENT here (EIO).
+ */
+static bool net_udp_gso_off;
+static bool net_udp_gso_read;
+static size_t net_udp_gso_too_long = SIZE_MAX;	/* bytes: a GSO send of these got EINVAL */
+
+/*
+ * Whether runs of datagrams may go as GSO sends: asked once, of the environment and of the
+ * kernel. A kernel before 4.18 ignores the UDP_SEGMENT message and would send a run as one
+ * datagram, but it also lacks the socket option of that name, which is what is asked.
+ */
+static bool
+net_udp_gso(const struct net *n)
+{
+	const char	*v;
+	int		 seg;
+	socklen_t	 len = sizeof seg;
+
+	if (!net_udp_gso_read) {
+		net_udp_gso_read = true;
+		if (((v = getenv("CDHT_UDP_GSO")) != NULL && strcmp(v, "0") == 0) ||
+		    getsockopt(n->udp_fd, SOL_UDP, UDP_SEGMENT, &seg, &len) != 0)
+			net_udp_gso_off = true;
+	}
+	return !net_udp_gso_off;
+}
+
+/* Marks h as a GSO send cutting its buffer every seg bytes (UDP_SEGMENT in ctl). */
+static void
+net_udp_segment(struct msghdr *h, void *buf, size_t cap, uint16_t seg)
+{
+	struct cmsghdr	*ctl;
+
+	h->msg_control = buf;
+	h->msg_controllen = cap;
+	ctl = CMSG_FIRSTHDR(h);
+	ctl->cmsg_level = SOL_UDP;
+	ctl->cmsg_type = UDP_SEGMENT;
+	ctl->cmsg_len = CMSG_LEN(sizeof seg);
+	memcpy(CMSG_DATA(ctl), &seg, sizeof seg);
+}
 
 /* Say that a datagram could not be sent (a full buffer or a gone port is not news). */
 static void
@@ -17,29 +70,95 @@ net_udp_failed(const struct contact *to, int type, int err)
 		    strerror(err));
 }
 
-/* Put the held datagrams on the wire, in order, as few sendmmsg calls as it takes. */
+/*
+ * How many held datagrams from `at` on can go as one UDP GSO send (UDP_SEGMENT): the same
+ * destination, the same length but for a shorter last one, within the kernel's limits.
+ * Each keeps its own wire bytes: the kernel only cuts the buffer at every len bytes.
+ */
+static unsigned
+net_udp_run(const struct net *n, unsigned at)
+{
+	const struct net_held	*h = &n->held[at];
+	size_t			 bytes = h->len;
+	unsigned		 k = at + 1;
+
+	if (!net_udp_gso(n) || h->len >= net_udp_gso_too_long)
+		return 1;
+	while (k < n->nheld && k - at < NET_UDP_GSO_SEGS && n->held[k - 1].len == h->len &&
+	    n->held[k].len <= h->len && bytes + n->held[k].len <= NET_UDP_GSO_BYTES &&
+	    n->held[k].slen == h->slen && memcmp(&n->held[k].ss, &h->ss, h->slen) == 0)
+		bytes += n->held[k++].len;
+	return k - at;
+}
+
+/*
+ * A GSO send of datagrams of len bytes failed with err. EIO: the kernel cannot (no checksum
+ * offload on the way out), so datagrams go singly from now on; EINVAL: over the path's MTU,
+ * so this length and longer go singly; anything else (a full buffer) is not GSO's doing.
+ */
+static void
+net_udp_gso_refused(size_t len, int err)
+{
+	if (err == EIO)
+		net_udp_gso_off = true;
+	else if (err == EINVAL && len < net_udp_gso_too_long)
+		net_udp_gso_too_long = len;
+}
+
+/* Send held datagrams [at, at + count) one by one (a GSO send of them was refused). */
+static void
+net_udp_singly(struct net *n, unsigned at, unsigned count)
+{
+	unsigned	i;
+
+	for (i = at; i < at + count; i++)
+		if (sendto(n->udp_fd, n->held[i].buf, n->held[i].len, 0,
+		    (struct sockaddr *)&n->held[i].ss, n->held[i].slen) == -1)
+			net_udp_failed(&n->held[i].to, n->held[i].type, errno);
+}
+
+/*
+ * Put the held datagrams on the wire, in order, in as few sendmmsg calls as it takes. A run
+ * of equal datagrams to one peer (a window of data segments) is one message with UDP_SEGMENT:
+ * one trip through the kernel's stack instead of one per datagram, which is what a lossless
+ * windowed transfer spends its time on.
+ */
 static void
 net_udp_flush(struct net *n)
 {
 	struct mmsghdr	mm[NET_UDP_BATCH];
 	struct iovec	iov[NET_UDP_BATCH];
-	unsigned	i, at = 0;
+	_Alignas(struct cmsghdr) char ctl[NET_UDP_BATCH][CMSG_SPACE(sizeof(uint16_t))];
+	unsigned	first[NET_UDP_BATCH], count[NET_UDP_BATCH];
+	unsigned	i, nm = 0, at = 0;
 	int		sent;
 
 	memset(mm, 0, sizeof mm);
+	for (i = 0; i < n->nheld; i += count[nm++]) {
+		first[nm] = i;
+		count[nm] = net_udp_run(n, i);
+		mm[nm].msg_hdr.msg_iov = &iov[i];
+		mm[nm].msg_hdr.msg_iovlen = count[nm];
+		mm[nm].msg_hdr.msg_name = &n->held[i].ss;
+		mm[nm].msg_hdr.msg_namelen = n->held[i].slen;
+		if (count[nm] > 1)
+			net_udp_segment(&mm[nm].msg_hdr, ctl[nm], sizeof ctl[nm],
+			    (uint16_t)n->held[i].len);
+	}
 	for (i = 0; i < n->nheld; i++) {
 		iov[i].iov_base = n->held[i].buf;
 		iov[i].iov_len = n->held[i].len;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_name = &n->held[i].ss;
-		mm[i].msg_hdr.msg_namelen = n->held[i].slen;
 	}
-	while (at < n->nheld) {
-		sent = sendmmsg(n->udp_fd, mm + at, n->nheld - at, 0);
+	while (at < nm) {
+		sent = sendmmsg(n->udp_fd, mm + at, nm - at, 0);
 		if (sent <= 0) {
-			/* The first one failed: say so, and go on with the rest. */
-			net_udp_failed(&n->held[at].to, n->held[at].type, errno);
+			/* The first failed: say so, or send its run singly; go on with the rest. */
+			if (count[at] > 1) {
+				net_udp_gso_refused(n->held[first[at]].len, errno);
+				net_udp_singly(n, first[at], count[at]);
+			} else
+				net_udp_failed(&n->held[first[at]].to, n->held[first[at]].type,
+				    errno);
 			sent = 1;
 		}
 		at += (unsigned)sent;

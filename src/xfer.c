@@ -554,20 +554,29 @@ xfer_progress_line(const struct xfer_progress *p, const char *label, char *buf, 
 	    p->percent, rate, left);
 }
 
-/* The stderr line that ends a transfer; the RTO in use is shown when rto_ms >= 0. */
+/*
+ * The stderr line that ends a transfer; the RTO in use is shown when rto_ms >= 0. Under a
+ * ms the clock cannot tell the rate, only that it was at least the bytes over 1 ms.
+ */
 int
 xfer_progress_summary(const struct xfer_progress *p, const char *label, int64_t rto_ms,
     char *buf, size_t cap)
 {
-	char	done[32], rate[32];
+	char	done[32], rate[32], pace[64] = "";
 
 	xfer_bytes_text(p->done, done, sizeof done);
-	xfer_bytes_text(p->rate, rate, sizeof rate);
+	if (p->elapsed_ms > 0) {
+		xfer_bytes_text(p->rate, rate, sizeof rate);
+		snprintf(pace, sizeof pace, " (%s/s)", rate);
+	} else if (p->done > 0) {
+		xfer_bytes_text(p->done * 1000, rate, sizeof rate);
+		snprintf(pace, sizeof pace, " (under 1 ms: at least %s/s)", rate);
+	}
 	if (rto_ms < 0)
-		return snprintf(buf, cap, "%s: %s in %.3f s (%s/s)", label, done,
-		    (double)p->elapsed_ms / 1000.0, rate);
-	return snprintf(buf, cap, "%s: %s in %.3f s (%s/s), RTO %" PRId64 " ms", label, done,
-	    (double)p->elapsed_ms / 1000.0, rate, rto_ms);
+		return snprintf(buf, cap, "%s: %s in %.3f s%s", label, done,
+		    (double)p->elapsed_ms / 1000.0, pace);
+	return snprintf(buf, cap, "%s: %s in %.3f s%s, RTO %" PRId64 " ms", label, done,
+	    (double)p->elapsed_ms / 1000.0, pace, rto_ms);
 }
 
 /* A transfer starts at now: its first progress line is due XFER_PROGRESS_FIRST_MS later. */

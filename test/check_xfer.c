@@ -2059,6 +2059,13 @@ CASE("progress", test_xfer_progress_lines)
 	ck_assert_str_eq(buf, "sent 0042.pdf: 3.0 MiB in 1.500 s (2.0 MiB/s), RTO 2 ms");
 	xfer_progress_summary(&p, "got 0042.pdf", -1, buf, sizeof buf);
 	ck_assert_str_eq(buf, "got 0042.pdf: 3.0 MiB in 1.500 s (2.0 MiB/s)");
+	/* Under a ms the clock shows no rate: the line says what it knows, never "0 B/s". */
+	xfer_progress_figures(&p, 3000, 3000, true, 1000, 1000);
+	xfer_progress_summary(&p, "fast", 2, buf, sizeof buf);
+	ck_assert_str_eq(buf, "fast: 2.9 KiB in 0.000 s (under 1 ms: at least 2.9 MiB/s), RTO 2 ms");
+	xfer_progress_figures(&p, 0, 0, true, 1000, 1000);
+	xfer_progress_summary(&p, "empty", -1, buf, sizeof buf);
+	ck_assert_str_eq(buf, "empty: 0 B in 0.000 s");
 	/* A short buffer is cut, never overrun. */
 	ck_assert_int_gt(xfer_progress_line(&p, "y", buf, 8), 7);
 	ck_assert_uint_eq(strlen(buf), 7);

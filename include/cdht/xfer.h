@@ -178,7 +178,7 @@ void	xfer_progress_figures(struct xfer_progress *p, uint64_t done, uint64_t size
 /* "label: 1.2 MiB of 3.0 MiB (40%), 850.0 KiB/s, about 3 s left"; returns snprintf's count. */
 int	xfer_progress_line(const struct xfer_progress *p, const char *label, char *buf,
 	    size_t cap);
-/* "label: 3.0 MiB in 1.4 s (2.1 MiB/s)[, RTO 2 ms]"; rto_ms < 0: no RTO (TCP, receiver). */
+/* "label: 3.0 MiB in 1.4 s (2.1 MiB/s)[, RTO 2 ms]"; under 1 ms "(under 1 ms: at least R/s)". */
 int	xfer_progress_summary(const struct xfer_progress *p, const char *label, int64_t rto_ms,
 	    char *buf, size_t cap);
 void	xfer_meter_init(struct xfer_meter *m, uint64_t now);

@@ -182,6 +182,54 @@ IT_CASE(test_xfer_window_1_is_stop_and_wait)
 END_TEST
 
 /*
+ * Window 32 at drop 0: segments read together are acknowledged once (an in-order ACK waits
+ * for the end of the datagrams read in one go), and every ACK sent is logged at both ends.
+ * The requester's ACK lines are fewer than its segments, rise strictly (nothing is out of
+ * order, so none is sent at once), and the last is the end of the file; the owner logs as
+ * many ACKs received as the requester logged sent, and sends each segment once.
+ */
+IT_CASE(test_xfer_window_32_acks_once_per_read)
+{
+	struct it_peer	*p[NSMALL];
+	char		 want[4096], line[256], ev[8];
+	unsigned long	 t1, t2, seq, len, ack, last = 0;
+	size_t		 size = MIB, segs = (MIB + 399) / 400, acks = 0;
+	FILE		*f;
+
+	snprintf(want, sizeof want, "%s", it_put_file(3, "0003.pdf", size, 7));
+	it_ring(p, small_ids, NSMALL, IT_CLASSIC, "400 0 --window 32 --ping-interval 0.2 "
+	    "--quiet-pings");
+	it_send(p[0], "request 0003");
+	it_wait_line(p[0], IT_OUT, 0, 1, C_RECEIVED, IT_DEADLINE_MS);
+	it_wait_line(p[1], IT_OUT, 0, 1, C_SENT, IT_DEADLINE_MS);
+	it_wait_file_equal(it_path_in(1, "received_0003.pdf"), want, IT_DEADLINE_MS);
+	summary_file = "0003";
+	it_wait_until(summaries_seen, p, IT_DEADLINE_MS, "the summary lines (logs flushed)");
+	f = fopen(it_path_in(1, "requesting_log.txt"), "r");
+	IT_ASSERT(f != NULL, "open requesting_log.txt");
+	while (fgets(line, sizeof line, f) != NULL) {
+		IT_ASSERT(sscanf(line, "%7s %lu.%lu %lu %lu %lu", ev, &t1, &t2, &seq, &len,
+		    &ack) == 6, "log line '%s'", line);
+		if (strcmp(ev, "snd") != 0)
+			continue;
+		IT_ASSERT(ack > last, "ACK %lu after ACK %lu: in-order ACKs only rise", ack, last);
+		last = ack;
+		acks++;
+	}
+	fclose(f);
+	IT_ASSERT(last == size + 1, "the last ACK is the end of the file, saw %lu", last);
+	IT_ASSERT(acks < segs, "%zu ACKs for %zu segments: some read together, ACKed once",
+	    acks, segs);
+	IT_ASSERT(count_prefix(it_path_in(1, "requesting_log.txt"), "rcv ") == segs,
+	    "each segment received once");
+	IT_ASSERT(count_prefix(it_path_in(3, "responding_log.txt"), "rcv ") == acks,
+	    "the owner logs every ACK the requester logged");
+	IT_ASSERT(count_prefix(it_path_in(3, "responding_log.txt"), "snd ") == segs,
+	    "each segment sent once");
+}
+END_TEST
+
+/*
  * Ring 1 3 4 5 8: 3 (peer 1's first successor) is killed, and a request typed at 1 at once
  * fails at its first hop: one line says it will be retried, and once 1 has a new first
  * successor it goes out again and the file (owned by 5) arrives.
