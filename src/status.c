@@ -215,7 +215,7 @@ status_format_text(const struct status_snapshot *s, char *buf, size_t cap)
 	};
 	struct status_buf	 b = { buf, cap, 0, false };
 	struct status_neighbour	 self = { true, s->self, STATUS_NONE };
-	size_t			 i, sending = 0, requested = 0;
+	size_t			 i, sending = 0, requested = 0, receiving = 0;
 
 	buf[0] = '\0';
 	status_text_line(&b, "Peer", &self);
@@ -235,8 +235,11 @@ status_format_text(const struct status_snapshot *s, char *buf, size_t cap)
 		sending += s->transfers[i].dir == STATUS_SEND;
 		requested += s->transfers[i].dir == STATUS_RECEIVE &&
 		    s->transfers[i].kind == STATUS_REQUEST;
+		receiving += s->transfers[i].dir == STATUS_RECEIVE &&
+		    s->transfers[i].kind != STATUS_REQUEST;
 	}
-	status_put(&b, "Transfers: %zu sending, %zu requested\n", sending, requested);
+	status_put(&b, "Transfers: %zu sending, %zu requested, %zu receiving\n", sending,
+	    requested, receiving);
 	for (i = 0; i < s->ntransfers; i++)
 		status_text_transfer(&b, &s->transfers[i]);
 	return b.len;

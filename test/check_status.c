@@ -247,7 +247,7 @@ CASE("format", test_status_text_lines)
 	    "First predecessor: peer 5 at 127.0.0.1:50005\n"
 	    "Second predecessor: unknown\n"
 	    "Files: 0042 (own)\n"
-	    "Transfers: 1 sending, 0 requested\n"
+	    "Transfers: 1 sending, 0 requested, 0 receiving\n"
 	    "  request sending 0000 to peer 0 (udp): 0 of 0 bytes (100.0%), RTO 0 ms\n");
 	s.nfiles = 0;
 	status_format_text(&s, text, sizeof text);
@@ -279,6 +279,27 @@ CASE("format", test_status_transfer_figures)
 	has(text, "\"window\":32,\"timeout\":\"auto\"");
 	has(text, "\"bytes\":1000,\"size\":4000,\"percent\":25.0,\"rate_bps\":2000,"
 	    "\"eta_s\":1.5,\"rto_ms\":2}");
+}
+END_TEST
+
+CASE("format", test_status_text_counts_each_direction)
+{
+	struct status_snapshot	s;
+	struct status_transfer	t[] = {
+		{ STATUS_SEND, STATUS_REQUEST, 2012, 1, false, 1, 4, 1, 2 },
+		{ STATUS_SEND, STATUS_REPLICA_COPY, 7, 10, true, 1, 4, 1, 2 },
+		{ STATUS_RECEIVE, STATUS_REQUEST, 2013, 3, true, 1, 4, 1, 2 },
+		{ STATUS_RECEIVE, STATUS_STORE, 7, 9, true, 1, 4, 1, 2 },
+		{ STATUS_RECEIVE, STATUS_HANDOFF, 8, 5, true, 1, 4, 1, 2 },
+		{ STATUS_RECEIVE, STATUS_REPLICA_COPY, 9, 5, true, 1, 4, 1, 2 },
+	};
+	char			text[STATUS_TEXT_MAX];
+
+	base_snapshot(&s);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		ck_assert(status_add_transfer(&s, &t[i]));
+	status_format_text(&s, text, sizeof text);
+	has(text, "Transfers: 2 sending, 1 requested, 3 receiving\n");
 }
 END_TEST
 
