@@ -68,6 +68,17 @@ assert_ids(int id, int s1, int s2)
 	ck_assert_int_eq(t_cfg.succ2.id, s2);
 }
 
+/* The form parsed into t_cfg, with the dialect and transfer it implies (classic: UDP). */
+static void
+assert_form(enum cli_form form)
+{
+	bool	p2p = form != CLI_CLASSIC;
+
+	ck_assert_int_eq(t_cfg.form, form);
+	ck_assert_int_eq(t_cfg.dialect, p2p ? DIALECT_P2P : DIALECT_CLASSIC);
+	ck_assert_int_eq(t_cfg.transfer_tcp, p2p);
+}
+
 /* The defaults every form shares, checked on t_cfg. */
 static void
 assert_common_defaults(void)
@@ -91,10 +102,8 @@ assert_common_defaults(void)
 CASE("forms", test_cli_classic_three_defaults)
 {
 	parse_ok(ARGS("2", "4", "5"));
-	ck_assert_int_eq(t_cfg.form, CLI_CLASSIC);
+	assert_form(CLI_CLASSIC);
 	assert_ids(2, 4, 5);
-	ck_assert_int_eq(t_cfg.dialect, DIALECT_CLASSIC);
-	ck_assert(!t_cfg.transfer_tcp);
 	assert_ping_ms(5000, 1000);
 	ck_assert_uint_eq(t_cfg.mss, 400);
 	ck_assert(t_cfg.drop == 0.0);
@@ -106,12 +115,10 @@ END_TEST
 CASE("forms", test_cli_classic_five_mss_drop)
 {
 	parse_ok(ARGS("1", "3", "4", "300", "0.25"));
-	ck_assert_int_eq(t_cfg.form, CLI_CLASSIC);
+	assert_form(CLI_CLASSIC);
 	assert_ids(1, 3, 4);
 	ck_assert_uint_eq(t_cfg.mss, 300);
 	ck_assert(t_cfg.drop == 0.25);
-	ck_assert_int_eq(t_cfg.dialect, DIALECT_CLASSIC);
-	ck_assert(!t_cfg.transfer_tcp);
 	ck_assert_uint_eq(t_cfg.ping_interval_ms, 5000);
 	assert_common_defaults();
 }
@@ -121,10 +128,8 @@ END_TEST
 CASE("forms", test_cli_init_defaults)
 {
 	parse_ok(ARGS("init", "2", "4", "5", "30"));
-	ck_assert_int_eq(t_cfg.form, CLI_INIT);
+	assert_form(CLI_INIT);
 	assert_ids(2, 4, 5);
-	ck_assert_int_eq(t_cfg.dialect, DIALECT_P2P);
-	ck_assert(t_cfg.transfer_tcp);
 	assert_ping_ms(30000, 1000);
 	ck_assert_uint_eq(t_cfg.mss, 400);
 	ck_assert(t_cfg.drop == 0.0);
@@ -136,13 +141,9 @@ END_TEST
 CASE("forms", test_cli_join_defaults)
 {
 	parse_ok(ARGS("join", "15", "4", "30"));
-	ck_assert_int_eq(t_cfg.form, CLI_JOIN);
-	ck_assert_int_eq(t_cfg.id, 15);
+	assert_form(CLI_JOIN);
+	assert_ids(15, -1, -1);
 	ck_assert_int_eq(t_cfg.known.id, 4);
-	ck_assert_int_eq(t_cfg.succ1.id, -1);
-	ck_assert_int_eq(t_cfg.succ2.id, -1);
-	ck_assert_int_eq(t_cfg.dialect, DIALECT_P2P);
-	ck_assert(t_cfg.transfer_tcp);
 	assert_ping_ms(30000, 1000);
 	assert_common_defaults();
 }

@@ -89,36 +89,44 @@ check_against_walk(bool (*fn)(int, int, int), const char *name, bool half)
 		}
 }
 
+/* A list of ids for expect_in, ended by -1 (NONE: the empty list). */
+#define IDS(...)	((const int[]){ __VA_ARGS__, -1 })
+#define NONE		((const int[]){ -1 })
+#define EXPECT_IN(fn, a, b, in, out)	expect_in((fn), #fn, (a), (b), (in), (out))
+
+/* The interval test fn (called name) of a and b holds each x of in and none of out. */
+static void
+expect_in(bool (*fn)(int, int, int), const char *name, int a, int b, const int *in,
+    const int *out)
+{
+	for (; *in != -1; in++)
+		ck_assert_msg(fn(a, *in, b), "%s(%d, %d, %d) is false, want true", name, a, *in, b);
+	for (; *out != -1; out++)
+		ck_assert_msg(!fn(a, *out, b), "%s(%d, %d, %d) is true, want false", name, a, *out,
+		    b);
+}
+
 /* ---- keys_in_open ---- */
 
 CASE("intervals", test_keys_in_open_inside_without_wrap)
 {
-	ck_assert(keys_in_open(1, 2, 5));
-	ck_assert(keys_in_open(1, 4, 5));
-	ck_assert(!keys_in_open(1, 6, 5));
-	ck_assert(!keys_in_open(1, 0, 5));
+	EXPECT_IN(keys_in_open, 1, 5, IDS(2, 4), IDS(6, 0));
 }
 END_TEST
 
 CASE("intervals", test_keys_in_open_wraps_past_255)
 {
-	ck_assert(keys_in_open(250, 255, 5));
-	ck_assert(keys_in_open(250, 0, 5));
-	ck_assert(keys_in_open(250, 4, 5));
-	ck_assert(!keys_in_open(250, 249, 5));
-	ck_assert(!keys_in_open(250, 6, 5));
-	ck_assert(keys_in_open(255, 0, 1));
+	EXPECT_IN(keys_in_open, 250, 5, IDS(255, 0, 4), IDS(249, 6));
+	EXPECT_IN(keys_in_open, 255, 1, IDS(0), NONE);
 }
 END_TEST
 
 CASE("intervals", test_keys_in_open_excludes_both_ends)
 {
-	ck_assert(!keys_in_open(1, 1, 5));
-	ck_assert(!keys_in_open(1, 5, 5));
-	ck_assert(!keys_in_open(250, 250, 5));
-	ck_assert(!keys_in_open(250, 5, 5));
-	ck_assert(!keys_in_open(4, 5, 5));	/* adjacent: nothing in between */
-	ck_assert(!keys_in_open(255, 0, 0));
+	EXPECT_IN(keys_in_open, 1, 5, NONE, IDS(1, 5));
+	EXPECT_IN(keys_in_open, 250, 5, NONE, IDS(250, 5));
+	EXPECT_IN(keys_in_open, 4, 5, NONE, IDS(4, 5));		/* adjacent: nothing in between */
+	EXPECT_IN(keys_in_open, 255, 0, NONE, IDS(255, 0));
 }
 END_TEST
 
@@ -141,22 +149,15 @@ END_TEST
 
 CASE("intervals", test_keys_in_half_open_includes_b_excludes_a)
 {
-	ck_assert(keys_in_half_open(1, 5, 5));
-	ck_assert(!keys_in_half_open(1, 1, 5));
-	ck_assert(keys_in_half_open(1, 3, 5));
-	ck_assert(!keys_in_half_open(1, 6, 5));
-	ck_assert(keys_in_half_open(4, 5, 5));
+	EXPECT_IN(keys_in_half_open, 1, 5, IDS(5, 3), IDS(1, 6));
+	EXPECT_IN(keys_in_half_open, 4, 5, IDS(5), NONE);
 }
 END_TEST
 
 CASE("intervals", test_keys_in_half_open_wraps_past_255)
 {
-	ck_assert(keys_in_half_open(15, 220, 1));
-	ck_assert(keys_in_half_open(15, 0, 1));
-	ck_assert(keys_in_half_open(15, 1, 1));
-	ck_assert(!keys_in_half_open(15, 15, 1));
-	ck_assert(!keys_in_half_open(15, 2, 1));
-	ck_assert(keys_in_half_open(255, 0, 0));
+	EXPECT_IN(keys_in_half_open, 15, 1, IDS(220, 0, 1), IDS(15, 2));
+	EXPECT_IN(keys_in_half_open, 255, 0, IDS(0), NONE);
 }
 END_TEST
 

@@ -33,6 +33,8 @@ struct seen {
 
 static struct seen	seen;
 static struct event_base *base;
+static struct net	*nets[4];	/* every transport net_at made; teardown frees them */
+static size_t		 nnets;
 static char		errpath[] = "/tmp/check_net.XXXXXX";
 
 static void
@@ -114,6 +116,8 @@ setup(void)
 static void
 teardown(void)
 {
+	while (nnets > 0)
+		net_free(nets[--nnets]);
 	event_base_free(base);
 	unlink(errpath);
 	memcpy(errpath + strlen(errpath) - 6, "XXXXXX", 6);
@@ -182,24 +186,56 @@ static bool got_40_udp(void) { return seen.udp >= 40; }
 static bool got_frame(void) { return seen.frames > 0; }
 static bool got_family_warning(void) { return stderr_count("this ring uses IPv") > 0; }
 
-/* A transport bound at a random free port of addr (family 4 or 6); its contact in *self. */
+/*
+ * A transport bound at a random free port of addr (family 4 or 6), freed by teardown; its
+ * contact in *self.
+ */
 static struct net *
 net_at(uint8_t family, const uint8_t *addr, uint8_t id, struct contact *self)
 {
 	char	err[256];
 	int	i;
 
+	ck_assert_uint_lt(nnets, sizeof nets / sizeof nets[0]);
 	for (i = 0; i < 50; i++) {
 		uint16_t	port = (uint16_t)(20000 + (unsigned)rand() % 12000);
-		struct net	*n;
 
 		*self = family == CONTACT_V4 ? contact_v4(id, addr, port) :
 		    contact_v6(id, addr, port);
-		if ((n = net_new(base, self, &ops, NULL, err, sizeof err)) != NULL)
-			return n;
+		if ((nets[nnets] = net_new(base, self, &ops, NULL, err, sizeof err)) != NULL)
+			return nets[nnets++];
 	}
 	ck_abort_msg("cannot bind: %s", err);
 	return NULL;
+}
+
+/* The IPv4 socket address addr:port (addr in host order). */
+static struct sockaddr_in
+sin4(uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in	sin;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(addr);
+	sin.sin_port = htons(port);
+	return sin;
+}
+
+/* Peers 1 (a, on na) and 2 (b, on nb) on one loopback address. */
+struct pair {
+	struct contact	 a, b;
+	struct net	*na, *nb;
+};
+
+static struct pair
+pair_on(uint8_t family, const uint8_t *addr)
+{
+	struct pair	p;
+
+	p.na = net_at(family, addr, 1, &p.a);
+	p.nb = net_at(family, addr, 2, &p.b);
+	return p;
 }
 
 /* A ping request (seq 77, a datagram) or a successor query (qid 99, a frame) from `from`. */
@@ -225,58 +261,49 @@ msg_from(int type, const struct contact *from)
 
 CASE("loopback", test_net_v4_udp_round_trip)
 {
-	struct contact	 a, b;
-	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a), *nb = net_at(CONTACT_V4, lo4, 2, &b);
-	struct wire_msg	 m = ping_from(&a);
+	struct pair	p = pair_on(CONTACT_V4, lo4);
+	struct wire_msg	m = ping_from(&p.a);
 
-	net_udp_send(na, &b, &m);
+	net_udp_send(p.na, &p.b, &m);
 	ck_assert(run_until(got_udp));
 	ck_assert_uint_eq(seen.last.u.ping_req.seq, 77);
-	ck_assert(contact_equal(&seen.last.from, &a));
-	net_free(na);
-	net_free(nb);
+	ck_assert(contact_equal(&seen.last.from, &p.a));
 }
 END_TEST
 
 /* Held datagrams wait for the release, then arrive all and in order; bursts are reported. */
 CASE("loopback", test_net_held_datagrams_go_out_in_order)
 {
-	struct contact	 a, b;
-	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a), *nb = net_at(CONTACT_V4, lo4, 2, &b);
-	struct wire_msg	 m = ping_from(&a);
-	uint32_t	 i;
+	struct pair	p = pair_on(CONTACT_V4, lo4);
+	struct wire_msg	m = ping_from(&p.a);
+	uint32_t	i;
 
-	net_udp_hold(na);
+	net_udp_hold(p.na);
 	for (i = 0; i < 40; i++) {	/* more than one sendmmsg's worth */
 		m.u.ping_req.seq = i;
-		net_udp_send(na, &b, &m);
+		net_udp_send(p.na, &p.b, &m);
 	}
 	run_for(50);
 	ck_assert_int_eq(seen.udp, 32);		/* the first 32 went when the hold was full */
-	net_udp_release(na);
+	net_udp_release(p.na);
 	ck_assert(run_until(got_40_udp));
 	ck_assert_int_eq(seen.udp, 40);
 	for (i = 0; i < 40; i++)
 		ck_assert_uint_eq(seen.seqs[i], i);
 	ck_assert_int_ge(seen.bursts, 1);
 	ck_assert_int_le(seen.bursts, 40);
-	net_free(na);
-	net_free(nb);
 }
 END_TEST
 
 CASE("loopback", test_net_v4_tcp_frame)
 {
-	struct contact	 a, b;
-	struct net	*na = net_at(CONTACT_V4, lo4, 1, &a), *nb = net_at(CONTACT_V4, lo4, 2, &b);
-	struct wire_msg	 m = query_from(&a);
+	struct pair	p = pair_on(CONTACT_V4, lo4);
+	struct wire_msg	m = query_from(&p.a);
 
-	ck_assert_ptr_nonnull(net_tcp_send(na, &b, &m));
+	ck_assert_ptr_nonnull(net_tcp_send(p.na, &p.b, &m));
 	ck_assert(run_until(got_frame));
 	ck_assert_uint_eq(seen.last.u.query.qid, 99);
 	ck_assert_int_eq(seen.failed, 0);
-	net_free(na);
-	net_free(nb);
 }
 END_TEST
 
@@ -299,47 +326,41 @@ static bool got_query_drop(void) { return stderr_count("dropped SUCC_QUERY") > 0
  */
 CASE("loopback", test_net_v6_udp)
 {
-	struct contact	 a, b, a4 = contact_v4(1, lo4, 1);
-	struct net	*na = net_at(CONTACT_V6, lo6, 1, &a), *nb = net_at(CONTACT_V6, lo6, 2, &b);
-	struct wire_msg	 m = ping_from(&a);
+	struct pair	p = pair_on(CONTACT_V6, lo6);
+	struct wire_msg	m = ping_from(&p.a);
 
-	if (wire_carries_v6(&a)) {
-		net_udp_send(na, &b, &m);
+	if (wire_carries_v6(&p.a)) {
+		net_udp_send(p.na, &p.b, &m);
 		ck_assert(run_until(got_udp));
-		ck_assert(contact_equal(&seen.last.from, &a));
+		ck_assert(contact_equal(&seen.last.from, &p.a));
 	} else {
-		m.from = a4;
-		net_udp_send(na, &b, &m);
+		m.from = contact_v4(1, lo4, 1);
+		net_udp_send(p.na, &p.b, &m);
 		ck_assert(run_until(got_family_warning));
 		ck_assert_int_eq(seen.udp, 0);
 		ck_assert_int_eq(stderr_count("dropped PING_REQ from 1@127.0.0.1:1"), 1);
 	}
-	net_free(na);
-	net_free(nb);
 }
 END_TEST
 
 /* A frame over ::1: delivered, or (wire version 1) dropped with the family warning. */
 CASE("loopback", test_net_v6_tcp)
 {
-	struct contact	 a, b, a4 = contact_v4(1, lo4, 1);
-	struct net	*na = net_at(CONTACT_V6, lo6, 1, &a), *nb = net_at(CONTACT_V6, lo6, 2, &b);
-	struct wire_msg	 q = query_from(&a);
+	struct pair	p = pair_on(CONTACT_V6, lo6);
+	struct wire_msg	q = query_from(&p.a);
 
-	if (wire_carries_v6(&a)) {
-		ck_assert_ptr_nonnull(net_tcp_send(na, &b, &q));
+	if (wire_carries_v6(&p.a)) {
+		ck_assert_ptr_nonnull(net_tcp_send(p.na, &p.b, &q));
 		ck_assert(run_until(got_frame));
-		ck_assert(contact_equal(&seen.last.from, &a));
+		ck_assert(contact_equal(&seen.last.from, &p.a));
 	} else {
-		q.from = a4;
-		ck_assert_ptr_nonnull(net_tcp_send(na, &b, &q));
+		q.from = contact_v4(1, lo4, 1);
+		ck_assert_ptr_nonnull(net_tcp_send(p.na, &p.b, &q));
 		ck_assert(run_until(got_query_drop));
 		ck_assert_int_eq(seen.frames, 0);
 		ck_assert_int_eq(stderr_count("this ring uses IPv6"), 1);
 	}
 	ck_assert_int_eq(seen.failed, 0);
-	net_free(na);
-	net_free(nb);
 }
 END_TEST
 
@@ -353,7 +374,6 @@ CASE("loopback", test_net_other_family_not_reached)
 	ck_assert_ptr_null(net_tcp_send(na, &to6, &q));
 	ck_assert_int_eq(seen.failed, 1);
 	ck_assert_int_eq(stderr_count("this ring uses IPv4"), 1);
-	net_free(na);
 }
 END_TEST
 
@@ -374,7 +394,6 @@ CASE("loopback", test_net_failed_request_names_its_id)
 	ck_assert_ptr_null(net_tcp_send(na, &to6, &q));
 	ck_assert_int_eq(seen.failed, 1);
 	ck_assert_uint_eq(seen.failed_id, 77);
-	net_free(na);
 }
 END_TEST
 
@@ -382,16 +401,13 @@ END_TEST
 CASE("loopback", test_net_v6_wildcard_is_v6_only)
 {
 	struct contact		 a;
-	struct net		*na = net_at(CONTACT_V6, any6, 1, &a);
 	struct sockaddr_in	 sin;
 	int			 fd = socket(AF_INET, SOCK_DGRAM, 0);
 
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(a.port);
+	net_at(CONTACT_V6, any6, 1, &a);
+	sin = sin4(INADDR_ANY, a.port);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
 	close(fd);
-	net_free(na);
 }
 END_TEST
 
@@ -399,16 +415,15 @@ END_TEST
 CASE("loopback", test_net_bind_clash_says_why)
 {
 	struct contact	 a, again;
-	struct net	*na = net_at(CONTACT_V4, lo4, 8, &a);
 	char		 err[256], want[256];
 
+	net_at(CONTACT_V4, lo4, 8, &a);
 	again = a;
 	ck_assert_ptr_null(net_new(base, &again, &ops, NULL, err, sizeof err));
 	snprintf(want, sizeof want, "cannot bind UDP 127.0.0.1:%u (port %u): Address already in "
 	    "use; is peer 8 already running here, or does another program hold the port? Try "
 	    "another --base-port", a.port, a.port);
 	ck_assert_str_eq(err, want);
-	net_free(na);
 }
 END_TEST
 
@@ -416,7 +431,6 @@ END_TEST
 CASE("loopback", test_net_other_version_warned_once)
 {
 	struct contact		 a = contact_v4(1, lo4, 1), b;
-	struct net		*nb = net_at(CONTACT_V4, lo4, 2, &b);
 	struct sockaddr_in	 sin;
 	struct wire_msg		 ping = ping_from(&a);
 	uint8_t			 msg[WIRE_MAX_FRAME];
@@ -424,10 +438,8 @@ CASE("loopback", test_net_other_version_warned_once)
 	char			 want[128];
 	int			 fd = socket(AF_INET, SOCK_DGRAM, 0), i;
 
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(b.port);
+	net_at(CONTACT_V4, lo4, 2, &b);
+	sin = sin4(INADDR_LOOPBACK, b.port);
 	msg[1] = WIRE_VERSION + 7;
 	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(sendto(fd, msg, len, 0, (struct sockaddr *)&sin, sizeof sin),
@@ -442,7 +454,6 @@ CASE("loopback", test_net_other_version_warned_once)
 	ck_assert_int_eq(stderr_count("protocol version"), 1);
 	ck_assert_int_eq(stderr_count(want), 1);
 	close(fd);
-	net_free(nb);
 }
 END_TEST
 
@@ -454,27 +465,21 @@ CASE("loopback", test_net_full_slots_evict_oldest)
 {
 	static int		 idle[NET_MAX_IN];
 	struct timeval		 two = { 2, 0 };
-	struct contact		 a, b;
-	struct net		*na, *nb;
+	struct pair		 p = pair_on(CONTACT_V4, lo4);
 	struct sockaddr_in	 sin;
 	struct wire_msg		 q;
 	char			 c;
 	int			 i;
 
-	na = net_at(CONTACT_V4, lo4, 1, &a);
-	nb = net_at(CONTACT_V4, lo4, 2, &b);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(b.port);
+	sin = sin4(INADDR_LOOPBACK, p.b.port);
 	for (i = 0; i < NET_MAX_IN; i++) {
 		idle[i] = socket(AF_INET, SOCK_STREAM, 0);
 		ck_assert_int_eq(connect(idle[i], (struct sockaddr *)&sin, sizeof sin), 0);
 		/* Accepted one by one, so the first is the one that has waited longest. */
 		event_base_loop(base, EVLOOP_NONBLOCK);
 	}
-	q = query_from(&a);
-	ck_assert_ptr_nonnull(net_tcp_send(na, &b, &q));
+	q = query_from(&p.a);
+	ck_assert_ptr_nonnull(net_tcp_send(p.na, &p.b, &q));
 	ck_assert(run_until(got_frame));
 	ck_assert_int_eq(stderr_count("closed to make room"), 1);
 	/* The first one was closed: it reads the end (within 2 s); the last one still waits. */
@@ -483,8 +488,6 @@ CASE("loopback", test_net_full_slots_evict_oldest)
 	ck_assert_int_eq(recv(idle[NET_MAX_IN - 1], &c, 1, MSG_DONTWAIT), -1);
 	for (i = 0; i < NET_MAX_IN; i++)
 		close(idle[i]);
-	net_free(na);
-	net_free(nb);
 }
 END_TEST
 
@@ -493,15 +496,12 @@ CASE("loopback", test_net_out_of_fds_pauses_accept)
 {
 	static int		 held[4096];
 	struct contact		 b;
-	struct net		*nb = net_at(CONTACT_V4, lo4, 2, &b);
 	struct sockaddr_in	 sin;
 	struct rlimit		 rl;
 	int			 n = 0, fd;
 
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(b.port);
+	net_at(CONTACT_V4, lo4, 2, &b);
+	sin = sin4(INADDR_LOOPBACK, b.port);
 	fd = dup(0);
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
 	rl.rlim_cur = (rlim_t)fd + 40;
@@ -522,7 +522,6 @@ CASE("loopback", test_net_out_of_fds_pauses_accept)
 	/* A spin would have warned 20 times (the log's limit a second). */
 	ck_assert_int_ge(stderr_count("cannot accept a connection"), 1);
 	ck_assert_int_le(stderr_count("cannot accept a connection"), 5);
-	net_free(nb);
 }
 END_TEST
 
@@ -530,21 +529,19 @@ END_TEST
 CASE("loopback", test_net_debug_logs_transitions)
 {
 	struct contact	 a, b;
-	struct net	*na, *nb;
+	struct net	*na;
 	struct wire_msg	 q;
 
 	setenv("CDHT_DEBUG_NET", "1", 1);
 	na = net_at(CONTACT_V4, lo4, 1, &a);
 	unsetenv("CDHT_DEBUG_NET");
-	nb = net_at(CONTACT_V4, lo4, 2, &b);
+	net_at(CONTACT_V4, lo4, 2, &b);
 	q = query_from(&a);
 	ck_assert_ptr_nonnull(net_tcp_send(na, &b, &q));
 	ck_assert(run_until(got_frame));
 	ck_assert_int_eq(stderr_count("new, connecting"), 1);
 	ck_assert_int_eq(stderr_count("connecting -> sending: connected"), 1);
 	ck_assert_int_eq(stderr_count("new, reading"), 0);	/* nb does not log */
-	net_free(na);
-	net_free(nb);
 }
 END_TEST
 

@@ -536,6 +536,17 @@ sim_settle_four(void)
 	sim_check(four_files, 4);
 }
 
+/* The four files stored, then peer id joins (alive) or dies: the bytes moved to settle. */
+static uint64_t
+sim_four_moved_when(int id, bool alive)
+{
+	uint64_t	before = sim_four_stored();
+
+	S.p[id].alive = alive;
+	sim_settle_four();
+	return S.bytes - before;
+}
+
 CASE("handoff", test_place_store_reaches_n_holders)
 {
 	sim_reset(3, classic_ring, sizeof classic_ring);
@@ -570,16 +581,12 @@ CASE("handoff", test_place_restore_replaces_older_version)
 }
 END_TEST
 
+/* Peer 7 joins in front of 8: it owns key 7 now. */
 CASE("handoff", test_place_join_new_owner_gets_only_what_changes_hands)
 {
-	uint64_t	before;
-
-	before = sim_four_stored();
-	S.p[7].alive = true;		/* peer 7 joins in front of 8: it owns key 7 now */
-	sim_settle_four();
 	/* 0007: 8 10 12 -> 7 8 10 and 0260: 4 5 8 -> 4 5 7. One copy each to 7; 12 and 8
 	 * drop theirs. 0015 and 0513 do not move. */
-	ck_assert_uint_eq(S.bytes - before, FILE_BASE + 7 + FILE_BASE + 260);
+	ck_assert_uint_eq(sim_four_moved_when(7, true), FILE_BASE + 7 + FILE_BASE + 260);
 	ck_assert_ptr_null(sim_find(12, 7));
 	ck_assert_ptr_null(sim_find(8, 260));
 	sim_check_quiet();
@@ -589,12 +596,7 @@ END_TEST
 /* Peer 9 between 8 and 10 takes no key of these files but becomes a replica of 0007. */
 CASE("handoff", test_place_join_as_replica_shifts_holders)
 {
-	uint64_t	before;
-
-	before = sim_four_stored();
-	S.p[9].alive = true;
-	sim_settle_four();
-	ck_assert_uint_eq(S.bytes - before, FILE_BASE + 7);	/* 0007: 8 10 12 -> 8 9 10 */
+	ck_assert_uint_eq(sim_four_moved_when(9, true), FILE_BASE + 7);	/* 0007: 8 10 12 -> 8 9 10 */
 	ck_assert_ptr_null(sim_find(12, 7));
 }
 END_TEST
@@ -640,21 +642,15 @@ END_TEST
 
 CASE("handoff", test_place_death_of_owner_restores_n_copies)
 {
-	uint64_t	before;
-
-	before = sim_four_stored();
-	S.p[8].alive = false;
-	sim_settle_four();
 	/* 0007: 10 12 + 15; 0260 (4 5 8): 4 5 + 10. One copy each. */
-	ck_assert_uint_eq(S.bytes - before, FILE_BASE + 7 + FILE_BASE + 260);
+	ck_assert_uint_eq(sim_four_moved_when(8, false), FILE_BASE + 7 + FILE_BASE + 260);
 	sim_check_quiet();
 }
 END_TEST
 
 CASE("handoff", test_place_death_of_successor_then_owner)
 {
-	sim_reset(3, classic_ring, sizeof classic_ring);
-	sim_store_four();
+	(void)sim_four_stored();
 	S.p[10].alive = false;		/* the owner of 0007's successor */
 	sim_settle_four();
 	S.p[8].alive = false;		/* then the owner */
@@ -667,8 +663,7 @@ END_TEST
 /* Two adjacent peers dying at once (fewer than N) lose nothing. */
 CASE("handoff", test_place_two_adjacent_deaths_with_three_copies)
 {
-	sim_reset(3, classic_ring, sizeof classic_ring);
-	sim_store_four();
+	(void)sim_four_stored();
 	S.p[8].alive = false;
 	S.p[10].alive = false;
 	sim_settle_four();

@@ -120,11 +120,7 @@ fetch_small_ring(const char *f, size_t size, bool tcp)
 	g.size = (off_t)size;
 	it_wait_until(received_whole, &g, size > MIB ? BIG_MS : IT_DEADLINE_MS,
 	    it_s("peer 1 prints '%s' for %s (%zu bytes)", C_RECEIVED, f, size));
-	it_wait_line(p[1], IT_OUT, 0, 1, C_SENT, IT_DEADLINE_MS);
-	it_wait_file_equal(it_path_in(1, got), want, IT_DEADLINE_MS);
-	it_expect_exactly(p[0], IT_OUT, 0, c_req_sent(f), it_rsp_rcvd_line(3, f), C_START_RECV,
-	    C_RECEIVED, NULL);
-	it_expect_exactly(p[1], IT_OUT, 0, it_here_line(f), it_rsp_sent_line(1), C_START_SEND, C_SENT, NULL);
+	it_expect_classic_copy(p[0], p[1], f, want);
 	it_expect_empty(p[2], IT_OUT, 0);
 	if (tcp) {
 		expect_dir_holds(1, got, NULL);
@@ -201,15 +197,9 @@ IT_CASE(test_files_classic_demo)
 	    "400 0.1 --ping-interval 0.2 --timeout 0.1 --quiet-pings --seed 7");
 	it_send(p[4], "request 2012");
 	it_wait_line(p[4], IT_OUT, 0, 1, C_RECEIVED, 20000);
-	it_wait_line(p[0], IT_OUT, 0, 1, C_SENT, IT_DEADLINE_MS);
-	it_wait_file_equal(it_path_in(8, "received_2012.pdf"), want, IT_DEADLINE_MS);
-
-	it_expect_exactly(p[4], IT_OUT, 0, c_req_sent("2012"), it_rsp_rcvd_line(1, "2012"),
-	    C_START_RECV, C_RECEIVED, NULL);
+	it_expect_classic_copy(p[4], p[0], "2012", want);
 	for (size_t i = 5; i < IT_NCLASSIC; i++)
 		it_expect_exactly(p[i], IT_OUT, 0, c_not_here("2012"), C_FORWARDED, NULL);
-	it_expect_exactly(p[0], IT_OUT, 0, it_here_line("2012"), it_rsp_sent_line(8), C_START_SEND, C_SENT,
-	    NULL);
 	for (size_t i = 1; i <= 3; i++)
 		it_expect_empty(p[i], IT_OUT, 0);
 

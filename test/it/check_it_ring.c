@@ -370,6 +370,8 @@ IT_CASE(test_ring_stdin_feedback)
 {
 	struct it_peer	*p[IT_NSMALL], *q;
 	const char	*unknown = "cdht: unknown command 'frobnicate'; try help";
+	/* help and status in any case, blanks around: one stdout line each */
+	static const char *const asks[] = { "help", "status", "STATUS", "  Help  ", "\tsTaTuS " };
 	size_t		 e, m;
 	char		**lines;
 	size_t		 n;
@@ -403,20 +405,11 @@ IT_CASE(test_ring_stdin_feedback)
 
 	/* help and status print on stdout, keywords in any case, blanks around ignored. */
 	e = it_mark(q, IT_ERR);
-	it_send(q, "help");
-	it_wait_nlines(q, IT_OUT, 0, 1, IT_DEADLINE_MS);
-	m = it_mark(q, IT_OUT);
-	it_send(q, "status");
-	it_wait_nlines(q, IT_OUT, m, 1, IT_DEADLINE_MS);
-	m = it_mark(q, IT_OUT);
-	it_send(q, "STATUS");
-	it_wait_nlines(q, IT_OUT, m, 1, IT_DEADLINE_MS);
-	m = it_mark(q, IT_OUT);
-	it_send(q, "  Help  ");
-	it_wait_nlines(q, IT_OUT, m, 1, IT_DEADLINE_MS);
-	m = it_mark(q, IT_OUT);
-	it_send(q, "\tsTaTuS ");
-	it_wait_nlines(q, IT_OUT, m, 1, IT_DEADLINE_MS);
+	for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+		m = it_mark(q, IT_OUT);
+		it_send(q, "%s", asks[i]);
+		it_wait_nlines(q, IT_OUT, m, 1, IT_DEADLINE_MS);
+	}
 	it_send(q, "frobnicate");
 	it_wait_line(q, IT_ERR, e, 1, unknown, IT_DEADLINE_MS);
 	it_expect_exactly(q, IT_ERR, e, unknown, NULL);

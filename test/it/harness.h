@@ -140,9 +140,10 @@ const char	*it_put_file(int id, const char *name, size_t size, uint64_t seed);
  * blanks, printf-style). The peer's name is its id, or "<id>-<n>" for later starts of the
  * same id; its stdout/stderr go to <tmp>/<name>.out/.err.
  */
-struct it_peer	*it_start(int id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct it_peer	*it_start_stdin(int id, enum it_stdin in, const char *fmt, ...)
 		     __attribute__((format(printf, 3, 4)));
+/* The usual start: stdin a FIFO the test writes with it_send. */
+#define it_start(id, ...)	it_start_stdin((id), IT_STDIN_FIFO, __VA_ARGS__)
 /* Start with an exact argv (after the prepended options); argv ends with NULL. */
 struct it_peer	*it_startv(int id, enum it_stdin in, char *const *argv);
 
@@ -256,6 +257,10 @@ const char	*it_succ_line(enum it_form form, int which, int s);	/* after a change
 const char	*it_here_line(const char *f);
 const char	*it_rsp_sent_line(int r);
 const char	*it_rsp_rcvd_line(int o, const char *f);
+/* Wait for owner's end of the one transfer of f to req and for req's copy to equal want;
+ * then fail unless both printed exactly the classic lines of one transfer. */
+void		 it_expect_classic_copy(struct it_peer *req, struct it_peer *owner,
+		     const char *f, const char *want);
 /* <dir of peer id>/name, in a ring of 64 buffers that outlives it_s's. */
 const char	*it_path_in(int id, const char *name);
 

@@ -188,15 +188,20 @@ it_startv(int id, enum it_stdin in, char *const *args)
 	return p;
 }
 
-/* Start a peer with a printf-formatted argument line split on blanks. */
-static struct it_peer * __attribute__((format(printf, 3, 0)))
-it_start_va(int id, enum it_stdin in, const char *fmt, va_list ap)
+/* Start a peer with a printf-formatted argument line split on blanks (it_start: a FIFO). */
+struct it_peer *
+it_start_stdin(int id, enum it_stdin in, const char *fmt, ...)
 {
 	char		*store, *argv[IT_MAX_ARGS + 1], *save = NULL, *tok;
 	size_t		 k = 0;
 	struct it_peer	*p;
+	va_list		 ap;
+	int		 len;
 
-	if (vasprintf(&store, fmt, ap) < 0)
+	va_start(ap, fmt);
+	len = vasprintf(&store, fmt, ap);
+	va_end(ap);
+	if (len < 0)
 		abort();
 	for (tok = strtok_r(store, " \t", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t", &save)) {
@@ -207,30 +212,6 @@ it_start_va(int id, enum it_stdin in, const char *fmt, va_list ap)
 	argv[k] = NULL;
 	p = it_startv(id, in, argv);
 	free(store);
-	return p;
-}
-
-struct it_peer *
-it_start(int id, const char *fmt, ...)
-{
-	struct it_peer	*p;
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	p = it_start_va(id, IT_STDIN_FIFO, fmt, ap);
-	va_end(ap);
-	return p;
-}
-
-struct it_peer *
-it_start_stdin(int id, enum it_stdin in, const char *fmt, ...)
-{
-	struct it_peer	*p;
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	p = it_start_va(id, in, fmt, ap);
-	va_end(ap);
 	return p;
 }
 

@@ -100,6 +100,28 @@ it_rsp_rcvd_line(int o, const char *f)
 	return it_s("Received a response message from peer %d, which has the file %s.", o, f);
 }
 
+/*
+ * After req asked for f and owner sent it, the only transfer of either (classic dialect):
+ * wait for the owner's "The file is sent." and for req's received_<f>.pdf to equal want,
+ * then fail unless each printed exactly the lines of one transfer (SPEC §4), in order.
+ */
+void
+it_expect_classic_copy(struct it_peer *req, struct it_peer *owner, const char *f,
+    const char *want)
+{
+	static const char	ellipsis[] = "\xE2\x80\xA6\xE2\x80\xA6\xE2\x80\xA6";
+
+	it_wait_line(owner, IT_OUT, 0, 1, "The file is sent.", IT_DEADLINE_MS);
+	it_wait_file_equal(it_path_in(it_id(req), it_s("received_%s.pdf", f)), want,
+	    IT_DEADLINE_MS);
+	it_expect_exactly(req, IT_OUT, 0,
+	    it_s("File request message for %s has been sent to my successor.", f),
+	    it_rsp_rcvd_line(it_id(owner), f), it_s("We now start receiving the file %s", ellipsis),
+	    "The file is received.", NULL);
+	it_expect_exactly(owner, IT_OUT, 0, it_here_line(f), it_rsp_sent_line(it_id(req)),
+	    it_s("We now start sending the file %s", ellipsis), "The file is sent.", NULL);
+}
+
 /* <dir of peer id>/name, kept in a ring of 64 buffers. */
 const char *
 it_path_in(int id, const char *name)

@@ -537,20 +537,25 @@ dump_peers(void)
 	}
 }
 
-/* A violation: say what, show the peers, and stop unless the run keeps going. */
+/*
+ * A violation: say what (one line, numbered, with the seed, on stdout and stderr alike), show
+ * the peers, and stop unless the run keeps going.
+ */
 static void __attribute__((format(printf, 1, 2)))
 violation(const char *fmt, ...)
 {
-	char msg[4096];
+	char line[4096];
+	int at;
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	S.violations++;
 	S.failed = true;
-	say("VIOLATION %d (seed %" PRIu64 "): %s", S.violations, S.seed, msg);
-	fprintf(stderr, "soak: VIOLATION (seed %" PRIu64 "): %s\n", S.seed, msg);
+	at = snprintf(line, sizeof line, "VIOLATION %d (seed %" PRIu64 "): ", S.violations, S.seed);
+	va_start(ap, fmt);
+	vsnprintf(line + at, sizeof line - (size_t)at, fmt, ap);
+	va_end(ap);
+	say("%s", line);
+	fprintf(stderr, "soak: %s\n", line);
 	if (!S.keep_going || S.violations >= S.max_violations) {
 		dump_peers();
 		fprintf(stderr, "soak: FAILED after %d violation(s), seed %" PRIu64 "\n",
