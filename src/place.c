@@ -408,6 +408,7 @@ place_on_result(struct place_file *files, size_t n, int file, int peer, enum pla
 	size_t			 k;
 	unsigned		 i;
 	uint64_t		 delay;
+	bool			 view;
 
 	for (k = 0; k < n && s == NULL; k++)
 		for (i = 0; i < files[k].nslot && files[k].file == file; i++)
@@ -428,11 +429,14 @@ place_on_result(struct place_file *files, size_t n, int file, int peer, enum pla
 	default:
 		break;
 	}
-	if (++s->tries >= PLACE_MAX_TRIES) {
+	view = st == PLACE_ST_NOT_HOLDER || st == PLACE_ST_NOT_NEIGHBOUR;
+	if (++s->tries >= (view ? PLACE_MAX_TRIES_VIEW : PLACE_MAX_TRIES)) {
 		s->state = PLACE_SLOT_SETTLED;
 		return;
 	}
-	delay = (uint64_t)PLACE_RETRY_MIN_MS << (s->tries - 1);
+	/* A view that disagrees with ours catches up within the ring's detection budget. */
+	delay = view ? PLACE_RETRY_VIEW_MS :
+	    (uint64_t)PLACE_RETRY_MIN_MS << (s->tries < 16 ? s->tries - 1 : 15);
 	if (delay > PLACE_RETRY_MAX_MS)
 		delay = PLACE_RETRY_MAX_MS;
 	s->state = PLACE_SLOT_RETRY;

@@ -841,6 +841,41 @@ CASE("handoff", test_place_retry_backoff_then_settle)
 }
 END_TEST
 
+/*
+ * An offer the target's view refuses (not a holder, not a neighbour: its view lags ours) is
+ * made again at a flat pace for about 30 s, not after a doubling delay: views agree within the
+ * ring's detection budget (a soak saw a copy stay short for 20 s behind a 16 s back-off).
+ */
+CASE("handoff", test_place_view_refusal_retried_at_a_flat_pace)
+{
+	struct place_view	v;
+	struct place_file	f;
+	struct place_plan	pl;
+	uint64_t		now = 5000;
+	unsigned		tries;
+
+	sim_reset(2, classic_ring, sizeof classic_ring);
+	v = sim_view(8);
+	place_file_init(&f, 7, 1, 10, 99, PLACE_SRC_RING);
+	for (tries = 1; tries < PLACE_MAX_TRIES_VIEW; tries++) {
+		place_plan(&v, &f, 1, NULL, now, &pl);
+		ck_assert_uint_eq(pl.noffer, 1);
+		place_on_result(&f, 1, 7, 10, tries % 2 ? PLACE_ST_NOT_HOLDER :
+		    PLACE_ST_NOT_NEIGHBOUR, now);
+		ck_assert_uint_eq(place_next_deadline(&f, 1), now + PLACE_RETRY_VIEW_MS);
+		place_plan(&v, &f, 1, NULL, now + PLACE_RETRY_VIEW_MS - 1, &pl);
+		ck_assert_uint_eq(pl.noffer, 0);
+		now += PLACE_RETRY_VIEW_MS;
+	}
+	place_plan(&v, &f, 1, NULL, now, &pl);
+	ck_assert_uint_eq(pl.noffer, 1);
+	place_on_result(&f, 1, 7, 10, PLACE_ST_NOT_HOLDER, now);
+	ck_assert_uint_eq(place_next_deadline(&f, 1), UINT64_MAX);
+	place_plan(&v, &f, 1, NULL, now + 1000000, &pl);
+	ck_assert_uint_eq(pl.noffer + pl.unsettled, 0);
+}
+END_TEST
+
 /* In a shared directory nothing is ever deleted: the extra copy stays, with role none. */
 CASE("handoff", test_place_shared_directory_never_deletes)
 {

@@ -19,6 +19,10 @@
 #define PLACE_RETRY_MIN_MS	1000	/* ms before a refused or failed offer is made again */
 #define PLACE_RETRY_MAX_MS	30000	/* ms, cap of that doubling delay */
 #define PLACE_MAX_TRIES		8	/* offers to one peer per view before it is left alone */
+#define PLACE_RETRY_VIEW_MS	2000	/* ms between offers its view refused (not a holder or
+					   neighbour yet): views agree within the ring's detection
+					   budget, so ask again at this flat pace, not doubling */
+#define PLACE_MAX_TRIES_VIEW	15	/* such offers to one peer, about 30 s, before it is left alone */
 #define PLACE_MAX_DROPS		64	/* copies one plan may tell the caller to delete */
 #define PLACE_MANIFEST_HEADER	"cdht manifest 1"	/* first line of a manifest */
 #define PLACE_MANIFEST_LINE_MAX	80	/* bytes of one manifest line with its newline, at most */
