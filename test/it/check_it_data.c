@@ -5,7 +5,9 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,16 +229,32 @@ IT_CASE(test_data_full_restart)
 }
 END_TEST
 
-/* Fail if file in dir ever differs from want during ms (a "stays so" check, not a wait). */
+/*
+ * Fail if file in dir ever differs from want during ms (a "stays so" check, not a wait). The
+ * same inode, size and mtime too: a replacement with equal bytes is a write all the same. Each
+ * failure says which: vanished (and whether the reference went too: a temporary directory
+ * swept from outside), replaced, or changed.
+ */
 static void
 stays_equal(const char *path, const char *want, int ms)
 {
-	int64_t	end = it_now_ms() + ms;
-	char	why[256];
+	int64_t		end = it_now_ms() + ms;
+	char		why[256];
+	struct stat	s0, s;
 
+	if (stat(path, &s0) != 0)
+		it_fail("%s missing at the start: %s", path, strerror(errno));
 	while (it_now_ms() < end) {
-		if (!it_file_exists(path) || it_files_differ(path, want, why, sizeof why) != 0)
-			it_fail("%s changed or vanished in a shared directory", path);
+		if (stat(path, &s) != 0)
+			it_fail("%s vanished (%s); the reference %s", path, strerror(errno),
+			    it_file_exists(want) ? "is still there" : "went too (a sweep of /tmp?)");
+		if (s.st_ino != s0.st_ino || s.st_size != s0.st_size ||
+		    s.st_mtim.tv_sec != s0.st_mtim.tv_sec || s.st_mtim.tv_nsec != s0.st_mtim.tv_nsec)
+			it_fail("%s replaced or rewritten in a shared directory (inode %ju -> %ju, "
+			    "size %jd -> %jd)", path, (uintmax_t)s0.st_ino, (uintmax_t)s.st_ino,
+			    (intmax_t)s0.st_size, (intmax_t)s.st_size);
+		if (it_files_differ(path, want, why, sizeof why) != 0)
+			it_fail("%s changed in a shared directory: %s", path, why);
 		usleep(50 * 1000);
 	}
 }
