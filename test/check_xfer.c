@@ -1974,7 +1974,8 @@ CASE("rx", test_xfer_rx_refuses_what_does_not_fit)
 	ck_assert_int_eq(rxf_data(&r, 1201, 100, true, 2), XFER_RX_WRITE);
 	before = r.rx;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(rxf_data(&r, bad[i].seq, bad[i].len, bad[i].last, 9) == XFER_RX_BAD, "case %zu", i);
+		ck_assert_msg(rxf_data(&r, bad[i].seq, bad[i].len, bad[i].last, 9) == XFER_RX_BAD,
+		    "case %zu", i);
 		ck_assert_uint_eq(r.ack, 401);
 		ck_assert_uint_eq(r.sack, 0);
 		ck_assert(rxf_same(&r, &before));
