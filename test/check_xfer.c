@@ -1802,6 +1802,38 @@ rxf_data(struct rxf *f, uint32_t seq, uint16_t len, bool last, uint64_t now)
 	return xfer_rx_on_data(&f->rx, seq, len, last, now, &f->ack, &f->sack);
 }
 
+#define RX_ANY	(-1)	/* an ACK field a step leaves unchecked */
+
+/* One segment for the receiver at now, the answer it must give and the ACK it must carry. */
+struct rx_step {
+	uint32_t		seq;
+	uint16_t		len;
+	bool			last;
+	uint64_t		now;	/* ms */
+	enum xfer_rx_result	want;
+	int64_t			ack, sack;	/* RX_ANY: not checked */
+};
+
+/* Feeds f's receiver the n steps in order; each must get its answer and ACK. */
+static void
+rxf_play(struct rxf *f, const struct rx_step *st, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		enum xfer_rx_result got = rxf_data(f, st[i].seq, st[i].len, st[i].last, st[i].now);
+
+		ck_assert_msg(got == st[i].want, "step %zu: answer %d, want %d", i, got,
+		    st[i].want);
+		ck_assert_msg(st[i].ack == RX_ANY || f->ack == st[i].ack,
+		    "step %zu: ACK %u, want %lld", i, f->ack, (long long)st[i].ack);
+		ck_assert_msg(st[i].sack == RX_ANY || f->sack == st[i].sack,
+		    "step %zu: SACK %u, want %lld", i, f->sack, (long long)st[i].sack);
+	}
+}
+
+#define RX_PLAY(f, steps)	rxf_play((f), (steps), sizeof (steps) / sizeof (steps)[0])
+
 /* Is f's receiver byte for byte as it was (in before)? */
 static bool
 rxf_same(const struct rxf *f, const struct xfer_rx *before)
@@ -1831,13 +1863,14 @@ END_TEST
 
 CASE("rx", test_xfer_rx_duplicate_reacked_without_writing)
 {
-	struct rxf	r;
+	static const struct rx_step	steps[] = {
+		{ 1, 400, false, 10, XFER_RX_WRITE, RX_ANY, RX_ANY },
+		{ 1, 400, false, 20, XFER_RX_DUPLICATE, 401, 1 },
+	};
+	struct rxf			r;
 
 	rxf_init(&r, 1, 0);
-	ck_assert_int_eq(rxf_data(&r, 1, 400, false, 10), XFER_RX_WRITE);
-	ck_assert_int_eq(rxf_data(&r, 1, 400, false, 20), XFER_RX_DUPLICATE);
-	ck_assert_uint_eq(r.ack, 401);
-	ck_assert_uint_eq(r.sack, 1);
+	RX_PLAY(&r, steps);
 	ck_assert_uint_eq(r.rx.expect, 401);
 	ck_assert_uint_eq(r.rx.progress_at, 10);
 }
@@ -1845,16 +1878,16 @@ END_TEST
 
 CASE("rx", test_xfer_rx_out_of_order_bad)
 {
-	struct rxf	r;
-
 	/* Window 1 is stop-and-wait: nothing is held above the next expected byte. */
+	static const struct rx_step	steps[] = {
+		{ 401, 400, false, 10, XFER_RX_BAD, 1, 0 },
+		{ 1, 400, false, 20, XFER_RX_WRITE, RX_ANY, RX_ANY },
+		{ 1201, 400, true, 30, XFER_RX_BAD, 401, RX_ANY },
+	};
+	struct rxf			r;
+
 	rxf_init(&r, 1, 0);
-	ck_assert_int_eq(rxf_data(&r, 401, 400, false, 10), XFER_RX_BAD);
-	ck_assert_uint_eq(r.ack, 1);
-	ck_assert_uint_eq(r.sack, 0);
-	ck_assert_int_eq(rxf_data(&r, 1, 400, false, 20), XFER_RX_WRITE);
-	ck_assert_int_eq(rxf_data(&r, 1201, 400, true, 30), XFER_RX_BAD);
-	ck_assert_uint_eq(r.ack, 401);
+	RX_PLAY(&r, steps);
 	ck_assert_uint_eq(r.rx.expect, 401);
 	ck_assert(!r.rx.done);
 }
@@ -1862,28 +1895,29 @@ END_TEST
 
 CASE("rx", test_xfer_rx_duplicate_after_complete)
 {
-	struct rxf	r;
+	static const struct rx_step	steps[] = {
+		{ 1, 10, true, 10, XFER_RX_COMPLETE, RX_ANY, RX_ANY },
+		{ 1, 10, true, 20, XFER_RX_DUPLICATE, 11, RX_ANY },
+		/* Even "in order" data after the end is only re-acked. */
+		{ 11, 10, true, 30, XFER_RX_DUPLICATE, 11, 0 },
+	};
+	struct rxf			r;
 
 	rxf_init(&r, 1, 0);
-	ck_assert_int_eq(rxf_data(&r, 1, 10, true, 10), XFER_RX_COMPLETE);
-	ck_assert_int_eq(rxf_data(&r, 1, 10, true, 20), XFER_RX_DUPLICATE);
-	ck_assert_uint_eq(r.ack, 11);
-	/* Even "in order" data after the end is only re-acked. */
-	ck_assert_int_eq(rxf_data(&r, 11, 10, true, 30), XFER_RX_DUPLICATE);
-	ck_assert_uint_eq(r.ack, 11);
-	ck_assert_uint_eq(r.sack, 0);
+	RX_PLAY(&r, steps);
 	ck_assert_uint_eq(r.rx.expect, 11);
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_empty_last_segment_completes)
 {
-	struct rxf	r;
+	static const struct rx_step	steps[] = {
+		{ 1, 0, true, 10, XFER_RX_COMPLETE, 1, 1 },
+	};
+	struct rxf			r;
 
 	rxf_init(&r, 8, 0);
-	ck_assert_int_eq(rxf_data(&r, 1, 0, true, 10), XFER_RX_COMPLETE);
-	ck_assert_uint_eq(r.ack, 1);
-	ck_assert_uint_eq(r.sack, 1);
+	RX_PLAY(&r, steps);
 	ck_assert(r.rx.done);
 }
 END_TEST
