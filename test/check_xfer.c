@@ -756,6 +756,16 @@ txf_same(const struct txf *f, const struct xfer_tx *before)
 	return memcmp(&f->tx, before, sizeof *before) == 0;
 }
 
+/* An ACK (ack, sack) at now that f's sender must ignore, staying byte for byte as it was. */
+static void
+txf_expect_ignored(struct txf *f, uint32_t ack, uint32_t sack, uint64_t now)
+{
+	struct xfer_tx	before = f->tx;
+
+	ck_assert_int_eq(txf_ack(f, ack, sack, now), XFER_IGNORED);
+	ck_assert(txf_same(f, &before));
+}
+
 /* f's sender's timer fires at now. */
 static enum xfer_result
 txf_timer(struct txf *f, uint64_t now)
@@ -1378,16 +1388,13 @@ END_TEST
 
 CASE("tx", test_xfer_tx_duplicate_ack_ignored)
 {
-	struct txf		s;
-	struct xfer_tx		before;
+	struct txf	s;
 
 	txf_begin(&s, 3000, 1000, 1, 0, T_TIMEOUT_MS, 0);
 	ck_assert_int_eq(txf_ack(&s, 1001, 1, 100), XFER_SEND);
-	before = s.tx;
 	memset(&s.b, 0xa5, sizeof s.b);
-	ck_assert_int_eq(txf_ack(&s, 1001, 1, 200), XFER_IGNORED);
+	txf_expect_ignored(&s, 1001, 1, 200);
 	ck_assert_uint_eq(s.b.n, 0);
-	ck_assert(txf_same(&s, &before));
 	ck_assert_uint_eq(s.tx.seq, 1001);
 	ck_assert_uint_eq(s.tx.sent, 2);
 	ck_assert_uint_eq(s.tx.deadline, 100 + T_TIMEOUT_MS);
@@ -1401,16 +1408,12 @@ CASE("tx", test_xfer_tx_stale_ack_ignored)
 	static const uint32_t	stale[] = { 1, 1001 };
 	static const uint32_t	bad[] = { 0, 1000, 2000, 2002, 3001, UINT32_MAX };
 	struct txf		s;
-	struct xfer_tx		before;
 	size_t			i;
 
 	txf_begin(&s, 3000, 1000, 1, 0, T_TIMEOUT_MS, 0);
 	ck_assert_int_eq(txf_ack(&s, 1001, 1, 100), XFER_SEND);
-	before = s.tx;
-	for (i = 0; i < sizeof stale / sizeof stale[0]; i++) {
-		ck_assert_int_eq(txf_ack(&s, stale[i], 0, 200), XFER_IGNORED);
-		ck_assert(txf_same(&s, &before));
-	}
+	for (i = 0; i < sizeof stale / sizeof stale[0]; i++)
+		txf_expect_ignored(&s, stale[i], 0, 200);
 	/* Not a segment boundary, or beyond what was sent: refused, counted, nothing else. */
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		ck_assert_int_eq(txf_ack(&s, bad[i], 0, 200), XFER_BAD);
@@ -1483,16 +1486,13 @@ END_TEST
 
 CASE("tx", test_xfer_tx_reordered_acks_ignored)
 {
-	struct txf		s;
-	struct xfer_tx		before;
+	struct txf	s;
 
 	txf_begin(&s, 4000, 400, 4, 0, T_TIMEOUT_MS, 0);
 	ck_assert_int_eq(txf_ack(&s, 401, 1, 5), XFER_SEND);
 	ck_assert_int_eq(txf_ack(&s, 1201, 801, 10), XFER_SEND);
-	before = s.tx;
 	/* The ACK of segment 2 comes after that of segment 3: it says nothing new. */
-	ck_assert_int_eq(txf_ack(&s, 801, 401, 11), XFER_IGNORED);
-	ck_assert(txf_same(&s, &before));
+	txf_expect_ignored(&s, 801, 401, 11);
 }
 END_TEST
 
