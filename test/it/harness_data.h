@@ -44,8 +44,7 @@ int		 data_puppet_accept(int lfd, struct wire_msg *m, int ms, size_t *extra);
 int		 data_puppet_connect(int to);
 /* 127.0.0.1:port. */
 struct sockaddr_in data_loopback(int port);
-/* A socket of type (SOCK_STREAM, SOCK_DGRAM) bound at 127.0.0.1:port (a stream one listening),
- * or connected to it. */
+/* A SOCK_STREAM or SOCK_DGRAM socket bound at 127.0.0.1:port (listening), or connected to it. */
 int		 data_puppet_socket(int type, int port, bool bound);
 /* Wait until p's stderr contains needle. */
 void		 data_wait_err(struct it_peer *p, const char *needle, int ms);
