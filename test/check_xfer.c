@@ -708,21 +708,74 @@ CASE("rng", test_xfer_rng_same_seed_same_stream)
 }
 END_TEST
 
-/* A window-1 sender of size bytes in mss-byte segments with a fixed timeout. */
+/* A sender driven call by call, with the generator and the batch its calls share. */
+struct txf {
+	struct xfer_tx		tx;
+	struct xfer_rng		rng;
+	struct xfer_batch	b;
+};
+
+/* Sets up f's sender of size bytes in mss-byte segments, seeds its generator; not started. */
 static void
-tx_setup(struct xfer_tx *tx, uint32_t size, uint16_t mss, uint16_t window, double drop,
+txf_init(struct txf *f, uint32_t size, uint16_t mss, uint16_t window, double drop,
     uint32_t timeout_ms)
 {
 	struct xfer_cfg	cfg = { size, mss, window, drop, timeout_ms };
 
-	xfer_tx_init(tx, &cfg);
+	xfer_rng_seed(&f->rng, T_SEED);
+	xfer_tx_init(&f->tx, &cfg);
+}
+
+/* Starts f's sender at now: its first segments are in f->b. */
+static void
+txf_start(struct txf *f, uint64_t now)
+{
+	xfer_tx_start(&f->tx, &f->rng, now, &f->b);
+}
+
+/* txf_init, then txf_start at now. */
+static void
+txf_begin(struct txf *f, uint32_t size, uint16_t mss, uint16_t window, double drop,
+    uint32_t timeout_ms, uint64_t now)
+{
+	txf_init(f, size, mss, window, drop, timeout_ms);
+	txf_start(f, now);
+}
+
+/* An ACK (ack, sack) reaches f's sender at now. */
+static enum xfer_result
+txf_ack(struct txf *f, uint32_t ack, uint32_t sack, uint64_t now)
+{
+	return xfer_tx_on_ack(&f->tx, ack, sack, &f->rng, now, &f->b);
+}
+
+/* Is f's sender byte for byte as it was (in before)? */
+static bool
+txf_same(const struct txf *f, const struct xfer_tx *before)
+{
+	return memcmp(&f->tx, before, sizeof *before) == 0;
+}
+
+/* An ACK (ack, sack) at now that f's sender must ignore, staying byte for byte as it was. */
+static void
+txf_expect_ignored(struct txf *f, uint32_t ack, uint32_t sack, uint64_t now)
+{
+	struct xfer_tx	before = f->tx;
+
+	ck_assert_int_eq(txf_ack(f, ack, sack, now), XFER_IGNORED);
+	ck_assert(txf_same(f, &before));
+}
+
+/* f's sender's timer fires at now. */
+static enum xfer_result
+txf_timer(struct txf *f, uint64_t now)
+{
+	return xfer_tx_on_timer(&f->tx, &f->rng, now, &f->b);
 }
 
 CASE("rng", test_xfer_drop_half_drops_roughly_half)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 	uint64_t		now = 0;
 	int			i;
 
@@ -730,27 +783,25 @@ CASE("rng", test_xfer_drop_half_drops_roughly_half)
 	 * A T_DRAWS-byte file in 1-byte segments, each acknowledged as soon as it is sent and
 	 * retransmitted 1 ms later when dropped: every send or retransmission is a fresh draw.
 	 */
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, T_DRAWS, 1, 1, 0.5, 1);
-	xfer_tx_start(&tx, &rng, now, &b);
-	for (i = 0; !tx.done && i < 4 * T_DRAWS; i++) {
-		ck_assert_uint_eq(b.n, 1);
-		if (b.seg[0].send) {
-			enum xfer_result r = xfer_tx_on_ack(&tx, b.seg[0].seq + b.seg[0].len,
-			    b.seg[0].seq, &rng, ++now, &b);
+	txf_begin(&s, T_DRAWS, 1, 1, 0.5, 1, now);
+	for (i = 0; !s.tx.done && i < 4 * T_DRAWS; i++) {
+		ck_assert_uint_eq(s.b.n, 1);
+		if (s.b.seg[0].send) {
+			enum xfer_result r = txf_ack(&s, s.b.seg[0].seq + s.b.seg[0].len,
+			    s.b.seg[0].seq, ++now);
 
 			ck_assert(r == XFER_SEND || r == XFER_DONE);
 		} else {
-			ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, ++now, &b), XFER_SEND);
-			ck_assert(b.seg[0].event ==
-			    (b.seg[0].send ? XFER_LOG_RTX : XFER_LOG_DROP));
+			ck_assert_int_eq(txf_timer(&s, ++now), XFER_SEND);
+			ck_assert(s.b.seg[0].event ==
+			    (s.b.seg[0].send ? XFER_LOG_RTX : XFER_LOG_DROP));
 		}
 	}
-	ck_assert(tx.done);
-	ck_assert_uint_eq(tx.sent, T_DRAWS);
+	ck_assert(s.tx.done);
+	ck_assert_uint_eq(s.tx.sent, T_DRAWS);
 	/* Half of all draws dropped: about as many drops as sends. */
-	ck_assert_uint_gt(tx.dropped, T_DRAWS * 80 / 100);
-	ck_assert_uint_lt(tx.dropped, T_DRAWS * 120 / 100);
+	ck_assert_uint_gt(s.tx.dropped, T_DRAWS * 80 / 100);
+	ck_assert_uint_lt(s.tx.dropped, T_DRAWS * 120 / 100);
 }
 END_TEST
 
@@ -1044,24 +1095,20 @@ END_TEST
 /* A receiver that never answers: the sender stops after XFER_SILENT_TRIES sends. */
 CASE("pair", test_xfer_gives_up_on_silent_receiver)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 	uint64_t		now = 0;
 	unsigned		sends = 1;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 4000, 400, 1, 0, 1000);
-	xfer_tx_start(&tx, &rng, now, &b);
+	txf_begin(&s, 4000, 400, 1, 0, 1000, now);
 	for (;;) {
 		now += 1000;
-		if (xfer_tx_on_timer(&tx, &rng, now, &b) != XFER_SEND)
+		if (txf_timer(&s, now) != XFER_SEND)
 			break;
 		sends++;
 	}
 	ck_assert_uint_eq(sends, XFER_SILENT_TRIES);
-	ck_assert_uint_eq(tx.sent, XFER_SILENT_TRIES);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, now + 1000, &b), XFER_GAVE_UP);
+	ck_assert_uint_eq(s.tx.sent, XFER_SILENT_TRIES);
+	ck_assert_int_eq(txf_timer(&s, now + 1000), XFER_GAVE_UP);
 }
 END_TEST
 
@@ -1072,20 +1119,16 @@ END_TEST
  */
 CASE("pair", test_xfer_gives_up_on_silent_receiver_windowed_auto)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 	enum xfer_result	r;
 	uint64_t		now = 0;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 40000, 400, 32, 0, XFER_TIMEOUT_AUTO);
-	xfer_tx_start(&tx, &rng, now, &b);
-	ck_assert_uint_eq(b.n, 1);
-	while ((r = xfer_tx_on_timer(&tx, &rng, now = tx.deadline, &b)) == XFER_SEND)
-		ck_assert_uint_eq(b.n, 1);
+	txf_begin(&s, 40000, 400, 32, 0, XFER_TIMEOUT_AUTO, now);
+	ck_assert_uint_eq(s.b.n, 1);
+	while ((r = txf_timer(&s, now = s.tx.deadline)) == XFER_SEND)
+		ck_assert_uint_eq(s.b.n, 1);
 	ck_assert_int_eq(r, XFER_GAVE_UP);
-	ck_assert_uint_eq(tx.slot[0].wire, XFER_SILENT_TRIES);
+	ck_assert_uint_eq(s.tx.slot[0].wire, XFER_SILENT_TRIES);
 	/* 200 + 400 + 800 + 1000 ms of backed-off waits, then the fifth one expires. */
 	ck_assert_uint_eq(now, 200 + 400 + 800 + 1000 + 1000);
 }
@@ -1094,19 +1137,15 @@ END_TEST
 /* Drops by emulation are not silence: only segments actually sent count. */
 CASE("pair", test_xfer_emulated_drops_do_not_count_as_silence)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 	uint64_t		now = 0;
 	int			i;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 4000, 400, 1, 1.0, 1000);
-	xfer_tx_start(&tx, &rng, now, &b);
+	txf_begin(&s, 4000, 400, 1, 1.0, 1000, now);
 	for (i = 0; i < 3 * XFER_SILENT_TRIES; i++) {
 		now += 1000;
-		ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, now, &b), XFER_SEND);
-		ck_assert(!b.seg[0].send);
+		ck_assert_int_eq(txf_timer(&s, now), XFER_SEND);
+		ck_assert(!s.b.seg[0].send);
 	}
 }
 END_TEST
@@ -1253,25 +1292,22 @@ END_TEST
 
 CASE("tx", test_xfer_tx_start_arms_deadline)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 2500, 1000, 1, 0, T_TIMEOUT_MS);
-	ck_assert_uint_eq(tx.seq, 1);
-	ck_assert_uint_eq(tx.nsegs, 3);
-	ck_assert(!tx.done);
-	xfer_tx_start(&tx, &rng, T_START_MS, &b);
-	ck_assert_uint_eq(b.n, 1);
-	ck_assert_uint_eq(b.seg[0].seq, 1);
-	ck_assert_uint_eq(b.seg[0].len, 1000);
-	ck_assert(!b.seg[0].last && b.seg[0].send);
-	ck_assert_int_eq(b.seg[0].event, XFER_LOG_SND);
-	ck_assert_uint_eq(tx.deadline, T_START_MS + T_TIMEOUT_MS);
-	ck_assert_uint_eq(xfer_tx_next_deadline(&tx), T_START_MS + T_TIMEOUT_MS);
-	ck_assert_uint_eq(tx.progress_at, T_START_MS);
-	ck_assert_uint_eq(tx.sent, 1);
+	txf_init(&s, 2500, 1000, 1, 0, T_TIMEOUT_MS);
+	ck_assert_uint_eq(s.tx.seq, 1);
+	ck_assert_uint_eq(s.tx.nsegs, 3);
+	ck_assert(!s.tx.done);
+	txf_start(&s, T_START_MS);
+	ck_assert_uint_eq(s.b.n, 1);
+	ck_assert_uint_eq(s.b.seg[0].seq, 1);
+	ck_assert_uint_eq(s.b.seg[0].len, 1000);
+	ck_assert(!s.b.seg[0].last && s.b.seg[0].send);
+	ck_assert_int_eq(s.b.seg[0].event, XFER_LOG_SND);
+	ck_assert_uint_eq(s.tx.deadline, T_START_MS + T_TIMEOUT_MS);
+	ck_assert_uint_eq(xfer_tx_next_deadline(&s.tx), T_START_MS + T_TIMEOUT_MS);
+	ck_assert_uint_eq(s.tx.progress_at, T_START_MS);
+	ck_assert_uint_eq(s.tx.sent, 1);
 }
 END_TEST
 
@@ -1281,97 +1317,88 @@ END_TEST
  */
 CASE("tx", test_xfer_tx_start_fills_the_window)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 	uint16_t		i;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 10 * 400 + 1, 400, 8, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 50, &b);
-	ck_assert_uint_eq(b.n, 1);
-	ck_assert_uint_eq(b.seg[0].seq, 1);
-	ck_assert_uint_eq(tx.deadline, 50 + T_TIMEOUT_MS);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 60, &b), XFER_SEND);
-	ck_assert_uint_eq(b.n, 8);
+	txf_begin(&s, 10 * 400 + 1, 400, 8, 0, T_TIMEOUT_MS, 50);
+	ck_assert_uint_eq(s.b.n, 1);
+	ck_assert_uint_eq(s.b.seg[0].seq, 1);
+	ck_assert_uint_eq(s.tx.deadline, 50 + T_TIMEOUT_MS);
+	ck_assert_int_eq(txf_ack(&s, 401, 1, 60), XFER_SEND);
+	ck_assert_uint_eq(s.b.n, 8);
 	for (i = 0; i < 8; i++) {
-		ck_assert_uint_eq(b.seg[i].seq, 401 + 400u * i);
-		ck_assert_uint_eq(b.seg[i].len, 400);
-		ck_assert_int_eq(b.seg[i].event, XFER_LOG_SND);
+		ck_assert_uint_eq(s.b.seg[i].seq, 401 + 400u * i);
+		ck_assert_uint_eq(s.b.seg[i].len, 400);
+		ck_assert_int_eq(s.b.seg[i].event, XFER_LOG_SND);
 	}
-	ck_assert_uint_eq(tx.next, 9);
-	ck_assert_uint_eq(tx.deadline, 60 + T_TIMEOUT_MS);
+	ck_assert_uint_eq(s.tx.next, 9);
+	ck_assert_uint_eq(s.tx.deadline, 60 + T_TIMEOUT_MS);
 	/* A window larger than the file sends the rest of the file. */
-	tx_setup(&tx, 401, 400, 32, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 50, &b);
-	ck_assert_uint_eq(b.n, 1);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 60, &b), XFER_SEND);
-	ck_assert_uint_eq(b.n, 1);
-	ck_assert(b.seg[0].last && b.seg[0].len == 1);
+	txf_init(&s, 401, 400, 32, 0, T_TIMEOUT_MS);
+	txf_start(&s, 50);
+	ck_assert_uint_eq(s.b.n, 1);
+	ck_assert_int_eq(txf_ack(&s, 401, 1, 60), XFER_SEND);
+	ck_assert_uint_eq(s.b.n, 1);
+	ck_assert(s.b.seg[0].last && s.b.seg[0].len == 1);
 }
 END_TEST
 
 CASE("tx", test_xfer_tx_window_clamped)
 {
-	struct xfer_tx	tx;
+	static const struct { uint16_t mss, window, want_mss, want_window; } c[] = {
+		{ 400, 0, 400, 1 },
+		{ 400, 9999, 400, XFER_WINDOW_MAX },
+		{ 0, 1, 1, 1 },
+	};
+	struct txf	s;
+	size_t		i;
 
-	tx_setup(&tx, 4000, 400, 0, 0, T_TIMEOUT_MS);
-	ck_assert_uint_eq(tx.window, 1);
-	tx_setup(&tx, 4000, 400, 9999, 0, T_TIMEOUT_MS);
-	ck_assert_uint_eq(tx.window, XFER_WINDOW_MAX);
-	tx_setup(&tx, 4000, 0, 1, 0, T_TIMEOUT_MS);
-	ck_assert_uint_eq(tx.mss, 1);
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		txf_init(&s, 4000, c[i].mss, c[i].window, 0, T_TIMEOUT_MS);
+		ck_assert_uint_eq(s.tx.window, c[i].want_window);
+		ck_assert_uint_eq(s.tx.mss, c[i].want_mss);
+	}
 }
 END_TEST
 
 CASE("tx", test_xfer_tx_ack_advances_to_next_segment)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 2500, 1000, 1, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, 1, &rng, 300, &b), XFER_SEND);
-	ck_assert_uint_eq(b.n, 1);
-	ck_assert_uint_eq(b.seg[0].seq, 1001);
-	ck_assert_uint_eq(b.seg[0].len, 1000);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2001, 1001, &rng, 600, &b), XFER_SEND);
-	ck_assert_uint_eq(b.seg[0].seq, 2001);
-	ck_assert_uint_eq(b.seg[0].len, 500);
-	ck_assert(b.seg[0].last && b.seg[0].send);
-	ck_assert_uint_eq(tx.deadline, 600 + T_TIMEOUT_MS);
-	ck_assert_uint_eq(tx.progress_at, 600);
-	ck_assert_uint_eq(xfer_tx_acked_bytes(&tx), 2000);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2501, 2001, &rng, 900, &b), XFER_DONE);
-	ck_assert_uint_eq(b.n, 0);
-	ck_assert(tx.done);
-	ck_assert_uint_eq(tx.sent, 3);
-	ck_assert_uint_eq(xfer_tx_next_deadline(&tx), UINT64_MAX);
-	ck_assert_uint_eq(xfer_tx_acked_bytes(&tx), 2500);
+	txf_begin(&s, 2500, 1000, 1, 0, T_TIMEOUT_MS, 0);
+	ck_assert_int_eq(txf_ack(&s, 1001, 1, 300), XFER_SEND);
+	ck_assert_uint_eq(s.b.n, 1);
+	ck_assert_uint_eq(s.b.seg[0].seq, 1001);
+	ck_assert_uint_eq(s.b.seg[0].len, 1000);
+	ck_assert_int_eq(txf_ack(&s, 2001, 1001, 600), XFER_SEND);
+	ck_assert_uint_eq(s.b.seg[0].seq, 2001);
+	ck_assert_uint_eq(s.b.seg[0].len, 500);
+	ck_assert(s.b.seg[0].last && s.b.seg[0].send);
+	ck_assert_uint_eq(s.tx.deadline, 600 + T_TIMEOUT_MS);
+	ck_assert_uint_eq(s.tx.progress_at, 600);
+	ck_assert_uint_eq(xfer_tx_acked_bytes(&s.tx), 2000);
+	ck_assert_int_eq(txf_ack(&s, 2501, 2001, 900), XFER_DONE);
+	ck_assert_uint_eq(s.b.n, 0);
+	ck_assert(s.tx.done);
+	ck_assert_uint_eq(s.tx.sent, 3);
+	ck_assert_uint_eq(xfer_tx_next_deadline(&s.tx), UINT64_MAX);
+	ck_assert_uint_eq(xfer_tx_acked_bytes(&s.tx), 2500);
 }
 END_TEST
 
 CASE("tx", test_xfer_tx_duplicate_ack_ignored)
 {
-	struct xfer_tx		tx, before;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf	s;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 3000, 1000, 1, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, 1, &rng, 100, &b), XFER_SEND);
-	before = tx;
-	memset(&b, 0xa5, sizeof b);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, 1, &rng, 200, &b), XFER_IGNORED);
-	ck_assert_uint_eq(b.n, 0);
-	ck_assert(memcmp(&tx, &before, sizeof tx) == 0);
-	ck_assert_uint_eq(tx.seq, 1001);
-	ck_assert_uint_eq(tx.sent, 2);
-	ck_assert_uint_eq(tx.deadline, 100 + T_TIMEOUT_MS);
-	ck_assert_uint_eq(tx.progress_at, 100);
+	txf_begin(&s, 3000, 1000, 1, 0, T_TIMEOUT_MS, 0);
+	ck_assert_int_eq(txf_ack(&s, 1001, 1, 100), XFER_SEND);
+	memset(&s.b, 0xa5, sizeof s.b);
+	txf_expect_ignored(&s, 1001, 1, 200);
+	ck_assert_uint_eq(s.b.n, 0);
+	ck_assert_uint_eq(s.tx.seq, 1001);
+	ck_assert_uint_eq(s.tx.sent, 2);
+	ck_assert_uint_eq(s.tx.deadline, 100 + T_TIMEOUT_MS);
+	ck_assert_uint_eq(s.tx.progress_at, 100);
 }
 END_TEST
 
@@ -1380,29 +1407,22 @@ CASE("tx", test_xfer_tx_stale_ack_ignored)
 	/* In flight: segment 1001..2000, so only ACK 2001 moves on. */
 	static const uint32_t	stale[] = { 1, 1001 };
 	static const uint32_t	bad[] = { 0, 1000, 2000, 2002, 3001, UINT32_MAX };
-	struct xfer_tx		tx, before;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 	size_t			i;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 3000, 1000, 1, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1001, 1, &rng, 100, &b), XFER_SEND);
-	before = tx;
-	for (i = 0; i < sizeof stale / sizeof stale[0]; i++) {
-		ck_assert_int_eq(xfer_tx_on_ack(&tx, stale[i], 0, &rng, 200, &b), XFER_IGNORED);
-		ck_assert(memcmp(&tx, &before, sizeof tx) == 0);
-	}
+	txf_begin(&s, 3000, 1000, 1, 0, T_TIMEOUT_MS, 0);
+	ck_assert_int_eq(txf_ack(&s, 1001, 1, 100), XFER_SEND);
+	for (i = 0; i < sizeof stale / sizeof stale[0]; i++)
+		txf_expect_ignored(&s, stale[i], 0, 200);
 	/* Not a segment boundary, or beyond what was sent: refused, counted, nothing else. */
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_int_eq(xfer_tx_on_ack(&tx, bad[i], 0, &rng, 200, &b), XFER_BAD);
-		ck_assert_uint_eq(tx.bad_acks, i + 1);
-		ck_assert_uint_eq(tx.seq, 1001);
-		ck_assert_uint_eq(tx.sent, 2);
-		ck_assert(!tx.done);
+		ck_assert_int_eq(txf_ack(&s, bad[i], 0, 200), XFER_BAD);
+		ck_assert_uint_eq(s.tx.bad_acks, i + 1);
+		ck_assert_uint_eq(s.tx.seq, 1001);
+		ck_assert_uint_eq(s.tx.sent, 2);
+		ck_assert(!s.tx.done);
 	}
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2001, 1001, &rng, 300, &b), XFER_SEND);
+	ck_assert_int_eq(txf_ack(&s, 2001, 1001, 300), XFER_SEND);
 }
 END_TEST
 
@@ -1417,152 +1437,123 @@ CASE("tx", test_xfer_tx_bad_sack_refused)
 		{ 2001, 0 },	/* beyond what was sent */
 		{ 1601, 1601 },	/* valid ACK, sack of a segment never put out */
 	};
-	struct xfer_tx		tx, before;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
+	struct xfer_tx		before;
 	size_t			i;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 4000, 400, 4, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	before = tx;
+	txf_begin(&s, 4000, 400, 4, 0, T_TIMEOUT_MS, 0);
+	before = s.tx;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(xfer_tx_on_ack(&tx, bad[i].ack, bad[i].sack, &rng, 5, &b) ==
+		ck_assert_msg(txf_ack(&s, bad[i].ack, bad[i].sack, 5) ==
 		    XFER_BAD, "case %zu", i);
-		ck_assert_uint_eq(b.n, 0);
-		before.bad_acks = tx.bad_acks;
-		ck_assert(memcmp(&tx, &before, sizeof tx) == 0);
+		ck_assert_uint_eq(s.b.n, 0);
+		before.bad_acks = s.tx.bad_acks;
+		ck_assert(txf_same(&s, &before));
 	}
 }
 END_TEST
 
 CASE("tx", test_xfer_tx_selective_ack_resends_only_the_hole)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 
 	/*
 	 * Window 4 (open, as after a first acknowledgement): segment 1 is lost, 2..4 arrive and
 	 * are acknowledged above the hole.
 	 */
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 4000, 400, 4, 0, T_TIMEOUT_MS);
-	tx.acked_any = true;
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 401, &rng, 10, &b), XFER_SEND);
-	ck_assert_uint_eq(b.n, 0);	/* the window is still full: the hole holds it */
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 801, &rng, 10, &b), XFER_SEND);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 1201, &rng, 10, &b), XFER_SEND);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 1201, &rng, 11, &b), XFER_IGNORED);
-	ck_assert_uint_eq(tx.base, 0);
-	ck_assert_uint_eq(tx.deadline, T_TIMEOUT_MS);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, T_TIMEOUT_MS, &b), XFER_SEND);
-	ck_assert_uint_eq(b.n, 1);
-	ck_assert_uint_eq(b.seg[0].seq, 1);
-	ck_assert_int_eq(b.seg[0].event, XFER_LOG_RTX);
+	txf_init(&s, 4000, 400, 4, 0, T_TIMEOUT_MS);
+	s.tx.acked_any = true;
+	txf_start(&s, 0);
+	ck_assert_int_eq(txf_ack(&s, 1, 401, 10), XFER_SEND);
+	ck_assert_uint_eq(s.b.n, 0);	/* the window is still full: the hole holds it */
+	ck_assert_int_eq(txf_ack(&s, 1, 801, 10), XFER_SEND);
+	ck_assert_int_eq(txf_ack(&s, 1, 1201, 10), XFER_SEND);
+	ck_assert_int_eq(txf_ack(&s, 1, 1201, 11), XFER_IGNORED);
+	ck_assert_uint_eq(s.tx.base, 0);
+	ck_assert_uint_eq(s.tx.deadline, T_TIMEOUT_MS);
+	ck_assert_int_eq(txf_timer(&s, T_TIMEOUT_MS), XFER_SEND);
+	ck_assert_uint_eq(s.b.n, 1);
+	ck_assert_uint_eq(s.b.seg[0].seq, 1);
+	ck_assert_int_eq(s.b.seg[0].event, XFER_LOG_RTX);
 	/* The hole is filled: the window slides by four and four new segments go out. */
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1601, 1, &rng, T_TIMEOUT_MS + 5, &b), XFER_SEND);
-	ck_assert_uint_eq(tx.base, 4);
-	ck_assert_uint_eq(b.n, 4);
-	ck_assert_uint_eq(b.seg[0].seq, 1601);
-	ck_assert_uint_eq(b.seg[3].seq, 2801);
+	ck_assert_int_eq(txf_ack(&s, 1601, 1, T_TIMEOUT_MS + 5), XFER_SEND);
+	ck_assert_uint_eq(s.tx.base, 4);
+	ck_assert_uint_eq(s.b.n, 4);
+	ck_assert_uint_eq(s.b.seg[0].seq, 1601);
+	ck_assert_uint_eq(s.b.seg[3].seq, 2801);
 }
 END_TEST
 
 CASE("tx", test_xfer_tx_reordered_acks_ignored)
 {
-	struct xfer_tx		tx, before;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf	s;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 4000, 400, 4, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 5, &b), XFER_SEND);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1201, 801, &rng, 10, &b), XFER_SEND);
-	before = tx;
+	txf_begin(&s, 4000, 400, 4, 0, T_TIMEOUT_MS, 0);
+	ck_assert_int_eq(txf_ack(&s, 401, 1, 5), XFER_SEND);
+	ck_assert_int_eq(txf_ack(&s, 1201, 801, 10), XFER_SEND);
 	/* The ACK of segment 2 comes after that of segment 3: it says nothing new. */
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 801, 401, &rng, 11, &b), XFER_IGNORED);
-	ck_assert(memcmp(&tx, &before, sizeof tx) == 0);
+	txf_expect_ignored(&s, 801, 401, 11);
 }
 END_TEST
 
 CASE("tx", test_xfer_tx_ack_wrapping_past_2_32_ignored)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 	uint32_t		k;
 
 	/* The last segment of a 2^32-1 byte file ends at 2^32: a wrapped ACK 0 must not match. */
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, UINT32_MAX, 60000, XFER_WINDOW_MAX, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	for (k = 0; k + 1 < tx.nsegs; k++)
-		ck_assert_int_eq(xfer_tx_on_ack(&tx, (k + 1) * 60000u + 1, k * 60000u + 1, &rng,
-		    1, &b), XFER_SEND);
-	ck_assert_uint_eq(tx.next, tx.nsegs);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 0, 0, &rng, 2, &b), XFER_BAD);
-	ck_assert(!tx.done);
+	txf_begin(&s, UINT32_MAX, 60000, XFER_WINDOW_MAX, 0, T_TIMEOUT_MS, 0);
+	for (k = 0; k + 1 < s.tx.nsegs; k++)
+		ck_assert_int_eq(txf_ack(&s, (k + 1) * 60000u + 1, k * 60000u + 1, 1), XFER_SEND);
+	ck_assert_uint_eq(s.tx.next, s.tx.nsegs);
+	ck_assert_int_eq(txf_ack(&s, 0, 0, 2), XFER_BAD);
+	ck_assert(!s.tx.done);
 }
 END_TEST
 
 CASE("tx", test_xfer_tx_empty_file_one_empty_segment)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 0, 1000, 8, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_uint_eq(b.n, 1);
-	ck_assert_uint_eq(b.seg[0].seq, 1);
-	ck_assert_uint_eq(b.seg[0].len, 0);
-	ck_assert(b.seg[0].last && b.seg[0].send);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 2, 1, &rng, 10, &b), XFER_BAD);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 1, 1, &rng, 10, &b), XFER_DONE);
-	ck_assert(tx.done);
+	txf_begin(&s, 0, 1000, 8, 0, T_TIMEOUT_MS, 0);
+	ck_assert_uint_eq(s.b.n, 1);
+	ck_assert_uint_eq(s.b.seg[0].seq, 1);
+	ck_assert_uint_eq(s.b.seg[0].len, 0);
+	ck_assert(s.b.seg[0].last && s.b.seg[0].send);
+	ck_assert_int_eq(txf_ack(&s, 2, 1, 10), XFER_BAD);
+	ck_assert_int_eq(txf_ack(&s, 1, 1, 10), XFER_DONE);
+	ck_assert(s.tx.done);
 }
 END_TEST
 
 CASE("tx", test_xfer_tx_after_done_ignored)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 10, 1000, 1, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 11, 1, &rng, 10, &b), XFER_DONE);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 11, 1, &rng, 20, &b), XFER_IGNORED);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 10 * XFER_GIVE_UP_MS, &b), XFER_IGNORED);
-	ck_assert_uint_eq(tx.sent, 1);
+	txf_begin(&s, 10, 1000, 1, 0, T_TIMEOUT_MS, 0);
+	ck_assert_int_eq(txf_ack(&s, 11, 1, 10), XFER_DONE);
+	ck_assert_int_eq(txf_ack(&s, 11, 1, 20), XFER_IGNORED);
+	ck_assert_int_eq(txf_timer(&s, 10 * XFER_GIVE_UP_MS), XFER_IGNORED);
+	ck_assert_uint_eq(s.tx.sent, 1);
 }
 END_TEST
 
 CASE("tx", test_xfer_tx_timer_before_deadline_ignored)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 2500, 1000, 1, 0, T_TIMEOUT_MS);
-	xfer_tx_start(&tx, &rng, 100, &b);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 100, &b), XFER_IGNORED);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 100 + T_TIMEOUT_MS - 1, &b), XFER_IGNORED);
-	ck_assert_uint_eq(tx.sent, 1);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 100 + T_TIMEOUT_MS, &b), XFER_SEND);
-	ck_assert_uint_eq(b.n, 1);
-	ck_assert_int_eq(b.seg[0].event, XFER_LOG_RTX);
-	ck_assert_uint_eq(b.seg[0].seq, 1);
-	ck_assert_uint_eq(b.seg[0].len, 1000);
-	ck_assert_uint_eq(tx.deadline, 100 + 2 * T_TIMEOUT_MS);	/* fixed: no backoff */
-	ck_assert_uint_eq(tx.progress_at, 100);	/* a retransmission is not progress */
-	ck_assert_uint_eq(tx.sent, 2);
+	txf_begin(&s, 2500, 1000, 1, 0, T_TIMEOUT_MS, 100);
+	ck_assert_int_eq(txf_timer(&s, 100), XFER_IGNORED);
+	ck_assert_int_eq(txf_timer(&s, 100 + T_TIMEOUT_MS - 1), XFER_IGNORED);
+	ck_assert_uint_eq(s.tx.sent, 1);
+	ck_assert_int_eq(txf_timer(&s, 100 + T_TIMEOUT_MS), XFER_SEND);
+	ck_assert_uint_eq(s.b.n, 1);
+	ck_assert_int_eq(s.b.seg[0].event, XFER_LOG_RTX);
+	ck_assert_uint_eq(s.b.seg[0].seq, 1);
+	ck_assert_uint_eq(s.b.seg[0].len, 1000);
+	ck_assert_uint_eq(s.tx.deadline, 100 + 2 * T_TIMEOUT_MS);	/* fixed: no backoff */
+	ck_assert_uint_eq(s.tx.progress_at, 100);	/* a retransmission is not progress */
+	ck_assert_uint_eq(s.tx.sent, 2);
 }
 END_TEST
 
@@ -1695,86 +1686,75 @@ END_TEST
 
 CASE("rto", test_xfer_rto_karn_no_sample_from_retransmission)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 4000, 400, 1, 0, XFER_TIMEOUT_AUTO);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_uint_eq(tx.deadline, XFER_RTO_INITIAL_MS);
+	txf_begin(&s, 4000, 400, 1, 0, XFER_TIMEOUT_AUTO, 0);
+	ck_assert_uint_eq(s.tx.deadline, XFER_RTO_INITIAL_MS);
 	/* Segment 1 times out and goes again with a doubled RTO. */
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 200, &b), XFER_SEND);
-	ck_assert_uint_eq(tx.rto.rto_ms, 400);
-	ck_assert_uint_eq(tx.deadline, 600);
+	ck_assert_int_eq(txf_timer(&s, 200), XFER_SEND);
+	ck_assert_uint_eq(s.tx.rto.rto_ms, 400);
+	ck_assert_uint_eq(s.tx.deadline, 600);
 	/*
 	 * Its ACK is ambiguous (which copy?): no sample. The path delivers again, so the
 	 * backoff ends: with no sample yet, the RTO is the initial one again.
 	 */
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 230, &b), XFER_SEND);
-	ck_assert_uint_eq(tx.rto.samples, 0);
-	ck_assert_uint_eq(tx.rto.srtt_us, 0);
-	ck_assert_uint_eq(tx.rto.rto_ms, XFER_RTO_INITIAL_MS);
-	ck_assert_uint_eq(tx.deadline, 230 + XFER_RTO_INITIAL_MS);
+	ck_assert_int_eq(txf_ack(&s, 401, 1, 230), XFER_SEND);
+	ck_assert_uint_eq(s.tx.rto.samples, 0);
+	ck_assert_uint_eq(s.tx.rto.srtt_us, 0);
+	ck_assert_uint_eq(s.tx.rto.rto_ms, XFER_RTO_INITIAL_MS);
+	ck_assert_uint_eq(s.tx.deadline, 230 + XFER_RTO_INITIAL_MS);
 	/* Segment 2 went once: its ACK 30 ms later is a sample, RTO 30 + 4·15 = 90. */
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 801, 401, &rng, 260, &b), XFER_SEND);
-	ck_assert_uint_eq(tx.rto.samples, 1);
-	ck_assert_uint_eq(tx.rto.rto_ms, 90);
-	ck_assert_uint_eq(tx.deadline, 260 + 90);
+	ck_assert_int_eq(txf_ack(&s, 801, 401, 260), XFER_SEND);
+	ck_assert_uint_eq(s.tx.rto.samples, 1);
+	ck_assert_uint_eq(s.tx.rto.rto_ms, 90);
+	ck_assert_uint_eq(s.tx.deadline, 260 + 90);
 }
 END_TEST
 
 CASE("rto", test_xfer_rto_sample_after_emulated_drop)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 
 	/* Emulation drops the first copy; the one copy that goes out is timed unambiguously. */
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 4000, 400, 1, 1.0, XFER_TIMEOUT_AUTO);
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert(!b.seg[0].send);
-	tx.drop = 0;
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 200, &b), XFER_SEND);
-	ck_assert(b.seg[0].send && b.seg[0].event == XFER_LOG_RTX);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 1, &rng, 210, &b), XFER_SEND);
-	ck_assert_uint_eq(tx.rto.samples, 1);
-	ck_assert_uint_eq(tx.rto.srtt_us, 10000);
+	txf_begin(&s, 4000, 400, 1, 1.0, XFER_TIMEOUT_AUTO, 0);
+	ck_assert(!s.b.seg[0].send);
+	s.tx.drop = 0;
+	ck_assert_int_eq(txf_timer(&s, 200), XFER_SEND);
+	ck_assert(s.b.seg[0].send && s.b.seg[0].event == XFER_LOG_RTX);
+	ck_assert_int_eq(txf_ack(&s, 401, 1, 210), XFER_SEND);
+	ck_assert_uint_eq(s.tx.rto.samples, 1);
+	ck_assert_uint_eq(s.tx.rto.srtt_us, 10000);
 }
 END_TEST
 
 CASE("rto", test_xfer_rto_one_backoff_per_expiry_of_the_oldest)
 {
-	struct xfer_tx		tx;
-	struct xfer_rng		rng;
-	struct xfer_batch	b;
+	struct txf		s;
 
 	/*
 	 * Eight segments expire together: one doubling, eight retransmissions. (The window is
 	 * taken as open, as after a first acknowledgement; until then it is one segment.)
 	 */
-	xfer_rng_seed(&rng, T_SEED);
-	tx_setup(&tx, 8 * 400, 400, 8, 0, XFER_TIMEOUT_AUTO);
-	tx.acked_any = true;
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 200, &b), XFER_SEND);
-	ck_assert_uint_eq(b.n, 8);
-	ck_assert_uint_eq(tx.rto.rto_ms, 400);
+	txf_init(&s, 8 * 400, 400, 8, 0, XFER_TIMEOUT_AUTO);
+	s.tx.acked_any = true;
+	txf_start(&s, 0);
+	ck_assert_int_eq(txf_timer(&s, 200), XFER_SEND);
+	ck_assert_uint_eq(s.b.n, 8);
+	ck_assert_uint_eq(s.tx.rto.rto_ms, 400);
 	/* Two segments expiring 10 ms apart, the oldest first: one doubling, not two. */
-	tx_setup(&tx, 3 * 400, 400, 2, 0, XFER_TIMEOUT_AUTO);
-	tx.acked_any = true;
-	xfer_tx_start(&tx, &rng, 0, &b);
-	ck_assert_int_eq(xfer_tx_on_ack(&tx, 401, 0, &rng, 10, &b), XFER_SEND);
-	ck_assert_uint_eq(b.n, 1);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 200, &b), XFER_SEND);
-	ck_assert(b.n == 1 && b.seg[0].seq == 401);
-	ck_assert_uint_eq(tx.rto.rto_ms, 400);
-	ck_assert_uint_eq(tx.deadline, 210);
-	ck_assert_int_eq(xfer_tx_on_timer(&tx, &rng, 210, &b), XFER_SEND);
-	ck_assert(b.n == 1 && b.seg[0].seq == 801);
-	ck_assert_uint_eq(tx.rto.rto_ms, 400);
-	ck_assert_uint_eq(tx.deadline, 600);
+	txf_init(&s, 3 * 400, 400, 2, 0, XFER_TIMEOUT_AUTO);
+	s.tx.acked_any = true;
+	txf_start(&s, 0);
+	ck_assert_int_eq(txf_ack(&s, 401, 0, 10), XFER_SEND);
+	ck_assert_uint_eq(s.b.n, 1);
+	ck_assert_int_eq(txf_timer(&s, 200), XFER_SEND);
+	ck_assert(s.b.n == 1 && s.b.seg[0].seq == 401);
+	ck_assert_uint_eq(s.tx.rto.rto_ms, 400);
+	ck_assert_uint_eq(s.tx.deadline, 210);
+	ck_assert_int_eq(txf_timer(&s, 210), XFER_SEND);
+	ck_assert(s.b.n == 1 && s.b.seg[0].seq == 801);
+	ck_assert_uint_eq(s.tx.rto.rto_ms, 400);
+	ck_assert_uint_eq(s.tx.deadline, 600);
 }
 END_TEST
 
@@ -1801,162 +1781,210 @@ END_TEST
 
 /* ---- the receiver ---- */
 
-CASE("rx", test_xfer_rx_in_order_written)
-{
+/* A receiver and the ACK its last answer carried. */
+struct rxf {
 	struct xfer_rx	rx;
 	uint32_t	ack, sack;
+};
 
-	xfer_rx_init(&rx, 1, 5);
-	ck_assert_uint_eq(rx.expect, 1);
-	ck_assert_uint_eq(rx.progress_at, 5);
-	ck_assert_uint_eq(xfer_rx_next_deadline(&rx), 5 + XFER_GIVE_UP_MS);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 10, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_uint_eq(ack, 401);
-	ck_assert_uint_eq(sack, 1);
-	ck_assert_uint_eq(rx.progress_at, 10);
-	ck_assert_uint_eq(xfer_rx_next_deadline(&rx), 10 + XFER_GIVE_UP_MS);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 7, true, 20, &ack, &sack), XFER_RX_COMPLETE);
-	ck_assert_uint_eq(ack, 408);
-	ck_assert(rx.done);
-	ck_assert_uint_eq(xfer_rx_next_deadline(&rx), UINT64_MAX);
+/* Sets up f's receiver of a window of window segments at now. */
+static void
+rxf_init(struct rxf *f, uint16_t window, uint64_t now)
+{
+	xfer_rx_init(&f->rx, window, now);
+	f->ack = f->sack = 0;
+}
+
+/* A segment reaches f's receiver at now; its answer's ACK is in f->ack, f->sack. */
+static enum xfer_rx_result
+rxf_data(struct rxf *f, uint32_t seq, uint16_t len, bool last, uint64_t now)
+{
+	return xfer_rx_on_data(&f->rx, seq, len, last, now, &f->ack, &f->sack);
+}
+
+#define RX_ANY	(-1)	/* an ACK field a step leaves unchecked */
+
+/* One segment for the receiver at now, the answer it must give and the ACK it must carry. */
+struct rx_step {
+	uint32_t		seq;
+	uint16_t		len;
+	bool			last;
+	uint64_t		now;	/* ms */
+	enum xfer_rx_result	want;
+	int64_t			ack, sack;	/* RX_ANY: not checked */
+};
+
+/* Feeds f's receiver the n steps in order; each must get its answer and ACK. */
+static void
+rxf_play(struct rxf *f, const struct rx_step *st, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		enum xfer_rx_result got = rxf_data(f, st[i].seq, st[i].len, st[i].last, st[i].now);
+
+		ck_assert_msg(got == st[i].want, "step %zu: answer %d, want %d", i, got,
+		    st[i].want);
+		ck_assert_msg(st[i].ack == RX_ANY || f->ack == st[i].ack,
+		    "step %zu: ACK %u, want %lld", i, f->ack, (long long)st[i].ack);
+		ck_assert_msg(st[i].sack == RX_ANY || f->sack == st[i].sack,
+		    "step %zu: SACK %u, want %lld", i, f->sack, (long long)st[i].sack);
+	}
+}
+
+#define RX_PLAY(f, steps)	rxf_play((f), (steps), sizeof (steps) / sizeof (steps)[0])
+
+/* Is f's receiver byte for byte as it was (in before)? */
+static bool
+rxf_same(const struct rxf *f, const struct xfer_rx *before)
+{
+	return memcmp(&f->rx, before, sizeof *before) == 0;
+}
+
+CASE("rx", test_xfer_rx_in_order_written)
+{
+	struct rxf	r;
+
+	rxf_init(&r, 1, 5);
+	ck_assert_uint_eq(r.rx.expect, 1);
+	ck_assert_uint_eq(r.rx.progress_at, 5);
+	ck_assert_uint_eq(xfer_rx_next_deadline(&r.rx), 5 + XFER_GIVE_UP_MS);
+	ck_assert_int_eq(rxf_data(&r, 1, 400, false, 10), XFER_RX_WRITE);
+	ck_assert_uint_eq(r.ack, 401);
+	ck_assert_uint_eq(r.sack, 1);
+	ck_assert_uint_eq(r.rx.progress_at, 10);
+	ck_assert_uint_eq(xfer_rx_next_deadline(&r.rx), 10 + XFER_GIVE_UP_MS);
+	ck_assert_int_eq(rxf_data(&r, 401, 7, true, 20), XFER_RX_COMPLETE);
+	ck_assert_uint_eq(r.ack, 408);
+	ck_assert(r.rx.done);
+	ck_assert_uint_eq(xfer_rx_next_deadline(&r.rx), UINT64_MAX);
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_duplicate_reacked_without_writing)
 {
-	struct xfer_rx	rx;
-	uint32_t	ack, sack;
+	static const struct rx_step	steps[] = {
+		{ 1, 400, false, 10, XFER_RX_WRITE, RX_ANY, RX_ANY },
+		{ 1, 400, false, 20, XFER_RX_DUPLICATE, 401, 1 },
+	};
+	struct rxf			r;
 
-	xfer_rx_init(&rx, 1, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 10, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 20, &ack, &sack),
-	    XFER_RX_DUPLICATE);
-	ck_assert_uint_eq(ack, 401);
-	ck_assert_uint_eq(sack, 1);
-	ck_assert_uint_eq(rx.expect, 401);
-	ck_assert_uint_eq(rx.progress_at, 10);
+	rxf_init(&r, 1, 0);
+	RX_PLAY(&r, steps);
+	ck_assert_uint_eq(r.rx.expect, 401);
+	ck_assert_uint_eq(r.rx.progress_at, 10);
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_out_of_order_bad)
 {
-	struct xfer_rx	rx;
-	uint32_t	ack, sack;
-
 	/* Window 1 is stop-and-wait: nothing is held above the next expected byte. */
-	xfer_rx_init(&rx, 1, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 400, false, 10, &ack, &sack), XFER_RX_BAD);
-	ck_assert_uint_eq(ack, 1);
-	ck_assert_uint_eq(sack, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 20, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1201, 400, true, 30, &ack, &sack), XFER_RX_BAD);
-	ck_assert_uint_eq(ack, 401);
-	ck_assert_uint_eq(rx.expect, 401);
-	ck_assert(!rx.done);
+	static const struct rx_step	steps[] = {
+		{ 401, 400, false, 10, XFER_RX_BAD, 1, 0 },
+		{ 1, 400, false, 20, XFER_RX_WRITE, RX_ANY, RX_ANY },
+		{ 1201, 400, true, 30, XFER_RX_BAD, 401, RX_ANY },
+	};
+	struct rxf			r;
+
+	rxf_init(&r, 1, 0);
+	RX_PLAY(&r, steps);
+	ck_assert_uint_eq(r.rx.expect, 401);
+	ck_assert(!r.rx.done);
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_duplicate_after_complete)
 {
-	struct xfer_rx	rx;
-	uint32_t	ack, sack;
+	static const struct rx_step	steps[] = {
+		{ 1, 10, true, 10, XFER_RX_COMPLETE, RX_ANY, RX_ANY },
+		{ 1, 10, true, 20, XFER_RX_DUPLICATE, 11, RX_ANY },
+		/* Even "in order" data after the end is only re-acked. */
+		{ 11, 10, true, 30, XFER_RX_DUPLICATE, 11, 0 },
+	};
+	struct rxf			r;
 
-	xfer_rx_init(&rx, 1, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, true, 10, &ack, &sack), XFER_RX_COMPLETE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, true, 20, &ack, &sack), XFER_RX_DUPLICATE);
-	ck_assert_uint_eq(ack, 11);
-	/* Even "in order" data after the end is only re-acked. */
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 11, 10, true, 30, &ack, &sack),
-	    XFER_RX_DUPLICATE);
-	ck_assert_uint_eq(ack, 11);
-	ck_assert_uint_eq(sack, 0);
-	ck_assert_uint_eq(rx.expect, 11);
+	rxf_init(&r, 1, 0);
+	RX_PLAY(&r, steps);
+	ck_assert_uint_eq(r.rx.expect, 11);
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_empty_last_segment_completes)
 {
-	struct xfer_rx	rx;
-	uint32_t	ack, sack;
+	static const struct rx_step	steps[] = {
+		{ 1, 0, true, 10, XFER_RX_COMPLETE, 1, 1 },
+	};
+	struct rxf			r;
 
-	xfer_rx_init(&rx, 8, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 0, true, 10, &ack, &sack), XFER_RX_COMPLETE);
-	ck_assert_uint_eq(ack, 1);
-	ck_assert_uint_eq(sack, 1);
-	ck_assert(rx.done);
+	rxf_init(&r, 8, 0);
+	RX_PLAY(&r, steps);
+	ck_assert(r.rx.done);
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_overflowing_segment_bad)
 {
-	struct xfer_rx	rx;
-	uint32_t	ack, sack;
+	struct rxf	r;
 
-	xfer_rx_init(&rx, 1, 0);
-	rx.expect = UINT32_MAX - 5;
-	ck_assert_int_eq(xfer_rx_on_data(&rx, UINT32_MAX - 5, 100, false, 10, &ack, &sack),
-	    XFER_RX_BAD);
-	ck_assert_uint_eq(ack, UINT32_MAX - 5);
-	ck_assert_uint_eq(rx.expect, UINT32_MAX - 5);
-	ck_assert_uint_eq(rx.progress_at, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, UINT32_MAX - 5, 5, true, 10, &ack, &sack),
-	    XFER_RX_COMPLETE);
-	ck_assert_uint_eq(ack, UINT32_MAX);
+	rxf_init(&r, 1, 0);
+	r.rx.expect = UINT32_MAX - 5;
+	ck_assert_int_eq(rxf_data(&r, UINT32_MAX - 5, 100, false, 10), XFER_RX_BAD);
+	ck_assert_uint_eq(r.ack, UINT32_MAX - 5);
+	ck_assert_uint_eq(r.rx.expect, UINT32_MAX - 5);
+	ck_assert_uint_eq(r.rx.progress_at, 0);
+	ck_assert_int_eq(rxf_data(&r, UINT32_MAX - 5, 5, true, 10), XFER_RX_COMPLETE);
+	ck_assert_uint_eq(r.ack, UINT32_MAX);
 }
 END_TEST
 
 /* Empty segments that are not the last do not count as progress at the receiver. */
 CASE("rx", test_xfer_rx_empty_segments_are_not_progress)
 {
-	struct xfer_rx	rx;
-	uint32_t	ack, sack;
+	struct rxf	r;
 
-	xfer_rx_init(&rx, 1, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 0, false, 5000, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_uint_eq(rx.progress_at, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 10, false, 6000, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_uint_eq(rx.progress_at, 6000);
-	ck_assert_uint_eq(ack, 11);
+	rxf_init(&r, 1, 0);
+	ck_assert_int_eq(rxf_data(&r, 1, 0, false, 5000), XFER_RX_WRITE);
+	ck_assert_uint_eq(r.rx.progress_at, 0);
+	ck_assert_int_eq(rxf_data(&r, 1, 10, false, 6000), XFER_RX_WRITE);
+	ck_assert_uint_eq(r.rx.progress_at, 6000);
+	ck_assert_uint_eq(r.ack, 11);
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_holds_out_of_order_and_drains)
 {
-	struct xfer_rx	rx;
-	uint32_t	ack, sack;
+	struct rxf	r;
 
-	xfer_rx_init(&rx, 8, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 400, false, 1, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_uint_eq(ack, 1);
-	ck_assert_uint_eq(sack, 801);
-	ck_assert_uint_eq(rx.seglen, 400);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 400, false, 2, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 400, false, 3, &ack, &sack),
-	    XFER_RX_DUPLICATE);
-	ck_assert_uint_eq(sack, 801);
-	ck_assert_uint_eq(rx.held, 2);
-	ck_assert_uint_eq(rx.high, 1201);
+	rxf_init(&r, 8, 0);
+	ck_assert_int_eq(rxf_data(&r, 801, 400, false, 1), XFER_RX_WRITE);
+	ck_assert_uint_eq(r.ack, 1);
+	ck_assert_uint_eq(r.sack, 801);
+	ck_assert_uint_eq(r.rx.seglen, 400);
+	ck_assert_int_eq(rxf_data(&r, 401, 400, false, 2), XFER_RX_WRITE);
+	ck_assert_int_eq(rxf_data(&r, 801, 400, false, 3), XFER_RX_DUPLICATE);
+	ck_assert_uint_eq(r.sack, 801);
+	ck_assert_uint_eq(r.rx.held, 2);
+	ck_assert_uint_eq(r.rx.high, 1201);
 	/* The hole fills: the next expected byte jumps over what was held. */
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 4, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_uint_eq(ack, 1201);
-	ck_assert_uint_eq(rx.held, 0);
-	ck_assert_uint_eq(rx.progress_at, 4);
+	ck_assert_int_eq(rxf_data(&r, 1, 400, false, 4), XFER_RX_WRITE);
+	ck_assert_uint_eq(r.ack, 1201);
+	ck_assert_uint_eq(r.rx.held, 0);
+	ck_assert_uint_eq(r.rx.progress_at, 4);
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_last_segment_held_completes_when_hole_fills)
 {
-	struct xfer_rx	rx;
-	uint32_t	ack, sack;
+	struct rxf	r;
 
-	xfer_rx_init(&rx, 8, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 401, 400, false, 1, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 7, true, 2, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_uint_eq(rx.end, 808);
-	ck_assert(!rx.done);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 3, &ack, &sack), XFER_RX_COMPLETE);
-	ck_assert_uint_eq(ack, 808);
-	ck_assert(rx.done);
+	rxf_init(&r, 8, 0);
+	ck_assert_int_eq(rxf_data(&r, 401, 400, false, 1), XFER_RX_WRITE);
+	ck_assert_int_eq(rxf_data(&r, 801, 7, true, 2), XFER_RX_WRITE);
+	ck_assert_uint_eq(r.rx.end, 808);
+	ck_assert(!r.rx.done);
+	ck_assert_int_eq(rxf_data(&r, 1, 400, false, 3), XFER_RX_COMPLETE);
+	ck_assert_uint_eq(r.ack, 808);
+	ck_assert(r.rx.done);
 }
 END_TEST
 
@@ -1971,50 +1999,49 @@ CASE("rx", test_xfer_rx_refuses_what_does_not_fit)
 		{ 1601, 400, false },		/* past the end already known */
 		{ 401, 400, true },		/* an end below bytes already held */
 	};
-	struct xfer_rx	rx, before;
-	uint32_t	ack, sack;
+	struct rxf	r;
+	struct xfer_rx	before;
 	size_t		i;
 
-	xfer_rx_init(&rx, 4, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 1, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1201, 100, true, 2, &ack, &sack), XFER_RX_WRITE);
-	before = rx;
+	rxf_init(&r, 4, 0);
+	ck_assert_int_eq(rxf_data(&r, 1, 400, false, 1), XFER_RX_WRITE);
+	ck_assert_int_eq(rxf_data(&r, 1201, 100, true, 2), XFER_RX_WRITE);
+	before = r.rx;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(xfer_rx_on_data(&rx, bad[i].seq, bad[i].len, bad[i].last, 9, &ack,
-		    &sack) == XFER_RX_BAD, "case %zu", i);
-		ck_assert_uint_eq(ack, 401);
-		ck_assert_uint_eq(sack, 0);
-		ck_assert(memcmp(&rx, &before, sizeof rx) == 0);
+		ck_assert_msg(rxf_data(&r, bad[i].seq, bad[i].len, bad[i].last, 9) == XFER_RX_BAD,
+		    "case %zu", i);
+		ck_assert_uint_eq(r.ack, 401);
+		ck_assert_uint_eq(r.sack, 0);
+		ck_assert(rxf_same(&r, &before));
 	}
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_last_segment_below_held_data_refused)
 {
-	struct xfer_rx	rx, before;
-	uint32_t	ack, sack;
+	struct rxf	r;
+	struct xfer_rx	before;
 
 	/* Bytes 1201..1600 are held; a "last" segment ending at 1200 would cut them off. */
-	xfer_rx_init(&rx, 8, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1, 400, false, 1, &ack, &sack), XFER_RX_WRITE);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 1201, 400, false, 2, &ack, &sack), XFER_RX_WRITE);
-	before = rx;
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 400, true, 3, &ack, &sack), XFER_RX_BAD);
-	ck_assert_uint_eq(sack, 0);
-	ck_assert(memcmp(&rx, &before, sizeof rx) == 0);
+	rxf_init(&r, 8, 0);
+	ck_assert_int_eq(rxf_data(&r, 1, 400, false, 1), XFER_RX_WRITE);
+	ck_assert_int_eq(rxf_data(&r, 1201, 400, false, 2), XFER_RX_WRITE);
+	before = r.rx;
+	ck_assert_int_eq(rxf_data(&r, 801, 400, true, 3), XFER_RX_BAD);
+	ck_assert_uint_eq(r.sack, 0);
+	ck_assert(rxf_same(&r, &before));
 }
 END_TEST
 
 CASE("rx", test_xfer_rx_short_first_segment_not_held)
 {
-	struct xfer_rx	rx;
-	uint32_t	ack, sack;
+	struct rxf	r;
 
 	/* The segment size is not known yet and this one cannot tell it: refused, not held. */
-	xfer_rx_init(&rx, 8, 0);
-	ck_assert_int_eq(xfer_rx_on_data(&rx, 801, 7, true, 1, &ack, &sack), XFER_RX_BAD);
-	ck_assert_uint_eq(rx.seglen, 0);
-	ck_assert_uint_eq(rx.held, 0);
+	rxf_init(&r, 8, 0);
+	ck_assert_int_eq(rxf_data(&r, 801, 7, true, 1), XFER_RX_BAD);
+	ck_assert_uint_eq(r.rx.seglen, 0);
+	ck_assert_uint_eq(r.rx.held, 0);
 }
 END_TEST
 

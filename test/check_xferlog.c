@@ -25,6 +25,24 @@ static const struct xferlog_case xferlog_cases[] = {
 	{ XFER_LOG_SND, UINT64_MAX, 10, 9, 100 },
 };
 
+/* dir/log.txt must hold exactly want; then the file and dir go. */
+static void
+expect_log_then_remove(const char *dir, const char *want)
+{
+	char	path[128], got[4096];
+	size_t	n;
+	FILE	*fp;
+
+	snprintf(path, sizeof path, "%s/log.txt", dir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	n = fread(got, 1, sizeof got - 1, fp);
+	got[n] = '\0';
+	fclose(fp);
+	ck_assert_str_eq(got, want);
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+
 /*
  * Every event name, time (0, under a second, on and past a second, the largest) and 32-bit
  * extreme comes out as the printf format the logs were written with before.
@@ -32,10 +50,9 @@ static const struct xferlog_case xferlog_cases[] = {
 CASE("lines", test_xferlog_lines_match_printf)
 {
 	static const char *const names[] = { "snd", "rcv", "drop", "RTX" };
-	char		dir[] = "/tmp/cdht-xferlog.XXXXXX", path[128], want[4096] = "", got[4096];
+	char		dir[] = "/tmp/cdht-xferlog.XXXXXX", want[4096] = "";
 	struct xferlog	l = { .dir = NULL, .name = "log.txt" };
-	size_t		i, n;
-	FILE		*fp;
+	size_t		i;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	l.dir = dir;
@@ -48,17 +65,11 @@ CASE("lines", test_xferlog_lines_match_printf)
 		    c->seq, c->bytes, c->ack);
 	}
 	xferlog_close(&l);
-	snprintf(path, sizeof path, "%s/log.txt", dir);
-	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
-	n = fread(got, 1, sizeof got - 1, fp);
-	got[n] = '\0';
-	fclose(fp);
-	ck_assert_str_eq(got, want);
-	unlink(path);
-	ck_assert_int_eq(rmdir(dir), 0);
+	expect_log_then_remove(dir, want);
 }
 END_TEST
 
+/* Run every test registered above (test/case.h); EXIT_FAILURE if one failed. */
 int
 main(void)
 {

@@ -76,58 +76,6 @@ puppet_write(int fd, const void *buf, size_t len)
 	IT_ASSERT(write(fd, buf, len) == (ssize_t)len, "puppet: write: %s", strerror(errno));
 }
 
-/* A connection of the puppet's own to peer `to`. */
-static int
-puppet_connect(int to)
-{
-	struct sockaddr_in	sa;
-	int			fd;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)(it_base() + to));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-		it_fail("puppet: cannot connect to peer %d: %s", to, strerror(errno));
-	return fd;
-}
-
-/*
- * Accept one connection on lfd and decode its first frame into m; the connection, open.
- * *extra: bytes read past the frame (the start of a body), if extra is not NULL.
- */
-static int
-puppet_accept(int lfd, struct wire_msg *m, size_t *extra)
-{
-	uint8_t		 buf[WIRE_MAX_FRAME];
-	struct pollfd	 pfd = { lfd, POLLIN, 0 };
-	size_t		 got = 0, flen = 0;
-	const char	*why = NULL;
-	int64_t		 end = it_now_ms() + IT_DEADLINE_MS;
-	int		 fd;
-
-	if (poll(&pfd, 1, IT_DEADLINE_MS) != 1 || (fd = accept(lfd, NULL, NULL)) == -1)
-		it_fail("puppet: no connection within %d ms", IT_DEADLINE_MS);
-	while (it_now_ms() < end && (flen == 0 || got < flen)) {
-		struct pollfd	q = { fd, POLLIN, 0 };
-		ssize_t		r;
-
-		if (poll(&q, 1, 100) != 1)
-			continue;
-		if ((r = read(fd, buf + got, sizeof buf - got)) <= 0)
-			break;
-		got += (size_t)r;
-		if (wire_frame_len(buf, got, &flen, &why) != 0)
-			flen = 0;
-	}
-	if (flen == 0 || got < flen || wire_decode(buf, flen, m, &why) != 0)
-		it_fail("puppet: no whole frame (%s)", why != NULL ? why : "short");
-	if (extra != NULL)
-		*extra = got - flen;
-	return fd;
-}
-
 /* How many lines of p's stream s after mark start with prefix. */
 static size_t
 count_in(struct it_peer *p, enum it_stream s, size_t mark, const char *prefix)
@@ -258,7 +206,7 @@ store_half(void)
 	int		lfd = data_puppet_listen(it_base() + PUPPET), fd;
 
 	store_req();
-	fd = puppet_accept(lfd, &a, NULL);
+	fd = data_puppet_accept(lfd, &a, IT_DEADLINE_MS, NULL);
 	close(lfd);
 	IT_ASSERT(a.type == WIRE_FILE_RSP && a.u.file_rsp.id == 77 &&
 	    a.u.file_rsp.status == WIRE_STATUS_HAVE, "peer 4 accepts the store");
@@ -342,7 +290,7 @@ IT_CASE(test_progress_handoff_intake)
 	    "4 wants 0004 (%u)", a.u.hold_answer.status);
 	m.type = WIRE_HOLD_DATA;
 	m.u.hold.intent = 0;
-	fd = puppet_connect(4);
+	fd = data_puppet_connect(4);
 	puppet_write(fd, buf, puppet_encode(3, &m, buf, sizeof buf));
 	puppet_write(fd, body, HALF);
 	expect_two_progress_lines(p[2], "taking over 0004 from peer 3");
@@ -366,29 +314,12 @@ END_TEST
 #define BIG		(16 * 1024 * 1024)	/* bytes: far more than the socket buffers hold */
 #define SLOW_PINGS	"400 0 --ping-interval 30"	/* the silent puppet is never missed */
 
-/* A datagram socket of the puppet's own at base + port. */
-static int
-puppet_udp(int port)
-{
-	struct sockaddr_in	sa;
-	int			fd;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)(it_base() + port));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-		it_fail("puppet: cannot bind udp %d: %s", port, strerror(errno));
-	return fd;
-}
-
 /* Puppet 3 (at base + 3) pings peer 4 as its first predecessor. */
 static void
 puppet_ping(int udp)
 {
 	static const uint8_t	lo[4] = { 127, 0, 0, 1 };
-	struct sockaddr_in	sa;
+	struct sockaddr_in	sa = data_loopback(it_base() + 4);
 	struct wire_msg		m;
 	uint8_t			buf[WIRE_MAX_FRAME];
 	size_t			n;
@@ -401,10 +332,6 @@ puppet_ping(int udp)
 	m.u.ping_req.to = 4;
 	m.u.ping_req.pred = contact_none();
 	IT_ASSERT((n = wire_encode(&m, buf, sizeof buf)) > 0, "encode a ping");
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)(it_base() + 4));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	IT_ASSERT(sendto(udp, buf, n, 0, (struct sockaddr *)&sa, sizeof sa) == (ssize_t)n,
 	    "send a ping");
 }
@@ -461,7 +388,7 @@ IT_CASE(test_progress_replica_sender)
 
 	it_pick_base(ports, 3);
 	lfd = data_puppet_listen(it_base() + 3);
-	udp = puppet_udp(3);
+	udp = data_puppet_socket(SOCK_DGRAM, it_base() + 3, true);
 	it_put_file(4, "0004.pdf", BIG, 4);
 	p[0] = it_ring_peer(it_small_ids, IT_NSMALL, 0, IT_CLASSIC, IT_STDIN_FIFO, SLOW_PINGS);
 	p[1] = it_ring_peer(it_small_ids, IT_NSMALL, 2, IT_CLASSIC, IT_STDIN_FIFO, SLOW_PINGS);
@@ -476,7 +403,7 @@ IT_CASE(test_progress_replica_sender)
 	    offer.u.hold.intent == PLACE_HOLD_REPLICA && offer.u.hold.size == BIG,
 	    "4 offers 0004 to 3 as a replica");
 	puppet_answer(&offer, PLACE_ST_WANT);
-	fd = puppet_accept(lfd, &hdr, &extra);
+	fd = data_puppet_accept(lfd, &hdr, IT_DEADLINE_MS, &extra);
 	IT_ASSERT(hdr.type == WIRE_HOLD_DATA && hdr.u.hold.size == BIG, "4 sends 0004");
 	data_wait_err(p[1], "cdht: copying 0004 to peer 3: ", LINE_MS);
 	data_wait_err(p[1], " of 16.0 MiB (", IT_DEADLINE_MS);

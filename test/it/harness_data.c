@@ -119,25 +119,60 @@ data_puppet_contact(int id, int port)
 	return contact_v4((uint8_t)id, lo, (uint16_t)port);
 }
 
+/* 127.0.0.1:port. */
+struct sockaddr_in
+data_loopback(int port)
+{
+	struct sockaddr_in	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sa;
+}
+
+/* A socket of type at 127.0.0.1:port: bound there (and listening, for a stream), or connected. */
+int
+data_puppet_socket(int type, int port, bool bound)
+{
+	struct sockaddr_in	sa = data_loopback(port);
+	int			fd, one = 1;
+	bool			ok;
+
+	if ((fd = socket(AF_INET, type, 0)) == -1)
+		it_fail("puppet: socket: %s", strerror(errno));
+	if (bound)
+		ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+		    bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+		    (type != SOCK_STREAM || listen(fd, 8) == 0);
+	else
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	if (!ok)
+		it_fail("puppet: cannot %s 127.0.0.1:%d: %s", bound ? "listen on" : "connect to",
+		    port, strerror(errno));
+	return fd;
+}
+
+/* A connection of the puppet's own to peer `to` (at base + to). */
+int
+data_puppet_connect(int to)
+{
+	return data_puppet_socket(SOCK_STREAM, it_base() + to, false);
+}
+
 /* Send one frame (and body) to peer `to` as the puppet. */
 void
 data_puppet_send(int id, int port, int to, struct wire_msg *m, const void *body, size_t len)
 {
-	uint8_t			buf[WIRE_MAX_FRAME];
-	struct sockaddr_in	sa;
-	size_t			n;
-	int			fd;
+	uint8_t	buf[WIRE_MAX_FRAME];
+	size_t	n;
+	int	fd;
 
 	m->from = data_puppet_contact(id, port);
 	if ((n = wire_encode(m, buf, sizeof buf)) == 0)
 		it_fail("puppet: cannot encode %s", wire_type_name(m->type));
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)(it_base() + to));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-		it_fail("puppet: cannot connect to peer %d: %s", to, strerror(errno));
+	fd = data_puppet_connect(to);
 	if (write(fd, buf, n) != (ssize_t)n || (len > 0 && write(fd, body, len) != (ssize_t)len))
 		it_fail("puppet: cannot write to peer %d", to);
 	shutdown(fd, SHUT_WR);
@@ -148,23 +183,15 @@ data_puppet_send(int id, int port, int to, struct wire_msg *m, const void *body,
 int
 data_puppet_listen(int port)
 {
-	struct sockaddr_in	sa;
-	int			fd, one = 1;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 8) != 0)
-		it_fail("puppet: cannot listen on %d: %s", port, strerror(errno));
-	return fd;
+	return data_puppet_socket(SOCK_STREAM, port, true);
 }
 
-/* Accept one connection and decode its first frame. */
-void
-data_puppet_read(int lfd, struct wire_msg *m, int ms)
+/*
+ * Accept one connection on lfd within ms and decode its first frame into m; the connection,
+ * open. *extra: bytes read past the frame (the start of a body), if extra is not NULL.
+ */
+int
+data_puppet_accept(int lfd, struct wire_msg *m, int ms, size_t *extra)
 {
 	uint8_t		 buf[WIRE_MAX_FRAME];
 	struct pollfd	 pfd = { lfd, POLLIN, 0 };
@@ -175,21 +202,32 @@ data_puppet_read(int lfd, struct wire_msg *m, int ms)
 
 	if (poll(&pfd, 1, ms) != 1 || (fd = accept(lfd, NULL, NULL)) == -1)
 		it_fail("puppet: no connection within %d ms", ms);
-	while (it_now_ms() < end) {
-		struct pollfd	p = { fd, POLLIN, 0 };
+	while (it_now_ms() < end && (flen == 0 || got < flen)) {
+		struct pollfd	q = { fd, POLLIN, 0 };
 		ssize_t		r;
 
-		if (poll(&p, 1, 100) != 1)
+		if (poll(&q, 1, 100) != 1)
 			continue;
 		if ((r = read(fd, buf + got, sizeof buf - got)) <= 0)
 			break;
 		got += (size_t)r;
-		if (wire_frame_len(buf, got, &flen, &why) == 0 && got >= flen)
-			break;
+		if (wire_frame_len(buf, got, &flen, &why) != 0)
+			flen = 0;
 	}
-	close(fd);
-	if (flen == 0 || got < flen || wire_decode(buf, flen, m, &why) != 0)
+	if (flen == 0 || got < flen || wire_decode(buf, flen, m, &why) != 0) {
+		close(fd);
 		it_fail("puppet: no whole frame (%s)", why != NULL ? why : "short");
+	}
+	if (extra != NULL)
+		*extra = got - flen;
+	return fd;
+}
+
+/* Accept one connection and decode its first frame; the connection is closed. */
+void
+data_puppet_read(int lfd, struct wire_msg *m, int ms)
+{
+	close(data_puppet_accept(lfd, m, ms, NULL));
 }
 
 struct data_err {

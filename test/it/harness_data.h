@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <netinet/in.h>
+
 #include "cdht/wire.h"
 #include "harness.h"
 
@@ -36,6 +38,14 @@ void		 data_puppet_send(int id, int port, int to, struct wire_msg *m, const void
 int		 data_puppet_listen(int port);
 /* Accept one connection on lfd and decode its first frame into m, within ms. */
 void		 data_puppet_read(int lfd, struct wire_msg *m, int ms);
+/* The same, leaving the connection open: its fd; *extra (if not NULL): bytes read past it. */
+int		 data_puppet_accept(int lfd, struct wire_msg *m, int ms, size_t *extra);
+/* A connection of the puppet's own to peer `to`. */
+int		 data_puppet_connect(int to);
+/* 127.0.0.1:port. */
+struct sockaddr_in data_loopback(int port);
+/* A SOCK_STREAM or SOCK_DGRAM socket bound at 127.0.0.1:port (listening), or connected to it. */
+int		 data_puppet_socket(int type, int port, bool bound);
 /* Wait until p's stderr contains needle. */
 void		 data_wait_err(struct it_peer *p, const char *needle, int ms);
 /* How many cdht-*.manifest files are in peer id's directory. */
