@@ -289,13 +289,22 @@ net_udp_one(struct net *n, const uint8_t *buf, size_t len, const struct sockaddr
 	char		 text[CONTACT_TEXT_MAX];
 
 	if (net_other_version(n, buf, len, &from))
-		;
-	else if (wire_decode(buf, len, &m, &why) != 0)
+		return;
+	if (wire_decode(buf, len, &m, &why) != 0) {
 		log_warn("dropped a %zu-byte datagram from %s: %s", len,
 		    contact_endpoint_text(&from, text, sizeof text), why);
-	else if (net_family_ok(n, &m, now))
+		return;
+	}
+	if (net_family_ok(n, &m, now))
 		n->ops->udp(n->arg, &m, now);
-	/* A burst stays at most NET_UDP_BURST datagrams even when GRO buffers hold more. */
+}
+
+/* net_udp_one, counted in the burst: one stays at most NET_UDP_BURST datagrams, GRO or not. */
+static void
+net_udp_counted(struct net *n, const uint8_t *buf, size_t len, const struct msghdr *h,
+    uint64_t now)
+{
+	net_udp_one(n, buf, len, h->msg_name, h->msg_namelen, now);
 	if (++n->udp_burst == NET_UDP_BURST)
 		net_udp_burst_end(n);
 }
@@ -323,11 +332,11 @@ net_udp_buffer(struct net *n, const uint8_t *buf, size_t len, struct msghdr *h, 
 		len -= len % seg;
 	}
 	if (len == 0 && seg == 0) {
-		net_udp_one(n, buf, 0, h->msg_name, h->msg_namelen, now);
+		net_udp_counted(n, buf, 0, h, now);	/* an empty datagram is warned about */
 		return 1;
 	}
 	for (off = 0; (k = net_udp_cut(len, seg, off)) > 0; off += k, count++)
-		net_udp_one(n, buf + off, k, h->msg_name, h->msg_namelen, now);
+		net_udp_counted(n, buf + off, k, h, now);
 	return count;
 }
 
