@@ -1,6 +1,7 @@
 /*
  * The transport's insides, shared by net.c (sockets, listener, setup), net_udp.c (datagrams)
- * and net_conn.c (the life of one TCP connection). Nothing outside these includes it.
+ * and net_conn.c (the life of one TCP connection). Nothing else but their unit
+ * tests includes it.
  */
 #ifndef CDHT_NET_INTERNAL_H
 #define CDHT_NET_INTERNAL_H

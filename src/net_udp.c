@@ -1,4 +1,4 @@
-/* The transport's UDP: datagrams out one by one or held for sendmmsg (GSO), in by recvmmsg (GRO). */
+/* The transport's UDP: datagrams out (sendmmsg, GSO) and in (recvmmsg, GRO). */
 #include <sys/socket.h>
 #include <sys/types.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests of the transport's UDP receive path: runs coalesced by the kernel (UDP_GRO) cut back. */
+/* Unit tests of the UDP receive path: runs the kernel coalesced (UDP_GRO) cut back. */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
