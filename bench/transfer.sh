@@ -10,7 +10,7 @@
 #   (d) issue 13 side by side, 2 MiB at MSS 400 on loopback: drop 0.1 with --timeout auto
 #       (window 1 and 32, one run each) against a fixed 1 s (a capped run, extrapolated, and
 #       the model figure); drop 0 at --window 1, 32 and TCP mode (median of RUNS0=5 runs
-#       each); ratios;
+#       each); ratios (DROP0_ONLY=1: the drop 0 cases alone);
 #   (e) real loss (root: skipped otherwise): a ring of 3 in a network namespace where
 #       nftables drops 10% of UDP datagrams, --timeout auto at window 1 and 32; RTX counts
 #       in the owner's log against the data segments the requester never saw.
@@ -378,6 +378,8 @@ if [[ $sections == *d* ]]; then
 segs=$(( (small + 399) / 400 ))
 echo "(d) 2 MiB, MSS 400, loopback, measured runs after a warm-up ($segs segments)"
 printf '%-36s %9s %9s %6s\n' case "time s" "in peer s" RTX
+# DROP0_ONLY=1 skips the drop 0.1 cases (an A/B of the drop 0 figures alone).
+if [[ ${DROP0_ONLY:-0} != 1 ]]; then
 one_run auto1 120 1 0.1 --timeout auto --window 1
 t_auto1=$elapsed
 printf '%-36s %9.3f %9s %6d\n' "drop 0.1, --timeout auto, window 1" "$elapsed" "$inpeer" "$rtx"
@@ -402,6 +404,7 @@ printf '%-36s %9s %9s %6s   (%d of %d bytes in %d s; model %s s)\n' \
     "drop 0.1, --timeout 1, window 1" "~$t_fixed" - - "$done_b" "$small" "$cap" "$model"
 echo "  ratio fixed 1 s / auto (window 1): $(ratio "$t_fixed" "$t_auto1")x;" \
     "fixed 1 s / auto (window 32): $(ratio "$t_fixed" "$t_auto32")x"
+fi
 # Drop 0: RUNS0 measured requests a case (median; single runs on a shared machine vary 2x).
 runs0=${RUNS0:-5}
 echo "  drop 0: median of $runs0 measured runs a case (time range in brackets)"

@@ -17,7 +17,6 @@
 #include "log.h"
 #include "net_internal.h"
 
-#define NET_UDP_BURST		64		/* datagrams read per readiness */
 #define NET_ACCEPT_BURST	32		/* connections accepted per loop turn */
 #define NET_BACKLOG		1024		/* connections the kernel queues for accept */
 #define NET_UDP_BUF		(1 << 20)	/* bytes of socket buffer asked for */
@@ -54,7 +53,7 @@ net_sockaddr(const struct contact *c, struct sockaddr_storage *ss)
 }
 
 /* The contact (id 0) of a sockaddr; "none" for another family or a short one. */
-static struct contact
+struct contact
 net_contact_of(const struct sockaddr *sa, socklen_t len)
 {
 	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
@@ -244,63 +243,6 @@ net_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 	event_add(n->listen_ev, NULL);
 }
 
-/* One datagram read from the socket: checked, decoded and handed on. */
-static void
-net_udp_one(struct net *n, const uint8_t *buf, size_t len, const struct sockaddr *sa,
-    socklen_t slen)
-{
-	struct contact	 from = net_contact_of(sa, slen);
-	struct wire_msg	 m;
-	const char	*why;
-	char		 text[CONTACT_TEXT_MAX];
-	uint64_t	 now;
-
-	if (net_other_version(n, buf, len, &from))
-		return;
-	if (wire_decode(buf, len, &m, &why) != 0) {
-		log_warn("dropped a %zu-byte datagram from %s: %s", len,
-		    contact_endpoint_text(&from, text, sizeof text), why);
-		return;
-	}
-	now = clock_now_ms();
-	if (net_family_ok(n, &m, now))
-		n->ops->udp(n->arg, &m, now);
-}
-
-/* Datagrams are waiting on the UDP socket: read them NET_UDP_RECV at a time (recvmmsg). */
-static void
-net_udp_read_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct net		*n = arg;
-	struct mmsghdr		 mm[NET_UDP_RECV];
-	struct iovec		 iov[NET_UDP_RECV];
-	struct sockaddr_storage	 ss[NET_UDP_RECV];
-	int			 i, got, total = 0;
-
-	(void)what;
-	while (total < NET_UDP_BURST) {
-		memset(mm, 0, sizeof mm);
-		for (i = 0; i < NET_UDP_RECV; i++) {
-			iov[i].iov_base = n->udp_in[i];
-			iov[i].iov_len = sizeof n->udp_in[i];
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-			mm[i].msg_hdr.msg_name = &ss[i];
-			mm[i].msg_hdr.msg_namelen = sizeof ss[i];
-		}
-		if ((got = recvmmsg(fd, mm, NET_UDP_RECV, MSG_DONTWAIT, NULL)) <= 0)
-			break;
-		for (i = 0; i < got; i++)
-			net_udp_one(n, n->udp_in[i], mm[i].msg_len,
-			    (struct sockaddr *)&ss[i], mm[i].msg_hdr.msg_namelen);
-		total += got;
-		if (got < NET_UDP_RECV)
-			break;
-	}
-	if (total > 0 && n->ops->udp_burst_end != NULL)
-		n->ops->udp_burst_end(n->arg, clock_now_ms());
-}
-
 /* The deadline came. */
 static void
 net_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -383,6 +325,7 @@ net_bind(struct net *n, char *err, size_t errlen)
 	}
 	setsockopt(n->udp_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 	setsockopt(n->udp_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+	net_udp_gro_setup(n);
 	if ((n->listen_fd = net_socket(n, SOCK_STREAM)) == -1) {
 		net_fail(err, errlen, "open TCP socket for", &n->self);
 		return -1;

@@ -1,6 +1,7 @@
 /*
- * The transport's insides, shared by net.c (sockets, listener, datagrams, setup) and
- * net_conn.c (the life of one TCP connection). Nothing outside these two includes it.
+ * The transport's insides, shared by net.c (sockets, listener, setup), net_udp.c (datagrams)
+ * and net_conn.c (the life of one TCP connection). Nothing else but their unit
+ * tests includes it.
  */
 #ifndef CDHT_NET_INTERNAL_H
 #define CDHT_NET_INTERNAL_H
@@ -17,7 +18,9 @@
 #define NET_VERSION_NOTES	64		/* senders remembered for speaking another version */
 #define NET_UDP_BATCH		32		/* datagrams held for one sendmmsg, read by one recvmmsg */
 #define NET_UDP_SLOT		2048		/* bytes of a held datagram (larger: sent at once) */
-#define NET_UDP_RECV		8		/* datagrams one recvmmsg reads at most */
+#define NET_UDP_RECV		8		/* buffers one recvmmsg fills at most */
+#define NET_UDP_RECV_SLOT	65536		/* bytes of one: a datagram or a UDP_GRO run */
+#define NET_UDP_BURST		64		/* datagrams handed on per burst (udp_burst_end) */
 
 /*
  * The life of a connection. Every change goes through net_conn_set_state, which checks it
@@ -96,7 +99,9 @@ struct net {
 	uint64_t		 family_warned;	/* when we last warned about the other family */
 	unsigned		 family_dropped;	/* messages dropped since */
 	uint8_t			 body_buf[NET_BODY_CHUNK];
-	uint8_t			 udp_in[NET_UDP_RECV][WIRE_MAX_FRAME + 1];
+	uint8_t			 udp_in[NET_UDP_RECV][NET_UDP_RECV_SLOT];
+	bool			 udp_gro;	/* UDP_GRO on: a buffer may hold a run */
+	unsigned		 udp_burst;	/* datagrams handed on since the last burst end */
 	uint8_t			 udp_out[WIRE_MAX_FRAME];
 	bool			 udp_holding;	/* net_udp_hold: datagrams wait for release */
 	unsigned		 nheld;		/* datagrams held */
@@ -123,6 +128,13 @@ bool		 net_other_version(struct net *n, const uint8_t *buf, size_t len,
 		     const struct contact *from);
 bool		 net_family_ok(struct net *n, const struct wire_msg *m, uint64_t now);
 
+/* net_udp.c: the receiving side of UDP. */
+void		 net_udp_gro_setup(struct net *n);
+void		 net_udp_read_cb(evutil_socket_t fd, short what, void *arg);
+size_t		 net_udp_cut(size_t len, size_t seg, size_t off);
+
+/* The contact (id 0) of a sockaddr; "none" for another family or a short one. */
+struct contact	 net_contact_of(const struct sockaddr *sa, socklen_t len);
 /* The sockaddr of a contact (all-zero address: the wildcard of its family); its length. */
 socklen_t	 net_sockaddr(const struct contact *c, struct sockaddr_storage *ss);
 /* Can we reach `to` from our sockets? Warns (now and then) if not. */

@@ -1,4 +1,4 @@
-/* The transport's sending side of UDP: one datagram now, or held ones in one sendmmsg. */
+/* The transport's UDP: datagrams out (sendmmsg, GSO) and in (recvmmsg, GRO). */
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "net_internal.h"
 
 #define NET_UDP_GSO_SEGS	64	/* datagrams a GSO send at most (older kernels' limit) */
 #define NET_UDP_GSO_BYTES	60000	/* bytes a GSO send at most (an IP datagram holds 65,507) */
+
+_Static_assert(NET_UDP_RECV_SLOT > WIRE_MAX_FRAME, "a receive buffer holds any datagram");
 
 /*
  * Datagrams go one by one: CDHT_UDP_GSO=0 asked so (netfilter on the sending host sees a GSO
@@ -212,4 +215,171 @@ net_udp_send(struct net *n, const struct contact *to, const struct wire_msg *m)
 	slen = net_sockaddr(to, &ss);
 	if (sendto(n->udp_fd, n->udp_out, len, 0, (struct sockaddr *)&ss, slen) == -1)
 		net_udp_failed(to, m->type, errno);
+}
+
+/* Is the switch `name` in the environment set to "0"? */
+static bool
+net_udp_env_off(const char *name)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && strcmp(v, "0") == 0;
+}
+
+/*
+ * Ask the kernel to hand over a run of datagrams from one sender as one buffer (UDP_GRO),
+ * unless CDHT_UDP_GRO=0 or CDHT_UDP_GSO=0 says no. A kernel without it (before 5.0) refuses
+ * the option, and datagrams come one a buffer as before.
+ */
+void
+net_udp_gro_setup(struct net *n)
+{
+	int	one = 1;
+
+	n->udp_gro = !net_udp_env_off("CDHT_UDP_GRO") && !net_udp_env_off("CDHT_UDP_GSO") &&
+	    setsockopt(n->udp_fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+}
+
+/*
+ * The length of the datagram at off in a buffer of len bytes that the kernel coalesced from
+ * datagrams of seg bytes (0: one datagram): seg, but the last may be shorter; 0 past the end.
+ * This is how the kernel cuts such a buffer itself when the socket has no UDP_GRO.
+ */
+size_t
+net_udp_cut(size_t len, size_t seg, size_t off)
+{
+	if (off >= len)
+		return 0;
+	return seg == 0 || len - off < seg ? len - off : seg;
+}
+
+/* The size of the datagrams coalesced in a buffer (its UDP_GRO message), or 0: one datagram. */
+static size_t
+net_udp_gro_size(struct msghdr *h)
+{
+	struct cmsghdr	*c;
+	int		 seg;
+
+	for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c))
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof seg)) {
+			memcpy(&seg, CMSG_DATA(c), sizeof seg);
+			return seg > 0 ? (size_t)seg : 0;
+		}
+	return 0;
+}
+
+/* The datagrams handed on since the last burst end are a burst: say so to the layer above. */
+static void
+net_udp_burst_end(struct net *n)
+{
+	n->udp_burst = 0;
+	if (n->ops->udp_burst_end != NULL)
+		n->ops->udp_burst_end(n->arg, clock_now_ms());
+}
+
+/* One datagram read from the socket: checked, decoded and handed on (now: when it was read). */
+static void
+net_udp_one(struct net *n, const uint8_t *buf, size_t len, const struct sockaddr *sa,
+    socklen_t slen, uint64_t now)
+{
+	struct contact	 from = net_contact_of(sa, slen);
+	struct wire_msg	 m;
+	const char	*why;
+	char		 text[CONTACT_TEXT_MAX];
+
+	if (net_other_version(n, buf, len, &from))
+		return;
+	if (wire_decode(buf, len, &m, &why) != 0) {
+		log_warn("dropped a %zu-byte datagram from %s: %s", len,
+		    contact_endpoint_text(&from, text, sizeof text), why);
+		return;
+	}
+	if (net_family_ok(n, &m, now))
+		n->ops->udp(n->arg, &m, now);
+}
+
+/* net_udp_one, counted in the burst: one stays at most NET_UDP_BURST datagrams, GRO or not. */
+static void
+net_udp_counted(struct net *n, const uint8_t *buf, size_t len, const struct msghdr *h,
+    uint64_t now)
+{
+	net_udp_one(n, buf, len, h->msg_name, h->msg_namelen, now);
+	if (++n->udp_burst == NET_UDP_BURST)
+		net_udp_burst_end(n);
+}
+
+/*
+ * One buffer read (len bytes): one datagram, or with UDP_GRO a run of them from one sender
+ * that the kernel coalesced, cut back at the size its control message gives. If the buffer
+ * was too small (it is not: a run is at most 64 KiB), only the whole datagrams are kept.
+ * Returns the datagrams handed on.
+ */
+static unsigned
+net_udp_buffer(struct net *n, const uint8_t *buf, size_t len, struct msghdr *h, uint64_t now)
+{
+	size_t		seg = net_udp_gro_size(h), off, k;
+	unsigned	count = 0;
+	char		text[CONTACT_TEXT_MAX];
+	struct contact	from;
+
+	if (len > NET_UDP_RECV_SLOT)
+		len = NET_UDP_RECV_SLOT;
+	if (seg > 0 && (h->msg_flags & MSG_TRUNC) && len % seg != 0) {
+		from = net_contact_of(h->msg_name, h->msg_namelen);
+		log_warn("dropped a cut datagram from %s (a coalesced run too long to read)",
+		    contact_endpoint_text(&from, text, sizeof text));
+		len -= len % seg;
+	}
+	if (len == 0 && seg == 0) {
+		net_udp_counted(n, buf, 0, h, now);	/* an empty datagram is warned about */
+		return 1;
+	}
+	for (off = 0; (k = net_udp_cut(len, seg, off)) > 0; off += k, count++)
+		net_udp_counted(n, buf + off, k, h, now);
+	return count;
+}
+
+/*
+ * Datagrams are waiting on the UDP socket: read them NET_UDP_RECV buffers at a time
+ * (recvmmsg), up to NET_UDP_BURST datagrams, then end the burst. The clock is read once a
+ * recvmmsg: the datagrams of one call arrived together.
+ */
+void
+net_udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net		*n = arg;
+	struct mmsghdr		 mm[NET_UDP_RECV];
+	struct iovec		 iov[NET_UDP_RECV];
+	struct sockaddr_storage	 ss[NET_UDP_RECV];
+	_Alignas(struct cmsghdr) char ctl[NET_UDP_RECV][CMSG_SPACE(sizeof(int))];
+	unsigned		 total = 0;
+	int			 i, got;
+	uint64_t		 now;
+
+	(void)what;
+	while (total < NET_UDP_BURST) {
+		memset(mm, 0, sizeof mm);
+		for (i = 0; i < NET_UDP_RECV; i++) {
+			iov[i].iov_base = n->udp_in[i];
+			iov[i].iov_len = sizeof n->udp_in[i];
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_name = &ss[i];
+			mm[i].msg_hdr.msg_namelen = sizeof ss[i];
+			if (n->udp_gro) {
+				mm[i].msg_hdr.msg_control = ctl[i];
+				mm[i].msg_hdr.msg_controllen = sizeof ctl[i];
+			}
+		}
+		if ((got = recvmmsg(fd, mm, NET_UDP_RECV, MSG_DONTWAIT, NULL)) <= 0)
+			break;
+		now = clock_now_ms();
+		for (i = 0; i < got; i++)
+			total += net_udp_buffer(n, n->udp_in[i], mm[i].msg_len, &mm[i].msg_hdr, now);
+		if (got < NET_UDP_RECV)
+			break;
+	}
+	if (n->udp_burst > 0)
+		net_udp_burst_end(n);
 }
