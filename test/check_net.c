@@ -15,9 +15,9 @@
 #include <event2/event.h>
 
 #include "case.h"
+#include "netfix.h"
 #include "net.h"
 
-#define LOOP_MS		5000	/* ms: safety timeout of every event loop */
 
 static const uint8_t lo4[4] = { 127, 0, 0, 1 };
 static const uint8_t lo6[16] = { [15] = 1 };
@@ -32,10 +32,8 @@ struct seen {
 };
 
 static struct seen	seen;
-static struct event_base *base;
 static struct net	*nets[4];	/* every transport net_at made; teardown frees them */
 static size_t		 nnets;
-static char		errpath[] = "/tmp/check_net.XXXXXX";
 
 static void
 on_udp(void *arg, const struct wire_msg *m, uint64_t now)
@@ -77,40 +75,18 @@ on_failed(void *arg, const struct contact *to, int type, uint32_t id, uint64_t n
 	seen.failed_id = id;
 }
 
-static void
-on_ctx(void *arg, void *ctx, bool ok, uint64_t now)
-{
-	(void)arg;
-	(void)ctx;
-	(void)ok;
-	(void)now;
-}
 
-static void
-on_timer(void *arg, uint64_t now)
-{
-	(void)arg;
-	(void)now;
-}
 
 static const struct net_ops ops = {
-	.udp = on_udp, .udp_burst_end = on_burst_end, .frame = on_frame, .send_failed = on_failed, .file_sent = on_ctx,
-	.body_done = on_ctx, .timer = on_timer,
+	.udp = on_udp, .udp_burst_end = on_burst_end, .frame = on_frame, .send_failed = on_failed, .file_sent = netfix_no_ctx,
+	.body_done = netfix_no_ctx, .timer = netfix_no_timer,
 };
 
 /* Each test: a fresh base, nothing seen, stderr into a file the test can read. */
 static void
 setup(void)
 {
-	int	fd;
-
-	memset(&seen, 0, sizeof seen);
-	base = event_base_new();
-	ck_assert_ptr_nonnull(base);
-	fd = mkstemp(errpath);
-	ck_assert_int_ge(fd, 0);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
+	netfix_setup(&seen, sizeof seen);
 }
 
 static void
@@ -118,73 +94,13 @@ teardown(void)
 {
 	while (nnets > 0)
 		net_free(nets[--nnets]);
-	event_base_free(base);
-	unlink(errpath);
-	memcpy(errpath + strlen(errpath) - 6, "XXXXXX", 6);
-}
-
-/* How often needle appears in what was written to stderr. */
-static int
-stderr_count(const char *needle)
-{
-	static char	buf[1 << 16];
-	int		fd = open(errpath, O_RDONLY), n = 0;
-	ssize_t		len;
-	char		*p;
-
-	ck_assert_int_ge(fd, 0);
-	len = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	buf[len > 0 ? len : 0] = '\0';
-	for (p = buf; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
-}
-
-static bool loop_timed_out;
-
-static void
-loop_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	loop_timed_out = true;
-}
-
-/* Run the loop until done() or LOOP_MS pass; whether done() came true. */
-static bool
-run_until(bool (*done)(void))
-{
-	struct timeval	 tv = { LOOP_MS / 1000, 0 };
-	struct event	*t = evtimer_new(base, loop_timeout_cb, NULL);
-
-	loop_timed_out = false;
-	evtimer_add(t, &tv);
-	while (!done() && !loop_timed_out)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(t);
-	return done();
-}
-
-/* Run the loop for ms. */
-static void
-run_for(int ms)
-{
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
-	struct event	*t = evtimer_new(base, loop_timeout_cb, NULL);
-
-	loop_timed_out = false;
-	evtimer_add(t, &tv);
-	while (!loop_timed_out)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(t);
+	netfix_teardown();
 }
 
 static bool got_udp(void) { return seen.udp > 0; }
 static bool got_40_udp(void) { return seen.udp >= 40; }
 static bool got_frame(void) { return seen.frames > 0; }
-static bool got_family_warning(void) { return stderr_count("this ring uses IPv") > 0; }
+static bool got_family_warning(void) { return netfix_stderr_count("this ring uses IPv") > 0; }
 
 /*
  * A transport bound at a random free port of addr (family 4 or 6), freed by teardown; its
@@ -265,7 +181,7 @@ CASE("loopback", test_net_v4_udp_round_trip)
 	struct wire_msg	m = ping_from(&p.a);
 
 	net_udp_send(p.na, &p.b, &m);
-	ck_assert(run_until(got_udp));
+	ck_assert(netfix_run_until(got_udp));
 	ck_assert_uint_eq(seen.last.u.ping_req.seq, 77);
 	ck_assert(contact_equal(&seen.last.from, &p.a));
 }
@@ -283,10 +199,10 @@ CASE("loopback", test_net_held_datagrams_go_out_in_order)
 		m.u.ping_req.seq = i;
 		net_udp_send(p.na, &p.b, &m);
 	}
-	run_for(50);
+	netfix_run_for(50);
 	ck_assert_int_eq(seen.udp, 32);		/* the first 32 went when the hold was full */
 	net_udp_release(p.na);
-	ck_assert(run_until(got_40_udp));
+	ck_assert(netfix_run_until(got_40_udp));
 	ck_assert_int_eq(seen.udp, 40);
 	for (i = 0; i < 40; i++)
 		ck_assert_uint_eq(seen.seqs[i], i);
@@ -301,7 +217,7 @@ CASE("loopback", test_net_v4_tcp_frame)
 	struct wire_msg	m = query_from(&p.a);
 
 	ck_assert_ptr_nonnull(net_tcp_send(p.na, &p.b, &m));
-	ck_assert(run_until(got_frame));
+	ck_assert(netfix_run_until(got_frame));
 	ck_assert_uint_eq(seen.last.u.query.qid, 99);
 	ck_assert_int_eq(seen.failed, 0);
 }
@@ -317,7 +233,7 @@ wire_carries_v6(const struct contact *a)
 	return wire_encode(&m, buf, sizeof buf) > 0;
 }
 
-static bool got_query_drop(void) { return stderr_count("dropped SUCC_QUERY") > 0; }
+static bool got_query_drop(void) { return netfix_stderr_count("dropped SUCC_QUERY") > 0; }
 
 /*
  * A datagram over ::1. While the wire carries only IPv4 contacts (version 1), the sender it
@@ -331,14 +247,14 @@ CASE("loopback", test_net_v6_udp)
 
 	if (wire_carries_v6(&p.a)) {
 		net_udp_send(p.na, &p.b, &m);
-		ck_assert(run_until(got_udp));
+		ck_assert(netfix_run_until(got_udp));
 		ck_assert(contact_equal(&seen.last.from, &p.a));
 	} else {
 		m.from = contact_v4(1, lo4, 1);
 		net_udp_send(p.na, &p.b, &m);
-		ck_assert(run_until(got_family_warning));
+		ck_assert(netfix_run_until(got_family_warning));
 		ck_assert_int_eq(seen.udp, 0);
-		ck_assert_int_eq(stderr_count("dropped PING_REQ from 1@127.0.0.1:1"), 1);
+		ck_assert_int_eq(netfix_stderr_count("dropped PING_REQ from 1@127.0.0.1:1"), 1);
 	}
 }
 END_TEST
@@ -351,14 +267,14 @@ CASE("loopback", test_net_v6_tcp)
 
 	if (wire_carries_v6(&p.a)) {
 		ck_assert_ptr_nonnull(net_tcp_send(p.na, &p.b, &q));
-		ck_assert(run_until(got_frame));
+		ck_assert(netfix_run_until(got_frame));
 		ck_assert(contact_equal(&seen.last.from, &p.a));
 	} else {
 		q.from = contact_v4(1, lo4, 1);
 		ck_assert_ptr_nonnull(net_tcp_send(p.na, &p.b, &q));
-		ck_assert(run_until(got_query_drop));
+		ck_assert(netfix_run_until(got_query_drop));
 		ck_assert_int_eq(seen.frames, 0);
-		ck_assert_int_eq(stderr_count("this ring uses IPv6"), 1);
+		ck_assert_int_eq(netfix_stderr_count("this ring uses IPv6"), 1);
 	}
 	ck_assert_int_eq(seen.failed, 0);
 }
@@ -373,7 +289,7 @@ CASE("loopback", test_net_other_family_not_reached)
 
 	ck_assert_ptr_null(net_tcp_send(na, &to6, &q));
 	ck_assert_int_eq(seen.failed, 1);
-	ck_assert_int_eq(stderr_count("this ring uses IPv4"), 1);
+	ck_assert_int_eq(netfix_stderr_count("this ring uses IPv4"), 1);
 }
 END_TEST
 
@@ -448,11 +364,11 @@ CASE("loopback", test_net_other_version_warned_once)
 	msg[1] = WIRE_VERSION;
 	ck_assert_int_eq(sendto(fd, msg, len, 0, (struct sockaddr *)&sin, sizeof sin),
 	    (ssize_t)len);
-	ck_assert(run_until(got_udp));
+	ck_assert(netfix_run_until(got_udp));
 	ck_assert_int_eq(seen.udp, 1);
 	snprintf(want, sizeof want, "protocol version %d from 127.0.0.1", WIRE_VERSION + 7);
-	ck_assert_int_eq(stderr_count("protocol version"), 1);
-	ck_assert_int_eq(stderr_count(want), 1);
+	ck_assert_int_eq(netfix_stderr_count("protocol version"), 1);
+	ck_assert_int_eq(netfix_stderr_count(want), 1);
 	close(fd);
 }
 END_TEST
@@ -480,8 +396,8 @@ CASE("loopback", test_net_full_slots_evict_oldest)
 	}
 	q = query_from(&p.a);
 	ck_assert_ptr_nonnull(net_tcp_send(p.na, &p.b, &q));
-	ck_assert(run_until(got_frame));
-	ck_assert_int_eq(stderr_count("closed to make room"), 1);
+	ck_assert(netfix_run_until(got_frame));
+	ck_assert_int_eq(netfix_stderr_count("closed to make room"), 1);
 	/* The first one was closed: it reads the end (within 2 s); the last one still waits. */
 	setsockopt(idle[0], SOL_SOCKET, SO_RCVTIMEO, &two, sizeof two);
 	ck_assert_int_eq(recv(idle[0], &c, 1, 0), 0);
@@ -515,13 +431,13 @@ CASE("loopback", test_net_out_of_fds_pauses_accept)
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	run_for(350);
+	netfix_run_for(350);
 	close(fd);
 	while (n > 0)
 		close(held[--n]);
 	/* A spin would have warned 20 times (the log's limit a second). */
-	ck_assert_int_ge(stderr_count("cannot accept a connection"), 1);
-	ck_assert_int_le(stderr_count("cannot accept a connection"), 5);
+	ck_assert_int_ge(netfix_stderr_count("cannot accept a connection"), 1);
+	ck_assert_int_le(netfix_stderr_count("cannot accept a connection"), 5);
 }
 END_TEST
 
@@ -538,10 +454,10 @@ CASE("loopback", test_net_debug_logs_transitions)
 	net_at(CONTACT_V4, lo4, 2, &b);
 	q = query_from(&a);
 	ck_assert_ptr_nonnull(net_tcp_send(na, &b, &q));
-	ck_assert(run_until(got_frame));
-	ck_assert_int_eq(stderr_count("new, connecting"), 1);
-	ck_assert_int_eq(stderr_count("connecting -> sending: connected"), 1);
-	ck_assert_int_eq(stderr_count("new, reading"), 0);	/* nb does not log */
+	ck_assert(netfix_run_until(got_frame));
+	ck_assert_int_eq(netfix_stderr_count("new, connecting"), 1);
+	ck_assert_int_eq(netfix_stderr_count("connecting -> sending: connected"), 1);
+	ck_assert_int_eq(netfix_stderr_count("new, reading"), 0);	/* nb does not log */
 }
 END_TEST
 

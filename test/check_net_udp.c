@@ -14,9 +14,9 @@
 #include <event2/event.h>
 
 #include "case.h"
+#include "netfix.h"
 #include "net_internal.h"
 
-#define LOOP_MS		5000	/* ms: safety timeout of every event loop */
 #define RUN_MAX		64	/* datagrams in one test run at most */
 
 static const uint8_t lo4[4] = { 127, 0, 0, 1 };
@@ -28,9 +28,7 @@ struct seen {
 };
 
 static struct seen	seen;
-static struct event_base *base;
-static char		errpath[] = "/tmp/check_net_udp.XXXXXX";
-static int		want;	/* datagrams run_until_seen waits for */
+static int		want;	/* datagrams all_seen waits for */
 
 static void
 on_udp(void *arg, const struct wire_msg *m, uint64_t now)
@@ -54,111 +52,43 @@ on_burst_end(void *arg, uint64_t now)
 	seen.in_burst = 0;
 }
 
-static void
-on_frame(void *arg, struct net_conn *c, const struct wire_msg *m, uint64_t now)
-{
-	(void)arg;
-	(void)c;
-	(void)m;
-	(void)now;
-}
 
-static void
-on_failed(void *arg, const struct contact *to, int type, uint32_t id, uint64_t now)
-{
-	(void)arg;
-	(void)to;
-	(void)type;
-	(void)id;
-	(void)now;
-}
 
-static void
-on_ctx(void *arg, void *ctx, bool ok, uint64_t now)
-{
-	(void)arg;
-	(void)ctx;
-	(void)ok;
-	(void)now;
-}
 
-static void
-on_timer(void *arg, uint64_t now)
-{
-	(void)arg;
-	(void)now;
-}
 
 static const struct net_ops ops = {
-	.udp = on_udp, .udp_burst_end = on_burst_end, .frame = on_frame,
-	.send_failed = on_failed, .file_sent = on_ctx, .body_done = on_ctx, .timer = on_timer,
+	.udp = on_udp, .udp_burst_end = on_burst_end, .frame = netfix_no_frame,
+	.send_failed = netfix_no_failed, .file_sent = netfix_no_ctx, .body_done = netfix_no_ctx,
+	.timer = netfix_no_timer,
 };
 
 /* Each test: a fresh base, nothing seen, stderr into a file the test can read. */
 static void
 setup(void)
 {
-	int	fd;
-
-	memset(&seen, 0, sizeof seen);
-	base = event_base_new();
-	ck_assert_ptr_nonnull(base);
-	fd = mkstemp(errpath);
-	ck_assert_int_ge(fd, 0);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
+	netfix_setup(&seen, sizeof seen);
 }
 
 static void
 teardown(void)
 {
-	event_base_free(base);
-	unlink(errpath);
-	memcpy(errpath + strlen(errpath) - 6, "XXXXXX", 6);
+	netfix_teardown();
 	unsetenv("CDHT_UDP_GRO");
 }
 
-/* How often needle appears in what was written to stderr. */
-static int
-stderr_count(const char *needle)
-{
-	static char	buf[1 << 16];
-	int		fd = open(errpath, O_RDONLY), n = 0;
-	ssize_t		len;
-	char		*p;
+static char	warn[128];	/* the warning `warned` waits for */
 
-	ck_assert_int_ge(fd, 0);
-	len = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	buf[len > 0 ? len : 0] = '\0';
-	for (p = buf; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
-}
-
-static bool loop_timed_out;
-
-static void
-loop_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	loop_timed_out = true;
-}
-
-/* Run the loop until `want` datagrams were handed on or LOOP_MS pass; whether they were. */
+/* Has the warning been written? */
 static bool
-run_until_seen(void)
+warned(void)
 {
-	struct timeval	 tv = { LOOP_MS / 1000, 0 };
-	struct event	*t = evtimer_new(base, loop_timeout_cb, NULL);
+	return netfix_stderr_count(warn) > 0;
+}
 
-	loop_timed_out = false;
-	evtimer_add(t, &tv);
-	while (seen.udp < want && !loop_timed_out)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(t);
+/* Have `want` datagrams been handed on? */
+static bool
+all_seen(void)
+{
 	return seen.udp >= want;
 }
 
@@ -276,67 +206,81 @@ CASE("gro", test_net_udp_cut_uncoalesced_is_whole)
 }
 END_TEST
 
+/* One test's ends: a transport at b and a plain sender socket. */
+struct run {
+	struct contact	 b;
+	struct net	*nb;
+	int		 fd;
+	uint16_t	 port;	/* the sender's */
+};
+
+static void
+run_open(struct run *r)
+{
+	r->nb = net_at(&r->b);
+	r->fd = sender(&r->port);
+}
+
+static void
+run_close(struct run *r)
+{
+	close(r->fd);
+	net_free(r->nb);
+}
+
+/*
+ * Send a GSO run (send_run) and wait until its count pings were handed on, in order; false
+ * where the kernel would not take the send (then there is nothing to check).
+ */
+static bool
+run_through(struct run *r, int count, uint32_t first, size_t tail)
+{
+	if (!send_run(r->fd, &r->b, count, first, tail))
+		return false;
+	want = count;
+	ck_assert(netfix_run_until(all_seen));
+	assert_seqs(count, first);
+	return true;
+}
+
 /* A GSO run of 40 pings arrives as 40 datagrams, in order, with GRO (where the kernel has it). */
 CASE("gro", test_net_udp_run_arrives_as_its_datagrams)
 {
-	struct contact	 b;
-	struct net	*nb = net_at(&b);
-	uint16_t	 port;
-	int		 fd = sender(&port);
+	struct run	r;
 
-	if (send_run(fd, &b, 40, 1000, 0)) {
-		want = 40;
-		ck_assert(run_until_seen());
-		assert_seqs(40, 1000);
-		ck_assert_int_eq(stderr_count("dropped"), 0);
-	}
-	close(fd);
-	net_free(nb);
+	run_open(&r);
+	if (run_through(&r, 40, 1000, 0))
+		ck_assert_int_eq(netfix_stderr_count("dropped"), 0);
+	run_close(&r);
 }
 END_TEST
 
 /* A run's shorter last datagram is cut where it starts, from the run's sender. */
 CASE("gro", test_net_udp_run_short_last_datagram)
 {
-	struct contact	 b;
-	struct net	*nb = net_at(&b);
-	uint16_t	 port;
-	int		 fd = sender(&port);
-	char		 warn[128];
+	struct run	r;
 
-	if (send_run(fd, &b, 5, 7, 9)) {
-		want = 5;
-		ck_assert(run_until_seen());
-		assert_seqs(5, 7);
-		snprintf(warn, sizeof warn, "dropped a 9-byte datagram from 127.0.0.1:%u", port);
-		while (stderr_count(warn) == 0 && !loop_timed_out)
-			event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-		ck_assert_int_eq(stderr_count(warn), 1);
-		ck_assert_int_eq(stderr_count("dropped"), 1);
+	run_open(&r);
+	if (run_through(&r, 5, 7, 9)) {
+		snprintf(warn, sizeof warn, "dropped a 9-byte datagram from 127.0.0.1:%u", r.port);
+		ck_assert(netfix_run_until(warned));
+		ck_assert_int_eq(netfix_stderr_count(warn), 1);
+		ck_assert_int_eq(netfix_stderr_count("dropped"), 1);
 	}
-	close(fd);
-	net_free(nb);
+	run_close(&r);
 }
 END_TEST
 
 /* CDHT_UDP_GRO=0: no UDP_GRO, and a run still arrives as its datagrams (the kernel cuts it). */
 CASE("gro", test_net_udp_gro_off_by_environment)
 {
-	struct contact	 b;
-	struct net	*nb;
-	uint16_t	 port;
-	int		 fd = sender(&port);
+	struct run	r;
 
 	setenv("CDHT_UDP_GRO", "0", 1);
-	nb = net_at(&b);
-	ck_assert(!nb->udp_gro);
-	if (send_run(fd, &b, 30, 50, 0)) {
-		want = 30;
-		ck_assert(run_until_seen());
-		assert_seqs(30, 50);
-	}
-	close(fd);
-	net_free(nb);
+	run_open(&r);
+	ck_assert(!r.nb->udp_gro);
+	(void)run_through(&r, 30, 50, 0);
+	run_close(&r);
 }
 END_TEST
 
@@ -358,21 +302,18 @@ END_TEST
 /* Runs of 64 and 60 datagrams read together: no burst hands on more than 64. */
 CASE("gro", test_net_udp_burst_at_most_64)
 {
-	struct contact	 b;
-	struct net	*nb = net_at(&b);
-	uint16_t	 port;
-	int		 fd = sender(&port);
+	struct run	r;
 
-	if (send_run(fd, &b, 64, 0, 0) && send_run(fd, &b, 60, 64, 0)) {
+	run_open(&r);
+	if (send_run(r.fd, &r.b, 64, 0, 0) && send_run(r.fd, &r.b, 60, 64, 0)) {
 		want = 124;
-		ck_assert(run_until_seen());
+		ck_assert(netfix_run_until(all_seen));
 		assert_seqs(124, 0);
 		ck_assert_int_le(seen.burst_max, NET_UDP_BURST);
 		ck_assert_int_eq(seen.in_burst, 0);
 		ck_assert_int_ge(seen.bursts, 2);
 	}
-	close(fd);
-	net_free(nb);
+	run_close(&r);
 }
 END_TEST
 
