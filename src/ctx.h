@@ -8,6 +8,7 @@
 
 #include <sys/queue.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cdht/cli.h"
@@ -26,13 +27,14 @@ struct net;
 #endif
 
 
-/* The first member of every struct handed to net as a body's ctx, so a callback can tell. */
-enum ctx_job {
-	CTX_JOB_FETCH,		/* struct fetch_job: a copy we requested, coming over TCP */
-	CTX_JOB_INTAKE,		/* struct store_intake: a store we own, coming in */
-	CTX_JOB_TCP_SEND,	/* struct tcp_sender: a file body we stream out */
-	CTX_JOB_HOLD_OUT,	/* struct hold_out: a ring copy we stream to a holder */
-	CTX_JOB_HOLD_IN		/* struct hold_in: a ring copy coming in */
+/*
+ * The first member of every job handed to net as a body's ctx: net reports the job's end
+ * through it, and the job ends itself in its own room.
+ */
+struct ctx_job {
+	/* The body is through (ok) or cannot be; called once. */
+	void	(*done)(struct ctx_job *job, bool ok, uint64_t now);
+	void	 *room;		/* the room that owns the job (struct serve, store, ...) */
 };
 
 struct ctx {

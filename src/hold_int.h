@@ -15,7 +15,7 @@ enum hold_out_state { HOLD_OFFERED, HOLD_SENDING, HOLD_SENT };
 
 /* One offer of ours: answer awaited, bytes moving, or the final answer awaited. */
 struct hold_out {
-	enum ctx_job		 job;		/* CTX_JOB_HOLD_OUT */
+	struct ctx_job		 job;		/* ends in hold_sent */
 	LIST_ENTRY(hold_out)	 link;
 	uint16_t		 file;
 	int			 to;
@@ -36,7 +36,7 @@ struct hold_out {
 
 /* A copy we said we want: its bytes awaited, then coming in. */
 struct hold_in {
-	enum ctx_job		 job;		/* CTX_JOB_HOLD_IN */
+	struct ctx_job		 job;		/* ends in hold_received */
 	LIST_ENTRY(hold_in)	 link;
 	uint16_t		 file;
 	struct contact		 from;

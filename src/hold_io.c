@@ -15,6 +15,9 @@
 #include "log.h"
 #include "net.h"
 
+static void	hold_sent(struct ctx_job *job, bool ok, uint64_t now);
+static void	hold_received(struct ctx_job *job, bool ok, uint64_t now);
+
 /* ---- progress */
 
 /* Bytes of a copy we send: what left the connection, or as of the last line. */
@@ -185,7 +188,7 @@ hold_offer(struct hold *h, const struct place_offer *po, uint64_t now)
 		place_on_result(h->inv, h->n, po->file, po->to, PLACE_ST_FAILED, now);
 		return;
 	}
-	o->job = CTX_JOB_HOLD_OUT;
+	o->job = (struct ctx_job){ hold_sent, h };
 	o->file = po->file;
 	o->to = po->to;
 	o->gen = h->inv[k].gen;
@@ -292,9 +295,12 @@ hold_on_answer(struct hold *h, const struct wire_msg *m, uint64_t now)
 }
 
 /* A copy we streamed is written, or not. */
-void
-hold_sent(struct hold *h, struct hold_out *o, bool ok, uint64_t now)
+static void
+hold_sent(struct ctx_job *job, bool ok, uint64_t now)
 {
+	struct hold_out	*o = (struct hold_out *)job;
+	struct hold	*h = job->room;
+
 	o->conn = NULL;		/* net is done with it */
 	if (o->said) {
 		struct hold_label l = hold_out_label(h, o);
@@ -448,7 +454,7 @@ hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
 	if (st == PLACE_ST_WANT)
 		st = hold_admit(h, o.file, m->from.id, o.size);
 	if (st == PLACE_ST_WANT && (in = calloc(1, sizeof *in)) != NULL) {
-		in->job = CTX_JOB_HOLD_IN;
+		in->job = (struct ctx_job){ hold_received, h };
 		in->file = o.file;
 		in->from = m->from;
 		in->gen = o.gen;
@@ -508,7 +514,7 @@ hold_on_data(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint6
 	in->body = c;
 	xfer_meter_init(&in->meter, now);
 	if (in->size == 0)
-		hold_received(h, in, true, now);
+		hold_received(&in->job, true, now);
 	else
 		net_conn_expect_body(c, in->fd, in->size, in);
 }
@@ -561,10 +567,12 @@ hold_commit(struct hold *h, struct hold_in *in)
 }
 
 /* A copy coming in is all written, or not. */
-void
-hold_received(struct hold *h, struct hold_in *in, bool ok, uint64_t now)
+static void
+hold_received(struct ctx_job *job, bool ok, uint64_t now)
 {
-	enum place_status st;
+	struct hold_in		*in = (struct hold_in *)job;
+	struct hold		*h = job->room;
+	enum place_status	 st;
 
 	in->body = NULL;	/* net is done with it */
 	if (in->said) {

@@ -23,7 +23,7 @@ struct udp_sender {
 /* A file body we stream over TCP: an answer to a request, or a store's bytes. Owned by
  * serve's tcp list; freed when net says it is written or cannot be. */
 struct tcp_sender {
-	enum ctx_job		 job;		/* CTX_JOB_TCP_SEND */
+	struct ctx_job		 job;		/* ends in serve_stream_done */
 	LIST_ENTRY(tcp_sender)	 link;
 	bool			 answer;	/* to a request (else a store's bytes) */
 	int			 file;
@@ -33,6 +33,8 @@ struct tcp_sender {
 	struct net_conn		*conn;		/* carries the body; valid while we exist */
 	struct xfer_meter	 meter;		/* progress lines */
 };
+
+static void	serve_stream_done(struct ctx_job *job, bool ok, uint64_t now);
 
 /*
  * The earliest retransmission or progress line due, stored for the timer (serve_tick acts on
@@ -273,7 +275,7 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 		close(fd);
 		return -1;
 	}
-	t->job = CTX_JOB_TCP_SEND;
+	t->job = (struct ctx_job){ serve_stream_done, s };
 	t->answer = answer;
 	t->file = file;
 	t->to = to;
@@ -293,9 +295,12 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 }
 
 /* A body we streamed is written, or cannot be. */
-void
-serve_stream_done(struct serve *s, struct tcp_sender *t, bool ok, uint64_t now)
+static void
+serve_stream_done(struct ctx_job *job, bool ok, uint64_t now)
 {
+	struct tcp_sender	*t = (struct tcp_sender *)job;
+	struct serve		*s = job->room;
+
 	if (ok) {
 		s->ctx->bytes_out += t->size;
 		serve_say_figures(t->answer ? "sent" : "stored", t->file, t->to, t->size,

@@ -26,7 +26,7 @@ struct store_offer {
 
 /* A store we own: waiting for, then receiving, its bytes. Owned by the intakes list. */
 struct store_intake {
-	enum ctx_job		 job;		/* CTX_JOB_INTAKE */
+	struct ctx_job		 job;		/* ends in store_intake_done */
 	LIST_ENTRY(store_intake) link;
 	uint8_t			 origin;
 	uint32_t		 id;
@@ -41,6 +41,8 @@ struct store_intake {
 	int			 fd;
 	char			 tmp[FILES_PATH_MAX];
 };
+
+static void	store_intake_done(struct ctx_job *job, bool ok, uint64_t now);
 
 /* The earliest expiry, stored for the timer (the same fields store_tick acts on). */
 static void
@@ -205,7 +207,7 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 		serve_release(st->serve, rt->origin.id);
 		return;
 	}
-	in->job = CTX_JOB_INTAKE;
+	in->job = (struct ctx_job){ store_intake_done, st };
 	in->origin = rt->origin.id;
 	in->id = rt->id;
 	in->file = rt->file;
@@ -335,9 +337,12 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 }
 
 /* An intake's body is in, or cannot be. */
-void
-store_intake_done(struct store *st, struct store_intake *in, bool ok, uint64_t now)
+static void
+store_intake_done(struct ctx_job *job, bool ok, uint64_t now)
 {
+	struct store_intake	*in = (struct store_intake *)job;
+	struct store		*st = job->room;
+
 	in->body = NULL;	/* net is done with it */
 	store_say_figures(in, true, ok, now);
 	if (ok)

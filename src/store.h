@@ -57,8 +57,6 @@ bool	 store_on_accepted(struct store *st, struct net_conn *c, const struct wire_
 /* STORE_DATA: the header of a stored file's bytes coming in. */
 void	 store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m,
 	    uint64_t now);
-/* An intake's body is all written (ok) or cannot be (!ok). */
-void	 store_intake_done(struct store *st, struct store_intake *in, bool ok, uint64_t now);
 /* Time passed: offers sent again or given up, intakes whose bytes never came. */
 void	 store_tick(struct store *st, uint64_t now);
 /* Every F.pdf in the directory with its role, and our intakes as transfers. */
