@@ -14,10 +14,13 @@
 #include "cdht/cli.h"
 #include "cdht/console.h"
 #include "cdht/contact.h"
+#include "cdht/status.h"
 #include "cdht/xfer.h"
+#include "files.h"
 #include "xferlog.h"
 
 struct net;
+struct net_conn;
 
 #ifndef LIST_FOREACH_SAFE	/* glibc's sys/queue.h lacks it; the BSDs have it */
 #define LIST_FOREACH_SAFE(var, head, field, tvar)				\
@@ -35,6 +38,22 @@ struct ctx_job {
 	/* The body is through (ok) or cannot be; called once. */
 	void	(*done)(struct ctx_job *job, bool ok, uint64_t now);
 	void	 *room;		/* the room that owns the job (struct serve, store, ...) */
+};
+
+/*
+ * A copy coming in (a store's bytes, a ring copy): awaited until a deadline, then its bytes
+ * written by net into a temporary file of ours. Embedded in the room's job; the room decides
+ * what the copy becomes.
+ */
+struct ctx_intake {
+	bool			 receiving;
+	uint64_t		 deadline;	/* waiting: the bytes must start by then */
+	uint64_t		 started;
+	uint32_t		 size;		/* bytes */
+	struct net_conn		*body;		/* the bytes' connection while receiving */
+	struct xfer_meter	 meter;		/* progress lines while receiving */
+	int			 fd;
+	char			 tmp[FILES_PATH_MAX];
 };
 
 struct ctx {
@@ -57,5 +76,27 @@ void		ctx_earliest(uint64_t *next, uint64_t t);
 void		ctx_print(const struct ctx *x, enum console_kind kind, int a, int b, int file);
 /* Milliseconds since the peer started, for the logs. */
 uint64_t	ctx_clock(const struct ctx *x, uint64_t now);
+
+/* An intake awaited until deadline (no file yet). */
+void		ctx_intake_init(struct ctx_intake *in, uint64_t deadline);
+/* Create its temporary copy for F (our pid and id in the name): 0, or -1 with err. */
+int		ctx_intake_open(struct ctx_intake *in, const char *dir, int file, uint32_t id,
+		    char *err, size_t errlen);
+/* Its size bytes start coming on c now. */
+void		ctx_intake_receive(struct ctx_intake *in, struct net_conn *c, uint32_t size,
+		    uint64_t now);
+/* When the timer is due for it: the next progress line, or the end of the wait. */
+uint64_t	ctx_intake_next(const struct ctx_intake *in);
+/* Is a progress line due now? */
+bool		ctx_intake_progress_due(struct ctx_intake *in, uint64_t now);
+/* Did its bytes never start in time? */
+bool		ctx_intake_expired(const struct ctx_intake *in, uint64_t now);
+/* Bytes written so far. */
+uint64_t	ctx_intake_moved(const struct ctx_intake *in);
+/* Fill a transfer's figures (moved, size, elapsed) as a receive over TCP. */
+void		ctx_intake_status(const struct ctx_intake *in, struct status_transfer *t,
+		    uint64_t now);
+/* Close and remove a copy that will not be completed. */
+void		ctx_intake_drop(struct ctx_intake *in);
 
 #endif

@@ -372,7 +372,7 @@ hold_tick(struct hold *h, uint64_t now)
 		if (o->state != HOLD_SENDING && now >= o->deadline)
 			hold_out_result(h, o, PLACE_ST_FAILED, now);
 	LIST_FOREACH_SAFE(in, &h->ins, link, it)
-		if (!in->receiving && now >= in->deadline)
+		if (ctx_intake_expired(&in->copy, now))
 			hold_in_free(in);
 	hold_progress(h, now);
 	if (now >= h->manifest_at)
@@ -423,8 +423,7 @@ hold_rearm(struct hold *h)
 		if (o->state != HOLD_SENDING)
 			ctx_earliest(&t, o->deadline);
 	LIST_FOREACH(in, &h->ins, link)
-		if (!in->receiving)
-			ctx_earliest(&t, in->deadline);
+		ctx_earliest(&t, ctx_intake_next(&in->copy));	/* the wait, or progress */
 	ctx_earliest(&t, h->manifest_at);
 	ctx_earliest(&t, hold_progress_due(h));
 	if (h->leaving && !h->left)
@@ -463,11 +462,10 @@ hold_snapshot(const struct hold *h, struct status_snapshot *snap, uint64_t now)
 		status_add_transfer(snap, &t);
 	}
 	LIST_FOREACH(in, &h->ins, link) {
-		struct status_transfer t = { STATUS_RECEIVE, hold_in_handoff(in) ?
-		    STATUS_HANDOFF : STATUS_REPLICA_COPY, in->file, in->from.id, true,
-		    in->receiving ? (int64_t)hold_in_moved(in) : STATUS_NONE, in->size,
-		    in->receiving ? (int64_t)(now - in->started) : STATUS_NONE, STATUS_NONE };
+		struct status_transfer t = { .kind = hold_in_handoff(in) ? STATUS_HANDOFF :
+		    STATUS_REPLICA_COPY, .file = in->file, .peer = in->from.id };
 
+		ctx_intake_status(&in->copy, &t, now);
 		status_add_transfer(snap, &t);
 	}
 }

@@ -29,18 +29,6 @@ hold_out_moved(const struct hold_out *o)
 	return o->state == HOLD_SENT ? o->size : o->moved;
 }
 
-/* Bytes of a copy coming in: what reached the file. */
-uint64_t
-hold_in_moved(const struct hold_in *in)
-{
-	struct stat sb;
-
-	if (in->body != NULL)
-		return net_conn_body_moved(in->body);
-	/* net is done with the connection: the copy itself tells (nothing else is written). */
-	return in->fd >= 0 && fstat(in->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-}
-
 /* A copy we send hands a key over: our quit, or an offer to its new owner. */
 bool
 hold_out_handoff(const struct hold *h, const struct hold_out *o)
@@ -121,29 +109,25 @@ hold_progress(struct hold *h, uint64_t now)
 			hold_say_figures(&l, o->moved, o->size, o->meter.start, false, false, now);
 		}
 	LIST_FOREACH(in, &h->ins, link)
-		if (in->receiving && xfer_meter_due(&in->meter, now)) {
+		if (ctx_intake_progress_due(&in->copy, now)) {
 			struct hold_label l = hold_in_label(in);
 
 			in->said = true;
-			hold_say_figures(&l, hold_in_moved(in), in->size, in->meter.start, false,
-			    false, now);
+			hold_say_figures(&l, ctx_intake_moved(&in->copy), in->copy.size,
+			    in->copy.meter.start, false, false, now);
 		}
 }
 
-/* The earliest progress line due. */
+/* The earliest progress line due of a copy we send (copies coming in: ctx_intake_next). */
 uint64_t
 hold_progress_due(const struct hold *h)
 {
 	const struct hold_out	*o;
-	const struct hold_in	*in;
 	uint64_t		 t = UINT64_MAX;
 
 	LIST_FOREACH(o, &h->outs, link)
 		if (o->state == HOLD_SENDING)
 			ctx_earliest(&t, o->meter.due);
-	LIST_FOREACH(in, &h->ins, link)
-		if (in->receiving)
-			ctx_earliest(&t, in->meter.due);
 	return t;
 }
 
@@ -329,7 +313,7 @@ void
 hold_in_free(struct hold_in *in)
 {
 	LIST_REMOVE(in, link);
-	files_drop_partial(&in->fd, in->tmp);
+	ctx_intake_drop(&in->copy);
 	free(in);
 }
 
@@ -458,11 +442,10 @@ hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
 		in->file = o.file;
 		in->from = m->from;
 		in->gen = o.gen;
-		in->size = o.size;
 		in->sum = o.sum;
 		in->intent = o.intent;
-		in->fd = -1;
-		in->deadline = now + HOLD_WAIT_MS;
+		ctx_intake_init(&in->copy, now + HOLD_WAIT_MS);
+		in->copy.size = o.size;
 		LIST_INSERT_HEAD(&h->ins, in, link);
 	} else if (st == PLACE_ST_WANT) {
 		st = PLACE_ST_BUSY;
@@ -493,30 +476,26 @@ hold_on_data(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint6
 
 	LIST_FOREACH(in, &h->ins, link)
 		if (in->from.id == m->from.id && in->file == m->u.hold.file &&
-		    in->gen == m->u.hold.gen && !in->receiving)
+		    in->gen == m->u.hold.gen && !in->copy.receiving)
 			break;
-	if (in == NULL || in->size != m->u.hold.size || in->sum != m->u.hold.sum) {
+	if (in == NULL || in->copy.size != m->u.hold.size || in->sum != m->u.hold.sum) {
 		/* Not read as a body: the connection fails on those bytes and closes. */
 		log_warn("refused a copy of %04u from peer %u: %s", m->u.hold.file, m->from.id,
 		    in == NULL ? "not asked for" : "not the version offered");
 		return;
 	}
-	if (files_create_tmp(h->ctx->cfg.dir, FILES_OWN, in->file,
-	    ++h->tmp_seq, &in->fd, in->tmp, sizeof in->tmp, err,
+	if (ctx_intake_open(&in->copy, h->ctx->cfg.dir, in->file, ++h->tmp_seq, err,
 	    sizeof err) != 0) {
 		log_warn("copy of %04u: %s", in->file, err);
 		hold_answer(h, &in->from, in->file, in->gen, PLACE_ST_NO_ROOM);
 		hold_in_free(in);
 		return;
 	}
-	in->receiving = true;
-	in->started = now;
-	in->body = c;
-	xfer_meter_init(&in->meter, now);
-	if (in->size == 0)
+	ctx_intake_receive(&in->copy, c, in->copy.size, now);
+	if (in->copy.size == 0)
 		hold_received(&in->job, true, now);
 	else
-		net_conn_expect_body(c, in->fd, in->size, in);
+		net_conn_expect_body(c, in->copy.fd, in->copy.size, in);
 }
 
 /* A received copy that checks out becomes F.pdf, never over the user's own file. */
@@ -529,25 +508,26 @@ hold_commit(struct hold *h, struct hold_in *in)
 	ssize_t			k = hold_find(h, in->file);
 	enum place_source	src = PLACE_SRC_RING;
 
-	close(in->fd);
-	in->fd = -1;
-	if (hold_hash(in->tmp, &size, &sum) != 0 || size != in->size || sum != in->sum) {
+	close(in->copy.fd);
+	in->copy.fd = -1;
+	if (hold_hash(in->copy.tmp, &size, &sum) != 0 || size != in->copy.size ||
+	    sum != in->sum) {
 		log_warn("refused %04u from peer %u: the bytes do not match the offer", in->file,
 		    in->from.id);
-		unlink(in->tmp);
+		unlink(in->copy.tmp);
 		return PLACE_ST_BAD;
 	}
 	hold_path(h, in->file, path, sizeof path);
 	if (k >= 0 && hold_unchanged(h, (size_t)k)) {
-		if (rename(in->tmp, path) != 0) {
-			unlink(in->tmp);
+		if (rename(in->copy.tmp, path) != 0) {
+			unlink(in->copy.tmp);
 			return PLACE_ST_NO_ROOM;
 		}
-	} else if (link(in->tmp, path) != 0) {
+	} else if (link(in->copy.tmp, path) != 0) {
 		uint32_t	usize;
 		uint64_t	usum;
 
-		unlink(in->tmp);
+		unlink(in->copy.tmp);
 		if (errno != EEXIST)
 			return PLACE_ST_NO_ROOM;
 		/* The user's file is there: identical, it is our copy; else it stays. */
@@ -558,7 +538,7 @@ hold_commit(struct hold *h, struct hold_in *in)
 		}
 		src = PLACE_SRC_USER;
 	} else {
-		unlink(in->tmp);	/* F.pdf is the one name now (no file was replaced) */
+		unlink(in->copy.tmp);	/* F.pdf is the one name now (no file was replaced) */
 	}
 	hold_set(h, in->file, in->gen, size, sum, src);
 	h->bytes_received += size;
@@ -574,12 +554,12 @@ hold_received(struct ctx_job *job, bool ok, uint64_t now)
 	struct hold		*h = job->room;
 	enum place_status	 st;
 
-	in->body = NULL;	/* net is done with it */
+	in->copy.body = NULL;	/* net is done with it */
 	if (in->said) {
 		struct hold_label l = hold_in_label(in);
 
-		hold_say_figures(&l, ok ? in->size : hold_in_moved(in), in->size,
-		    in->meter.start, true, ok, now);
+		hold_say_figures(&l, ok ? in->copy.size : ctx_intake_moved(&in->copy),
+		    in->copy.size, in->copy.meter.start, true, ok, now);
 	}
 	if (ok) {
 		st = hold_commit(h, in);

@@ -1,5 +1,4 @@
 /* Stores: offers typed here waiting for their owner, and intakes of stores we own. */
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <stdlib.h>
@@ -31,15 +30,8 @@ struct store_intake {
 	uint8_t			 origin;
 	uint32_t		 id;
 	int			 file;
-	uint64_t		 deadline;	/* waiting: the bytes must start by then */
 	uint64_t		 conn;		/* the connection we asked for the bytes on */
-	bool			 receiving;
-	uint32_t		 size;
-	uint64_t		 started;
-	struct net_conn		*body;		/* the bytes' connection while receiving */
-	struct xfer_meter	 meter;		/* progress lines while receiving */
-	int			 fd;
-	char			 tmp[FILES_PATH_MAX];
+	struct ctx_intake	 copy;		/* awaited, then its bytes coming in */
 };
 
 static void	store_intake_done(struct ctx_job *job, bool ok, uint64_t now);
@@ -57,19 +49,7 @@ store_rearm(struct store *st)
 		ctx_earliest(&st->next, o->retry_at);
 	}
 	LIST_FOREACH(in, &st->intakes, link)
-		ctx_earliest(&st->next, in->receiving ? in->meter.due : in->deadline);
-}
-
-/* Bytes of an intake's body written so far. */
-static uint64_t
-store_moved(const struct store_intake *in)
-{
-	struct stat sb;
-
-	if (in->body != NULL)
-		return net_conn_body_moved(in->body);
-	/* net is done with the connection: the copy itself tells (nothing else is written). */
-	return in->fd >= 0 && fstat(in->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+		ctx_earliest(&st->next, ctx_intake_next(&in->copy));
 }
 
 /* One stderr line with an intake's figures: "taking" while the bytes come, "took" at the end. */
@@ -78,8 +58,8 @@ store_say_figures(const struct store_intake *in, bool end, bool ok, uint64_t now
 {
 	const struct hold_label l = { "taking", "took", "from", in->file, in->origin };
 
-	hold_say_figures(&l, end && ok ? in->size : store_moved(in), in->size, in->meter.start,
-	    end, ok, now);
+	hold_say_figures(&l, end && ok ? in->copy.size : ctx_intake_moved(&in->copy),
+	    in->copy.size, in->copy.meter.start, end, ok, now);
 }
 
 /* Nothing in flight. */
@@ -107,7 +87,7 @@ store_intake_free(struct store *st, struct store_intake *in)
 {
 	LIST_REMOVE(in, link);
 	serve_release(st->serve, in->origin);
-	files_drop_partial(&in->fd, in->tmp);
+	ctx_intake_drop(&in->copy);
 	free(in);
 }
 
@@ -211,8 +191,7 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 	in->origin = rt->origin.id;
 	in->id = rt->id;
 	in->file = rt->file;
-	in->fd = -1;
-	in->deadline = now + STORE_INTAKE_WAIT_MS;	/* the origin answers at once */
+	ctx_intake_init(&in->copy, now + STORE_INTAKE_WAIT_MS);	/* the origin answers at once */
 	LIST_INSERT_HEAD(&st->intakes, in, link);
 	store_acceptance(st, rt, &m);
 	if ((c = net_tcp_send(st->ctx->net, &rt->origin, &m)) == NULL) {
@@ -265,21 +244,21 @@ static void
 store_commit(struct store *st, struct store_intake *in, uint64_t now)
 {
 	char	err[256];
-	int	user = hold_user_file(st->hold, in->file, in->tmp);
+	int	user = hold_user_file(st->hold, in->file, in->copy.tmp);
 
 	if (user != 0) {
 		/* The directory's own F.pdf is never replaced (N > 1): the ring holds it instead. */
-		files_drop_partial(&in->fd, in->tmp);
+		ctx_intake_drop(&in->copy);
 		if (user < 0)
 			log_warn("store %04d: kept this directory's own %04d.pdf, which differs",
 			    in->file, in->file);
-	} else if (files_commit(&in->fd, st->ctx->cfg.dir, in->tmp, FILES_OWN, in->file, err,
-	    sizeof err) != 0) {
+	} else if (files_commit(&in->copy.fd, st->ctx->cfg.dir, in->copy.tmp, FILES_OWN, in->file,
+	    err, sizeof err) != 0) {
 		log_warn("store %04d: %s", in->file, err);
 		return;
 	}
 	st->owner_of[in->file / 8] |= (uint8_t)(1u << (in->file % 8));
-	st->ctx->bytes_in += in->size;
+	st->ctx->bytes_in += in->copy.size;
 	hold_stored(st->hold, in->file, user != 0, now);
 }
 
@@ -290,13 +269,11 @@ store_open_copy(struct store *st, struct store_intake *in, uint32_t size)
 	struct statvfs	sv;
 	char		err[256];
 
-	if (files_create_tmp(st->ctx->cfg.dir, FILES_OWN, in->file, in->id, &in->fd, in->tmp,
-	    sizeof in->tmp, err, sizeof err) != 0) {
+	if (ctx_intake_open(&in->copy, st->ctx->cfg.dir, in->file, in->id, err, sizeof err) != 0) {
 		log_warn("store %04d: %s", in->file, err);
-		in->fd = -1;
 		return -1;
 	}
-	if (fstatvfs(in->fd, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < size) {
+	if (fstatvfs(in->copy.fd, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < size) {
 		log_warn("store %04d: %u bytes do not fit in %s", in->file, size,
 		    st->ctx->cfg.dir);
 		return -1;
@@ -313,7 +290,7 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 	LIST_FOREACH(in, &st->intakes, link)
 		if (in->conn == net_conn_id(c) && in->origin == m->from.id &&
 		    in->id == m->u.store_data.id && in->file == m->u.store_data.file &&
-		    !in->receiving)
+		    !in->copy.receiving)
 			break;
 	if (in == NULL) {
 		log_warn("ignored unexpected data for %04u from %s", m->u.store_data.file,
@@ -326,12 +303,8 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 		store_commit(st, in, now);
 		store_intake_free(st, in);
 	} else {
-		in->receiving = true;
-		in->size = m->u.store_data.size;
-		in->started = now;
-		in->body = c;
-		xfer_meter_init(&in->meter, now);
-		net_conn_expect_body(c, in->fd, in->size, in);
+		ctx_intake_receive(&in->copy, c, m->u.store_data.size, now);
+		net_conn_expect_body(c, in->copy.fd, in->copy.size, in);
 	}
 	store_rearm(st);
 }
@@ -343,7 +316,7 @@ store_intake_done(struct ctx_job *job, bool ok, uint64_t now)
 	struct store_intake	*in = (struct store_intake *)job;
 	struct store		*st = job->room;
 
-	in->body = NULL;	/* net is done with it */
+	in->copy.body = NULL;	/* net is done with it */
 	store_say_figures(in, true, ok, now);
 	if (ok)
 		store_commit(st, in, now);
@@ -386,9 +359,9 @@ store_tick(struct store *st, uint64_t now)
 			store_resend(st, o, now);
 		}
 	LIST_FOREACH_SAFE(in, &st->intakes, link, it)
-		if (in->receiving && xfer_meter_due(&in->meter, now)) {
+		if (ctx_intake_progress_due(&in->copy, now)) {
 			store_say_figures(in, false, false, now);
-		} else if (!in->receiving && now >= in->deadline) {
+		} else if (ctx_intake_expired(&in->copy, now)) {
 			log_warn("store %04d: peer %u never sent the data", in->file, in->origin);
 			store_intake_free(st, in);
 		}
@@ -426,11 +399,12 @@ store_snapshot(const struct store *st, struct status_snapshot *snap, uint64_t no
 	}
 	snap->nfiles = n;
 	LIST_FOREACH(in, &st->intakes, link) {
-		struct status_transfer t = { STATUS_RECEIVE, STATUS_STORE, in->file, in->origin,
-		    true, in->receiving ? (int64_t)store_moved(in) : STATUS_NONE,
-		    in->receiving ? (int64_t)in->size : STATUS_NONE,
-		    in->receiving ? (int64_t)(now - in->started) : STATUS_NONE, STATUS_NONE };
+		struct status_transfer t = { .kind = STATUS_STORE, .file = in->file,
+		    .peer = in->origin };
 
+		ctx_intake_status(&in->copy, &t, now);
+		if (!in->copy.receiving)
+			t.size = STATUS_NONE;	/* the origin has not said yet */
 		status_add_transfer(snap, &t);
 	}
 }
