@@ -46,6 +46,35 @@ ctx_earliest(uint64_t *next, uint64_t t)
 		*next = t;
 }
 
+/* Put a job on a room's due list. */
+void
+ctx_due_add(struct ctx_dues *l, struct ctx_due *d, uint64_t (*next)(const void *),
+    const void *job)
+{
+	d->next = next;
+	d->job = job;
+	LIST_INSERT_HEAD(l, d, link);
+}
+
+/* Take a job off its room's due list (before it is freed). */
+void
+ctx_due_remove(struct ctx_due *d)
+{
+	LIST_REMOVE(d, link);
+}
+
+/* The earliest deadline of the list's jobs. */
+uint64_t
+ctx_due_earliest(const struct ctx_dues *l)
+{
+	const struct ctx_due	*d;
+	uint64_t		 t = UINT64_MAX;
+
+	LIST_FOREACH(d, l, link)
+		ctx_earliest(&t, d->next(d->job));
+	return t;
+}
+
 /* An intake awaited until deadline (no file yet). */
 void
 ctx_intake_init(struct ctx_intake *in, uint64_t deadline)

@@ -41,6 +41,17 @@ struct ctx_job {
 };
 
 /*
+ * A job with a timer, on its room's due list while it lives: the room arms its timer at the
+ * earliest next() of the list. next() reads the very fields the room's tick acts on.
+ */
+struct ctx_due {
+	LIST_ENTRY(ctx_due)	 link;
+	uint64_t		(*next)(const void *job);	/* ms; UINT64_MAX: none */
+	const void		*job;
+};
+LIST_HEAD(ctx_dues, ctx_due);
+
+/*
  * A copy coming in (a store's bytes, a ring copy): awaited until a deadline, then its bytes
  * written by net into a temporary file of ours. Embedded in the room's job; the room decides
  * what the copy becomes.
@@ -77,6 +88,12 @@ void		ctx_print(const struct ctx *x, enum console_kind kind, int a, int b, int f
 /* Milliseconds since the peer started, for the logs. */
 uint64_t	ctx_clock(const struct ctx *x, uint64_t now);
 
+/* Put a job on a room's due list (d is a member of the job), or take it off. */
+void		ctx_due_add(struct ctx_dues *l, struct ctx_due *d, uint64_t (*next)(const void *),
+		    const void *job);
+void		ctx_due_remove(struct ctx_due *d);
+/* The earliest deadline of the list's jobs (UINT64_MAX: none). */
+uint64_t	ctx_due_earliest(const struct ctx_dues *l);
 /* An intake awaited until deadline (no file yet). */
 void		ctx_intake_init(struct ctx_intake *in, uint64_t deadline);
 /* Create its temporary copy for F (our pid and id in the name): 0, or -1 with err. */

@@ -30,6 +30,7 @@ struct serve {
 	LIST_HEAD(, tcp_sender)		 tcp;
 	size_t				 load;		/* admitted jobs in all */
 	uint16_t			 load_of[256];	/* of which for each peer */
+	struct ctx_dues			 dues;	/* every job: its timer */
 	uint64_t			 next;	/* earliest retransmission due; UINT64_MAX: none */
 };
 

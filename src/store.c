@@ -16,6 +16,7 @@
 /* A store typed here, waiting for its owner to ask for the bytes. Owned by the offers list. */
 struct store_offer {
 	LIST_ENTRY(store_offer)	 link;
+	struct ctx_due		 due;		/* store_offer_next */
 	uint32_t		 id;
 	int			 file;
 	uint64_t		 deadline;	/* forgotten then */
@@ -27,6 +28,7 @@ struct store_offer {
 struct store_intake {
 	struct ctx_job		 job;		/* ends in store_intake_done */
 	LIST_ENTRY(store_intake) link;
+	struct ctx_due		 due;		/* store_intake_next */
 	uint8_t			 origin;
 	uint32_t		 id;
 	int			 file;
@@ -36,20 +38,27 @@ struct store_intake {
 
 static void	store_intake_done(struct ctx_job *job, bool ok, uint64_t now);
 
-/* The earliest expiry, stored for the timer (the same fields store_tick acts on). */
+/* When an offer is forgotten or routed again (the fields store_tick acts on). */
+static uint64_t
+store_offer_next(const void *job)
+{
+	const struct store_offer	*o = job;
+
+	return o->deadline < o->retry_at ? o->deadline : o->retry_at;
+}
+
+/* When an intake's wait ends or its progress line is due (store_tick: the same). */
+static uint64_t
+store_intake_next(const void *job)
+{
+	return ctx_intake_next(&((const struct store_intake *)job)->copy);
+}
+
+/* The earliest expiry, stored for the timer. */
 static void
 store_rearm(struct store *st)
 {
-	const struct store_offer	*o;
-	const struct store_intake	*in;
-
-	st->next = UINT64_MAX;
-	LIST_FOREACH(o, &st->offers, link) {
-		ctx_earliest(&st->next, o->deadline);
-		ctx_earliest(&st->next, o->retry_at);
-	}
-	LIST_FOREACH(in, &st->intakes, link)
-		ctx_earliest(&st->next, ctx_intake_next(&in->copy));
+	st->next = ctx_due_earliest(&st->dues);
 }
 
 /* One stderr line with an intake's figures: "taking" while the bytes come, "took" at the end. */
@@ -71,6 +80,7 @@ store_init(struct store *st, struct ctx *x, struct serve *serve)
 	st->serve = serve;
 	LIST_INIT(&st->offers);
 	LIST_INIT(&st->intakes);
+	LIST_INIT(&st->dues);
 	st->next = UINT64_MAX;
 }
 
@@ -78,6 +88,7 @@ static void
 store_offer_free(struct store_offer *o)
 {
 	LIST_REMOVE(o, link);
+	ctx_due_remove(&o->due);
 	free(o);
 }
 
@@ -86,6 +97,7 @@ static void
 store_intake_free(struct store *st, struct store_intake *in)
 {
 	LIST_REMOVE(in, link);
+	ctx_due_remove(&in->due);
 	serve_release(st->serve, in->origin);
 	ctx_intake_drop(&in->copy);
 	free(in);
@@ -125,6 +137,7 @@ store_offer(struct store *st, int file, uint32_t id, uint64_t now)
 	o->retry_at = now + STORE_RETRY_MS;
 	o->backoff = 2 * STORE_RETRY_MS;
 	LIST_INSERT_HEAD(&st->offers, o, link);
+	ctx_due_add(&st->dues, &o->due, store_offer_next, o);
 	store_rearm(st);
 	return 0;
 }
@@ -193,6 +206,7 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 	in->file = rt->file;
 	ctx_intake_init(&in->copy, now + STORE_INTAKE_WAIT_MS);	/* the origin answers at once */
 	LIST_INSERT_HEAD(&st->intakes, in, link);
+	ctx_due_add(&st->dues, &in->due, store_intake_next, in);
 	store_acceptance(st, rt, &m);
 	if ((c = net_tcp_send(st->ctx->net, &rt->origin, &m)) == NULL) {
 		store_intake_free(st, in);

@@ -36,6 +36,7 @@ struct store {
 	struct ring			*ring;		/* unaccepted stores are routed again */
 	LIST_HEAD(, store_offer)	 offers;
 	LIST_HEAD(, store_intake)	 intakes;
+	struct ctx_dues			 dues;	/* every offer and intake: its timer */
 	uint64_t			 next;	/* earliest expiry due; UINT64_MAX: none */
 	uint8_t				 owner_of[(KEYS_FILE_MAX + 8) / 8];	/* F taken as owner */
 	/* stores taken lately (origin id << 32 | store id): a resent STORE_REQ is not taken twice */
