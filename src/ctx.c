@@ -75,12 +75,22 @@ ctx_due_earliest(const struct ctx_dues *l)
 	return t;
 }
 
-/* An intake awaited until deadline (no file yet). */
+/* When the timer is due for an intake (the fields ctx_intake_progress_due and _expired read). */
+static uint64_t
+ctx_intake_next(const void *job)
+{
+	const struct ctx_intake	*in = job;
+
+	return in->receiving ? in->meter.due : in->deadline;
+}
+
+/* An intake awaited until deadline (no file yet), on the room's due list. */
 void
-ctx_intake_init(struct ctx_intake *in, uint64_t deadline)
+ctx_intake_init(struct ctx_intake *in, struct ctx_dues *dues, uint64_t deadline)
 {
 	in->fd = -1;
 	in->deadline = deadline;
+	ctx_due_add(dues, &in->due, ctx_intake_next, in);
 }
 
 /* Create its temporary copy for F: 0, or -1 with err (and no file). */
@@ -105,13 +115,6 @@ ctx_intake_receive(struct ctx_intake *in, struct net_conn *c, uint32_t size, uin
 	in->started = now;
 	in->body = c;
 	xfer_meter_init(&in->meter, now);
-}
-
-/* When the timer is due for it (the fields ctx_intake_progress_due and _expired read). */
-uint64_t
-ctx_intake_next(const struct ctx_intake *in)
-{
-	return in->receiving ? in->meter.due : in->deadline;
 }
 
 /* Is a progress line due now (the meter then waits for the next)? */
@@ -156,5 +159,13 @@ ctx_intake_status(const struct ctx_intake *in, struct status_transfer *t, uint64
 void
 ctx_intake_drop(struct ctx_intake *in)
 {
+	files_drop_partial(&in->fd, in->tmp);
+}
+
+/* The intake is over: off the due list, its copy (if any is left) removed. */
+void
+ctx_intake_end(struct ctx_intake *in)
+{
+	ctx_due_remove(&in->due);
 	files_drop_partial(&in->fd, in->tmp);
 }

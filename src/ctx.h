@@ -65,6 +65,7 @@ struct ctx_intake {
 	struct xfer_meter	 meter;		/* progress lines while receiving */
 	int			 fd;
 	char			 tmp[FILES_PATH_MAX];
+	struct ctx_due		 due;		/* on the room's due list while it lives */
 };
 
 struct ctx {
@@ -94,16 +95,14 @@ void		ctx_due_add(struct ctx_dues *l, struct ctx_due *d, uint64_t (*next)(const 
 void		ctx_due_remove(struct ctx_due *d);
 /* The earliest deadline of the list's jobs (UINT64_MAX: none). */
 uint64_t	ctx_due_earliest(const struct ctx_dues *l);
-/* An intake awaited until deadline (no file yet). */
-void		ctx_intake_init(struct ctx_intake *in, uint64_t deadline);
+/* An intake awaited until deadline (no file yet), on the room's due list. */
+void		ctx_intake_init(struct ctx_intake *in, struct ctx_dues *dues, uint64_t deadline);
 /* Create its temporary copy for F (our pid and id in the name): 0, or -1 with err. */
 int		ctx_intake_open(struct ctx_intake *in, const char *dir, int file, uint32_t id,
 		    char *err, size_t errlen);
 /* Its size bytes start coming on c now. */
 void		ctx_intake_receive(struct ctx_intake *in, struct net_conn *c, uint32_t size,
 		    uint64_t now);
-/* When the timer is due for it: the next progress line, or the end of the wait. */
-uint64_t	ctx_intake_next(const struct ctx_intake *in);
 /* Is a progress line due now? */
 bool		ctx_intake_progress_due(struct ctx_intake *in, uint64_t now);
 /* Did its bytes never start in time? */
@@ -115,5 +114,7 @@ void		ctx_intake_status(const struct ctx_intake *in, struct status_transfer *t,
 		    uint64_t now);
 /* Close and remove a copy that will not be completed. */
 void		ctx_intake_drop(struct ctx_intake *in);
+/* The intake is over: off the due list, its copy (if any is left) removed. */
+void		ctx_intake_end(struct ctx_intake *in);
 
 #endif

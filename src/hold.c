@@ -255,6 +255,7 @@ hold_init(struct hold *h, struct ctx *x, const struct ring *ring, uint64_t now)
 	h->ring = ring;
 	LIST_INIT(&h->outs);
 	LIST_INIT(&h->ins);
+	LIST_INIT(&h->dues);
 	h->manifest_at = UINT64_MAX;
 	h->next = UINT64_MAX;
 	h->deaths = ring->stats.deaths;
@@ -415,17 +416,10 @@ hold_sync(struct hold *h, uint64_t now)
 static void
 hold_rearm(struct hold *h)
 {
-	const struct hold_out	*o;
-	const struct hold_in	*in;
-	uint64_t		 t = place_next_deadline(h->inv, h->n);
+	uint64_t	t = place_next_deadline(h->inv, h->n);
 
-	LIST_FOREACH(o, &h->outs, link)
-		if (o->state != HOLD_SENDING)
-			ctx_earliest(&t, o->deadline);
-	LIST_FOREACH(in, &h->ins, link)
-		ctx_earliest(&t, ctx_intake_next(&in->copy));	/* the wait, or progress */
+	ctx_earliest(&t, ctx_due_earliest(&h->dues));	/* copies: waits and progress */
 	ctx_earliest(&t, h->manifest_at);
-	ctx_earliest(&t, hold_progress_due(h));
 	if (h->leaving && !h->left)
 		ctx_earliest(&t, h->progress_at + HOLD_QUIT_STALL_MS);
 	if (!h->stable)

@@ -53,6 +53,7 @@ struct hold {
 	size_t				 n, cap;
 	LIST_HEAD(, hold_out)		 outs;
 	LIST_HEAD(, hold_in)		 ins;
+	struct ctx_dues			 dues;		/* every copy moving: its timer */
 	struct place_view		 view;		/* as of the last plan */
 	struct place_view		 stable_view;	/* the view, and since when it held */
 	uint64_t			 view_since;

@@ -17,6 +17,7 @@ enum hold_out_state { HOLD_OFFERED, HOLD_SENDING, HOLD_SENT };
 struct hold_out {
 	struct ctx_job		 job;		/* ends in hold_sent */
 	LIST_ENTRY(hold_out)	 link;
+	struct ctx_due		 due;		/* hold_out_next */
 	uint16_t		 file;
 	int			 to;
 	struct contact		 c;		/* whom the bytes go to (from its answer) */
@@ -84,9 +85,8 @@ void		 hold_out_result(struct hold *h, struct hold_out *o, enum place_status st,
 		     uint64_t now);
 void		 hold_out_free(struct hold_out *o);
 void		 hold_in_free(struct hold_in *in);
-/* Progress lines of the copies moving, and the earliest one due (hold_io.c). */
+/* Progress lines of the copies moving (hold_io.c). */
 void		 hold_progress(struct hold *h, uint64_t now);
-uint64_t	 hold_progress_due(const struct hold *h);
 /* Bytes of a copy we send moved so far (hold_io.c). */
 uint64_t	 hold_out_moved(const struct hold_out *o);
 /* Is a copy coming in a hand-off (else a replica copy)? */

@@ -118,17 +118,13 @@ hold_progress(struct hold *h, uint64_t now)
 		}
 }
 
-/* The earliest progress line due of a copy we send (copies coming in: ctx_intake_next). */
-uint64_t
-hold_progress_due(const struct hold *h)
+/* When an offer of ours is due: a progress line while SENDING, else giving up (hold_tick). */
+static uint64_t
+hold_out_next(const void *job)
 {
-	const struct hold_out	*o;
-	uint64_t		 t = UINT64_MAX;
+	const struct hold_out *o = job;
 
-	LIST_FOREACH(o, &h->outs, link)
-		if (o->state == HOLD_SENDING)
-			ctx_earliest(&t, o->meter.due);
-	return t;
+	return o->state == HOLD_SENDING ? o->meter.due : o->deadline;
 }
 
 /* ---- offers out */
@@ -137,6 +133,7 @@ void
 hold_out_free(struct hold_out *o)
 {
 	LIST_REMOVE(o, link);
+	ctx_due_remove(&o->due);
 	free(o);
 }
 
@@ -182,6 +179,7 @@ hold_offer(struct hold *h, const struct place_offer *po, uint64_t now)
 	o->state = HOLD_OFFERED;
 	o->deadline = now + HOLD_WAIT_MS;
 	LIST_INSERT_HEAD(&h->outs, o, link);
+	ctx_due_add(&h->dues, &o->due, hold_out_next, o);
 	if (hold_contact(h, po->to, &o->c) != 0) {
 		hold_out_result(h, o, PLACE_ST_FAILED, now);
 		return;
@@ -313,7 +311,7 @@ void
 hold_in_free(struct hold_in *in)
 {
 	LIST_REMOVE(in, link);
-	ctx_intake_drop(&in->copy);
+	ctx_intake_end(&in->copy);
 	free(in);
 }
 
@@ -444,7 +442,7 @@ hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
 		in->gen = o.gen;
 		in->sum = o.sum;
 		in->intent = o.intent;
-		ctx_intake_init(&in->copy, now + HOLD_WAIT_MS);
+		ctx_intake_init(&in->copy, &h->dues, now + HOLD_WAIT_MS);
 		in->copy.size = o.size;
 		LIST_INSERT_HEAD(&h->ins, in, link);
 	} else if (st == PLACE_ST_WANT) {

@@ -28,7 +28,6 @@ struct store_offer {
 struct store_intake {
 	struct ctx_job		 job;		/* ends in store_intake_done */
 	LIST_ENTRY(store_intake) link;
-	struct ctx_due		 due;		/* store_intake_next */
 	uint8_t			 origin;
 	uint32_t		 id;
 	int			 file;
@@ -45,13 +44,6 @@ store_offer_next(const void *job)
 	const struct store_offer	*o = job;
 
 	return o->deadline < o->retry_at ? o->deadline : o->retry_at;
-}
-
-/* When an intake's wait ends or its progress line is due (store_tick: the same). */
-static uint64_t
-store_intake_next(const void *job)
-{
-	return ctx_intake_next(&((const struct store_intake *)job)->copy);
 }
 
 /* The earliest expiry, stored for the timer. */
@@ -97,9 +89,8 @@ static void
 store_intake_free(struct store *st, struct store_intake *in)
 {
 	LIST_REMOVE(in, link);
-	ctx_due_remove(&in->due);
 	serve_release(st->serve, in->origin);
-	ctx_intake_drop(&in->copy);
+	ctx_intake_end(&in->copy);
 	free(in);
 }
 
@@ -204,9 +195,8 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 	in->origin = rt->origin.id;
 	in->id = rt->id;
 	in->file = rt->file;
-	ctx_intake_init(&in->copy, now + STORE_INTAKE_WAIT_MS);	/* the origin answers at once */
+	ctx_intake_init(&in->copy, &st->dues, now + STORE_INTAKE_WAIT_MS);	/* answered at once */
 	LIST_INSERT_HEAD(&st->intakes, in, link);
-	ctx_due_add(&st->dues, &in->due, store_intake_next, in);
 	store_acceptance(st, rt, &m);
 	if ((c = net_tcp_send(st->ctx->net, &rt->origin, &m)) == NULL) {
 		store_intake_free(st, in);
