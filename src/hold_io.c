@@ -7,16 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include "cdht/keys.h"
 #include "hold_int.h"
 #include "log.h"
 #include "net.h"
-
-static void	hold_sent(struct ctx_job *job, bool ok, uint64_t now);
-static void	hold_received(struct ctx_job *job, bool ok, uint64_t now);
 
 /* ---- progress */
 
@@ -157,6 +153,35 @@ hold_out_result(struct hold *h, struct hold_out *o, enum place_status st, uint64
 	h->replan = true;
 }
 
+/* A copy we streamed is written, or not. */
+static void
+hold_sent(struct ctx_job *job, bool ok, uint64_t now)
+{
+	struct hold_out	*o = (struct hold_out *)job;
+	struct hold	*h = job->room;
+
+	o->conn = NULL;		/* net is done with it */
+	if (o->said) {
+		struct hold_label l = hold_out_label(h, o);
+
+		hold_say_figures(&l, ok ? o->size : o->moved, o->size, o->meter.start, true, ok,
+		    now);
+	}
+	if (!ok) {
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+	} else {
+		h->bytes_sent += o->size;
+		h->ctx->bytes_out += o->size;
+		h->batch.bytes += o->size;
+		h->progress_at = now;
+		o->state = HOLD_SENT;
+		o->deadline = now + HOLD_WAIT_MS;
+		if (o->has_final)
+			hold_out_result(h, o, o->final, now);
+	}
+	hold_sync(h, now);
+}
+
 /* Offer one file to one peer. */
 void
 hold_offer(struct hold *h, const struct place_offer *po, uint64_t now)
@@ -276,35 +301,6 @@ hold_on_answer(struct hold *h, const struct wire_msg *m, uint64_t now)
 	hold_out_result(h, o, st, now);
 }
 
-/* A copy we streamed is written, or not. */
-static void
-hold_sent(struct ctx_job *job, bool ok, uint64_t now)
-{
-	struct hold_out	*o = (struct hold_out *)job;
-	struct hold	*h = job->room;
-
-	o->conn = NULL;		/* net is done with it */
-	if (o->said) {
-		struct hold_label l = hold_out_label(h, o);
-
-		hold_say_figures(&l, ok ? o->size : o->moved, o->size, o->meter.start, true, ok,
-		    now);
-	}
-	if (!ok) {
-		hold_out_result(h, o, PLACE_ST_FAILED, now);
-	} else {
-		h->bytes_sent += o->size;
-		h->ctx->bytes_out += o->size;
-		h->batch.bytes += o->size;
-		h->progress_at = now;
-		o->state = HOLD_SENT;
-		o->deadline = now + HOLD_WAIT_MS;
-		if (o->has_final)
-			hold_out_result(h, o, o->final, now);
-	}
-	hold_sync(h, now);
-}
-
 /* ---- offers in */
 
 void
@@ -416,6 +412,77 @@ hold_admit(const struct hold *h, int file, int from, uint32_t size)
 	return PLACE_ST_WANT;
 }
 
+/* A received copy that checks out becomes F.pdf, never over the user's own file. */
+static enum place_status
+hold_commit(struct hold *h, struct hold_in *in)
+{
+	char			path[FILES_PATH_MAX];
+	uint32_t		size;
+	uint64_t		sum;
+	ssize_t			k = hold_find(h, in->file);
+	enum place_source	src = PLACE_SRC_RING;
+
+	close(in->copy.fd);
+	in->copy.fd = -1;
+	if (hold_hash(in->copy.tmp, &size, &sum) != 0 || size != in->copy.size ||
+	    sum != in->sum) {
+		log_warn("refused %04u from peer %u: the bytes do not match the offer", in->file,
+		    in->from.id);
+		unlink(in->copy.tmp);
+		return PLACE_ST_BAD;
+	}
+	hold_path(h, in->file, path, sizeof path);
+	if (k >= 0 && hold_unchanged(h, (size_t)k)) {
+		if (rename(in->copy.tmp, path) != 0) {
+			unlink(in->copy.tmp);
+			return PLACE_ST_NO_ROOM;
+		}
+	} else if (link(in->copy.tmp, path) != 0) {
+		uint32_t	usize;
+		uint64_t	usum;
+
+		unlink(in->copy.tmp);
+		if (errno != EEXIST)
+			return PLACE_ST_NO_ROOM;
+		/* The user's file is there: identical, it is our copy; else it stays. */
+		if (hold_hash(path, &usize, &usum) != 0 || usize != size || usum != sum) {
+			log_warn("refused %04u from peer %u: this directory's own file differs",
+			    in->file, in->from.id);
+			return PLACE_ST_USER_FILE;
+		}
+		src = PLACE_SRC_USER;
+	} else {
+		unlink(in->copy.tmp);	/* F.pdf is the one name now (no file was replaced) */
+	}
+	hold_set(h, in->file, in->gen, size, sum, src);
+	h->bytes_received += size;
+	h->ctx->bytes_in += size;
+	return PLACE_ST_HAVE;
+}
+
+/* A copy coming in is all written, or not. */
+static void
+hold_received(struct ctx_job *job, bool ok, uint64_t now)
+{
+	struct hold_in		*in = (struct hold_in *)job;
+	struct hold		*h = job->room;
+	enum place_status	 st;
+
+	in->copy.body = NULL;	/* net is done with it */
+	if (in->said) {
+		struct hold_label l = hold_in_label(in);
+
+		hold_say_figures(&l, ok ? in->copy.size : ctx_intake_moved(&in->copy),
+		    in->copy.size, in->copy.meter.start, true, ok, now);
+	}
+	if (ok) {
+		st = hold_commit(h, in);
+		hold_answer(h, &in->from, in->file, in->gen, st);
+	}
+	hold_in_free(in);	/* the temporary name goes, committed or not */
+	hold_sync(h, now);
+}
+
 /* HOLD_OFFER: answer it, and wait for the bytes if we want them. */
 static void
 hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
@@ -494,77 +561,6 @@ hold_on_data(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint6
 		hold_received(&in->job, true, now);
 	else
 		net_conn_expect_body(c, in->copy.fd, in->copy.size, in);
-}
-
-/* A received copy that checks out becomes F.pdf, never over the user's own file. */
-static enum place_status
-hold_commit(struct hold *h, struct hold_in *in)
-{
-	char			path[FILES_PATH_MAX];
-	uint32_t		size;
-	uint64_t		sum;
-	ssize_t			k = hold_find(h, in->file);
-	enum place_source	src = PLACE_SRC_RING;
-
-	close(in->copy.fd);
-	in->copy.fd = -1;
-	if (hold_hash(in->copy.tmp, &size, &sum) != 0 || size != in->copy.size ||
-	    sum != in->sum) {
-		log_warn("refused %04u from peer %u: the bytes do not match the offer", in->file,
-		    in->from.id);
-		unlink(in->copy.tmp);
-		return PLACE_ST_BAD;
-	}
-	hold_path(h, in->file, path, sizeof path);
-	if (k >= 0 && hold_unchanged(h, (size_t)k)) {
-		if (rename(in->copy.tmp, path) != 0) {
-			unlink(in->copy.tmp);
-			return PLACE_ST_NO_ROOM;
-		}
-	} else if (link(in->copy.tmp, path) != 0) {
-		uint32_t	usize;
-		uint64_t	usum;
-
-		unlink(in->copy.tmp);
-		if (errno != EEXIST)
-			return PLACE_ST_NO_ROOM;
-		/* The user's file is there: identical, it is our copy; else it stays. */
-		if (hold_hash(path, &usize, &usum) != 0 || usize != size || usum != sum) {
-			log_warn("refused %04u from peer %u: this directory's own file differs",
-			    in->file, in->from.id);
-			return PLACE_ST_USER_FILE;
-		}
-		src = PLACE_SRC_USER;
-	} else {
-		unlink(in->copy.tmp);	/* F.pdf is the one name now (no file was replaced) */
-	}
-	hold_set(h, in->file, in->gen, size, sum, src);
-	h->bytes_received += size;
-	h->ctx->bytes_in += size;
-	return PLACE_ST_HAVE;
-}
-
-/* A copy coming in is all written, or not. */
-static void
-hold_received(struct ctx_job *job, bool ok, uint64_t now)
-{
-	struct hold_in		*in = (struct hold_in *)job;
-	struct hold		*h = job->room;
-	enum place_status	 st;
-
-	in->copy.body = NULL;	/* net is done with it */
-	if (in->said) {
-		struct hold_label l = hold_in_label(in);
-
-		hold_say_figures(&l, ok ? in->copy.size : ctx_intake_moved(&in->copy),
-		    in->copy.size, in->copy.meter.start, true, ok, now);
-	}
-	if (ok) {
-		st = hold_commit(h, in);
-		hold_answer(h, &in->from, in->file, in->gen, st);
-	}
-	hold_in_free(in);	/* the temporary name goes, committed or not */
-	hold_sync(h, now);
 }
 
 /* HOLD_OFFER, HOLD_ANSWER, HOLD_DATA on connection c. */
