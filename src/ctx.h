@@ -1,7 +1,8 @@
 /*
- * What the rooms of a peer (serve, store, fetching, the wiring in peer.c) share: the settings,
- * the transport, the drop generator, the transfer logs and the byte counters. Owned by the
- * peer, inside struct peer; lives as long as it.
+ * What the rooms of a peer (serve, store, fetching, hold, the wiring in peer.c) share: the
+ * settings, the transport, the drop generator, the transfer logs and the byte counters (struct
+ * ctx: owned by the peer, inside struct peer; lives as long as it), and the parts of their
+ * jobs that are the same: how a job ends, a due list, a copy coming in.
  */
 #ifndef CDHT_CTX_H
 #define CDHT_CTX_H
