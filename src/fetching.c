@@ -254,7 +254,7 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 		return 0;
 	case FETCH_ACT_BODY:
 		j->conn = in->conn;
-		net_conn_expect_body(in->conn, j->fd, a->size, j);
+		net_conn_expect_body(in->conn, j->fd, a->size, &j->job);
 		return 0;
 	case FETCH_ACT_COMMIT:
 		return fetching_commit(fg, j, now);

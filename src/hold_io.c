@@ -268,7 +268,7 @@ hold_out_stream(struct hold *h, struct hold_out *o, const struct contact *to, ui
 	o->conn = c;
 	xfer_meter_init(&o->meter, now);
 	/* From here net reports the end exactly once, through hold_sent. */
-	if (net_conn_send_file(c, NULL, fd, o->size, o) != 0)
+	if (net_conn_send_file(c, NULL, fd, o->size, &o->job) != 0)
 		hold_out_result(h, o, PLACE_ST_FAILED, now);
 }
 
@@ -560,7 +560,7 @@ hold_on_data(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint6
 	if (in->copy.size == 0)
 		hold_received(&in->job, true, now);
 	else
-		net_conn_expect_body(c, in->copy.fd, in->copy.size, in);
+		net_conn_expect_body(c, in->copy.fd, in->copy.size, &in->job);
 }
 
 /* HOLD_OFFER, HOLD_ANSWER, HOLD_DATA on connection c. */

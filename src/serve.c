@@ -299,7 +299,7 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 	LIST_INSERT_HEAD(&s->tcp, t, link);
 	ctx_due_add(&s->dues, &t->due, serve_tcp_next, t);
 	serve_hold(s, to);
-	if (net_conn_send_file(c, hdr, fd, size, t) != 0) {
+	if (net_conn_send_file(c, hdr, fd, size, &t->job) != 0) {
 		serve_release(s, to);
 		LIST_REMOVE(t, link);
 		ctx_due_remove(&t->due);

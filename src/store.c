@@ -195,7 +195,8 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 	in->origin = rt->origin.id;
 	in->id = rt->id;
 	in->file = rt->file;
-	ctx_intake_init(&in->copy, &st->dues, now + STORE_INTAKE_WAIT_MS);	/* answered at once */
+	/* The origin answers at once. */
+	ctx_intake_init(&in->copy, &st->dues, now + STORE_INTAKE_WAIT_MS);
 	LIST_INSERT_HEAD(&st->intakes, in, link);
 	store_acceptance(st, rt, &m);
 	if ((c = net_tcp_send(st->ctx->net, &rt->origin, &m)) == NULL) {
@@ -308,7 +309,7 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 		store_intake_free(st, in);
 	} else {
 		ctx_intake_receive(&in->copy, c, m->u.store_data.size, now);
-		net_conn_expect_body(c, in->copy.fd, in->copy.size, in);
+		net_conn_expect_body(c, in->copy.fd, in->copy.size, &in->job);
 	}
 	store_rearm(st);
 }
