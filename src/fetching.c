@@ -11,7 +11,7 @@
 
 /* One request typed here and its temporary copy. Owned by the jobs list; freed on FORGET. */
 struct fetch_job {
-	enum ctx_job		 job;		/* CTX_JOB_FETCH */
+	struct ctx_job		 job;		/* ends in fetching_body_done */
 	LIST_ENTRY(fetch_job)	 link;
 	struct fetch		 f;
 	int			 fd;
@@ -25,6 +25,8 @@ struct fetch_job {
 	uint32_t		 ack, sack;	/* that ACK */
 	struct contact		 ack_to;
 };
+
+static void	fetching_body_done(struct ctx_job *job, bool ok, uint64_t now);
 
 /* What an input brought along that actions may need. */
 struct fetching_input {
@@ -252,7 +254,7 @@ fetching_do(struct fetching *fg, struct fetch_job *j, const struct fetch_action 
 		return 0;
 	case FETCH_ACT_BODY:
 		j->conn = in->conn;
-		net_conn_expect_body(in->conn, j->fd, a->size, j);
+		net_conn_expect_body(in->conn, j->fd, a->size, &j->job);
 		return 0;
 	case FETCH_ACT_COMMIT:
 		return fetching_commit(fg, j, now);
@@ -320,7 +322,7 @@ fetching_start(struct fetching *fg, int file, uint32_t id, uint64_t now)
 
 	if ((j = calloc(1, sizeof *j)) == NULL)
 		return;
-	j->job = CTX_JOB_FETCH;
+	j->job = (struct ctx_job){ fetching_body_done, fg };
 	j->fd = -1;
 	fetch_init(&j->f, id, file, now);
 	LIST_INSERT_HEAD(&fg->jobs, j, link);
@@ -383,9 +385,11 @@ fetching_burst_end(struct fetching *fg, uint64_t now)
 }
 
 /* The TCP body of a request is in, or cannot be. */
-void
-fetching_body_done(struct fetching *fg, struct fetch_job *j, bool ok, uint64_t now)
+static void
+fetching_body_done(struct ctx_job *job, bool ok, uint64_t now)
 {
+	struct fetch_job	*j = (struct fetch_job *)job;
+	struct fetching		*fg = job->room;
 	struct fetching_input	in = { NULL, NULL, NULL };
 	struct fetch_out	out = { .n = 0 };
 

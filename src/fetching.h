@@ -40,8 +40,6 @@ bool	 fetching_on_answer(struct fetching *fg, struct net_conn *c, const struct w
 void	 fetching_on_data(struct fetching *fg, const struct wire_msg *m, uint64_t now);
 /* The datagrams read together are all handled: ACKs held back for them go out. */
 void	 fetching_burst_end(struct fetching *fg, uint64_t now);
-/* The TCP body of a request is all written (ok) or cannot be (!ok). */
-void	 fetching_body_done(struct fetching *fg, struct fetch_job *job, bool ok, uint64_t now);
 /*
  * Our request with this id (net's send_failed) never reached its first hop `to`: true if it
  * will be sent again once the ring has repaired (one line says so), false if the failure is

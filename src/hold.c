@@ -255,6 +255,7 @@ hold_init(struct hold *h, struct ctx *x, const struct ring *ring, uint64_t now)
 	h->ring = ring;
 	LIST_INIT(&h->outs);
 	LIST_INIT(&h->ins);
+	LIST_INIT(&h->dues);
 	h->manifest_at = UINT64_MAX;
 	h->next = UINT64_MAX;
 	h->deaths = ring->stats.deaths;
@@ -372,7 +373,7 @@ hold_tick(struct hold *h, uint64_t now)
 		if (o->state != HOLD_SENDING && now >= o->deadline)
 			hold_out_result(h, o, PLACE_ST_FAILED, now);
 	LIST_FOREACH_SAFE(in, &h->ins, link, it)
-		if (!in->receiving && now >= in->deadline)
+		if (ctx_intake_expired(&in->copy, now))
 			hold_in_free(in);
 	hold_progress(h, now);
 	if (now >= h->manifest_at)
@@ -415,18 +416,10 @@ hold_sync(struct hold *h, uint64_t now)
 static void
 hold_rearm(struct hold *h)
 {
-	const struct hold_out	*o;
-	const struct hold_in	*in;
-	uint64_t		 t = place_next_deadline(h->inv, h->n);
+	uint64_t	t = place_next_deadline(h->inv, h->n);
 
-	LIST_FOREACH(o, &h->outs, link)
-		if (o->state != HOLD_SENDING)
-			ctx_earliest(&t, o->deadline);
-	LIST_FOREACH(in, &h->ins, link)
-		if (!in->receiving)
-			ctx_earliest(&t, in->deadline);
+	ctx_earliest(&t, ctx_due_earliest(&h->dues));	/* copies: waits and progress */
 	ctx_earliest(&t, h->manifest_at);
-	ctx_earliest(&t, hold_progress_due(h));
 	if (h->leaving && !h->left)
 		ctx_earliest(&t, h->progress_at + HOLD_QUIT_STALL_MS);
 	if (!h->stable)
@@ -463,11 +456,10 @@ hold_snapshot(const struct hold *h, struct status_snapshot *snap, uint64_t now)
 		status_add_transfer(snap, &t);
 	}
 	LIST_FOREACH(in, &h->ins, link) {
-		struct status_transfer t = { STATUS_RECEIVE, hold_in_handoff(in) ?
-		    STATUS_HANDOFF : STATUS_REPLICA_COPY, in->file, in->from.id, true,
-		    in->receiving ? (int64_t)hold_in_moved(in) : STATUS_NONE, in->size,
-		    in->receiving ? (int64_t)(now - in->started) : STATUS_NONE, STATUS_NONE };
+		struct status_transfer t = { .kind = hold_in_handoff(in) ? STATUS_HANDOFF :
+		    STATUS_REPLICA_COPY, .file = in->file, .peer = in->from.id };
 
+		ctx_intake_status(&in->copy, &t, now);
 		status_add_transfer(snap, &t);
 	}
 }

@@ -53,6 +53,7 @@ struct hold {
 	size_t				 n, cap;
 	LIST_HEAD(, hold_out)		 outs;
 	LIST_HEAD(, hold_in)		 ins;
+	struct ctx_dues			 dues;		/* every copy moving: its timer */
 	struct place_view		 view;		/* as of the last plan */
 	struct place_view		 stable_view;	/* the view, and since when it held */
 	uint64_t			 view_since;
@@ -107,10 +108,6 @@ void	 hold_on_frame(struct hold *h, struct net_conn *c, const struct wire_msg *m
 	    uint64_t now);
 /* A HOLD message to `to` could not be sent. */
 void	 hold_send_failed(struct hold *h, const struct contact *to, int type, uint64_t now);
-/* A copy we streamed (CTX_JOB_HOLD_OUT) is written, or not. */
-void	 hold_sent(struct hold *h, struct hold_out *o, bool ok, uint64_t now);
-/* A copy coming in (CTX_JOB_HOLD_IN) is all written, or not. */
-void	 hold_received(struct hold *h, struct hold_in *in, bool ok, uint64_t now);
 /* Time passed: timeouts, retries, the manifest, a stalled quit. */
 void	 hold_tick(struct hold *h, uint64_t now);
 /* Our role for file as the last plan saw it; false unless we hold a ring copy of it. */

@@ -15,8 +15,9 @@ enum hold_out_state { HOLD_OFFERED, HOLD_SENDING, HOLD_SENT };
 
 /* One offer of ours: answer awaited, bytes moving, or the final answer awaited. */
 struct hold_out {
-	enum ctx_job		 job;		/* CTX_JOB_HOLD_OUT */
+	struct ctx_job		 job;		/* ends in hold_sent */
 	LIST_ENTRY(hold_out)	 link;
+	struct ctx_due		 due;		/* hold_out_next */
 	uint16_t		 file;
 	int			 to;
 	struct contact		 c;		/* whom the bytes go to (from its answer) */
@@ -36,21 +37,14 @@ struct hold_out {
 
 /* A copy we said we want: its bytes awaited, then coming in. */
 struct hold_in {
-	enum ctx_job		 job;		/* CTX_JOB_HOLD_IN */
+	struct ctx_job		 job;		/* ends in hold_received */
 	LIST_ENTRY(hold_in)	 link;
 	uint16_t		 file;
 	struct contact		 from;
 	uint64_t		 gen, sum;
-	uint32_t		 size;
 	enum place_intent	 intent;	/* owner: a hand-off, else a replica copy */
-	bool			 receiving;
-	uint64_t		 deadline;	/* waiting: the bytes must start by then */
-	uint64_t		 started;
-	struct net_conn		*body;		/* the bytes' connection while receiving */
-	struct xfer_meter	 meter;		/* progress lines while receiving */
+	struct ctx_intake	 copy;		/* size as offered; awaited, then coming in */
 	bool			 said;		/* a progress line was printed: a summary follows */
-	int			 fd;
-	char			 tmp[FILES_PATH_MAX];
 };
 
 /* A line for CDHT_DEBUG_HOLD. */
@@ -91,12 +85,10 @@ void		 hold_out_result(struct hold *h, struct hold_out *o, enum place_status st,
 		     uint64_t now);
 void		 hold_out_free(struct hold_out *o);
 void		 hold_in_free(struct hold_in *in);
-/* Progress lines of the copies moving, and the earliest one due (hold_io.c). */
+/* Progress lines of the copies moving (hold_io.c). */
 void		 hold_progress(struct hold *h, uint64_t now);
-uint64_t	 hold_progress_due(const struct hold *h);
-/* Bytes of a copy moved so far (hold_io.c). */
+/* Bytes of a copy we send moved so far (hold_io.c). */
 uint64_t	 hold_out_moved(const struct hold_out *o);
-uint64_t	 hold_in_moved(const struct hold_in *in);
 /* Is a copy coming in a hand-off (else a replica copy)? */
 bool		 hold_in_handoff(const struct hold_in *in);
 bool		 hold_out_handoff(const struct hold *h, const struct hold_out *o);

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include "cdht/keys.h"
@@ -24,18 +23,6 @@ hold_out_moved(const struct hold_out *o)
 	if (o->state == HOLD_SENDING && o->conn != NULL)
 		return net_conn_body_moved(o->conn);
 	return o->state == HOLD_SENT ? o->size : o->moved;
-}
-
-/* Bytes of a copy coming in: what reached the file. */
-uint64_t
-hold_in_moved(const struct hold_in *in)
-{
-	struct stat sb;
-
-	if (in->body != NULL)
-		return net_conn_body_moved(in->body);
-	/* net is done with the connection: the copy itself tells (nothing else is written). */
-	return in->fd >= 0 && fstat(in->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
 }
 
 /* A copy we send hands a key over: our quit, or an offer to its new owner. */
@@ -118,30 +105,22 @@ hold_progress(struct hold *h, uint64_t now)
 			hold_say_figures(&l, o->moved, o->size, o->meter.start, false, false, now);
 		}
 	LIST_FOREACH(in, &h->ins, link)
-		if (in->receiving && xfer_meter_due(&in->meter, now)) {
+		if (ctx_intake_progress_due(&in->copy, now)) {
 			struct hold_label l = hold_in_label(in);
 
 			in->said = true;
-			hold_say_figures(&l, hold_in_moved(in), in->size, in->meter.start, false,
-			    false, now);
+			hold_say_figures(&l, ctx_intake_moved(&in->copy), in->copy.size,
+			    in->copy.meter.start, false, false, now);
 		}
 }
 
-/* The earliest progress line due. */
-uint64_t
-hold_progress_due(const struct hold *h)
+/* When an offer of ours is due: a progress line while SENDING, else giving up (hold_tick). */
+static uint64_t
+hold_out_next(const void *job)
 {
-	const struct hold_out	*o;
-	const struct hold_in	*in;
-	uint64_t		 t = UINT64_MAX;
+	const struct hold_out *o = job;
 
-	LIST_FOREACH(o, &h->outs, link)
-		if (o->state == HOLD_SENDING)
-			ctx_earliest(&t, o->meter.due);
-	LIST_FOREACH(in, &h->ins, link)
-		if (in->receiving)
-			ctx_earliest(&t, in->meter.due);
-	return t;
+	return o->state == HOLD_SENDING ? o->meter.due : o->deadline;
 }
 
 /* ---- offers out */
@@ -150,6 +129,7 @@ void
 hold_out_free(struct hold_out *o)
 {
 	LIST_REMOVE(o, link);
+	ctx_due_remove(&o->due);
 	free(o);
 }
 
@@ -173,6 +153,35 @@ hold_out_result(struct hold *h, struct hold_out *o, enum place_status st, uint64
 	h->replan = true;
 }
 
+/* A copy we streamed is written, or not. */
+static void
+hold_sent(struct ctx_job *job, bool ok, uint64_t now)
+{
+	struct hold_out	*o = (struct hold_out *)job;
+	struct hold	*h = job->room;
+
+	o->conn = NULL;		/* net is done with it */
+	if (o->said) {
+		struct hold_label l = hold_out_label(h, o);
+
+		hold_say_figures(&l, ok ? o->size : o->moved, o->size, o->meter.start, true, ok,
+		    now);
+	}
+	if (!ok) {
+		hold_out_result(h, o, PLACE_ST_FAILED, now);
+	} else {
+		h->bytes_sent += o->size;
+		h->ctx->bytes_out += o->size;
+		h->batch.bytes += o->size;
+		h->progress_at = now;
+		o->state = HOLD_SENT;
+		o->deadline = now + HOLD_WAIT_MS;
+		if (o->has_final)
+			hold_out_result(h, o, o->final, now);
+	}
+	hold_sync(h, now);
+}
+
 /* Offer one file to one peer. */
 void
 hold_offer(struct hold *h, const struct place_offer *po, uint64_t now)
@@ -185,7 +194,7 @@ hold_offer(struct hold *h, const struct place_offer *po, uint64_t now)
 		place_on_result(h->inv, h->n, po->file, po->to, PLACE_ST_FAILED, now);
 		return;
 	}
-	o->job = CTX_JOB_HOLD_OUT;
+	o->job = (struct ctx_job){ hold_sent, h };
 	o->file = po->file;
 	o->to = po->to;
 	o->gen = h->inv[k].gen;
@@ -195,6 +204,7 @@ hold_offer(struct hold *h, const struct place_offer *po, uint64_t now)
 	o->state = HOLD_OFFERED;
 	o->deadline = now + HOLD_WAIT_MS;
 	LIST_INSERT_HEAD(&h->outs, o, link);
+	ctx_due_add(&h->dues, &o->due, hold_out_next, o);
 	if (hold_contact(h, po->to, &o->c) != 0) {
 		hold_out_result(h, o, PLACE_ST_FAILED, now);
 		return;
@@ -258,7 +268,7 @@ hold_out_stream(struct hold *h, struct hold_out *o, const struct contact *to, ui
 	o->conn = c;
 	xfer_meter_init(&o->meter, now);
 	/* From here net reports the end exactly once, through hold_sent. */
-	if (net_conn_send_file(c, NULL, fd, o->size, o) != 0)
+	if (net_conn_send_file(c, NULL, fd, o->size, &o->job) != 0)
 		hold_out_result(h, o, PLACE_ST_FAILED, now);
 }
 
@@ -291,39 +301,13 @@ hold_on_answer(struct hold *h, const struct wire_msg *m, uint64_t now)
 	hold_out_result(h, o, st, now);
 }
 
-/* A copy we streamed is written, or not. */
-void
-hold_sent(struct hold *h, struct hold_out *o, bool ok, uint64_t now)
-{
-	o->conn = NULL;		/* net is done with it */
-	if (o->said) {
-		struct hold_label l = hold_out_label(h, o);
-
-		hold_say_figures(&l, ok ? o->size : o->moved, o->size, o->meter.start, true, ok,
-		    now);
-	}
-	if (!ok) {
-		hold_out_result(h, o, PLACE_ST_FAILED, now);
-	} else {
-		h->bytes_sent += o->size;
-		h->ctx->bytes_out += o->size;
-		h->batch.bytes += o->size;
-		h->progress_at = now;
-		o->state = HOLD_SENT;
-		o->deadline = now + HOLD_WAIT_MS;
-		if (o->has_final)
-			hold_out_result(h, o, o->final, now);
-	}
-	hold_sync(h, now);
-}
-
 /* ---- offers in */
 
 void
 hold_in_free(struct hold_in *in)
 {
 	LIST_REMOVE(in, link);
-	files_drop_partial(&in->fd, in->tmp);
+	ctx_intake_end(&in->copy);
 	free(in);
 }
 
@@ -428,6 +412,77 @@ hold_admit(const struct hold *h, int file, int from, uint32_t size)
 	return PLACE_ST_WANT;
 }
 
+/* A received copy that checks out becomes F.pdf, never over the user's own file. */
+static enum place_status
+hold_commit(struct hold *h, struct hold_in *in)
+{
+	char			path[FILES_PATH_MAX];
+	uint32_t		size;
+	uint64_t		sum;
+	ssize_t			k = hold_find(h, in->file);
+	enum place_source	src = PLACE_SRC_RING;
+
+	close(in->copy.fd);
+	in->copy.fd = -1;
+	if (hold_hash(in->copy.tmp, &size, &sum) != 0 || size != in->copy.size ||
+	    sum != in->sum) {
+		log_warn("refused %04u from peer %u: the bytes do not match the offer", in->file,
+		    in->from.id);
+		unlink(in->copy.tmp);
+		return PLACE_ST_BAD;
+	}
+	hold_path(h, in->file, path, sizeof path);
+	if (k >= 0 && hold_unchanged(h, (size_t)k)) {
+		if (rename(in->copy.tmp, path) != 0) {
+			unlink(in->copy.tmp);
+			return PLACE_ST_NO_ROOM;
+		}
+	} else if (link(in->copy.tmp, path) != 0) {
+		uint32_t	usize;
+		uint64_t	usum;
+
+		unlink(in->copy.tmp);
+		if (errno != EEXIST)
+			return PLACE_ST_NO_ROOM;
+		/* The user's file is there: identical, it is our copy; else it stays. */
+		if (hold_hash(path, &usize, &usum) != 0 || usize != size || usum != sum) {
+			log_warn("refused %04u from peer %u: this directory's own file differs",
+			    in->file, in->from.id);
+			return PLACE_ST_USER_FILE;
+		}
+		src = PLACE_SRC_USER;
+	} else {
+		unlink(in->copy.tmp);	/* F.pdf is the one name now (no file was replaced) */
+	}
+	hold_set(h, in->file, in->gen, size, sum, src);
+	h->bytes_received += size;
+	h->ctx->bytes_in += size;
+	return PLACE_ST_HAVE;
+}
+
+/* A copy coming in is all written, or not. */
+static void
+hold_received(struct ctx_job *job, bool ok, uint64_t now)
+{
+	struct hold_in		*in = (struct hold_in *)job;
+	struct hold		*h = job->room;
+	enum place_status	 st;
+
+	in->copy.body = NULL;	/* net is done with it */
+	if (in->said) {
+		struct hold_label l = hold_in_label(in);
+
+		hold_say_figures(&l, ok ? in->copy.size : ctx_intake_moved(&in->copy),
+		    in->copy.size, in->copy.meter.start, true, ok, now);
+	}
+	if (ok) {
+		st = hold_commit(h, in);
+		hold_answer(h, &in->from, in->file, in->gen, st);
+	}
+	hold_in_free(in);	/* the temporary name goes, committed or not */
+	hold_sync(h, now);
+}
+
 /* HOLD_OFFER: answer it, and wait for the bytes if we want them. */
 static void
 hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
@@ -448,15 +503,14 @@ hold_on_offer(struct hold *h, const struct wire_msg *m, uint64_t now)
 	if (st == PLACE_ST_WANT)
 		st = hold_admit(h, o.file, m->from.id, o.size);
 	if (st == PLACE_ST_WANT && (in = calloc(1, sizeof *in)) != NULL) {
-		in->job = CTX_JOB_HOLD_IN;
+		in->job = (struct ctx_job){ hold_received, h };
 		in->file = o.file;
 		in->from = m->from;
 		in->gen = o.gen;
-		in->size = o.size;
 		in->sum = o.sum;
 		in->intent = o.intent;
-		in->fd = -1;
-		in->deadline = now + HOLD_WAIT_MS;
+		ctx_intake_init(&in->copy, &h->dues, now + HOLD_WAIT_MS);
+		in->copy.size = o.size;
 		LIST_INSERT_HEAD(&h->ins, in, link);
 	} else if (st == PLACE_ST_WANT) {
 		st = PLACE_ST_BUSY;
@@ -487,98 +541,26 @@ hold_on_data(struct hold *h, struct net_conn *c, const struct wire_msg *m, uint6
 
 	LIST_FOREACH(in, &h->ins, link)
 		if (in->from.id == m->from.id && in->file == m->u.hold.file &&
-		    in->gen == m->u.hold.gen && !in->receiving)
+		    in->gen == m->u.hold.gen && !in->copy.receiving)
 			break;
-	if (in == NULL || in->size != m->u.hold.size || in->sum != m->u.hold.sum) {
+	if (in == NULL || in->copy.size != m->u.hold.size || in->sum != m->u.hold.sum) {
 		/* Not read as a body: the connection fails on those bytes and closes. */
 		log_warn("refused a copy of %04u from peer %u: %s", m->u.hold.file, m->from.id,
 		    in == NULL ? "not asked for" : "not the version offered");
 		return;
 	}
-	if (files_create_tmp(h->ctx->cfg.dir, FILES_OWN, in->file,
-	    ++h->tmp_seq, &in->fd, in->tmp, sizeof in->tmp, err,
+	if (ctx_intake_open(&in->copy, h->ctx->cfg.dir, in->file, ++h->tmp_seq, err,
 	    sizeof err) != 0) {
 		log_warn("copy of %04u: %s", in->file, err);
 		hold_answer(h, &in->from, in->file, in->gen, PLACE_ST_NO_ROOM);
 		hold_in_free(in);
 		return;
 	}
-	in->receiving = true;
-	in->started = now;
-	in->body = c;
-	xfer_meter_init(&in->meter, now);
-	if (in->size == 0)
-		hold_received(h, in, true, now);
+	ctx_intake_receive(&in->copy, c, in->copy.size, now);
+	if (in->copy.size == 0)
+		hold_received(&in->job, true, now);
 	else
-		net_conn_expect_body(c, in->fd, in->size, in);
-}
-
-/* A received copy that checks out becomes F.pdf, never over the user's own file. */
-static enum place_status
-hold_commit(struct hold *h, struct hold_in *in)
-{
-	char			path[FILES_PATH_MAX];
-	uint32_t		size;
-	uint64_t		sum;
-	ssize_t			k = hold_find(h, in->file);
-	enum place_source	src = PLACE_SRC_RING;
-
-	close(in->fd);
-	in->fd = -1;
-	if (hold_hash(in->tmp, &size, &sum) != 0 || size != in->size || sum != in->sum) {
-		log_warn("refused %04u from peer %u: the bytes do not match the offer", in->file,
-		    in->from.id);
-		unlink(in->tmp);
-		return PLACE_ST_BAD;
-	}
-	hold_path(h, in->file, path, sizeof path);
-	if (k >= 0 && hold_unchanged(h, (size_t)k)) {
-		if (rename(in->tmp, path) != 0) {
-			unlink(in->tmp);
-			return PLACE_ST_NO_ROOM;
-		}
-	} else if (link(in->tmp, path) != 0) {
-		uint32_t	usize;
-		uint64_t	usum;
-
-		unlink(in->tmp);
-		if (errno != EEXIST)
-			return PLACE_ST_NO_ROOM;
-		/* The user's file is there: identical, it is our copy; else it stays. */
-		if (hold_hash(path, &usize, &usum) != 0 || usize != size || usum != sum) {
-			log_warn("refused %04u from peer %u: this directory's own file differs",
-			    in->file, in->from.id);
-			return PLACE_ST_USER_FILE;
-		}
-		src = PLACE_SRC_USER;
-	} else {
-		unlink(in->tmp);	/* F.pdf is the one name now (no file was replaced) */
-	}
-	hold_set(h, in->file, in->gen, size, sum, src);
-	h->bytes_received += size;
-	h->ctx->bytes_in += size;
-	return PLACE_ST_HAVE;
-}
-
-/* A copy coming in is all written, or not. */
-void
-hold_received(struct hold *h, struct hold_in *in, bool ok, uint64_t now)
-{
-	enum place_status st;
-
-	in->body = NULL;	/* net is done with it */
-	if (in->said) {
-		struct hold_label l = hold_in_label(in);
-
-		hold_say_figures(&l, ok ? in->size : hold_in_moved(in), in->size,
-		    in->meter.start, true, ok, now);
-	}
-	if (ok) {
-		st = hold_commit(h, in);
-		hold_answer(h, &in->from, in->file, in->gen, st);
-	}
-	hold_in_free(in);	/* the temporary name goes, committed or not */
-	hold_sync(h, now);
+		net_conn_expect_body(c, in->copy.fd, in->copy.size, &in->job);
 }
 
 /* HOLD_OFFER, HOLD_ANSWER, HOLD_DATA on connection c. */

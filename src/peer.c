@@ -200,30 +200,14 @@ peer_send_failed(void *arg, const struct contact *to, int type, uint32_t id, uin
 	peer_rearm(p);
 }
 
-/* A job's body is through (or cannot be): each kind of job to its room. */
+/* A job's body is through (or cannot be): the job ends itself in its room. */
 static void
 peer_job_done(void *arg, void *ctx, bool ok, uint64_t now)
 {
-	struct peer *p = arg;
+	struct ctx_job	*job = ctx;
 
-	switch (*(enum ctx_job *)ctx) {
-	case CTX_JOB_HOLD_OUT:
-		hold_sent(&p->hold, ctx, ok, now);
-		break;
-	case CTX_JOB_TCP_SEND:
-		serve_stream_done(&p->serve, ctx, ok, now);
-		break;
-	case CTX_JOB_FETCH:
-		fetching_body_done(&p->fetching, ctx, ok, now);
-		break;
-	case CTX_JOB_HOLD_IN:
-		hold_received(&p->hold, ctx, ok, now);
-		break;
-	case CTX_JOB_INTAKE:
-		store_intake_done(&p->store, ctx, ok, now);
-		break;
-	}
-	peer_rearm(p);
+	job->done(job, ok, now);
+	peer_rearm(arg);
 }
 
 /* Time passed: the ring's timers, then each room's. */

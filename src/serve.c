@@ -11,6 +11,7 @@
 /* A file we send by stop-and-wait. Owned by serve's udp list; freed when it ends. */
 struct udp_sender {
 	LIST_ENTRY(udp_sender)	 link;
+	struct ctx_due		 due;		/* serve_udp_next */
 	struct contact		 to;
 	uint32_t		 id;
 	int			 file;
@@ -23,8 +24,9 @@ struct udp_sender {
 /* A file body we stream over TCP: an answer to a request, or a store's bytes. Owned by
  * serve's tcp list; freed when net says it is written or cannot be. */
 struct tcp_sender {
-	enum ctx_job		 job;		/* CTX_JOB_TCP_SEND */
+	struct ctx_job		 job;		/* ends in serve_stream_done */
 	LIST_ENTRY(tcp_sender)	 link;
+	struct ctx_due		 due;		/* serve_tcp_next */
 	bool			 answer;	/* to a request (else a store's bytes) */
 	int			 file;
 	uint8_t			 to;
@@ -34,23 +36,34 @@ struct tcp_sender {
 	struct xfer_meter	 meter;		/* progress lines */
 };
 
+static void	serve_stream_done(struct ctx_job *job, bool ok, uint64_t now);
+
 /*
- * The earliest retransmission or progress line due, stored for the timer (serve_tick acts on
- * the same: xfer_tx_next_deadline and each meter's due).
+ * When a stop-and-wait transfer's timer is due: a retransmission or a progress line
+ * (serve_tick acts on the same: xfer_tx_next_deadline and the meter's due).
  */
+static uint64_t
+serve_udp_next(const void *job)
+{
+	const struct udp_sender	*u = job;
+	uint64_t		 t = xfer_tx_next_deadline(&u->tx);
+
+	ctx_earliest(&t, u->meter.due);
+	return t;
+}
+
+/* When a streamed body's progress line is due (serve_tick's meter). */
+static uint64_t
+serve_tcp_next(const void *job)
+{
+	return ((const struct tcp_sender *)job)->meter.due;
+}
+
+/* The earliest retransmission or progress line due, stored for the timer. */
 static void
 serve_rearm(struct serve *s)
 {
-	const struct udp_sender	*u;
-	const struct tcp_sender	*t;
-
-	s->next = UINT64_MAX;
-	LIST_FOREACH(u, &s->udp, link) {
-		ctx_earliest(&s->next, xfer_tx_next_deadline(&u->tx));
-		ctx_earliest(&s->next, u->meter.due);
-	}
-	LIST_FOREACH(t, &s->tcp, link)
-		ctx_earliest(&s->next, t->meter.due);
+	s->next = ctx_due_earliest(&s->dues);
 }
 
 /* The RTO a sender's timer uses now, in ms. */
@@ -85,6 +98,7 @@ serve_init(struct serve *s, struct ctx *x)
 	s->ctx = x;
 	LIST_INIT(&s->udp);
 	LIST_INIT(&s->tcp);
+	LIST_INIT(&s->dues);
 	s->next = UINT64_MAX;
 }
 
@@ -122,6 +136,7 @@ static void
 serve_udp_free(struct serve *s, struct udp_sender *u)
 {
 	LIST_REMOVE(u, link);
+	ctx_due_remove(&u->due);
 	serve_release(s, u->to.id);
 	close(u->fd);
 	free(u);
@@ -273,7 +288,7 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 		close(fd);
 		return -1;
 	}
-	t->job = CTX_JOB_TCP_SEND;
+	t->job = (struct ctx_job){ serve_stream_done, s };
 	t->answer = answer;
 	t->file = file;
 	t->to = to;
@@ -282,10 +297,12 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 	t->conn = c;
 	xfer_meter_init(&t->meter, now);
 	LIST_INSERT_HEAD(&s->tcp, t, link);
+	ctx_due_add(&s->dues, &t->due, serve_tcp_next, t);
 	serve_hold(s, to);
-	if (net_conn_send_file(c, hdr, fd, size, t) != 0) {
+	if (net_conn_send_file(c, hdr, fd, size, &t->job) != 0) {
 		serve_release(s, to);
 		LIST_REMOVE(t, link);
+		ctx_due_remove(&t->due);
 		free(t);
 		return -1;
 	}
@@ -293,9 +310,12 @@ serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hdr, in
 }
 
 /* A body we streamed is written, or cannot be. */
-void
-serve_stream_done(struct serve *s, struct tcp_sender *t, bool ok, uint64_t now)
+static void
+serve_stream_done(struct ctx_job *job, bool ok, uint64_t now)
 {
+	struct tcp_sender	*t = (struct tcp_sender *)job;
+	struct serve		*s = job->room;
+
 	if (ok) {
 		s->ctx->bytes_out += t->size;
 		serve_say_figures(t->answer ? "sent" : "stored", t->file, t->to, t->size,
@@ -307,6 +327,7 @@ serve_stream_done(struct serve *s, struct tcp_sender *t, bool ok, uint64_t now)
 		log_warn("sending %04d failed", t->file);
 	serve_release(s, t->to);
 	LIST_REMOVE(t, link);
+	ctx_due_remove(&t->due);
 	free(t);
 }
 
@@ -346,6 +367,7 @@ serve_udp_start(struct serve *s, const struct wire_route *rt, const struct wire_
 	u->started = now;
 	xfer_meter_init(&u->meter, now);
 	LIST_INSERT_HEAD(&s->udp, u, link);
+	ctx_due_add(&s->dues, &u->due, serve_udp_next, u);
 	net_tcp_send(x->net, &rt->origin, rsp);
 	/* The one place serving calls the windowed sender's start. */
 	xfer_tx_init(&u->tx, &(struct xfer_cfg){ size, (uint16_t)x->cfg.mss,
@@ -414,7 +436,7 @@ serve_tick(struct serve *s, uint64_t now)
 			serve_say_figures("sending", u->file, u->to.id,
 			    xfer_tx_acked_bytes(&u->tx), u->tx.size, u->meter.start,
 			    serve_rto(u), false, now);
-	/* xfer decides what is due (xfer_tx_next_deadline, which serve_rearm reads). */
+	/* xfer decides what is due (xfer_tx_next_deadline, which serve_udp_next reads). */
 	LIST_FOREACH_SAFE(u, &s->udp, link, tmp)
 		if (now >= xfer_tx_next_deadline(&u->tx))
 			serve_udp_result(s, u, xfer_tx_on_timer(&u->tx, &s->ctx->rng, now, &b),
@@ -455,6 +477,7 @@ serve_free(struct serve *s)
 		struct tcp_sender *t = LIST_FIRST(&s->tcp);
 
 		LIST_REMOVE(t, link);
+		ctx_due_remove(&t->due);
 		free(t);
 	}
 }

@@ -30,6 +30,7 @@ struct serve {
 	LIST_HEAD(, tcp_sender)		 tcp;
 	size_t				 load;		/* admitted jobs in all */
 	uint16_t			 load_of[256];	/* of which for each peer */
+	struct ctx_dues			 dues;	/* every job: its timer */
 	uint64_t			 next;	/* earliest retransmission due; UINT64_MAX: none */
 };
 
@@ -47,8 +48,6 @@ int	 serve_stream(struct serve *s, struct net_conn *c, const struct wire_msg *hd
 	    uint32_t size, int file, uint8_t to, bool answer, uint64_t now);
 /* An ACK for one of our stop-and-wait transfers. */
 void	 serve_on_ack(struct serve *s, const struct wire_msg *m, uint64_t now);
-/* A body queued with serve_stream is written (ok) or cannot be (!ok); job is its ctx. */
-void	 serve_stream_done(struct serve *s, struct tcp_sender *job, bool ok, uint64_t now);
 /* Time passed: retransmissions and give-ups. */
 void	 serve_tick(struct serve *s, uint64_t now);
 /* Our transfers, appended to the snapshot. */

@@ -1,5 +1,4 @@
 /* Stores: offers typed here waiting for their owner, and intakes of stores we own. */
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 /* A store typed here, waiting for its owner to ask for the bytes. Owned by the offers list. */
 struct store_offer {
 	LIST_ENTRY(store_offer)	 link;
+	struct ctx_due		 due;		/* store_offer_next */
 	uint32_t		 id;
 	int			 file;
 	uint64_t		 deadline;	/* forgotten then */
@@ -26,48 +26,31 @@ struct store_offer {
 
 /* A store we own: waiting for, then receiving, its bytes. Owned by the intakes list. */
 struct store_intake {
-	enum ctx_job		 job;		/* CTX_JOB_INTAKE */
+	struct ctx_job		 job;		/* ends in store_intake_done */
 	LIST_ENTRY(store_intake) link;
 	uint8_t			 origin;
 	uint32_t		 id;
 	int			 file;
-	uint64_t		 deadline;	/* waiting: the bytes must start by then */
 	uint64_t		 conn;		/* the connection we asked for the bytes on */
-	bool			 receiving;
-	uint32_t		 size;
-	uint64_t		 started;
-	struct net_conn		*body;		/* the bytes' connection while receiving */
-	struct xfer_meter	 meter;		/* progress lines while receiving */
-	int			 fd;
-	char			 tmp[FILES_PATH_MAX];
+	struct ctx_intake	 copy;		/* awaited, then its bytes coming in */
 };
 
-/* The earliest expiry, stored for the timer (the same fields store_tick acts on). */
+static void	store_intake_done(struct ctx_job *job, bool ok, uint64_t now);
+
+/* When an offer is forgotten or routed again (the fields store_tick acts on). */
+static uint64_t
+store_offer_next(const void *job)
+{
+	const struct store_offer	*o = job;
+
+	return o->deadline < o->retry_at ? o->deadline : o->retry_at;
+}
+
+/* The earliest expiry, stored for the timer. */
 static void
 store_rearm(struct store *st)
 {
-	const struct store_offer	*o;
-	const struct store_intake	*in;
-
-	st->next = UINT64_MAX;
-	LIST_FOREACH(o, &st->offers, link) {
-		ctx_earliest(&st->next, o->deadline);
-		ctx_earliest(&st->next, o->retry_at);
-	}
-	LIST_FOREACH(in, &st->intakes, link)
-		ctx_earliest(&st->next, in->receiving ? in->meter.due : in->deadline);
-}
-
-/* Bytes of an intake's body written so far. */
-static uint64_t
-store_moved(const struct store_intake *in)
-{
-	struct stat sb;
-
-	if (in->body != NULL)
-		return net_conn_body_moved(in->body);
-	/* net is done with the connection: the copy itself tells (nothing else is written). */
-	return in->fd >= 0 && fstat(in->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	st->next = ctx_due_earliest(&st->dues);
 }
 
 /* One stderr line with an intake's figures: "taking" while the bytes come, "took" at the end. */
@@ -76,8 +59,8 @@ store_say_figures(const struct store_intake *in, bool end, bool ok, uint64_t now
 {
 	const struct hold_label l = { "taking", "took", "from", in->file, in->origin };
 
-	hold_say_figures(&l, end && ok ? in->size : store_moved(in), in->size, in->meter.start,
-	    end, ok, now);
+	hold_say_figures(&l, end && ok ? in->copy.size : ctx_intake_moved(&in->copy),
+	    in->copy.size, in->copy.meter.start, end, ok, now);
 }
 
 /* Nothing in flight. */
@@ -89,6 +72,7 @@ store_init(struct store *st, struct ctx *x, struct serve *serve)
 	st->serve = serve;
 	LIST_INIT(&st->offers);
 	LIST_INIT(&st->intakes);
+	LIST_INIT(&st->dues);
 	st->next = UINT64_MAX;
 }
 
@@ -96,6 +80,7 @@ static void
 store_offer_free(struct store_offer *o)
 {
 	LIST_REMOVE(o, link);
+	ctx_due_remove(&o->due);
 	free(o);
 }
 
@@ -105,7 +90,7 @@ store_intake_free(struct store *st, struct store_intake *in)
 {
 	LIST_REMOVE(in, link);
 	serve_release(st->serve, in->origin);
-	files_drop_partial(&in->fd, in->tmp);
+	ctx_intake_end(&in->copy);
 	free(in);
 }
 
@@ -143,6 +128,7 @@ store_offer(struct store *st, int file, uint32_t id, uint64_t now)
 	o->retry_at = now + STORE_RETRY_MS;
 	o->backoff = 2 * STORE_RETRY_MS;
 	LIST_INSERT_HEAD(&st->offers, o, link);
+	ctx_due_add(&st->dues, &o->due, store_offer_next, o);
 	store_rearm(st);
 	return 0;
 }
@@ -205,12 +191,12 @@ store_take(struct store *st, const struct wire_route *rt, uint64_t now)
 		serve_release(st->serve, rt->origin.id);
 		return;
 	}
-	in->job = CTX_JOB_INTAKE;
+	in->job = (struct ctx_job){ store_intake_done, st };
 	in->origin = rt->origin.id;
 	in->id = rt->id;
 	in->file = rt->file;
-	in->fd = -1;
-	in->deadline = now + STORE_INTAKE_WAIT_MS;	/* the origin answers at once */
+	/* The origin answers at once. */
+	ctx_intake_init(&in->copy, &st->dues, now + STORE_INTAKE_WAIT_MS);
 	LIST_INSERT_HEAD(&st->intakes, in, link);
 	store_acceptance(st, rt, &m);
 	if ((c = net_tcp_send(st->ctx->net, &rt->origin, &m)) == NULL) {
@@ -263,21 +249,21 @@ static void
 store_commit(struct store *st, struct store_intake *in, uint64_t now)
 {
 	char	err[256];
-	int	user = hold_user_file(st->hold, in->file, in->tmp);
+	int	user = hold_user_file(st->hold, in->file, in->copy.tmp);
 
 	if (user != 0) {
 		/* The directory's own F.pdf is never replaced (N > 1): the ring holds it instead. */
-		files_drop_partial(&in->fd, in->tmp);
+		ctx_intake_drop(&in->copy);
 		if (user < 0)
 			log_warn("store %04d: kept this directory's own %04d.pdf, which differs",
 			    in->file, in->file);
-	} else if (files_commit(&in->fd, st->ctx->cfg.dir, in->tmp, FILES_OWN, in->file, err,
-	    sizeof err) != 0) {
+	} else if (files_commit(&in->copy.fd, st->ctx->cfg.dir, in->copy.tmp, FILES_OWN, in->file,
+	    err, sizeof err) != 0) {
 		log_warn("store %04d: %s", in->file, err);
 		return;
 	}
 	st->owner_of[in->file / 8] |= (uint8_t)(1u << (in->file % 8));
-	st->ctx->bytes_in += in->size;
+	st->ctx->bytes_in += in->copy.size;
 	hold_stored(st->hold, in->file, user != 0, now);
 }
 
@@ -288,13 +274,11 @@ store_open_copy(struct store *st, struct store_intake *in, uint32_t size)
 	struct statvfs	sv;
 	char		err[256];
 
-	if (files_create_tmp(st->ctx->cfg.dir, FILES_OWN, in->file, in->id, &in->fd, in->tmp,
-	    sizeof in->tmp, err, sizeof err) != 0) {
+	if (ctx_intake_open(&in->copy, st->ctx->cfg.dir, in->file, in->id, err, sizeof err) != 0) {
 		log_warn("store %04d: %s", in->file, err);
-		in->fd = -1;
 		return -1;
 	}
-	if (fstatvfs(in->fd, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < size) {
+	if (fstatvfs(in->copy.fd, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < size) {
 		log_warn("store %04d: %u bytes do not fit in %s", in->file, size,
 		    st->ctx->cfg.dir);
 		return -1;
@@ -311,7 +295,7 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 	LIST_FOREACH(in, &st->intakes, link)
 		if (in->conn == net_conn_id(c) && in->origin == m->from.id &&
 		    in->id == m->u.store_data.id && in->file == m->u.store_data.file &&
-		    !in->receiving)
+		    !in->copy.receiving)
 			break;
 	if (in == NULL) {
 		log_warn("ignored unexpected data for %04u from %s", m->u.store_data.file,
@@ -324,21 +308,20 @@ store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m, ui
 		store_commit(st, in, now);
 		store_intake_free(st, in);
 	} else {
-		in->receiving = true;
-		in->size = m->u.store_data.size;
-		in->started = now;
-		in->body = c;
-		xfer_meter_init(&in->meter, now);
-		net_conn_expect_body(c, in->fd, in->size, in);
+		ctx_intake_receive(&in->copy, c, m->u.store_data.size, now);
+		net_conn_expect_body(c, in->copy.fd, in->copy.size, &in->job);
 	}
 	store_rearm(st);
 }
 
 /* An intake's body is in, or cannot be. */
-void
-store_intake_done(struct store *st, struct store_intake *in, bool ok, uint64_t now)
+static void
+store_intake_done(struct ctx_job *job, bool ok, uint64_t now)
 {
-	in->body = NULL;	/* net is done with it */
+	struct store_intake	*in = (struct store_intake *)job;
+	struct store		*st = job->room;
+
+	in->copy.body = NULL;	/* net is done with it */
 	store_say_figures(in, true, ok, now);
 	if (ok)
 		store_commit(st, in, now);
@@ -381,9 +364,9 @@ store_tick(struct store *st, uint64_t now)
 			store_resend(st, o, now);
 		}
 	LIST_FOREACH_SAFE(in, &st->intakes, link, it)
-		if (in->receiving && xfer_meter_due(&in->meter, now)) {
+		if (ctx_intake_progress_due(&in->copy, now)) {
 			store_say_figures(in, false, false, now);
-		} else if (!in->receiving && now >= in->deadline) {
+		} else if (ctx_intake_expired(&in->copy, now)) {
 			log_warn("store %04d: peer %u never sent the data", in->file, in->origin);
 			store_intake_free(st, in);
 		}
@@ -421,11 +404,12 @@ store_snapshot(const struct store *st, struct status_snapshot *snap, uint64_t no
 	}
 	snap->nfiles = n;
 	LIST_FOREACH(in, &st->intakes, link) {
-		struct status_transfer t = { STATUS_RECEIVE, STATUS_STORE, in->file, in->origin,
-		    true, in->receiving ? (int64_t)store_moved(in) : STATUS_NONE,
-		    in->receiving ? (int64_t)in->size : STATUS_NONE,
-		    in->receiving ? (int64_t)(now - in->started) : STATUS_NONE, STATUS_NONE };
+		struct status_transfer t = { .kind = STATUS_STORE, .file = in->file,
+		    .peer = in->origin };
 
+		ctx_intake_status(&in->copy, &t, now);
+		if (!in->copy.receiving)
+			t.size = STATUS_NONE;	/* the origin has not said yet */
 		status_add_transfer(snap, &t);
 	}
 }

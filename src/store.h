@@ -36,6 +36,7 @@ struct store {
 	struct ring			*ring;		/* unaccepted stores are routed again */
 	LIST_HEAD(, store_offer)	 offers;
 	LIST_HEAD(, store_intake)	 intakes;
+	struct ctx_dues			 dues;	/* every offer and intake: its timer */
 	uint64_t			 next;	/* earliest expiry due; UINT64_MAX: none */
 	uint8_t				 owner_of[(KEYS_FILE_MAX + 8) / 8];	/* F taken as owner */
 	/* stores taken lately (origin id << 32 | store id): a resent STORE_REQ is not taken twice */
@@ -57,8 +58,6 @@ bool	 store_on_accepted(struct store *st, struct net_conn *c, const struct wire_
 /* STORE_DATA: the header of a stored file's bytes coming in. */
 void	 store_on_data(struct store *st, struct net_conn *c, const struct wire_msg *m,
 	    uint64_t now);
-/* An intake's body is all written (ok) or cannot be (!ok). */
-void	 store_intake_done(struct store *st, struct store_intake *in, bool ok, uint64_t now);
 /* Time passed: offers sent again or given up, intakes whose bytes never came. */
 void	 store_tick(struct store *st, uint64_t now);
 /* Every F.pdf in the directory with its role, and our intakes as transfers. */
