@@ -20,7 +20,6 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-port=$(( 12000 + RANDOM % 18000 ))
 start() {	# name base args...
 	local name=$1 base=$2
 	shift 2
@@ -29,13 +28,34 @@ start() {	# name base args...
 		<>"$dir/$name.in" >"$dir/$name.out" 2>"$dir/$name.err" &
 	pids+=($!)
 }
-start a3 "$port" init 3 2 4 0.2
-start b1 $((port - 7)) init 1 9 12 0.2
-start b9 $((port - 7)) init 9 12 1 0.2
-start b12 $((port - 7)) init 12 1 9 0.2
-# Past 3's detection budget (1.7 s), so it has declared 2 dead and probes it slowly; the
-# true ring is there within a second of the start and must stay.
-sleep 4
+# wait_for FILE TEXT SECONDS: until the file holds the text; 1 if it never does.
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -qsF -- "$2" "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# A base whose 20 ports (P-7 .. P+12) another process holds makes a peer exit: another base.
+for try in 1 2 3 4 5; do
+	port=$(( 12000 + RANDOM % 18000 ))
+	start a3 "$port" init 3 2 4 0.2
+	start b1 $((port - 7)) init 1 9 12 0.2
+	start b9 $((port - 7)) init 9 12 1 0.2
+	start b12 $((port - 7)) init 12 1 9 0.2
+	# Past 3's detection budget (1.7 s) it declares 2 dead and probes it slowly from then on.
+	if wait_for "$dir/a3.out" "Peer 2 is no longer alive" 10 &&
+		! grep -qs "in use" "$dir"/*.err; then
+		break
+	fi
+	echo "base port $port: a peer did not come up (try $try): $(cat "$dir"/*.err | head -3)"
+	kill -9 "${pids[@]}" 2>/dev/null; wait 2>/dev/null
+	pids=()
+	rm -rf "${dir:?}"/*
+	[[ $try == 5 ]] && { echo "FAIL: no free base port in 5 tries"; exit 1; }
+done
+# The true ring is there within a second of the start and must stay.
 preds=""
 for _ in $(seq 1 27); do	# up to ~8 s more
 	sleep 0.2
