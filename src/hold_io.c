@@ -62,7 +62,10 @@ hold_say_figures(const struct hold_label *l, uint64_t done, uint32_t size, uint6
 			snprintf(line + len, sizeof line - (size_t)len, ", at %" PRIu32 "%%",
 			    p.percent);
 	}
-	log_say("%s", line);
+	if (end && !ok)		/* a peer cutting bodies short must not flood stderr */
+		log_warn("%s", line);
+	else
+		log_say("%s", line);
 }
 
 /* The words of a copy we send. */

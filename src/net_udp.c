@@ -26,7 +26,7 @@ _Static_assert(NET_UDP_RECV_SLOT > WIRE_MAX_FRAME, "a receive buffer holds any d
  */
 static bool net_udp_gso_off;
 static bool net_udp_gso_read;
-static size_t net_udp_gso_too_long = SIZE_MAX;	/* bytes: a GSO send of these got EINVAL */
+static size_t net_udp_gso_too_long = SIZE_MAX;	/* bytes: a GSO send of these was over the MTU */
 
 /*
  * Whether runs of datagrams may go as GSO sends: asked once, of the environment and of the
@@ -96,15 +96,17 @@ net_udp_run(const struct net *n, unsigned at)
 
 /*
  * A GSO send of datagrams of len bytes failed with err. EIO: the kernel cannot (no checksum
- * offload on the way out), so datagrams go singly from now on; EINVAL: over the path's MTU,
- * so this length and longer go singly; anything else (a full buffer) is not GSO's doing.
+ * offload on the way out), so datagrams go singly from now on; EINVAL or EMSGSIZE (what
+ * kernels since about 6.x say): over the path's MTU, so this length and longer go singly (for
+ * every peer: one narrow path slows the others' runs, never loses them); anything else (a
+ * full buffer) is not GSO's doing.
  */
 static void
 net_udp_gso_refused(size_t len, int err)
 {
 	if (err == EIO)
 		net_udp_gso_off = true;
-	else if (err == EINVAL && len < net_udp_gso_too_long)
+	else if ((err == EINVAL || err == EMSGSIZE) && len < net_udp_gso_too_long)
 		net_udp_gso_too_long = len;
 }
 
