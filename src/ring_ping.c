@@ -154,8 +154,12 @@ ring_declare_dead(struct ring *r, int i, uint64_t now)
 			return;
 		}
 		r->succ[0] = r->succ[1];	/* the third stays: it follows the new first */
-	} else
-		r->third_known = false;
+	}
+	/*
+	 * A dead second successor's first successor (our third) stays too: if the first dies
+	 * before it answers our repair question, the third is the next live peer we know of (two
+	 * adjacent peers dying seconds apart cut a peer off for good when it was forgotten here).
+	 */
 	ring_succ_clear(&r->succ[1]);
 	if (r->succ[0].c.id == r->cfg.self.id) {
 		ring_repair_stop(r);

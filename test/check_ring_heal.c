@@ -229,6 +229,29 @@ CASE("heal", test_ring_heal_two_adjacent_deaths_heal_through_third)
 }
 END_TEST
 
+/*
+ * The second successor dies first (killed: refused at once), then the first before it
+ * answers the repair question (stopped, then killed): the third, the dead second's
+ * successor, carries the ring on (it was forgotten with the second: 4 was cut off for good).
+ */
+CASE("heal", test_ring_heal_second_then_first_dead_heal_through_third)
+{
+	static const int	left[] = { 1, 3, 4, 10, 12, 15 };
+
+	classic_up();
+	net_run_until(INTERVAL + 1);
+	net_pause(5);
+	net_kill(8);
+	net_clear_logs();
+	net_run_until(net.now + 4 * INTERVAL);
+	net_kill(5);
+	expect_settled(net.now + 8 * INTERVAL, left, sizeof left / sizeof left[0], false);
+	ck_assert_ptr_nonnull(find_event(4, CON_DEAD, 8));
+	ck_assert_ptr_nonnull(find_event(4, CON_DEAD, 5));
+	ck_assert_uint_ge(ring_of(4)->stats.third_used, 1);
+}
+END_TEST
+
 CASE("heal", test_ring_heal_wrong_second_successor_corrected)
 {
 	net_reset();
