@@ -163,6 +163,8 @@ hold_sent(struct ctx_job *job, bool ok, uint64_t now)
 	struct hold_out	*o = (struct hold_out *)job;
 	struct hold	*h = job->room;
 
+	if (o->conn != NULL)	/* how far it got, counted as the connection closed */
+		o->moved = net_conn_body_moved(o->conn);
 	o->conn = NULL;		/* net is done with it */
 	if (o->said) {
 		struct hold_label l = hold_out_label(h, o);

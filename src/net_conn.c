@@ -106,6 +106,9 @@ net_conn_close(struct net_conn *c, const char *why)
 	evtimer_add(n->reaper, &zero);
 	if (failed)
 		n->ops->send_failed(n->arg, &c->to, c->type, c->route_id, now);
+	/* The callbacks below may ask how far the body got: keep the count they would have read. */
+	c->body_moved = net_conn_body_moved(c);
+	c->body_closed = true;
 	if (c->send_ctx != NULL) {
 		void *ctx = c->send_ctx;
 
@@ -431,6 +434,8 @@ net_conn_body_moved(const struct net_conn *c)
 {
 	size_t queued;
 
+	if (c->body_closed)
+		return c->body_moved;
 	if (c->body_ctx != NULL)
 		return c->body_size - c->body_left;
 	if (c->send_ctx == NULL)

@@ -64,6 +64,8 @@ struct net_conn {
 	int			 body_fd;
 	uint32_t		 body_left;
 	uint32_t		 body_size;	/* bytes of the body coming or going */
+	uint32_t		 body_moved;	/* bytes of it moved, as the connection closed */
+	bool			 body_closed;	/* body_moved holds (read in the done callbacks) */
 	uint32_t		 route_id;	/* ours: the FILE_REQ/STORE_REQ id, for send_failed */
 };
 
