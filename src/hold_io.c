@@ -62,10 +62,8 @@ hold_say_figures(const struct hold_label *l, uint64_t done, uint32_t size, uint6
 			snprintf(line + len, sizeof line - (size_t)len, ", at %" PRIu32 "%%",
 			    p.percent);
 	}
-	if (end && !ok)		/* a peer cutting bodies short must not flood stderr */
-		log_warn("%s", line);
-	else
-		log_say("%s", line);
+	/* A failure is a warning: a peer cutting bodies short must not flood stderr. */
+	(end && !ok ? log_warn : log_say)("%s", line);
 }
 
 /* The words of a copy we send. */
